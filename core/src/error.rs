@@ -1,0 +1,308 @@
+//! Errors: one type per concern, each with a stable upper-case `code()`.
+//!
+//! Codes are upper-case so they are never confused with the server's
+//! lower-case RFC 6749 `error` value, which travels as a separate field.
+//! Messages are fixed templates filled with non-secret values only: no error
+//! ever holds a secret, a token or a raw response body.
+
+use std::fmt;
+
+use crate::challenge::Challenge;
+use crate::response::BodyKind;
+
+/// What is wrong with a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// The token endpoint is not an absolute `http(s)` URL without credentials or fragment.
+    InvalidTokenEndpoint,
+    /// `http` to a non-loopback host without the explicit insecure opt-in.
+    InsecureEndpoint,
+    /// Empty client id, a control character, or a `:` with raw Basic encoding.
+    InvalidClientId,
+    /// The auth method needs a client secret and none was given.
+    MissingClientSecret,
+    /// A client secret was given to an auth method that never sends one.
+    UnexpectedClientSecret,
+    /// The client secret contains a control character (often a trailing newline from a file).
+    InvalidClientSecret,
+    /// A scope is not a valid RFC 6749 §3.3 scope-token.
+    InvalidScope,
+    /// An audience, resource or extra parameter is malformed.
+    InvalidParameter,
+    /// An extra parameter would overwrite one the core sets itself.
+    ReservedParameter,
+    /// An extra header has an invalid name or a value that could break the header block.
+    InvalidHeader,
+    /// An extra header would overwrite one the core or the HTTP stack sets.
+    ReservedHeader,
+    /// A refresh or retry policy value is out of range.
+    InvalidPolicy,
+}
+
+impl ConfigErrorKind {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::InvalidTokenEndpoint => "INVALID_TOKEN_ENDPOINT",
+            Self::InsecureEndpoint => "INSECURE_ENDPOINT",
+            Self::InvalidClientId => "INVALID_CLIENT_ID",
+            Self::MissingClientSecret => "MISSING_CLIENT_SECRET",
+            Self::UnexpectedClientSecret => "UNEXPECTED_CLIENT_SECRET",
+            Self::InvalidClientSecret => "INVALID_CLIENT_SECRET",
+            Self::InvalidScope => "INVALID_SCOPE",
+            Self::InvalidParameter => "INVALID_PARAMETER",
+            Self::ReservedParameter => "RESERVED_PARAMETER",
+            Self::InvalidHeader => "INVALID_HEADER",
+            Self::ReservedHeader => "RESERVED_HEADER",
+            Self::InvalidPolicy => "INVALID_POLICY",
+        }
+    }
+}
+
+/// A configuration was rejected. Names the field and says why; never echoes a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    kind: ConfigErrorKind,
+    field: &'static str,
+    reason: &'static str,
+    index: Option<usize>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(kind: ConfigErrorKind, field: &'static str, reason: &'static str) -> Self {
+        Self { kind, field, reason, index: None }
+    }
+
+    pub(crate) fn at(mut self, index: usize) -> Self {
+        self.index = Some(index);
+        self
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> ConfigErrorKind {
+        self.kind
+    }
+
+    /// The stable code, e.g. `INSECURE_ENDPOINT`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The config field at fault, in the snake_case spelling of the vectors.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// Position within a list field (`scopes`, `extra_headers`, …), when relevant.
+    pub fn index(&self) -> Option<usize> {
+        self.index
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: invalid `{}`", self.code(), self.field)?;
+        if let Some(index) = self.index {
+            write!(f, " (item {index})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Why a token endpoint response is not a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseErrorKind {
+    /// The body is longer than `max_response_bytes`.
+    ResponseTooLarge,
+    /// HTTP 429.
+    RateLimited,
+    /// The server sent an RFC 6749 §5.2 error (`error` field), at any status.
+    TokenEndpointError,
+    /// A 5xx without an RFC error body.
+    ServerError,
+    /// Any other non-success status without an RFC error body (3xx, 4xx).
+    UnexpectedStatus,
+    /// A success status whose body is neither JSON nor form-encoded.
+    ResponseNotJson,
+    /// A success status with JSON that is not a token response object.
+    InvalidTokenResponse,
+    /// No usable `access_token` (absent, empty or not a string).
+    MissingAccessToken,
+    /// An `access_token` that could not be sent in a header (spaces, control or non-ASCII characters).
+    InvalidAccessToken,
+}
+
+impl ResponseErrorKind {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ResponseTooLarge => "RESPONSE_TOO_LARGE",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::TokenEndpointError => "TOKEN_ENDPOINT_ERROR",
+            Self::ServerError => "SERVER_ERROR",
+            Self::UnexpectedStatus => "UNEXPECTED_STATUS",
+            Self::ResponseNotJson => "RESPONSE_NOT_JSON",
+            Self::InvalidTokenResponse => "INVALID_TOKEN_RESPONSE",
+            Self::MissingAccessToken => "MISSING_ACCESS_TOKEN",
+            Self::InvalidAccessToken => "INVALID_ACCESS_TOKEN",
+        }
+    }
+}
+
+/// A token endpoint response that did not yield a token.
+///
+/// Carries what a caller can act on (status, RFC 6749 fields, challenges,
+/// retry hint) and what helps debugging (body kind, length, a sanitized
+/// excerpt of non-2xx bodies). Never the raw body: a malformed 200 may hold
+/// a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseError {
+    pub(crate) kind: ResponseErrorKind,
+    pub(crate) status: u16,
+    pub(crate) error: Option<String>,
+    pub(crate) error_description: Option<String>,
+    pub(crate) error_uri: Option<String>,
+    pub(crate) www_authenticate: Vec<Challenge>,
+    pub(crate) retry_after_ms: Option<u64>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body_kind: BodyKind,
+    pub(crate) body_len: usize,
+    pub(crate) excerpt: Option<String>,
+}
+
+impl ResponseError {
+    /// What went wrong.
+    pub fn kind(&self) -> ResponseErrorKind {
+        self.kind
+    }
+
+    /// The stable code, e.g. `TOKEN_ENDPOINT_ERROR`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The server's RFC 6749 `error` value (`invalid_client`, …), when it sent one.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The server's `error_description`, sanitized.
+    pub fn error_description(&self) -> Option<&str> {
+        self.error_description.as_deref()
+    }
+
+    /// The server's `error_uri`.
+    pub fn error_uri(&self) -> Option<&str> {
+        self.error_uri.as_deref()
+    }
+
+    /// Parsed `WWW-Authenticate` challenges (typically on 401).
+    pub fn www_authenticate(&self) -> &[Challenge] {
+        &self.www_authenticate
+    }
+
+    /// How long the server asked to wait (`Retry-After`), in milliseconds.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.retry_after_ms
+    }
+
+    /// The response `Content-Type`, as sent.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// What the body looked like.
+    pub fn body_kind(&self) -> BodyKind {
+        self.body_kind
+    }
+
+    /// Body length in bytes.
+    pub fn body_len(&self) -> usize {
+        self.body_len
+    }
+
+    /// A short sanitized excerpt of a non-2xx body (secrets and JWT-shaped words redacted).
+    pub fn excerpt(&self) -> Option<&str> {
+        self.excerpt.as_deref()
+    }
+
+    /// Whether sending the same request again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind {
+            ResponseErrorKind::RateLimited | ResponseErrorKind::ServerError => true,
+            ResponseErrorKind::TokenEndpointError => {
+                self.status >= 500
+                    || matches!(
+                        self.error.as_deref(),
+                        Some("temporarily_unavailable" | "server_error")
+                    )
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: token endpoint answered HTTP {}", self.code(), self.status)?;
+        if let Some(error) = &self.error {
+            write!(f, " with error `{error}`")?;
+        }
+        if let Some(description) = &self.error_description {
+            write!(f, ": {description}")?;
+        }
+        if let Some(ms) = self.retry_after_ms {
+            write!(f, " (retry after {ms} ms)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ResponseError {}
+
+/// Every error the core returns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration was rejected.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The token endpoint's response was not a token.
+    #[error(transparent)]
+    Response(#[from] ResponseError),
+}
+
+impl Error {
+    /// The stable code of the underlying error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Config(e) => e.code(),
+            Self::Response(e) => e.code(),
+        }
+    }
+
+    /// Whether the same request may succeed later.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Config(_) => false,
+            Self::Response(e) => e.is_retryable(),
+        }
+    }
+
+    /// The server's requested wait, in milliseconds.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            Self::Config(_) => None,
+            Self::Response(e) => e.retry_after_ms(),
+        }
+    }
+}

@@ -1,0 +1,458 @@
+//! Token endpoint responses: from `(status, headers, body)` to an
+//! [`AccessToken`] or a [`ResponseError`].
+//!
+//! Lenient where real servers differ (numeric-string `expires_in`, lower-case
+//! `bearer`, form-encoded bodies, 201), and every leniency is reported in
+//! [`AccessToken::deviations`]. Never panics, on any input.
+
+use std::fmt;
+use std::time::{Duration, UNIX_EPOCH};
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use zeroize::Zeroize;
+
+use crate::challenge::parse_www_authenticate;
+use crate::config::ClientConfig;
+use crate::error::{ResponseError, ResponseErrorKind as Kind};
+use crate::sanitize;
+use crate::secret::{AccessTokenValue, IdToken, RefreshToken};
+use crate::token::{AccessToken, Deviation, ExpirySource};
+
+/// Longest lifetime believed; larger `expires_in` values are clamped to it.
+pub const MAX_LIFETIME_MS: u64 = 365 * 24 * 60 * 60 * 1000;
+
+/// An HTTP response as the host received it.
+///
+/// The body may hold a token: `Debug` shows its length only, and it is
+/// zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers as received; names are matched case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A response from its parts.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
+        Self { status, headers, body: body.into() }
+    }
+
+    /// The first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.header("content-type"))
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for HttpResponse {
+    fn drop(&mut self) {
+        self.body.zeroize();
+    }
+}
+
+/// What a response body looked like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// Parsed as JSON.
+    Json,
+    /// Parsed as `application/x-www-form-urlencoded`.
+    Form,
+    /// An HTML page (often from a proxy).
+    Html,
+    /// Other text.
+    Text,
+    /// No bytes.
+    Empty,
+    /// Not valid UTF-8.
+    Binary,
+}
+
+impl BodyKind {
+    /// Stable name: `json`, `form`, `html`, `text`, `empty`, `binary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Form => "form",
+            Self::Html => "html",
+            Self::Text => "text",
+            Self::Empty => "empty",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+/// The body, classified once.
+enum Body<'a> {
+    /// A JSON value, or a form body's pairs as string fields.
+    Parsed(Value, BodyKind),
+    Unparsed(Option<&'a str>, BodyKind),
+}
+
+fn classify<'a>(body: &'a [u8], content_type: Option<&str>) -> Body<'a> {
+    if body.is_empty() {
+        return Body::Unparsed(None, BodyKind::Empty);
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Body::Unparsed(None, BodyKind::Binary);
+    };
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return Body::Parsed(value, BodyKind::Json);
+    }
+    let content_type = content_type.unwrap_or("").to_ascii_lowercase();
+    if content_type.contains("text/html") || text.trim_start().starts_with('<') {
+        return Body::Unparsed(Some(text), BodyKind::Html);
+    }
+    if content_type.contains("application/x-www-form-urlencoded") || text.contains('=') {
+        let fields: Map<String, Value> = form_urlencoded::parse(text.trim().as_bytes())
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        return Body::Parsed(Value::Object(fields), BodyKind::Form);
+    }
+    Body::Unparsed(Some(text), BodyKind::Text)
+}
+
+/// Parses a token endpoint response received at `now_ms`.
+pub fn parse_token_response(
+    config: &ClientConfig,
+    response: &HttpResponse,
+    now_ms: u64,
+) -> Result<AccessToken, ResponseError> {
+    let status = response.status;
+    let content_type = response.header("content-type");
+    let success = status == 200 || status == 201;
+    if response.body.len() > config.max_response_bytes {
+        let mut error = base_error(Kind::ResponseTooLarge, response, BodyKind::Text, now_ms);
+        error.body_kind = if std::str::from_utf8(&response.body).is_ok() {
+            BodyKind::Text
+        } else {
+            BodyKind::Binary
+        };
+        return Err(error);
+    }
+    let body = classify(&response.body, content_type);
+    if !success {
+        return Err(error_response(config, response, body, now_ms));
+    }
+    let (mut fields, body_kind) = match body {
+        Body::Parsed(Value::Object(fields), kind) => (fields, kind),
+        Body::Parsed(_, kind) => {
+            return Err(base_error(Kind::InvalidTokenResponse, response, kind, now_ms))
+        }
+        Body::Unparsed(_, kind) => {
+            return Err(base_error(Kind::ResponseNotJson, response, kind, now_ms))
+        }
+    };
+    if matches!(fields.get("error"), Some(Value::String(_))) {
+        let mut error = base_error(Kind::TokenEndpointError, response, body_kind, now_ms);
+        fill_rfc_fields(&mut error, &fields, config);
+        return Err(error);
+    }
+
+    let mut deviations = Vec::new();
+    if status == 201 {
+        deviations.push(Deviation::Status201);
+    }
+    if body_kind == BodyKind::Form {
+        deviations.push(Deviation::FormEncodedBody);
+    } else if content_type.is_some_and(|ct| !ct.to_ascii_lowercase().contains("json")) {
+        deviations.push(Deviation::UnexpectedContentType);
+    }
+
+    let value = match fields.remove("access_token") {
+        Some(Value::String(token)) if !token.is_empty() => token,
+        Some(mut other) => {
+            zeroize_value(&mut other);
+            zeroize_fields(&mut fields);
+            return Err(base_error(Kind::MissingAccessToken, response, body_kind, now_ms));
+        }
+        None => {
+            zeroize_fields(&mut fields);
+            return Err(base_error(Kind::MissingAccessToken, response, body_kind, now_ms));
+        }
+    };
+    let value = AccessTokenValue::new(value);
+    let fail = |kind, fields: &mut Map<String, Value>| {
+        zeroize_fields(fields);
+        Err(base_error(kind, response, body_kind, now_ms))
+    };
+    // Read to check it can travel in a header.
+    if !value.expose_secret().bytes().all(|b| (0x21..=0x7E).contains(&b)) {
+        return fail(Kind::InvalidAccessToken, &mut fields);
+    }
+
+    let token_type = match fields.remove("token_type") {
+        Some(Value::String(t)) if !t.is_empty() => t,
+        None | Some(Value::Null) | Some(Value::String(_)) => {
+            deviations.push(Deviation::TokenTypeMissing);
+            "Bearer".to_owned()
+        }
+        Some(_) => return fail(Kind::InvalidTokenResponse, &mut fields),
+    };
+    if !token_type.bytes().all(|b| b.is_ascii_graphic()) {
+        return fail(Kind::InvalidTokenResponse, &mut fields);
+    }
+
+    let expires_in_ms = read_expires_in(fields.remove("expires_in"), &mut deviations);
+    let (expires_at_ms, expiry_source) = match expires_in_ms {
+        Some(ms) => (now_ms.saturating_add(ms), ExpirySource::ExpiresIn),
+        None => fallback_expiry(&fields, &value, config, now_ms),
+    };
+
+    let scope = match fields.remove("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            deviations.push(Deviation::ScopeNotString);
+            let scopes: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            Some(scopes.join(" "))
+        }
+        Some(_) => return fail(Kind::InvalidTokenResponse, &mut fields),
+    };
+    let refresh_token = take_string(&mut fields, "refresh_token").map(RefreshToken::new);
+    let id_token = take_string(&mut fields, "id_token").map(IdToken::new);
+    let refresh_in_ms = match fields.remove("refresh_in") {
+        Some(v) => seconds(&v).map(|(secs, _)| secs.saturating_mul(1000)),
+        None => None,
+    };
+
+    let lifetime_ms = expires_at_ms.saturating_sub(now_ms);
+    let refresh_at_ms = expires_at_ms.saturating_sub(config.refresh.leeway_ms(lifetime_ms));
+    Ok(AccessToken {
+        value,
+        token_type,
+        issued_at_ms: now_ms,
+        expires_at_ms,
+        refresh_at_ms,
+        expiry_source,
+        scope,
+        refresh_token,
+        id_token,
+        refresh_in_ms,
+        server_date_ms: response.header("date").and_then(parse_http_date_ms),
+        extras: fields,
+        deviations,
+    })
+}
+
+/// Non-success status: classify, keep the RFC fields and a sanitized excerpt.
+fn error_response(
+    config: &ClientConfig,
+    response: &HttpResponse,
+    body: Body<'_>,
+    now_ms: u64,
+) -> ResponseError {
+    let status = response.status;
+    let (fields, kind, text) = match &body {
+        Body::Parsed(Value::Object(fields), kind) => (Some(fields), *kind, None),
+        Body::Parsed(_, kind) => (None, *kind, None),
+        Body::Unparsed(text, kind) => (None, *kind, *text),
+    };
+    let has_rfc_error = fields.is_some_and(|f| matches!(f.get("error"), Some(Value::String(_))));
+    let error_kind = if status == 429 {
+        Kind::RateLimited
+    } else if has_rfc_error {
+        Kind::TokenEndpointError
+    } else if status >= 500 {
+        Kind::ServerError
+    } else {
+        Kind::UnexpectedStatus
+    };
+    let mut error = base_error(error_kind, response, kind, now_ms);
+    if let Some(fields) = fields {
+        fill_rfc_fields(&mut error, fields, config);
+    }
+    let secret = config.client_secret.as_ref();
+    error.excerpt = match text {
+        Some(text) => sanitize::excerpt(text, kind == BodyKind::Html, secret),
+        None => std::str::from_utf8(&response.body)
+            .ok()
+            .and_then(|text| sanitize::excerpt(text, false, secret)),
+    };
+    error
+}
+
+/// The fields every error carries: status, challenges, retry hint, body shape.
+fn base_error(
+    kind: Kind,
+    response: &HttpResponse,
+    body_kind: BodyKind,
+    now_ms: u64,
+) -> ResponseError {
+    let is_error_status = !(200..300).contains(&response.status);
+    ResponseError {
+        kind,
+        status: response.status,
+        error: None,
+        error_description: None,
+        error_uri: None,
+        www_authenticate: parse_www_authenticate(response.headers_named("www-authenticate")),
+        retry_after_ms: if is_error_status { retry_after_ms(response, now_ms) } else { None },
+        content_type: response.header("content-type").map(str::to_owned),
+        body_kind,
+        body_len: response.body.len(),
+        excerpt: None,
+    }
+}
+
+fn fill_rfc_fields(error: &mut ResponseError, fields: &Map<String, Value>, config: &ClientConfig) {
+    let secret = config.client_secret.as_ref();
+    let text = |name: &str| fields.get(name).and_then(Value::as_str);
+    error.error = text("error").map(|e| sanitize::description(e, secret));
+    error.error_description = text("error_description").map(|d| sanitize::description(d, secret));
+    error.error_uri = text("error_uri").map(|u| sanitize::description(u, secret));
+}
+
+fn take_string(fields: &mut Map<String, Value>, name: &str) -> Option<String> {
+    match fields.remove(name) {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            fields.insert(name.to_owned(), other);
+            None
+        }
+        None => None,
+    }
+}
+
+/// How a number of seconds was written.
+#[derive(Clone, Copy)]
+struct SecondsForm {
+    was_string: bool,
+    had_fraction: bool,
+}
+
+/// Whole seconds (rounded down) from a JSON number or numeric string.
+fn seconds(value: &Value) -> Option<(u64, SecondsForm)> {
+    let (number, was_string) = match value {
+        Value::Number(n) => (n.clone(), false),
+        Value::String(s) => (s.trim().parse::<serde_json::Number>().ok()?, true),
+        _ => return None,
+    };
+    if let Some(whole) = number.as_u64() {
+        return Some((whole, SecondsForm { was_string, had_fraction: false }));
+    }
+    let float = number.as_f64()?;
+    if !float.is_finite() || float < 0.0 {
+        return None;
+    }
+    let whole = float.floor();
+    // `as` saturates for floats beyond u64::MAX, which the clamp then bounds.
+    Some((whole as u64, SecondsForm { was_string, had_fraction: whole != float }))
+}
+
+/// `expires_in` in milliseconds, or `None` when absent or unusable.
+fn read_expires_in(value: Option<Value>, deviations: &mut Vec<Deviation>) -> Option<u64> {
+    let value = match value {
+        None | Some(Value::Null) => {
+            deviations.push(Deviation::ExpiresInMissing);
+            return None;
+        }
+        Some(value) => value,
+    };
+    let Some((secs, form)) = seconds(&value) else {
+        deviations.push(Deviation::ExpiresInInvalid);
+        return None;
+    };
+    if form.was_string {
+        deviations.push(Deviation::ExpiresInString);
+    }
+    if form.had_fraction {
+        deviations.push(Deviation::ExpiresInFloat);
+    }
+    if secs == 0 {
+        deviations.push(Deviation::ExpiresInInvalid);
+        return None;
+    }
+    let ms = secs.saturating_mul(1000);
+    if ms > MAX_LIFETIME_MS {
+        deviations.push(Deviation::ExpiresInClamped);
+        return Some(MAX_LIFETIME_MS);
+    }
+    Some(ms)
+}
+
+/// Expiry when `expires_in` says nothing: `expires_on`, then the JWT `exp`, then the default.
+fn fallback_expiry(
+    fields: &Map<String, Value>,
+    token: &AccessTokenValue,
+    config: &ClientConfig,
+    now_ms: u64,
+) -> (u64, ExpirySource) {
+    if let Some((secs, _)) = fields.get("expires_on").and_then(seconds) {
+        if secs > 0 {
+            return (secs.saturating_mul(1000), ExpirySource::ExpiresOn);
+        }
+    }
+    // Read to decode its (unverified) expiry claim.
+    if let Some(exp_ms) = jwt_exp_ms(token.expose_secret()) {
+        return (exp_ms, ExpirySource::JwtExp);
+    }
+    (now_ms.saturating_add(config.refresh.default_lifetime_ms), ExpirySource::Default)
+}
+
+/// The `exp` claim of a JWS compact token, in milliseconds; `None` for anything else.
+fn jwt_exp_ms(token: &str) -> Option<u64> {
+    let mut parts = token.split('.');
+    let (_header, payload) = (parts.next()?, parts.next()?);
+    parts.next()?; // a signature part must exist
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    let (secs, _) = seconds(claims.get("exp")?)?;
+    (secs > 0).then(|| secs.saturating_mul(1000))
+}
+
+/// `Retry-After` in milliseconds: delta-seconds, or an HTTP-date relative to
+/// the server's `Date` (else to `now_ms`), never negative.
+fn retry_after_ms(response: &HttpResponse, now_ms: u64) -> Option<u64> {
+    let value = response.header("retry-after")?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.parse::<u64>().unwrap_or(u64::MAX / 1000).saturating_mul(1000));
+    }
+    let at_ms = parse_http_date_ms(value)?;
+    let base_ms = response.header("date").and_then(parse_http_date_ms).unwrap_or(now_ms);
+    Some(at_ms.saturating_sub(base_ms))
+}
+
+fn parse_http_date_ms(value: &str) -> Option<u64> {
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    u64::try_from(since_epoch.as_millis()).ok()
+}
+
+fn zeroize_value(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(zeroize_value),
+        Value::Object(map) => zeroize_fields(map),
+        _ => {}
+    }
+}
+
+/// Wipes the string fields of a response that will not become a token.
+fn zeroize_fields(fields: &mut Map<String, Value>) {
+    for (_, value) in fields.iter_mut() {
+        zeroize_value(value);
+    }
+}
