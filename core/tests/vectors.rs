@@ -1,0 +1,276 @@
+//! Runs every shared vector in `tests/vectors/` against the core.
+//!
+//! Every binding runs the same files; the schema is `tests/vectors/README.md`.
+//! Beyond the expected values, each case also checks hygiene mechanically:
+//! no secret or token from the case may appear in any Debug or Display text.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use ccauth::{
+    build_token_request, parse_token_response, BasicAuthEncoding, BodyFormat, ClientAuthMethod,
+    ClientConfig, HttpResponse, RefreshPolicy, RetryPolicy,
+};
+use serde_json::{json, Value};
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn pairs(value: Option<&Value>) -> Vec<(String, String)> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|pair| {
+                    (pair[0].as_str().unwrap().to_owned(), pair[1].as_str().unwrap().to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| items.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// The vector config object → the builder, field by field.
+fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
+    let mut b = ClientConfig::builder(
+        c["token_endpoint"].as_str().unwrap(),
+        c["client_id"].as_str().unwrap(),
+    );
+    if let Some(secret) = c.get("client_secret").and_then(Value::as_str) {
+        b = b.client_secret(secret);
+    }
+    if let Some(method) = c.get("auth_method").and_then(Value::as_str) {
+        b = b.auth_method(method.parse::<ClientAuthMethod>().unwrap());
+    }
+    if let Some(encoding) = c.get("basic_auth_encoding").and_then(Value::as_str) {
+        b = b.basic_auth_encoding(match encoding {
+            "raw" => BasicAuthEncoding::Raw,
+            "form_urlencoded" => BasicAuthEncoding::FormUrlEncoded,
+            other => panic!("unknown basic_auth_encoding {other}"),
+        });
+    }
+    b = b.scopes(strings(c.get("scopes")));
+    if let Some(include) = c.get("include_scope").and_then(Value::as_bool) {
+        b = b.include_scope(include);
+    }
+    if let Some(audience) = c.get("audience").and_then(Value::as_str) {
+        b = b.audience(audience);
+    }
+    for resource in strings(c.get("resources")) {
+        b = b.resource(resource);
+    }
+    for (name, value) in pairs(c.get("extra_body_params")) {
+        b = b.extra_body_param(name, value);
+    }
+    for (name, value) in pairs(c.get("extra_query_params")) {
+        b = b.extra_query_param(name, value);
+    }
+    for (name, value) in pairs(c.get("extra_headers")) {
+        b = b.extra_header(name, value);
+    }
+    if let Some(format) = c.get("body_format").and_then(Value::as_str) {
+        b = b.body_format(match format {
+            "json" => BodyFormat::Json,
+            "form" => BodyFormat::Form,
+            other => panic!("unknown body_format {other}"),
+        });
+    }
+    if let Some(insecure) = c.get("danger_accept_insecure_http").and_then(Value::as_bool) {
+        b = b.danger_accept_insecure_http(insecure);
+    }
+    if let Some(limit) = c.get("max_response_bytes").and_then(Value::as_u64) {
+        b = b.max_response_bytes(limit as usize);
+    }
+    if let Some(r) = c.get("refresh") {
+        let d = RefreshPolicy::default();
+        let get = |k: &str, default: u64| r.get(k).and_then(Value::as_u64).unwrap_or(default);
+        b = b.refresh_policy(RefreshPolicy {
+            min_leeway_ms: get("min_leeway_ms", d.min_leeway_ms),
+            max_leeway_ms: get("max_leeway_ms", d.max_leeway_ms),
+            leeway_percent: get("leeway_percent", u64::from(d.leeway_percent)) as u8,
+            default_lifetime_ms: get("default_lifetime_ms", d.default_lifetime_ms),
+        });
+    }
+    if let Some(r) = c.get("retry") {
+        let d = RetryPolicy::default();
+        b = b.retry_policy(RetryPolicy {
+            max_attempts: r.get("max_attempts").and_then(Value::as_u64).map_or(d.max_attempts, |v| v as u32),
+            max_wait_ms: r.get("max_wait_ms").and_then(Value::as_u64).unwrap_or(d.max_wait_ms),
+        });
+    }
+    b.build()
+}
+
+/// Fails when `text` shows any of the case's secrets (long enough to be unambiguous).
+fn assert_hygiene(case: &str, what: &str, text: &str, secrets: &[String]) -> Result<(), String> {
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        if text.contains(secret.as_str()) {
+            return Err(format!("{case}: {what} leaks a secret: {text}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_field(case: &str, expect: &Value, key: &str, got: Value) -> Result<(), String> {
+    match expect.get(key) {
+        Some(want) if *want != got => Err(format!("{case}: {key}: want {want}, got {got}")),
+        _ => Ok(()),
+    }
+}
+
+fn run_request_case(case: &Value) -> Result<(), String> {
+    let name = case["name"].as_str().unwrap();
+    let config = config_from(&case["config"]);
+    let secret = case["config"].get("client_secret").and_then(Value::as_str).map(str::to_owned);
+    let secrets: Vec<String> = secret.into_iter().collect();
+    if let Some(want) = case.get("expect_error") {
+        let err = match config {
+            Ok(_) => return Err(format!("{name}: config accepted, want {want}")),
+            Err(err) => err,
+        };
+        check_field(name, want, "code", json!(err.code()))?;
+        check_field(name, want, "field", json!(err.field()))?;
+        assert_hygiene(name, "config error", &format!("{err} {err:?}"), &secrets)?;
+        return Ok(());
+    }
+    let config = config.map_err(|e| format!("{name}: config rejected: {e}"))?;
+    let request = build_token_request(&config);
+    let want = &case["expect"];
+    check_field(name, want, "method", json!(request.method()))?;
+    check_field(name, want, "url", json!(request.url()))?;
+    let headers: Vec<Value> = request.headers().iter().map(|(n, v)| json!([n, v])).collect();
+    check_field(name, want, "headers", Value::Array(headers))?;
+    let body = String::from_utf8(request.body().to_vec()).map_err(|_| format!("{name}: body not UTF-8"))?;
+    check_field(name, want, "body", json!(body))?;
+    assert_hygiene(name, "request Debug", &format!("{request:?}"), &secrets)?;
+    assert_hygiene(name, "config Debug", &format!("{config:?}"), &secrets)?;
+    Ok(())
+}
+
+fn default_response_config() -> Value {
+    json!({"token_endpoint": "https://as.example.com/token", "client_id": "client", "client_secret": "secret"})
+}
+
+fn run_response_case(case: &Value) -> Result<(), String> {
+    let name = case["name"].as_str().unwrap();
+    let config_json = case.get("config").cloned().unwrap_or_else(default_response_config);
+    let config = config_from(&config_json).map_err(|e| format!("{name}: config rejected: {e}"))?;
+    let r = &case["response"];
+    let body = match (r.get("body"), r.get("body_base64")) {
+        (Some(text), _) => text.as_str().unwrap().as_bytes().to_vec(),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap(),
+        (None, None) => Vec::new(),
+    };
+    let response = HttpResponse::new(r["status"].as_u64().unwrap() as u16, pairs(r.get("headers")), body);
+    let now_ms = case.get("now_ms").and_then(Value::as_u64).unwrap_or(1_700_000_000_000);
+    let mut secrets: Vec<String> = config_json
+        .get("client_secret")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    let result = parse_token_response(&config, &response, now_ms);
+    if let Some(want) = case.get("expect_error") {
+        let err = match result {
+            Ok(token) => return Err(format!("{name}: parsed a token ({token:?}), want {want}")),
+            Err(err) => err,
+        };
+        check_field(name, want, "code", json!(err.code()))?;
+        check_field(name, want, "status", json!(err.status()))?;
+        check_field(name, want, "error", json!(err.error()))?;
+        check_field(name, want, "error_description", json!(err.error_description()))?;
+        check_field(name, want, "error_uri", json!(err.error_uri()))?;
+        check_field(name, want, "retryable", json!(err.is_retryable()))?;
+        check_field(name, want, "retry_after_ms", json!(err.retry_after_ms()))?;
+        check_field(name, want, "body_kind", json!(err.body_kind().as_str()))?;
+        check_field(name, want, "excerpt", json!(err.excerpt()))?;
+        let challenges: Vec<Value> = err
+            .www_authenticate()
+            .iter()
+            .map(|c| json!({"scheme": c.scheme, "params": c.params.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>()}))
+            .collect();
+        check_field(name, want, "www_authenticate", Value::Array(challenges))?;
+        // A malformed 200 may carry a token: no error text may show it.
+        if (200..300).contains(&response.status) {
+            if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&response.body) {
+                if let Some(Value::String(token)) = fields.get("access_token") {
+                    secrets.push(token.clone());
+                }
+            }
+        }
+        return assert_hygiene(name, "error text", &format!("{err} {err:?}"), &secrets);
+    }
+    let token = result.map_err(|e| format!("{name}: error {} ({e}), want a token", e.code()))?;
+    let want = &case["expect"];
+    check_field(name, want, "access_token", json!(token.value().expose_secret()))?;
+    check_field(name, want, "token_type", json!(token.token_type()))?;
+    check_field(name, want, "authorization_header", json!(token.authorization_header().expose_secret()))?;
+    check_field(name, want, "issued_at_ms", json!(token.issued_at_ms()))?;
+    check_field(name, want, "expires_at_ms", json!(token.expires_at_ms()))?;
+    check_field(name, want, "expiry_source", json!(token.expiry_source().as_str()))?;
+    check_field(name, want, "refresh_at_ms", json!(token.refresh_at_ms()))?;
+    check_field(name, want, "scope", json!(token.scope()))?;
+    check_field(name, want, "refresh_token", json!(token.refresh_token().map(|t| t.expose_secret())))?;
+    check_field(name, want, "id_token", json!(token.id_token().map(|t| t.expose_secret())))?;
+    check_field(name, want, "refresh_in_ms", json!(token.refresh_in_ms()))?;
+    check_field(name, want, "server_date_ms", json!(token.server_date_ms()))?;
+    let mut keys: Vec<&String> = token.extras().keys().collect();
+    keys.sort();
+    check_field(name, want, "extra_keys", json!(keys))?;
+    let deviations: Vec<&str> = token.deviations().iter().map(|d| d.code()).collect();
+    check_field(name, want, "deviations", json!(deviations))?;
+    for at in want.get("at").and_then(Value::as_array).into_iter().flatten() {
+        let t = at["now_ms"].as_u64().unwrap();
+        check_field(name, at, "is_expired", json!(token.is_expired(t)))?;
+        check_field(name, at, "needs_refresh", json!(token.needs_refresh(t)))?;
+    }
+    secrets.push(token.value().expose_secret().to_owned());
+    secrets.extend(token.refresh_token().map(|t| t.expose_secret().to_owned()));
+    assert_hygiene(name, "token Debug", &format!("{token:?}"), &secrets)
+}
+
+#[test]
+fn every_vector_passes() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut names = std::collections::HashSet::new();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for file in &files {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let stem = file.file_stem().unwrap().to_str().unwrap();
+        for case in doc["cases"].as_array().unwrap() {
+            count += 1;
+            let name = case["name"].as_str().unwrap();
+            assert!(names.insert(name.to_owned()), "duplicate case name {name}");
+            let result = if stem.starts_with("request_") {
+                run_request_case(case)
+            } else if stem.starts_with("response_") {
+                run_response_case(case)
+            } else {
+                Err(format!("{stem}: unknown vector file kind"))
+            };
+            if let Err(message) = result {
+                failures.push(format!("[{stem}] {message}"));
+            }
+        }
+    }
+    assert!(count >= 80, "expected at least 80 vector cases, found {count}");
+    assert!(failures.is_empty(), "{} of {count} vectors failed:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("{count} vectors passed");
+}
