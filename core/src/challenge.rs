@@ -16,7 +16,10 @@ pub struct Challenge {
 impl Challenge {
     /// The value of parameter `name` (lower-case).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Whether the scheme is `scheme`, compared case-insensitively.
@@ -108,7 +111,10 @@ fn parse_one_header(value: &str, out: &mut Vec<Challenge>) {
             cur.bump(); // not a token: skip one character and resync
             continue;
         };
-        let mut challenge = Challenge { scheme: scheme.to_owned(), params: Vec::new() };
+        let mut challenge = Challenge {
+            scheme: scheme.to_owned(),
+            params: Vec::new(),
+        };
         loop {
             cur.skip_ws();
             let before = cur.rest;
@@ -123,7 +129,8 @@ fn parse_one_header(value: &str, out: &mut Vec<Challenge>) {
                 cur.quoted()
             } else {
                 // token, or the tail of a token68 (`abc==`)
-                cur.skip_while(|c| is_tchar(c) || c == '=' || c == '/').to_owned()
+                cur.skip_while(|c| is_tchar(c) || c == '=' || c == '/')
+                    .to_owned()
             };
             challenge.params.push((name.to_ascii_lowercase(), value));
             cur.skip_ws();
@@ -147,7 +154,10 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert!(got[0].is_scheme("bearer"));
         assert_eq!(got[0].param("error"), Some("invalid_token"));
-        assert_eq!(got[0].param("error_description"), Some(r#"the "token", expired"#));
+        assert_eq!(
+            got[0].param("error_description"),
+            Some(r#"the "token", expired"#)
+        );
     }
 
     #[test]

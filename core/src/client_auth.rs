@@ -115,7 +115,12 @@ mod tests {
 
     fn decode(header: &AuthorizationValue) -> String {
         let b64 = header.expose_secret().strip_prefix("Basic ").unwrap();
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -125,13 +130,19 @@ mod tests {
             &ClientSecret::new("a+b/c:d%e&f=g h\"ü"),
             BasicAuthEncoding::FormUrlEncoded,
         );
-        assert_eq!(decode(&header), "my+client:a%2Bb%2Fc%3Ad%25e%26f%3Dg+h%22%C3%BC");
+        assert_eq!(
+            decode(&header),
+            "my+client:a%2Bb%2Fc%3Ad%25e%26f%3Dg+h%22%C3%BC"
+        );
     }
 
     #[test]
     fn raw_encoding_keeps_the_bytes() {
-        let header =
-            basic_authorization("id", &ClientSecret::new("p@ss:w+rd"), BasicAuthEncoding::Raw);
+        let header = basic_authorization(
+            "id",
+            &ClientSecret::new("p@ss:w+rd"),
+            BasicAuthEncoding::Raw,
+        );
         assert_eq!(decode(&header), "id:p@ss:w+rd");
     }
 

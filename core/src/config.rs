@@ -54,7 +54,10 @@ impl RefreshPolicy {
     pub fn leeway_ms(&self, lifetime_ms: u64) -> u64 {
         let scaled = lifetime_ms / 100 * u64::from(self.leeway_percent)
             + lifetime_ms % 100 * u64::from(self.leeway_percent) / 100;
-        scaled.max(self.min_leeway_ms).min(self.max_leeway_ms).min(lifetime_ms / 2)
+        scaled
+            .max(self.min_leeway_ms)
+            .min(self.max_leeway_ms)
+            .min(lifetime_ms / 2)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -83,7 +86,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 3, max_wait_ms: 60_000 }
+        Self {
+            max_attempts: 3,
+            max_wait_ms: 60_000,
+        }
     }
 }
 
@@ -487,18 +493,18 @@ fn validate_endpoint(
         return Err(invalid("must not have a #fragment"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not carry credentials; use client_id and client_secret"));
+        return Err(invalid(
+            "must not carry credentials; use client_id and client_secret",
+        ));
     }
     match url.scheme() {
         "https" => {}
         "http" if danger_accept_insecure_http || is_loopback(url.host()) => {}
-        "http" => {
-            return Err(ConfigError::new(
-                Kind::InsecureEndpoint,
-                FIELD,
-                "must use https (http only for loopback hosts, or with danger_accept_insecure_http)",
-            ))
-        }
+        "http" => return Err(ConfigError::new(
+            Kind::InsecureEndpoint,
+            FIELD,
+            "must use https (http only for loopback hosts, or with danger_accept_insecure_http)",
+        )),
         _ => return Err(invalid("scheme must be https")),
     }
     for (i, (name, _)) in extra_query.iter().enumerate() {
@@ -539,7 +545,9 @@ fn validate_client_id(
         && encoding == BasicAuthEncoding::Raw
         && client_id.contains(':')
     {
-        return Err(invalid("contains `:`, which raw Basic encoding cannot carry"));
+        return Err(invalid(
+            "contains `:`, which raw Basic encoding cannot carry",
+        ));
     }
     Ok(())
 }
@@ -568,9 +576,11 @@ fn validate_client_secret(
                 "contains a control character (a trailing newline from a file?)",
             ))
         }
-        (Some(secret), true) if secret.expose_secret().is_empty() => {
-            Err(ConfigError::new(Kind::InvalidClientSecret, FIELD, "must not be empty"))
-        }
+        (Some(secret), true) if secret.expose_secret().is_empty() => Err(ConfigError::new(
+            Kind::InvalidClientSecret,
+            FIELD,
+            "must not be empty",
+        )),
         _ => Ok(()),
     }
 }
@@ -578,7 +588,9 @@ fn validate_client_secret(
 /// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 fn validate_scope(scope: &str) -> Result<(), ConfigError> {
     let valid = !scope.is_empty()
-        && scope.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b));
+        && scope
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b));
     if valid {
         Ok(())
     } else {
@@ -624,16 +636,26 @@ fn validate_header(name: &str, value: &str) -> Result<(), ConfigError> {
     const FIELD: &str = "extra_headers";
     let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if name.is_empty() || !name.bytes().all(is_tchar) {
-        return Err(ConfigError::new(Kind::InvalidHeader, FIELD, "invalid header name"));
+        return Err(ConfigError::new(
+            Kind::InvalidHeader,
+            FIELD,
+            "invalid header name",
+        ));
     }
-    if !value.bytes().all(|b| b == b'\t' || (0x20..=0x7E).contains(&b)) {
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..=0x7E).contains(&b))
+    {
         return Err(ConfigError::new(
             Kind::InvalidHeader,
             FIELD,
             "header values must be visible ASCII, space or tab (no CR/LF)",
         ));
     }
-    if RESERVED_HEADERS.iter().any(|reserved| name.eq_ignore_ascii_case(reserved)) {
+    if RESERVED_HEADERS
+        .iter()
+        .any(|reserved| name.eq_ignore_ascii_case(reserved))
+    {
         return Err(ConfigError::new(
             Kind::ReservedHeader,
             FIELD,
@@ -661,8 +683,20 @@ mod tests {
 
     #[test]
     fn loopback_hosts_may_use_http() {
-        for url in ["http://127.0.0.1:8080/t", "http://127.9.9.9/t", "http://[::1]/t", "http://localhost/t", "http://api.localhost/t"] {
-            assert!(ClientConfig::builder(url, "c").client_secret("s").build().is_ok(), "{url}");
+        for url in [
+            "http://127.0.0.1:8080/t",
+            "http://127.9.9.9/t",
+            "http://[::1]/t",
+            "http://localhost/t",
+            "http://api.localhost/t",
+        ] {
+            assert!(
+                ClientConfig::builder(url, "c")
+                    .client_secret("s")
+                    .build()
+                    .is_ok(),
+                "{url}"
+            );
         }
         let err = ClientConfig::builder("http://127.0.0.1.example.com/t", "c")
             .client_secret("s")

@@ -71,7 +71,12 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(kind: ConfigErrorKind, field: &'static str, reason: &'static str) -> Self {
-        Self { kind, field, reason, index: None }
+        Self {
+            kind,
+            field,
+            reason,
+            index: None,
+        }
     }
 
     pub(crate) fn at(mut self, index: usize) -> Self {
@@ -253,7 +258,12 @@ impl ResponseError {
 
 impl fmt::Display for ResponseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: token endpoint answered HTTP {}", self.code(), self.status)?;
+        write!(
+            f,
+            "{}: token endpoint answered HTTP {}",
+            self.code(),
+            self.status
+        )?;
         if let Some(error) = &self.error {
             write!(f, " with error `{error}`")?;
         }

@@ -38,13 +38,19 @@
 #![allow(clippy::result_large_err)]
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
 mod challenge;
 mod client_auth;
 mod config;
 mod error;
+mod raw_fields;
 mod request;
 mod response;
 mod sanitize;

@@ -123,7 +123,12 @@ pub fn build_token_request(config: &ClientConfig) -> HttpRequest {
     }
     headers.extend(config.extra_headers.iter().cloned());
 
-    HttpRequest { method: "POST", url: config.request_url.clone(), headers, body }
+    HttpRequest {
+        method: "POST",
+        url: config.request_url.clone(),
+        headers,
+        body,
+    }
 }
 
 fn form_body(params: &[(&str, ParamValue<'_>)]) -> Vec<u8> {

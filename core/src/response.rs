@@ -15,6 +15,7 @@ use zeroize::Zeroize;
 use crate::challenge::parse_www_authenticate;
 use crate::config::ClientConfig;
 use crate::error::{ResponseError, ResponseErrorKind as Kind};
+use crate::raw_fields::{JsonBody, RawFields};
 use crate::sanitize;
 use crate::secret::{AccessTokenValue, IdToken, RefreshToken};
 use crate::token::{AccessToken, Deviation, ExpirySource};
@@ -39,12 +40,19 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response from its parts.
     pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, headers, body: body.into() }
+        Self {
+            status,
+            headers,
+            body: body.into(),
+        }
     }
 
     /// The first header named `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
@@ -103,9 +111,13 @@ impl BodyKind {
 }
 
 /// The body, classified once.
+#[allow(clippy::large_enum_variant)] // short-lived, on the stack, read once
 enum Body<'a> {
-    /// A JSON value, or a form body's pairs as string fields.
-    Parsed(Value, BodyKind),
+    /// A JSON object's fields, or a form body's pairs as string fields.
+    Fields(RawFields, BodyKind),
+    /// JSON, but not an object.
+    NotAnObject,
+    /// Anything else, with its text when it is UTF-8.
     Unparsed(Option<&'a str>, BodyKind),
 }
 
@@ -113,21 +125,20 @@ fn classify<'a>(body: &'a [u8], content_type: Option<&str>) -> Body<'a> {
     if body.is_empty() {
         return Body::Unparsed(None, BodyKind::Empty);
     }
+    match serde_json::from_slice::<JsonBody>(body) {
+        Ok(JsonBody::Object(fields)) => return Body::Fields(fields, BodyKind::Json),
+        Ok(JsonBody::NotAnObject) => return Body::NotAnObject,
+        Err(_) => {}
+    }
     let Ok(text) = std::str::from_utf8(body) else {
         return Body::Unparsed(None, BodyKind::Binary);
     };
-    if let Ok(value) = serde_json::from_str::<Value>(text) {
-        return Body::Parsed(value, BodyKind::Json);
-    }
     let content_type = content_type.unwrap_or("").to_ascii_lowercase();
     if content_type.contains("text/html") || text.trim_start().starts_with('<') {
         return Body::Unparsed(Some(text), BodyKind::Html);
     }
     if content_type.contains("application/x-www-form-urlencoded") || text.contains('=') {
-        let fields: Map<String, Value> = form_urlencoded::parse(text.trim().as_bytes())
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
-        return Body::Parsed(Value::Object(fields), BodyKind::Form);
+        return Body::Fields(RawFields::from_form(text.trim().as_bytes()), BodyKind::Form);
     }
     Body::Unparsed(Some(text), BodyKind::Text)
 }
@@ -140,32 +151,40 @@ pub fn parse_token_response(
 ) -> Result<AccessToken, ResponseError> {
     let status = response.status;
     let content_type = response.header("content-type");
-    let success = status == 200 || status == 201;
     if response.body.len() > config.max_response_bytes {
-        let mut error = base_error(Kind::ResponseTooLarge, response, BodyKind::Text, now_ms);
-        error.body_kind = if std::str::from_utf8(&response.body).is_ok() {
+        let kind = if std::str::from_utf8(&response.body).is_ok() {
             BodyKind::Text
         } else {
             BodyKind::Binary
         };
-        return Err(error);
+        return Err(base_error(Kind::ResponseTooLarge, response, kind, now_ms));
     }
     let body = classify(&response.body, content_type);
-    if !success {
+    if status != 200 && status != 201 {
         return Err(error_response(config, response, body, now_ms));
     }
     let (mut fields, body_kind) = match body {
-        Body::Parsed(Value::Object(fields), kind) => (fields, kind),
-        Body::Parsed(_, kind) => {
-            return Err(base_error(Kind::InvalidTokenResponse, response, kind, now_ms))
+        Body::Fields(fields, kind) => (fields, kind),
+        Body::NotAnObject => {
+            return Err(base_error(
+                Kind::InvalidTokenResponse,
+                response,
+                BodyKind::Json,
+                now_ms,
+            ))
         }
         Body::Unparsed(_, kind) => {
             return Err(base_error(Kind::ResponseNotJson, response, kind, now_ms))
         }
     };
-    if matches!(fields.get("error"), Some(Value::String(_))) {
+    let fail = |kind, fields: &mut RawFields| {
+        fields.zeroize();
+        Err(base_error(kind, response, body_kind, now_ms))
+    };
+    if fields.error().is_some() {
         let mut error = base_error(Kind::TokenEndpointError, response, body_kind, now_ms);
-        fill_rfc_fields(&mut error, &fields, config);
+        fill_rfc_fields(&mut error, &fields.extras, config);
+        fields.zeroize();
         return Err(error);
     }
 
@@ -175,33 +194,20 @@ pub fn parse_token_response(
     }
     if body_kind == BodyKind::Form {
         deviations.push(Deviation::FormEncodedBody);
-    } else if content_type.is_some_and(|ct| !ct.to_ascii_lowercase().contains("json")) {
+    } else if content_type.is_some_and(|ct| !contains_ignore_ascii_case(ct, "json")) {
         deviations.push(Deviation::UnexpectedContentType);
     }
 
-    let value = match fields.remove("access_token") {
-        Some(Value::String(token)) if !token.is_empty() => token,
-        Some(mut other) => {
-            zeroize_value(&mut other);
-            zeroize_fields(&mut fields);
-            return Err(base_error(Kind::MissingAccessToken, response, body_kind, now_ms));
-        }
-        None => {
-            zeroize_fields(&mut fields);
-            return Err(base_error(Kind::MissingAccessToken, response, body_kind, now_ms));
-        }
-    };
-    let value = AccessTokenValue::new(value);
-    let fail = |kind, fields: &mut Map<String, Value>| {
-        zeroize_fields(fields);
-        Err(base_error(kind, response, body_kind, now_ms))
+    let value = match fields.access_token.take() {
+        Some(Value::String(token)) if !token.is_empty() => AccessTokenValue::new(token),
+        _ => return fail(Kind::MissingAccessToken, &mut fields),
     };
     // Read to check it can travel in a header.
-    if !value.expose_secret().bytes().all(|b| (0x21..=0x7E).contains(&b)) {
+    if !is_visible_ascii(value.expose_secret().as_bytes()) {
         return fail(Kind::InvalidAccessToken, &mut fields);
     }
 
-    let token_type = match fields.remove("token_type") {
+    let token_type = match fields.token_type.take() {
         Some(Value::String(t)) if !t.is_empty() => t,
         None | Some(Value::Null) | Some(Value::String(_)) => {
             deviations.push(Deviation::TokenTypeMissing);
@@ -213,13 +219,13 @@ pub fn parse_token_response(
         return fail(Kind::InvalidTokenResponse, &mut fields);
     }
 
-    let expires_in_ms = read_expires_in(fields.remove("expires_in"), &mut deviations);
+    let expires_in_ms = read_expires_in(fields.expires_in.take(), &mut deviations);
     let (expires_at_ms, expiry_source) = match expires_in_ms {
         Some(ms) => (now_ms.saturating_add(ms), ExpirySource::ExpiresIn),
-        None => fallback_expiry(&fields, &value, config, now_ms),
+        None => fallback_expiry(&fields.extras, &value, config, now_ms),
     };
 
-    let scope = match fields.remove("scope") {
+    let scope = match fields.scope.take() {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
@@ -229,12 +235,23 @@ pub fn parse_token_response(
         }
         Some(_) => return fail(Kind::InvalidTokenResponse, &mut fields),
     };
-    let refresh_token = take_string(&mut fields, "refresh_token").map(RefreshToken::new);
-    let id_token = take_string(&mut fields, "id_token").map(IdToken::new);
-    let refresh_in_ms = match fields.remove("refresh_in") {
-        Some(v) => seconds(&v).map(|(secs, _)| secs.saturating_mul(1000)),
+    let mut extras = std::mem::take(&mut fields.extras);
+    let mut keep_string = |value: Option<Value>, name: &str| match value {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            extras.insert(name.to_owned(), other);
+            None
+        }
         None => None,
     };
+    let refresh_token =
+        keep_string(fields.refresh_token.take(), "refresh_token").map(RefreshToken::new);
+    let id_token = keep_string(fields.id_token.take(), "id_token").map(IdToken::new);
+    let refresh_in_ms = fields
+        .refresh_in
+        .take()
+        .and_then(|v| seconds(&v))
+        .map(|(secs, _)| secs.saturating_mul(1000));
 
     let lifetime_ms = expires_at_ms.saturating_sub(now_ms);
     let refresh_at_ms = expires_at_ms.saturating_sub(config.refresh.leeway_ms(lifetime_ms));
@@ -250,9 +267,24 @@ pub fn parse_token_response(
         id_token,
         refresh_in_ms,
         server_date_ms: response.header("date").and_then(parse_http_date_ms),
-        extras: fields,
+        extras,
         deviations,
     })
+}
+
+/// Whether every byte is visible ASCII (0x21-0x7E). Branch-free so it
+/// vectorizes: tokens are long and this is on every token response.
+fn is_visible_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b.wrapping_sub(0x21) < 0x5E))
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Non-success status: classify, keep the RFC fields and a sanitized excerpt.
@@ -264,8 +296,8 @@ fn error_response(
 ) -> ResponseError {
     let status = response.status;
     let (fields, kind, text) = match &body {
-        Body::Parsed(Value::Object(fields), kind) => (Some(fields), *kind, None),
-        Body::Parsed(_, kind) => (None, *kind, None),
+        Body::Fields(fields, kind) => (Some(&fields.extras), *kind, None),
+        Body::NotAnObject => (None, BodyKind::Json, None),
         Body::Unparsed(text, kind) => (None, *kind, *text),
     };
     let has_rfc_error = fields.is_some_and(|f| matches!(f.get("error"), Some(Value::String(_))));
@@ -307,7 +339,11 @@ fn base_error(
         error_description: None,
         error_uri: None,
         www_authenticate: parse_www_authenticate(response.headers_named("www-authenticate")),
-        retry_after_ms: if is_error_status { retry_after_ms(response, now_ms) } else { None },
+        retry_after_ms: if is_error_status {
+            retry_after_ms(response, now_ms)
+        } else {
+            None
+        },
         content_type: response.header("content-type").map(str::to_owned),
         body_kind,
         body_len: response.body.len(),
@@ -321,17 +357,6 @@ fn fill_rfc_fields(error: &mut ResponseError, fields: &Map<String, Value>, confi
     error.error = text("error").map(|e| sanitize::description(e, secret));
     error.error_description = text("error_description").map(|d| sanitize::description(d, secret));
     error.error_uri = text("error_uri").map(|u| sanitize::description(u, secret));
-}
-
-fn take_string(fields: &mut Map<String, Value>, name: &str) -> Option<String> {
-    match fields.remove(name) {
-        Some(Value::String(s)) => Some(s),
-        Some(other) => {
-            fields.insert(name.to_owned(), other);
-            None
-        }
-        None => None,
-    }
 }
 
 /// How a number of seconds was written.
@@ -349,7 +374,13 @@ fn seconds(value: &Value) -> Option<(u64, SecondsForm)> {
         _ => return None,
     };
     if let Some(whole) = number.as_u64() {
-        return Some((whole, SecondsForm { was_string, had_fraction: false }));
+        return Some((
+            whole,
+            SecondsForm {
+                was_string,
+                had_fraction: false,
+            },
+        ));
     }
     let float = number.as_f64()?;
     if !float.is_finite() || float < 0.0 {
@@ -357,7 +388,13 @@ fn seconds(value: &Value) -> Option<(u64, SecondsForm)> {
     }
     let whole = float.floor();
     // `as` saturates for floats beyond u64::MAX, which the clamp then bounds.
-    Some((whole as u64, SecondsForm { was_string, had_fraction: whole != float }))
+    Some((
+        whole as u64,
+        SecondsForm {
+            was_string,
+            had_fraction: whole != float,
+        },
+    ))
 }
 
 /// `expires_in` in milliseconds, or `None` when absent or unusable.
@@ -407,7 +444,10 @@ fn fallback_expiry(
     if let Some(exp_ms) = jwt_exp_ms(token.expose_secret()) {
         return (exp_ms, ExpirySource::JwtExp);
     }
-    (now_ms.saturating_add(config.refresh.default_lifetime_ms), ExpirySource::Default)
+    (
+        now_ms.saturating_add(config.refresh.default_lifetime_ms),
+        ExpirySource::Default,
+    )
 }
 
 /// The `exp` claim of a JWS compact token, in milliseconds; `None` for anything else.
@@ -428,10 +468,18 @@ fn jwt_exp_ms(token: &str) -> Option<u64> {
 fn retry_after_ms(response: &HttpResponse, now_ms: u64) -> Option<u64> {
     let value = response.header("retry-after")?.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(value.parse::<u64>().unwrap_or(u64::MAX / 1000).saturating_mul(1000));
+        return Some(
+            value
+                .parse::<u64>()
+                .unwrap_or(u64::MAX / 1000)
+                .saturating_mul(1000),
+        );
     }
     let at_ms = parse_http_date_ms(value)?;
-    let base_ms = response.header("date").and_then(parse_http_date_ms).unwrap_or(now_ms);
+    let base_ms = response
+        .header("date")
+        .and_then(parse_http_date_ms)
+        .unwrap_or(now_ms);
     Some(at_ms.saturating_sub(base_ms))
 }
 
@@ -445,14 +493,28 @@ fn zeroize_value(value: &mut Value) {
     match value {
         Value::String(s) => s.zeroize(),
         Value::Array(items) => items.iter_mut().for_each(zeroize_value),
-        Value::Object(map) => zeroize_fields(map),
+        Value::Object(map) => map.values_mut().for_each(zeroize_value),
         _ => {}
     }
 }
 
-/// Wipes the string fields of a response that will not become a token.
-fn zeroize_fields(fields: &mut Map<String, Value>) {
-    for (_, value) in fields.iter_mut() {
-        zeroize_value(value);
+impl RawFields {
+    /// Wipes the strings of a response that will not become a token.
+    fn zeroize(&mut self) {
+        for value in [
+            &mut self.access_token,
+            &mut self.token_type,
+            &mut self.expires_in,
+            &mut self.scope,
+            &mut self.refresh_token,
+            &mut self.id_token,
+            &mut self.refresh_in,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            zeroize_value(value);
+        }
+        self.extras.values_mut().for_each(zeroize_value);
     }
 }

@@ -55,7 +55,9 @@ fn redact_jwts(text: &str) -> String {
     while let Some(start) = rest.find("eyJ") {
         let (before, candidate) = rest.split_at(start);
         out.push_str(before);
-        let len = candidate.find(|c: char| !is_jwt_char(c)).unwrap_or(candidate.len());
+        let len = candidate
+            .find(|c: char| !is_jwt_char(c))
+            .unwrap_or(candidate.len());
         let (run, after) = candidate.split_at(len);
         if run.contains('.') {
             out.push_str(REDACTED);
@@ -94,7 +96,11 @@ fn truncate_chars(mut text: String, max: usize) -> String {
 pub(crate) fn excerpt(body: &str, is_html: bool, secret: Option<&ClientSecret>) -> Option<String> {
     // The secret first, on the raw text, so no later step can split it.
     let body = redact_secret(body.to_owned(), secret);
-    let text = if is_html { one_line(&strip_tags(&body)) } else { one_line(&body) };
+    let text = if is_html {
+        one_line(&strip_tags(&body))
+    } else {
+        one_line(&body)
+    };
     let text = redact_jwts(&text);
     let text = truncate_chars(text, EXCERPT_CHARS);
     let text = text.trim_end();
@@ -103,7 +109,10 @@ pub(crate) fn excerpt(body: &str, is_html: bool, secret: Option<&ClientSecret>) 
 
 /// A server-sent `error_description` made safe to display.
 pub(crate) fn description(text: &str, secret: Option<&ClientSecret>) -> String {
-    truncate_chars(one_line(&redact_secret(text.to_owned(), secret)), DESCRIPTION_CHARS)
+    truncate_chars(
+        one_line(&redact_secret(text.to_owned(), secret)),
+        DESCRIPTION_CHARS,
+    )
 }
 
 #[cfg(test)]
@@ -112,14 +121,22 @@ mod tests {
 
     #[test]
     fn html_is_reduced_to_text() {
-        let got = excerpt("<html><body><h1>502 Bad\nGateway</h1></body></html>", true, None);
+        let got = excerpt(
+            "<html><body><h1>502 Bad\nGateway</h1></body></html>",
+            true,
+            None,
+        );
         assert_eq!(got.as_deref(), Some("502 Bad Gateway"));
     }
 
     #[test]
     fn secrets_and_jwts_are_redacted() {
         let secret = ClientSecret::new("p w+d");
-        let got = excerpt("bad secret p w+d or p+w%2Bd token eyJhbGc.eyJzdWIi.sig end", false, Some(&secret));
+        let got = excerpt(
+            "bad secret p w+d or p+w%2Bd token eyJhbGc.eyJzdWIi.sig end",
+            false,
+            Some(&secret),
+        );
         assert_eq!(
             got.as_deref(),
             Some("bad secret [REDACTED] or [REDACTED] token [REDACTED] end")

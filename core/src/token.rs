@@ -115,7 +115,11 @@ impl AccessToken {
     /// The `Authorization` header value: `Bearer <token>` (normalised spelling
     /// for bearer tokens of any case), else `<type> <token>`.
     pub fn authorization_header(&self) -> AuthorizationValue {
-        let scheme = if self.is_bearer() { "Bearer" } else { self.token_type.as_str() };
+        let scheme = if self.is_bearer() {
+            "Bearer"
+        } else {
+            self.token_type.as_str()
+        };
         // The header is the one place the token has to go.
         let token = self.value.expose_secret();
         let mut header = String::with_capacity(scheme.len() + 1 + token.len());

@@ -116,7 +116,11 @@ fn json_like() -> impl Strategy<Value = String> {
         Just("null".to_owned()),
         Just("true".to_owned()),
         any::<i64>().prop_map(|n| n.to_string()),
-        any::<f64>().prop_map(|f| if f.is_finite() { f.to_string() } else { "1e308".to_owned() }),
+        any::<f64>().prop_map(|f| if f.is_finite() {
+            f.to_string()
+        } else {
+            "1e308".to_owned()
+        }),
         ".{0,20}".prop_map(|s| serde_json::to_string(&s).unwrap()),
         Just("[\"a\",1]".to_owned()),
         Just("{}".to_owned()),

@@ -24,7 +24,10 @@ fn pairs(value: Option<&Value>) -> Vec<(String, String)> {
             items
                 .iter()
                 .map(|pair| {
-                    (pair[0].as_str().unwrap().to_owned(), pair[1].as_str().unwrap().to_owned())
+                    (
+                        pair[0].as_str().unwrap().to_owned(),
+                        pair[1].as_str().unwrap().to_owned(),
+                    )
                 })
                 .collect()
         })
@@ -34,7 +37,12 @@ fn pairs(value: Option<&Value>) -> Vec<(String, String)> {
 fn strings(value: Option<&Value>) -> Vec<String> {
     value
         .and_then(Value::as_array)
-        .map(|items| items.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -83,7 +91,10 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
             other => panic!("unknown body_format {other}"),
         });
     }
-    if let Some(insecure) = c.get("danger_accept_insecure_http").and_then(Value::as_bool) {
+    if let Some(insecure) = c
+        .get("danger_accept_insecure_http")
+        .and_then(Value::as_bool)
+    {
         b = b.danger_accept_insecure_http(insecure);
     }
     if let Some(limit) = c.get("max_response_bytes").and_then(Value::as_u64) {
@@ -102,8 +113,14 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
     if let Some(r) = c.get("retry") {
         let d = RetryPolicy::default();
         b = b.retry_policy(RetryPolicy {
-            max_attempts: r.get("max_attempts").and_then(Value::as_u64).map_or(d.max_attempts, |v| v as u32),
-            max_wait_ms: r.get("max_wait_ms").and_then(Value::as_u64).unwrap_or(d.max_wait_ms),
+            max_attempts: r
+                .get("max_attempts")
+                .and_then(Value::as_u64)
+                .map_or(d.max_attempts, |v| v as u32),
+            max_wait_ms: r
+                .get("max_wait_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(d.max_wait_ms),
         });
     }
     b.build()
@@ -129,7 +146,10 @@ fn check_field(case: &str, expect: &Value, key: &str, got: Value) -> Result<(), 
 fn run_request_case(case: &Value) -> Result<(), String> {
     let name = case["name"].as_str().unwrap();
     let config = config_from(&case["config"]);
-    let secret = case["config"].get("client_secret").and_then(Value::as_str).map(str::to_owned);
+    let secret = case["config"]
+        .get("client_secret")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let secrets: Vec<String> = secret.into_iter().collect();
     if let Some(want) = case.get("expect_error") {
         let err = match config {
@@ -146,9 +166,14 @@ fn run_request_case(case: &Value) -> Result<(), String> {
     let want = &case["expect"];
     check_field(name, want, "method", json!(request.method()))?;
     check_field(name, want, "url", json!(request.url()))?;
-    let headers: Vec<Value> = request.headers().iter().map(|(n, v)| json!([n, v])).collect();
+    let headers: Vec<Value> = request
+        .headers()
+        .iter()
+        .map(|(n, v)| json!([n, v]))
+        .collect();
     check_field(name, want, "headers", Value::Array(headers))?;
-    let body = String::from_utf8(request.body().to_vec()).map_err(|_| format!("{name}: body not UTF-8"))?;
+    let body = String::from_utf8(request.body().to_vec())
+        .map_err(|_| format!("{name}: body not UTF-8"))?;
     check_field(name, want, "body", json!(body))?;
     assert_hygiene(name, "request Debug", &format!("{request:?}"), &secrets)?;
     assert_hygiene(name, "config Debug", &format!("{config:?}"), &secrets)?;
@@ -161,7 +186,10 @@ fn default_response_config() -> Value {
 
 fn run_response_case(case: &Value) -> Result<(), String> {
     let name = case["name"].as_str().unwrap();
-    let config_json = case.get("config").cloned().unwrap_or_else(default_response_config);
+    let config_json = case
+        .get("config")
+        .cloned()
+        .unwrap_or_else(default_response_config);
     let config = config_from(&config_json).map_err(|e| format!("{name}: config rejected: {e}"))?;
     let r = &case["response"];
     let body = match (r.get("body"), r.get("body_base64")) {
@@ -171,8 +199,15 @@ fn run_response_case(case: &Value) -> Result<(), String> {
             .unwrap(),
         (None, None) => Vec::new(),
     };
-    let response = HttpResponse::new(r["status"].as_u64().unwrap() as u16, pairs(r.get("headers")), body);
-    let now_ms = case.get("now_ms").and_then(Value::as_u64).unwrap_or(1_700_000_000_000);
+    let response = HttpResponse::new(
+        r["status"].as_u64().unwrap() as u16,
+        pairs(r.get("headers")),
+        body,
+    );
+    let now_ms = case
+        .get("now_ms")
+        .and_then(Value::as_u64)
+        .unwrap_or(1_700_000_000_000);
     let mut secrets: Vec<String> = config_json
         .get("client_secret")
         .and_then(Value::as_str)
@@ -188,7 +223,12 @@ fn run_response_case(case: &Value) -> Result<(), String> {
         check_field(name, want, "code", json!(err.code()))?;
         check_field(name, want, "status", json!(err.status()))?;
         check_field(name, want, "error", json!(err.error()))?;
-        check_field(name, want, "error_description", json!(err.error_description()))?;
+        check_field(
+            name,
+            want,
+            "error_description",
+            json!(err.error_description()),
+        )?;
         check_field(name, want, "error_uri", json!(err.error_uri()))?;
         check_field(name, want, "retryable", json!(err.is_retryable()))?;
         check_field(name, want, "retry_after_ms", json!(err.retry_after_ms()))?;
@@ -212,16 +252,41 @@ fn run_response_case(case: &Value) -> Result<(), String> {
     }
     let token = result.map_err(|e| format!("{name}: error {} ({e}), want a token", e.code()))?;
     let want = &case["expect"];
-    check_field(name, want, "access_token", json!(token.value().expose_secret()))?;
+    check_field(
+        name,
+        want,
+        "access_token",
+        json!(token.value().expose_secret()),
+    )?;
     check_field(name, want, "token_type", json!(token.token_type()))?;
-    check_field(name, want, "authorization_header", json!(token.authorization_header().expose_secret()))?;
+    check_field(
+        name,
+        want,
+        "authorization_header",
+        json!(token.authorization_header().expose_secret()),
+    )?;
     check_field(name, want, "issued_at_ms", json!(token.issued_at_ms()))?;
     check_field(name, want, "expires_at_ms", json!(token.expires_at_ms()))?;
-    check_field(name, want, "expiry_source", json!(token.expiry_source().as_str()))?;
+    check_field(
+        name,
+        want,
+        "expiry_source",
+        json!(token.expiry_source().as_str()),
+    )?;
     check_field(name, want, "refresh_at_ms", json!(token.refresh_at_ms()))?;
     check_field(name, want, "scope", json!(token.scope()))?;
-    check_field(name, want, "refresh_token", json!(token.refresh_token().map(|t| t.expose_secret())))?;
-    check_field(name, want, "id_token", json!(token.id_token().map(|t| t.expose_secret())))?;
+    check_field(
+        name,
+        want,
+        "refresh_token",
+        json!(token.refresh_token().map(|t| t.expose_secret())),
+    )?;
+    check_field(
+        name,
+        want,
+        "id_token",
+        json!(token.id_token().map(|t| t.expose_secret())),
+    )?;
     check_field(name, want, "refresh_in_ms", json!(token.refresh_in_ms()))?;
     check_field(name, want, "server_date_ms", json!(token.server_date_ms()))?;
     let mut keys: Vec<&String> = token.extras().keys().collect();
@@ -229,7 +294,12 @@ fn run_response_case(case: &Value) -> Result<(), String> {
     check_field(name, want, "extra_keys", json!(keys))?;
     let deviations: Vec<&str> = token.deviations().iter().map(|d| d.code()).collect();
     check_field(name, want, "deviations", json!(deviations))?;
-    for at in want.get("at").and_then(Value::as_array).into_iter().flatten() {
+    for at in want
+        .get("at")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let t = at["now_ms"].as_u64().unwrap();
         check_field(name, at, "is_expired", json!(token.is_expired(t)))?;
         check_field(name, at, "needs_refresh", json!(token.needs_refresh(t)))?;
@@ -270,7 +340,15 @@ fn every_vector_passes() {
             }
         }
     }
-    assert!(count >= 80, "expected at least 80 vector cases, found {count}");
-    assert!(failures.is_empty(), "{} of {count} vectors failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        count >= 80,
+        "expected at least 80 vector cases, found {count}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {count} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("{count} vectors passed");
 }

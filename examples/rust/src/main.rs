@@ -1,1 +1,58 @@
-fn main(){}
+//! Gets a token from the local authorization server with `client_secret_basic`
+//! and `client_secret_post`, calls the protected API with each, and shows the
+//! typed error a wrong secret gives. Run by `make demo`.
+
+use ccauth::{ClientAuthMethod, ClientConfig};
+use ccauth_example::{agent, call_api, fetch_token, DriverError};
+
+fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set; run via scripts/with-auth-server.sh"))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let token_endpoint = env("CCAUTH_TOKEN_ENDPOINT");
+    let api = env("CCAUTH_API_URL");
+    let agent = agent();
+
+    for (client_id, secret, method) in [
+        (
+            "ccauth-basic",
+            "s3cr3t+/:%&= \"ü~",
+            ClientAuthMethod::ClientSecretBasic,
+        ),
+        (
+            "ccauth-post",
+            "post-secret-0123456789",
+            ClientAuthMethod::ClientSecretPost,
+        ),
+    ] {
+        let config = ClientConfig::builder(&token_endpoint, client_id)
+            .client_secret(secret)
+            .auth_method(method)
+            .scope("api.read")
+            .build()?;
+        let token = fetch_token(&agent, &config)?;
+        let (status, body) = call_api(&agent, &api, &token)?;
+        println!(
+            "[rust] {method}: got a {} token for `{}`, valid {} s; API answered {status} {body}",
+            token.token_type(),
+            token.scope().unwrap_or("(as requested)"),
+            (token.expires_at_ms() - token.issued_at_ms()) / 1000,
+        );
+    }
+
+    let wrong = ClientConfig::builder(&token_endpoint, "ccauth-post")
+        .client_secret("not-the-secret")
+        .auth_method(ClientAuthMethod::ClientSecretPost)
+        .build()?;
+    match fetch_token(&agent, &wrong) {
+        Err(DriverError::Token(error)) => println!(
+            "[rust] wrong secret: {} (error={:?})",
+            error.code(),
+            error.error()
+        ),
+        other => return Err(format!("wrong secret was not rejected: {other:?}").into()),
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! One pass from body bytes to the token response's fields.
+//!
+//! The known fields are picked out while the JSON is read, so the hot path
+//! neither builds nor searches a map for them; everything else lands in
+//! `extras` as sent. Values stay `serde_json::Value` because real servers
+//! send numbers as strings and the like: the lenient reading is done later.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The fields of a token or error response body.
+#[derive(Default)]
+pub(crate) struct RawFields {
+    pub(crate) access_token: Option<Value>,
+    pub(crate) token_type: Option<Value>,
+    pub(crate) expires_in: Option<Value>,
+    pub(crate) scope: Option<Value>,
+    pub(crate) refresh_token: Option<Value>,
+    pub(crate) id_token: Option<Value>,
+    pub(crate) refresh_in: Option<Value>,
+    /// Every other field, `error`/`error_description`/`error_uri` included.
+    pub(crate) extras: Map<String, Value>,
+}
+
+impl RawFields {
+    /// Routes one field to its slot.
+    pub(crate) fn insert(&mut self, name: Key, value: Value) {
+        let slot = match name {
+            Key::AccessToken => &mut self.access_token,
+            Key::TokenType => &mut self.token_type,
+            Key::ExpiresIn => &mut self.expires_in,
+            Key::Scope => &mut self.scope,
+            Key::RefreshToken => &mut self.refresh_token,
+            Key::IdToken => &mut self.id_token,
+            Key::RefreshIn => &mut self.refresh_in,
+            Key::Other(name) => {
+                self.extras.insert(name, value);
+                return;
+            }
+        };
+        *slot = Some(value);
+    }
+
+    /// From form-encoded pairs: every value a string.
+    pub(crate) fn from_form(body: &[u8]) -> Self {
+        let mut fields = Self::default();
+        for (name, value) in form_urlencoded::parse(body) {
+            fields.insert(Key::from_name(&name), Value::String(value.into_owned()));
+        }
+        fields
+    }
+
+    /// The RFC 6749 `error` value, when it is a string.
+    pub(crate) fn error(&self) -> Option<&str> {
+        self.extras.get("error").and_then(Value::as_str)
+    }
+}
+
+/// A field name, allocated only when it is not a known one.
+pub(crate) enum Key {
+    AccessToken,
+    TokenType,
+    ExpiresIn,
+    Scope,
+    RefreshToken,
+    IdToken,
+    RefreshIn,
+    Other(String),
+}
+
+impl Key {
+    pub(crate) fn from_name(name: &str) -> Self {
+        match name {
+            "access_token" => Self::AccessToken,
+            "token_type" => Self::TokenType,
+            "expires_in" => Self::ExpiresIn,
+            "scope" => Self::Scope,
+            "refresh_token" => Self::RefreshToken,
+            "id_token" => Self::IdToken,
+            "refresh_in" => Self::RefreshIn,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
+                Ok(Key::from_name(name))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A JSON body: an object's fields, or the fact that it was something else.
+#[allow(clippy::large_enum_variant)] // short-lived, on the stack, read once
+pub(crate) enum JsonBody {
+    Object(RawFields),
+    NotAnObject,
+}
+
+impl<'de> Deserialize<'de> for JsonBody {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(BodyVisitor)
+    }
+}
+
+struct BodyVisitor;
+
+impl<'de> Visitor<'de> for BodyVisitor {
+    type Value = JsonBody;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonBody, A::Error> {
+        let mut fields = RawFields::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            let value = map.next_value::<Value>()?;
+            fields.insert(key, value);
+        }
+        Ok(JsonBody::Object(fields))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonBody, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(JsonBody::NotAnObject)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<JsonBody, E> {
+        Ok(JsonBody::NotAnObject)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<JsonBody, E> {
+        Ok(JsonBody::NotAnObject)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<JsonBody, E> {
+        Ok(JsonBody::NotAnObject)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<JsonBody, E> {
+        Ok(JsonBody::NotAnObject)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<JsonBody, E> {
+        Ok(JsonBody::NotAnObject)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<JsonBody, E> {
+        Ok(JsonBody::NotAnObject)
+    }
+}
