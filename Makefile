@@ -1,0 +1,21 @@
+# The two set-up commands: `make demo` and `make test`. CI runs `make test`.
+# Every target calls a script in scripts/, so CI and local runs are the same.
+.PHONY: demo test test-rust bench lint fmt
+
+demo:            ## the examples against a local authorization server
+	bash scripts/demo.sh
+
+test:            ## every test (installs what it needs)
+	bash scripts/test.sh
+
+test-rust:       ## the Rust core, vectors, properties and integration only
+	bash scripts/test-rust.sh
+
+bench:           ## criterion benchmarks, ccauth beside oauth2-rs, with ratios
+	bash scripts/bench.sh
+
+lint:
+	bash scripts/lint-rust.sh
+
+fmt:
+	cargo fmt --all

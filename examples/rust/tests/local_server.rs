@@ -1,0 +1,132 @@
+//! The Rust driver against a real authorization server (node-oidc-provider)
+//! that this test starts on 127.0.0.1. No mocks: tokens, Basic decoding and
+//! errors all come from a certified OpenID provider.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use ccauth::{BasicAuthEncoding, ClientAuthMethod, ClientConfig};
+use ccauth_example::{agent, call_api, fetch_token, DriverError};
+
+/// URLs of the running server. Its stdin is held by `_child`; the server
+/// exits when this test process does.
+struct Server {
+    token_endpoint: String,
+    api: String,
+    _child: Child,
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let root = repo_root();
+        let status = Command::new("bash")
+            .arg(root.join("scripts/auth-server.sh"))
+            .status()
+            .expect("bash is needed to install the test server");
+        assert!(status.success(), "scripts/auth-server.sh failed");
+        let mut child = Command::new("node")
+            .arg(root.join("tests/server/server.mjs"))
+            .args(["--port", "0", "--max-seconds", "300"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node is needed to run the test server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let ready: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("server did not announce itself ({e}): {line:?}"));
+        Server {
+            token_endpoint: ready["token_endpoint"].as_str().unwrap().to_owned(),
+            api: ready["api"].as_str().unwrap().to_owned(),
+            _child: child,
+        }
+    })
+}
+
+/// The secret of `ccauth-basic` holds every character RFC 6749 §2.3.1 encoding must handle.
+const BASIC_SECRET: &str = "s3cr3t+/:%&= \"ü~";
+
+fn config(client_id: &str, secret: &str, method: ClientAuthMethod) -> ccauth::ClientConfigBuilder {
+    ClientConfig::builder(&server().token_endpoint, client_id)
+        .client_secret(secret)
+        .auth_method(method)
+        .scope("api.read")
+}
+
+#[test]
+fn client_secret_basic_gets_a_token_the_api_accepts() {
+    let agent = agent();
+    let config = config("ccauth-basic", BASIC_SECRET, ClientAuthMethod::ClientSecretBasic).build().unwrap();
+    let token = fetch_token(&agent, &config).unwrap();
+    assert!(token.is_bearer());
+    assert!(token.expires_at_ms() > token.issued_at_ms());
+    let (status, body) = call_api(&agent, &server().api, &token).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ccauth-basic"), "{body}");
+}
+
+#[test]
+fn client_secret_post_gets_a_token_the_api_accepts() {
+    let agent = agent();
+    let config =
+        config("ccauth-post", "post-secret-0123456789", ClientAuthMethod::ClientSecretPost).build().unwrap();
+    let token = fetch_token(&agent, &config).unwrap();
+    let (status, body) = call_api(&agent, &server().api, &token).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ccauth-post"), "{body}");
+}
+
+#[test]
+fn wrong_secret_is_invalid_client() {
+    let agent = agent();
+    for method in [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost] {
+        let client_id = if method == ClientAuthMethod::ClientSecretBasic { "ccauth-basic" } else { "ccauth-post" };
+        let config = config(client_id, "wrong-secret-value", method).build().unwrap();
+        match fetch_token(&agent, &config) {
+            Err(DriverError::Token(error)) => {
+                assert_eq!(error.code(), "TOKEN_ENDPOINT_ERROR");
+                assert_eq!(error.error(), Some("invalid_client"));
+                assert!(!error.is_retryable());
+                assert!(!format!("{error} {error:?}").contains("wrong-secret-value"));
+            }
+            other => panic!("{method}: want invalid_client, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn raw_basic_encoding_is_rejected_by_a_spec_following_server() {
+    // The same secret, not form-urlencoded first: a server that decodes per
+    // RFC 6749 §2.3.1 reads a different secret. Proves the default matters.
+    let config = config("ccauth-basic", BASIC_SECRET, ClientAuthMethod::ClientSecretBasic)
+        .basic_auth_encoding(BasicAuthEncoding::Raw)
+        .build()
+        .unwrap();
+    match fetch_token(&agent(), &config) {
+        Err(DriverError::Token(error)) => assert_eq!(error.error(), Some("invalid_client")),
+        other => panic!("want invalid_client, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_invalid_token_is_refused_by_the_api_with_a_bearer_challenge() {
+    let agent = agent();
+    let response = agent
+        .get(&server().api)
+        .header("Authorization", "Bearer not-a-real-token")
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let header = response.headers().get("www-authenticate").unwrap().to_str().unwrap();
+    let challenges = ccauth::parse_www_authenticate([header]);
+    assert!(challenges[0].is_scheme("Bearer"));
+    assert_eq!(challenges[0].param("error"), Some("invalid_token"));
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Criterion benchmarks of the core beside oauth2-rs, then the ratios.
+source "$(dirname "$0")/lib.sh"
+need_rust
+cd "$ROOT"
+cargo bench --locked -p ccauth-bench --bench token_exchange -- "$@"
+python3 scripts/bench-ratios.py target/criterion

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Formatting and clippy (the sans-IO bans live in core/clippy.toml).
+source "$(dirname "$0")/lib.sh"
+need_rust
+cd "$ROOT"
+say "rustfmt"
+cargo fmt --all -- --check
+say "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Every test. Installs what it needs; safe to run again.
+source "$(dirname "$0")/lib.sh"
+start=$(date +%s)
+bash "$ROOT/scripts/lint-rust.sh"
+bash "$ROOT/scripts/test-rust.sh"
+say "all tests passed in $(( $(date +%s) - start )) s"
