@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test test-rust bench lint fmt
+.PHONY: demo test test-rust bench lint fmt fuzz
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -19,3 +19,6 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+fuzz:            ## fuzz every parser (FUZZ_SECONDS each, default 60)
+	bash scripts/fuzz.sh

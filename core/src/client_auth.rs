@@ -12,8 +12,10 @@ use crate::secret::{AuthorizationValue, ClientSecret};
 /// How the client proves its identity at the token endpoint.
 ///
 /// Names follow the IANA "OAuth Token Endpoint Authentication Methods"
-/// registry. `client_secret_jwt` and `private_key_jwt` (RFC 7523) will join as
-/// variants carrying their key material.
+/// registry. The method is a plain tag; credentials are set on the config
+/// builder, so `client_secret_jwt` and `private_key_jwt` (RFC 7523) join as two
+/// more tags, with their keys given beside the secret (the enum is
+/// `#[non_exhaustive]` for that).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ClientAuthMethod {
