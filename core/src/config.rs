@@ -82,6 +82,13 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Longest total time spent waiting between attempts (default 60 s).
     pub max_wait_ms: u64,
+    /// After a permanent failure (`invalid_client`, …), how long every ask
+    /// gets that error before the next fetch is tried (default 30 s), so a
+    /// fleet with a bad secret does not hammer the server.
+    pub failure_cooldown_ms: u64,
+    /// How long a fetch may stay unreported before another caller is given a
+    /// new ticket (default 30 s); hosts should time out their requests sooner.
+    pub attempt_timeout_ms: u64,
 }
 
 impl Default for RetryPolicy {
@@ -89,6 +96,8 @@ impl Default for RetryPolicy {
         Self {
             max_attempts: 3,
             max_wait_ms: 60_000,
+            failure_cooldown_ms: 30_000,
+            attempt_timeout_ms: 30_000,
         }
     }
 }
@@ -100,6 +109,13 @@ impl RetryPolicy {
                 Kind::InvalidPolicy,
                 "retry",
                 "max_attempts must be between 1 and 20",
+            ));
+        }
+        if self.attempt_timeout_ms == 0 {
+            return Err(ConfigError::new(
+                Kind::InvalidPolicy,
+                "retry",
+                "attempt_timeout_ms must be positive",
             ));
         }
         Ok(())

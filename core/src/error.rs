@@ -279,6 +279,88 @@ impl fmt::Display for ResponseError {
 
 impl std::error::Error for ResponseError {}
 
+/// What kind of network failure the host saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No response in time.
+    Timeout,
+    /// Connection refused, reset, DNS failure.
+    Connect,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// Anything else.
+    Other,
+}
+
+/// The host could not get an HTTP response. Always retryable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+}
+
+impl TransportError {
+    /// A transport failure with the host's short description (kept to one
+    /// bounded line; never pass a request body or header here).
+    pub fn new(kind: TransportErrorKind, message: &str) -> Self {
+        Self { kind, message: crate::sanitize::description(message, None) }
+    }
+
+    /// What kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The stable code, `TRANSPORT_ERROR`.
+    pub fn code(&self) -> &'static str {
+        "TRANSPORT_ERROR"
+    }
+
+    /// The host's description.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TRANSPORT_ERROR: {:?}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// Why an exported token document could not be imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenDocumentError {
+    /// Not JSON, a missing or mistyped field, or an unusable token value.
+    #[error("INVALID_TOKEN_DOCUMENT: not a ccauth token document")]
+    Invalid,
+    /// A `version` this library does not know.
+    #[error("UNSUPPORTED_TOKEN_DOCUMENT_VERSION: unknown token document version")]
+    UnsupportedVersion,
+    /// The document was made for another client, endpoint, scope set or resource.
+    #[error("TOKEN_DOCUMENT_KEY_MISMATCH: the document belongs to another cache key")]
+    KeyMismatch,
+    /// The token in it has expired.
+    #[error("TOKEN_DOCUMENT_EXPIRED: the token in the document has expired")]
+    Expired,
+}
+
+impl TokenDocumentError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid => "INVALID_TOKEN_DOCUMENT",
+            Self::UnsupportedVersion => "UNSUPPORTED_TOKEN_DOCUMENT_VERSION",
+            Self::KeyMismatch => "TOKEN_DOCUMENT_KEY_MISMATCH",
+            Self::Expired => "TOKEN_DOCUMENT_EXPIRED",
+        }
+    }
+}
+
 /// Every error the core returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -289,6 +371,15 @@ pub enum Error {
     /// The token endpoint's response was not a token.
     #[error(transparent)]
     Response(#[from] ResponseError),
+    /// The host could not reach the token endpoint.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// An exported token document could not be imported.
+    #[error(transparent)]
+    TokenDocument(#[from] TokenDocumentError),
+    /// A `TokenKey` that this manager did not hand out.
+    #[error("UNKNOWN_TOKEN_KEY: the key was not registered with this manager")]
+    UnknownTokenKey,
 }
 
 impl Error {
@@ -297,22 +388,26 @@ impl Error {
         match self {
             Self::Config(e) => e.code(),
             Self::Response(e) => e.code(),
+            Self::Transport(e) => e.code(),
+            Self::TokenDocument(e) => e.code(),
+            Self::UnknownTokenKey => "UNKNOWN_TOKEN_KEY",
         }
     }
 
     /// Whether the same request may succeed later.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Config(_) => false,
             Self::Response(e) => e.is_retryable(),
+            Self::Transport(_) => true,
+            _ => false,
         }
     }
 
     /// The server's requested wait, in milliseconds.
     pub fn retry_after_ms(&self) -> Option<u64> {
         match self {
-            Self::Config(_) => None,
             Self::Response(e) => e.retry_after_ms(),
+            _ => None,
         }
     }
 }

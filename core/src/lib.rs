@@ -51,11 +51,14 @@ mod client_auth;
 mod config;
 mod error;
 mod raw_fields;
+mod manager;
 mod request;
 mod response;
 mod sanitize;
 pub mod secret;
+mod retry;
 mod token;
+mod token_document;
 
 pub use challenge::{parse_www_authenticate, Challenge};
 pub use client_auth::{BasicAuthEncoding, ClientAuthMethod, UnknownAuthMethod};
@@ -63,8 +66,13 @@ pub use config::{
     BodyFormat, ClientConfig, ClientConfigBuilder, RefreshPolicy, RetryPolicy,
     DEFAULT_MAX_RESPONSE_BYTES,
 };
-pub use error::{ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind};
+pub use error::{
+    ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind, TokenDocumentError,
+    TransportError, TransportErrorKind,
+};
+pub use manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
 pub use request::{build_token_request, HttpRequest};
 pub use response::{parse_token_response, BodyKind, HttpResponse, MAX_LIFETIME_MS};
 pub use secret::{AccessTokenValue, AuthorizationValue, ClientSecret, IdToken, RefreshToken};
 pub use token::{AccessToken, Deviation, ExpirySource};
+pub use token_document::{TokenDocument, TOKEN_DOCUMENT_VERSION};

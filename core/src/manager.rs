@@ -1,0 +1,605 @@
+//! `TokenManager`: the token lifecycle as a sans-IO state machine.
+//!
+//! A caller asks [`TokenManager::poll`] at `now_ms` and gets a
+//! [`TokenDecision`]: use the cached token; send this [`FetchTicket`] (handed
+//! to exactly one caller however many ask); use the token *and* refresh it in
+//! the background; wait for the fetch in flight; or take the error. The host
+//! sends the ticket's request its own way and reports the outcome with
+//! [`handle_response`](TokenManager::handle_response) or
+//! [`handle_transport_error`](TokenManager::handle_transport_error); waiters
+//! then ask again. Nothing here does IO or reads a clock.
+//!
+//! Refresh timing: a token is refreshed from `refresh_at_ms` (expiry minus
+//! the policy's leeway, see [`RefreshPolicy`](crate::RefreshPolicy)), moved
+//! earlier by a random jitter of up to a quarter of the leeway so a fleet
+//! does not refresh in the same second; a server `refresh_in` hint wins.
+//! Absolute expiries (JWT `exp`, `expires_on`) are corrected by the clock
+//! skew seen in the response's `Date` header. A clock that jumps backwards
+//! past a token's issue time (by more than 5 s) makes that token untrusted
+//! and a new one is fetched; a clock that jumps forwards just expires it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::challenge::parse_www_authenticate;
+use crate::config::ClientConfig;
+use crate::error::{Error, TransportError};
+use crate::request::{build_token_request, HttpRequest};
+use crate::response::{parse_token_response, HttpResponse};
+use crate::retry::{AfterFailure, RetryBudget};
+use crate::token::{AccessToken, ExpirySource};
+use crate::token_document::{self, TokenDocument};
+
+/// How far the clock may step back before a cached token is distrusted.
+const BACKWARD_TOLERANCE_MS: u64 = 5_000;
+/// Skew below this is Date-header rounding, not a wrong clock.
+const MIN_SKEW_MS: i64 = 2_000;
+
+/// A handle to one cache entry (one config: endpoint, client, scopes, audience, resources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenKey(usize);
+
+/// What a caller should do now.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum TokenDecision {
+    /// Use this token.
+    Ready(Arc<AccessToken>),
+    /// No usable token: send this request, then report the outcome.
+    Fetch(FetchTicket),
+    /// Use this token now, and send this request in the background.
+    RefreshAhead(Arc<AccessToken>, FetchTicket),
+    /// A fetch is in flight or a retry is scheduled: wait for its outcome,
+    /// or until `until_ms` at the latest, then ask again.
+    Wait {
+        /// Ask again no later than this.
+        until_ms: u64,
+    },
+    /// The last fetch failed for good; retried after a cool-down.
+    Failed(Error),
+}
+
+/// The right to send one token request. Report its outcome by `id()`.
+#[derive(Debug, Clone)]
+pub struct FetchTicket {
+    id: u64,
+    key: TokenKey,
+    attempt: u32,
+    request: HttpRequest,
+}
+
+impl FetchTicket {
+    /// The ticket number, unique within its manager.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The cache entry it fetches for.
+    pub fn key(&self) -> TokenKey {
+        self.key
+    }
+
+    /// 1 for the first attempt of a fetch cycle, 2 for the first retry, ….
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The request to send.
+    pub fn request(&self) -> &HttpRequest {
+        &self.request
+    }
+}
+
+/// What a reported outcome did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum FetchOutcome {
+    /// A new token is cached.
+    Token(Arc<AccessToken>),
+    /// The attempt failed; the next one may start at `at_ms`.
+    RetryScheduled {
+        /// When the retry may start.
+        at_ms: u64,
+        /// Why the attempt failed.
+        error: Error,
+    },
+    /// The fetch failed for good; callers get this error until `until_ms`.
+    Failed {
+        /// The error every caller now gets.
+        error: Error,
+        /// End of the cool-down.
+        until_ms: u64,
+    },
+    /// The ticket was not the one in flight (late, duplicate or unknown): ignored.
+    Stale,
+}
+
+#[derive(Debug, Clone)]
+enum Flight {
+    Idle,
+    InFlight { ticket: u64, deadline_ms: u64 },
+    Backoff { until_ms: u64 },
+    Failed { error: Error, until_ms: u64 },
+}
+
+struct Entry {
+    config: ClientConfig,
+    cache_key: String,
+    token: Option<Arc<AccessToken>>,
+    flight: Flight,
+    budget: RetryBudget,
+}
+
+/// Caches tokens per key and decides, at each `now_ms`, who fetches and who waits.
+pub struct TokenManager {
+    entries: Vec<Entry>,
+    next_ticket: u64,
+    rng: fastrand::Rng,
+    clock_skew_ms: i64,
+}
+
+impl fmt::Debug for TokenManager {
+    // Hand-written: shows keys and states, never a token or a secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entries: Vec<(&str, bool, &Flight)> = self
+            .entries
+            .iter()
+            .map(|e| (e.cache_key.as_str(), e.token.is_some(), &e.flight))
+            .collect();
+        f.debug_struct("TokenManager")
+            .field("entries (key, has_token, flight)", &entries)
+            .field("next_ticket", &self.next_ticket)
+            .field("clock_skew_ms", &self.clock_skew_ms)
+            .finish()
+    }
+}
+
+impl TokenManager {
+    /// An empty manager. `seed` drives the jitter; hosts pass a random seed
+    /// (tests a fixed one, which makes every run repeatable).
+    pub fn new(seed: u64) -> Self {
+        Self { entries: Vec::new(), next_ticket: 1, rng: fastrand::Rng::with_seed(seed), clock_skew_ms: 0 }
+    }
+
+    /// A manager holding one config; returns it with the config's key.
+    pub fn with_config(config: ClientConfig, seed: u64) -> (Self, TokenKey) {
+        let mut manager = Self::new(seed);
+        let key = manager.register(config);
+        (manager, key)
+    }
+
+    /// Adds a config and returns its key. A config that would get the same
+    /// tokens as one already registered (same [`cache_key`](Self::cache_key))
+    /// shares its entry and its cached token, and replaces the older config
+    /// for the next fetch: that is how a rotated secret is taken in.
+    pub fn register(&mut self, config: ClientConfig) -> TokenKey {
+        let cache_key = token_document::cache_key(&config);
+        if let Some(index) = self.entries.iter().position(|e| e.cache_key == cache_key) {
+            if let Some(entry) = self.entries.get_mut(index) {
+                entry.config = config;
+            }
+            return TokenKey(index);
+        }
+        self.entries.push(Entry {
+            config,
+            cache_key,
+            token: None,
+            flight: Flight::Idle,
+            budget: RetryBudget::default(),
+        });
+        TokenKey(self.entries.len() - 1)
+    }
+
+    /// The cache key of an entry: endpoint, client id, auth method, sorted
+    /// scopes, audience and sorted resources. No secret is part of it.
+    pub fn cache_key(&self, key: TokenKey) -> Option<&str> {
+        self.entries.get(key.0).map(|e| e.cache_key.as_str())
+    }
+
+    /// The clock skew estimated from the last token response's `Date` header
+    /// (server minus host, in ms; 0 when unknown or under 2 s).
+    pub fn clock_skew_ms(&self) -> i64 {
+        self.clock_skew_ms
+    }
+
+    /// The cached token, if any, whatever its state.
+    pub fn cached_token(&self, key: TokenKey) -> Option<Arc<AccessToken>> {
+        self.entries.get(key.0).and_then(|e| e.token.clone())
+    }
+
+    /// What to do at `now_ms` to get a token for `key`. The hot path: a valid
+    /// cached token is returned without allocating.
+    pub fn poll(&mut self, key: TokenKey, now_ms: u64) -> Result<TokenDecision, Error> {
+        let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
+        let usable = entry
+            .token
+            .as_ref()
+            .filter(|t| now_ms < t.expires_at_ms && now_ms + BACKWARD_TOLERANCE_MS >= t.issued_at_ms);
+        if let Some(token) = usable {
+            if now_ms < token.refresh_at_ms {
+                return Ok(TokenDecision::Ready(Arc::clone(token)));
+            }
+        }
+        let usable = usable.cloned();
+        // A ticket nobody reported within the attempt timeout is presumed lost.
+        if let Flight::InFlight { deadline_ms, .. } = entry.flight {
+            if now_ms >= deadline_ms {
+                entry.flight = Flight::Backoff { until_ms: now_ms };
+            }
+        }
+        let may_start = match &entry.flight {
+            Flight::Idle => true,
+            Flight::InFlight { .. } => false,
+            Flight::Backoff { until_ms } => now_ms >= *until_ms,
+            Flight::Failed { until_ms, .. } => now_ms >= *until_ms,
+        };
+        if may_start {
+            if matches!(entry.flight, Flight::Idle | Flight::Failed { .. }) {
+                entry.budget = RetryBudget::default();
+            }
+            let id = self.next_ticket;
+            self.next_ticket += 1;
+            let ticket = start_fetch(entry, key, id, now_ms);
+            return Ok(match usable {
+                Some(token) => TokenDecision::RefreshAhead(token, ticket),
+                None => TokenDecision::Fetch(ticket),
+            });
+        }
+        if let Some(token) = usable {
+            // A refresh is under way or backing off: the valid token serves meanwhile.
+            return Ok(TokenDecision::Ready(token));
+        }
+        Ok(match &entry.flight {
+            Flight::InFlight { deadline_ms, .. } => TokenDecision::Wait { until_ms: *deadline_ms },
+            Flight::Backoff { until_ms } => TokenDecision::Wait { until_ms: *until_ms },
+            Flight::Failed { error, .. } => TokenDecision::Failed(error.clone()),
+            Flight::Idle => TokenDecision::Wait { until_ms: now_ms },
+        })
+    }
+
+    fn entry_in_flight(&mut self, ticket: u64) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| matches!(e.flight, Flight::InFlight { ticket: t, .. } if t == ticket))
+    }
+
+    /// Reports the token endpoint's response to ticket `ticket`.
+    pub fn handle_response(&mut self, ticket: u64, response: &HttpResponse, now_ms: u64) -> FetchOutcome {
+        let Some(index) = self.entry_in_flight(ticket) else {
+            return FetchOutcome::Stale;
+        };
+        let parsed = self
+            .entries
+            .get(index)
+            .map(|e| parse_token_response(&e.config, response, now_ms));
+        match parsed {
+            Some(Ok(token)) => self.store(index, token),
+            Some(Err(error)) => self.fail(index, error.into(), now_ms),
+            None => FetchOutcome::Stale,
+        }
+    }
+
+    /// Reports that ticket `ticket` got no HTTP response.
+    pub fn handle_transport_error(&mut self, ticket: u64, error: TransportError, now_ms: u64) -> FetchOutcome {
+        match self.entry_in_flight(ticket) {
+            Some(index) => self.fail(index, error.into(), now_ms),
+            None => FetchOutcome::Stale,
+        }
+    }
+
+    fn store(&mut self, index: usize, mut token: AccessToken) -> FetchOutcome {
+        if let Some(server_ms) = token.server_date_ms {
+            let skew = server_ms as i64 - token.issued_at_ms as i64;
+            self.clock_skew_ms = if skew.abs() >= MIN_SKEW_MS { skew } else { 0 };
+        }
+        let Some(entry) = self.entries.get_mut(index) else {
+            return FetchOutcome::Stale;
+        };
+        let absolute = matches!(token.expiry_source, ExpirySource::JwtExp | ExpirySource::ExpiresOn);
+        if absolute && self.clock_skew_ms != 0 && token.server_date_ms.is_some() {
+            token.expires_at_ms = shift(token.expires_at_ms, -self.clock_skew_ms);
+        }
+        let lifetime = token.expires_at_ms.saturating_sub(token.issued_at_ms);
+        let leeway = entry.config.refresh.leeway_ms(lifetime);
+        token.refresh_at_ms = match token.refresh_in_ms {
+            Some(hint) if hint < lifetime => token.issued_at_ms.saturating_add(hint),
+            _ => {
+                let jitter = self.rng.u64(..=leeway / 4);
+                token
+                    .expires_at_ms
+                    .saturating_sub(leeway)
+                    .saturating_sub(jitter)
+                    .max(token.issued_at_ms)
+            }
+        };
+        let token = Arc::new(token);
+        entry.token = Some(Arc::clone(&token));
+        entry.flight = Flight::Idle;
+        entry.budget = RetryBudget::default();
+        FetchOutcome::Token(token)
+    }
+
+    fn fail(&mut self, index: usize, error: Error, now_ms: u64) -> FetchOutcome {
+        let random = self.rng.u64(..);
+        let Some(entry) = self.entries.get_mut(index) else {
+            return FetchOutcome::Stale;
+        };
+        match entry.budget.after_failure(&entry.config.retry, &error, random) {
+            AfterFailure::RetryIn(delay_ms) => {
+                let at_ms = now_ms.saturating_add(delay_ms);
+                entry.flight = Flight::Backoff { until_ms: at_ms };
+                FetchOutcome::RetryScheduled { at_ms, error }
+            }
+            AfterFailure::GiveUp { cooldown_ms } => {
+                let until_ms = now_ms.saturating_add(cooldown_ms);
+                entry.flight = Flight::Failed { error: error.clone(), until_ms };
+                entry.budget = RetryBudget::default();
+                FetchOutcome::Failed { error, until_ms }
+            }
+        }
+    }
+
+    /// The API rejected `rejected_token` (its `WWW-Authenticate`, if any, in
+    /// `www_authenticate`). Drops the cached token when it is that token and
+    /// the rejection says the token is bad (`invalid_token`, or no error code);
+    /// `insufficient_scope` and other errors keep it. Returns whether it was
+    /// dropped; a token already replaced is left alone (no double fetch).
+    pub fn invalidate(&mut self, key: TokenKey, rejected_token: &str, www_authenticate: Option<&str>) -> bool {
+        if let Some(header) = www_authenticate {
+            let challenges = parse_www_authenticate([header]);
+            let token_is_bad = challenges
+                .iter()
+                .all(|c| matches!(c.param("error"), None | Some("invalid_token")));
+            if !token_is_bad {
+                return false;
+            }
+        }
+        let Some(entry) = self.entries.get_mut(key.0) else {
+            return false;
+        };
+        // Read to compare with the token the API rejected.
+        let is_cached = entry.token.as_ref().is_some_and(|t| t.value.expose_secret() == rejected_token);
+        if is_cached {
+            entry.token = None;
+        }
+        is_cached
+    }
+
+    /// The cached token as a versioned JSON document, to persist or share.
+    pub fn export(&self, key: TokenKey) -> Option<TokenDocument> {
+        let entry = self.entries.get(key.0)?;
+        entry.token.as_ref().map(|t| token_document::export(&entry.cache_key, t))
+    }
+
+    /// Loads an exported document into the cache for `key`. It must be for
+    /// the same cache key and not expired at `now_ms`.
+    pub fn import(&mut self, key: TokenKey, document: &str, now_ms: u64) -> Result<Arc<AccessToken>, Error> {
+        let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
+        let token = token_document::import(&entry.cache_key, document, now_ms)?;
+        let token = Arc::new(token);
+        entry.token = Some(Arc::clone(&token));
+        Ok(token)
+    }
+}
+
+fn shift(ms: u64, by: i64) -> u64 {
+    if by >= 0 {
+        ms.saturating_add(by as u64)
+    } else {
+        ms.saturating_sub(by.unsigned_abs())
+    }
+}
+
+/// Hands out ticket `id` for `entry` and marks it in flight.
+fn start_fetch(entry: &mut Entry, key: TokenKey, id: u64, now_ms: u64) -> FetchTicket {
+    let deadline_ms = now_ms.saturating_add(entry.config.retry.attempt_timeout_ms);
+    entry.flight = Flight::InFlight { ticket: id, deadline_ms };
+    FetchTicket {
+        id,
+        key,
+        attempt: entry.budget.attempts() + 1,
+        request: build_token_request(&entry.config),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TransportErrorKind;
+
+    const T0: u64 = 1_700_000_000_000;
+
+    fn config() -> ClientConfig {
+        ClientConfig::builder("https://as.example.com/token", "client")
+            .client_secret("secret")
+            .scope("api.read")
+            .build()
+            .unwrap()
+    }
+
+    fn ok(token: &str, expires_in: u64) -> HttpResponse {
+        HttpResponse::new(
+            200,
+            vec![],
+            format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":{expires_in}}}"#),
+        )
+    }
+
+    fn fetch(d: TokenDecision) -> FetchTicket {
+        match d {
+            TokenDecision::Fetch(t) => t,
+            other => panic!("want Fetch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_fetch_for_many_callers_then_ready() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        for _ in 0..100 {
+            assert!(matches!(m.poll(key, T0).unwrap(), TokenDecision::Wait { .. }));
+        }
+        assert!(matches!(m.handle_response(ticket.id(), &ok("t1", 3600), T0 + 10), FetchOutcome::Token(_)));
+        match m.poll(key, T0 + 20).unwrap() {
+            TokenDecision::Ready(t) => assert_eq!(t.value().expose_secret(), "t1"),
+            other => panic!("{other:?}"),
+        }
+        // A duplicate or late report is ignored.
+        assert!(matches!(m.handle_response(ticket.id(), &ok("t2", 3600), T0 + 30), FetchOutcome::Stale));
+    }
+
+    #[test]
+    fn refresh_ahead_serves_the_current_token_and_hands_out_one_ticket() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        let refresh_at = m.cached_token(key).unwrap().refresh_at_ms();
+        assert!(refresh_at <= T0 + 3_300_000 && refresh_at >= T0 + 3_300_000 - 75_000);
+        let bg = match m.poll(key, refresh_at).unwrap() {
+            TokenDecision::RefreshAhead(t, ticket) => {
+                assert_eq!(t.value().expose_secret(), "t1");
+                ticket
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(m.poll(key, refresh_at + 1).unwrap(), TokenDecision::Ready(_)));
+        // The background refresh fails for good: callers keep the valid token.
+        let bad = HttpResponse::new(400, vec![], r#"{"error":"invalid_client"}"#);
+        assert!(matches!(m.handle_response(bg.id(), &bad, refresh_at + 2), FetchOutcome::Failed { .. }));
+        assert!(matches!(m.poll(key, refresh_at + 3).unwrap(), TokenDecision::Ready(_)));
+    }
+
+    #[test]
+    fn transient_failures_retry_then_give_up_with_the_same_error_for_all() {
+        let (mut m, key) = TokenManager::with_config(config(), 7);
+        let mut now = T0;
+        let mut attempts = 0;
+        loop {
+            match m.poll(key, now).unwrap() {
+                TokenDecision::Fetch(ticket) => {
+                    attempts += 1;
+                    assert_eq!(ticket.attempt(), attempts);
+                    let error = TransportError::new(TransportErrorKind::Connect, "refused");
+                    m.handle_transport_error(ticket.id(), error, now);
+                }
+                TokenDecision::Wait { until_ms } => now = until_ms.max(now + 1),
+                TokenDecision::Failed(error) => {
+                    assert_eq!(error.code(), "TRANSPORT_ERROR");
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(attempts, 3);
+        assert!(now - T0 <= 60_000);
+    }
+
+    #[test]
+    fn permanent_failure_is_not_retried_and_cools_down() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        let bad = HttpResponse::new(401, vec![], r#"{"error":"invalid_client"}"#);
+        let until = match m.handle_response(ticket.id(), &bad, T0) {
+            FetchOutcome::Failed { until_ms, .. } => until_ms,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(until, T0 + 30_000);
+        match m.poll(key, T0 + 29_999).unwrap() {
+            TokenDecision::Failed(e) => assert_eq!(e.code(), "TOKEN_ENDPOINT_ERROR"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fetch(m.poll(key, until).unwrap()).attempt(), 1);
+    }
+
+    #[test]
+    fn a_401_invalidates_only_the_cached_token_and_only_for_invalid_token() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        assert!(!m.invalidate(key, "t1", Some(r#"Bearer error="insufficient_scope""#)));
+        assert!(!m.invalidate(key, "t0-older", Some(r#"Bearer error="invalid_token""#)));
+        assert!(m.invalidate(key, "t1", Some(r#"Bearer error="invalid_token""#)));
+        let ticket = fetch(m.poll(key, T0 + 1).unwrap());
+        m.handle_response(ticket.id(), &ok("t2", 3600), T0 + 2);
+        // A second 401 for the old token (a request that was already in flight) does nothing.
+        assert!(!m.invalidate(key, "t1", None));
+        assert!(matches!(m.poll(key, T0 + 3).unwrap(), TokenDecision::Ready(_)));
+    }
+
+    #[test]
+    fn a_clock_that_jumps_back_distrusts_the_token() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        assert!(matches!(m.poll(key, T0 - 4_000).unwrap(), TokenDecision::Ready(_)));
+        assert!(matches!(m.poll(key, T0 - 3_600_000).unwrap(), TokenDecision::Fetch(_)));
+    }
+
+    #[test]
+    fn a_lost_ticket_is_replaced_after_the_attempt_timeout() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let lost = fetch(m.poll(key, T0).unwrap());
+        assert!(matches!(m.poll(key, T0 + 29_999).unwrap(), TokenDecision::Wait { until_ms } if until_ms == T0 + 30_000));
+        let again = fetch(m.poll(key, T0 + 30_000).unwrap());
+        assert_ne!(lost.id(), again.id());
+        assert!(matches!(m.handle_response(lost.id(), &ok("late", 60), T0 + 30_001), FetchOutcome::Stale));
+    }
+
+    #[test]
+    fn skew_from_the_date_header_corrects_absolute_expiry() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        // Server clock 10 min ahead; token expires 1 h after server time.
+        let server_now = (T0 + 600_000) / 1000;
+        let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(server_now));
+        let body = format!(r#"{{"access_token":"t1","expires_on":"{}"}}"#, server_now + 3600);
+        m.handle_response(ticket.id(), &HttpResponse::new(200, vec![("Date".into(), date)], body), T0);
+        assert_eq!(m.clock_skew_ms(), 600_000);
+        assert_eq!(m.cached_token(key).unwrap().expires_at_ms(), T0 + 3_600_000);
+    }
+
+    #[test]
+    fn configs_with_the_same_tokens_share_an_entry_and_others_do_not() {
+        let mut m = TokenManager::new(1);
+        let a = m.register(config());
+        let b = m.register(
+            ClientConfig::builder("https://as.example.com/token", "client").client_secret("other").scope("api.read").build().unwrap(),
+        );
+        let c = m.register(
+            ClientConfig::builder("https://as.example.com/token", "client").client_secret("secret").scope("api.write").build().unwrap(),
+        );
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(!m.cache_key(a).unwrap().contains("secret\""));
+    }
+
+    #[test]
+    fn export_import_round_trip_and_typed_errors() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        let doc = m.export(key).unwrap();
+        assert!(!format!("{doc:?}").contains("t1"));
+        let (mut other, other_key) = TokenManager::with_config(config(), 2);
+        let token = other.import(other_key, doc.expose_secret(), T0 + 1).unwrap();
+        assert_eq!(token.value().expose_secret(), "t1");
+        assert!(matches!(other.poll(other_key, T0 + 2).unwrap(), TokenDecision::Ready(_)));
+        let code = |r: Result<Arc<AccessToken>, Error>| r.unwrap_err().code();
+        assert_eq!(code(other.import(other_key, doc.expose_secret(), T0 + 3_600_000)), "TOKEN_DOCUMENT_EXPIRED");
+        assert_eq!(code(other.import(other_key, "{", T0)), "INVALID_TOKEN_DOCUMENT");
+        assert_eq!(code(other.import(other_key, r#"{"version":2}"#, T0)), "UNSUPPORTED_TOKEN_DOCUMENT_VERSION");
+        let c = other.register(ClientConfig::builder("https://as.example.com/token", "someone-else").client_secret("s").build().unwrap());
+        assert_eq!(code(other.import(c, doc.expose_secret(), T0)), "TOKEN_DOCUMENT_KEY_MISMATCH");
+    }
+
+    #[test]
+    fn debug_never_shows_tokens_or_secrets() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        let text = format!("{ticket:?}");
+        assert!(!text.contains("c2VjcmV0"), "{text}"); // base64 of "secret" in the Basic header
+        m.handle_response(ticket.id(), &ok("token-value-xyz", 3600), T0);
+        let text = format!("{m:?} {:?}", m.poll(key, T0).unwrap());
+        assert!(!text.contains("token-value-xyz") && !text.contains("c2VjcmV0"), "{text}");
+    }
+}
