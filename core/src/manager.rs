@@ -221,17 +221,18 @@ impl TokenManager {
             }
         }
         let usable = usable.cloned();
+        let retry = &entry.config.retry;
         // A ticket nobody reported within the attempt timeout is presumed lost.
         if let Flight::InFlight { deadline_ms, .. } = entry.flight {
-            if now_ms >= deadline_ms {
+            if is_due(deadline_ms, now_ms, retry.attempt_timeout_ms) {
                 entry.flight = Flight::Backoff { until_ms: now_ms };
             }
         }
         let may_start = match &entry.flight {
             Flight::Idle => true,
             Flight::InFlight { .. } => false,
-            Flight::Backoff { until_ms } => now_ms >= *until_ms,
-            Flight::Failed { until_ms, .. } => now_ms >= *until_ms,
+            Flight::Backoff { until_ms } => is_due(*until_ms, now_ms, retry.max_wait_ms),
+            Flight::Failed { until_ms, .. } => is_due(*until_ms, now_ms, retry.failure_cooldown_ms),
         };
         if may_start {
             if matches!(entry.flight, Flight::Idle | Flight::Failed { .. }) {
@@ -380,6 +381,12 @@ impl TokenManager {
         entry.token = Some(Arc::clone(&token));
         Ok(token)
     }
+}
+
+/// Whether a deadline set at most `span_ms` ahead has come. A deadline further
+/// ahead than it was ever set means the clock jumped back: treat it as come.
+fn is_due(deadline_ms: u64, now_ms: u64, span_ms: u64) -> bool {
+    now_ms >= deadline_ms || deadline_ms - now_ms > span_ms
 }
 
 fn shift(ms: u64, by: i64) -> u64 {
