@@ -7,7 +7,10 @@
 
 use std::hint::black_box;
 
-use ccauth::{build_token_request, parse_token_response, ClientConfig, HttpResponse};
+use ccauth::{
+    build_token_request, parse_token_response, ClientConfig, HttpResponse, TokenDecision,
+    TokenManager,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, Scope, TokenUrl};
@@ -89,6 +92,17 @@ fn benches(c: &mut Criterion) {
                 .add_scope(Scope::new("api.write".into()))
                 .request(&stub)
                 .unwrap()
+        })
+    });
+
+    // The hot path: a valid token is cached; every API call asks for it.
+    let (mut manager, key) = TokenManager::with_config(ccauth_config(), 42);
+    let TokenDecision::Fetch(ticket) = manager.poll(key, NOW_MS).unwrap() else { unreachable!() };
+    manager.handle_response(ticket.id(), &response, NOW_MS);
+    group.bench_function("ccauth/cached_token", |b| {
+        b.iter(|| match manager.poll(key, black_box(NOW_MS + 1_000)).unwrap() {
+            TokenDecision::Ready(token) => token,
+            other => panic!("{other:?}"),
         })
     });
     group.finish();

@@ -210,24 +210,26 @@ impl TokenManager {
     /// What to do at `now_ms` to get a token for `key`. The hot path: a valid
     /// cached token is returned without allocating.
     pub fn poll(&mut self, key: TokenKey, now_ms: u64) -> Result<TokenDecision, Error> {
-        let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
-        let usable = entry
-            .token
-            .as_ref()
-            .filter(|t| now_ms < t.expires_at_ms && now_ms + BACKWARD_TOLERANCE_MS >= t.issued_at_ms);
-        if let Some(token) = usable {
+        let entry = self.entries.get(key.0).ok_or(Error::UnknownTokenKey)?;
+        if let Some(token) = usable_token(entry, now_ms) {
             if now_ms < token.refresh_at_ms {
                 return Ok(TokenDecision::Ready(Arc::clone(token)));
             }
         }
-        let usable = usable.cloned();
-        let retry = &entry.config.retry;
-        // A ticket nobody reported within the attempt timeout is presumed lost.
+        // A ticket nobody reported within the attempt timeout is presumed lost:
+        // it counts as a failed attempt (a timeout), retried per the policy.
         if let Flight::InFlight { deadline_ms, .. } = entry.flight {
-            if is_due(deadline_ms, now_ms, retry.attempt_timeout_ms) {
-                entry.flight = Flight::Backoff { until_ms: now_ms };
+            if is_due(deadline_ms, now_ms, entry.config.retry.attempt_timeout_ms) {
+                let lost = TransportError::new(
+                    crate::error::TransportErrorKind::Timeout,
+                    "no outcome was reported for the token request within attempt_timeout_ms",
+                );
+                self.fail(key.0, lost.into(), now_ms);
             }
         }
+        let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
+        let usable = usable_token(entry, now_ms).cloned();
+        let retry = &entry.config.retry;
         let may_start = match &entry.flight {
             Flight::Idle => true,
             Flight::InFlight { .. } => false,
@@ -381,6 +383,14 @@ impl TokenManager {
         entry.token = Some(Arc::clone(&token));
         Ok(token)
     }
+}
+
+/// The cached token, if valid at `now_ms` and not issued in what is now the future.
+fn usable_token(entry: &Entry, now_ms: u64) -> Option<&Arc<AccessToken>> {
+    entry
+        .token
+        .as_ref()
+        .filter(|t| now_ms < t.expires_at_ms && now_ms + BACKWARD_TOLERANCE_MS >= t.issued_at_ms)
 }
 
 /// Whether a deadline set at most `span_ms` ahead has come. A deadline further
@@ -547,7 +557,10 @@ mod tests {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let lost = fetch(m.poll(key, T0).unwrap());
         assert!(matches!(m.poll(key, T0 + 29_999).unwrap(), TokenDecision::Wait { until_ms } if until_ms == T0 + 30_000));
-        let again = fetch(m.poll(key, T0 + 30_000).unwrap());
+        // The lost attempt counts as a timeout: backoff (at most 500 ms), then attempt 2.
+        assert!(matches!(m.poll(key, T0 + 30_000).unwrap(), TokenDecision::Wait { until_ms } if until_ms <= T0 + 30_500));
+        let again = fetch(m.poll(key, T0 + 30_500).unwrap());
+        assert_eq!(again.attempt(), 2);
         assert_ne!(lost.id(), again.id());
         assert!(matches!(m.handle_response(lost.id(), &ok("late", 60), T0 + 30_001), FetchOutcome::Stale));
     }

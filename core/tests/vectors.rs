@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use ccauth::{
     build_token_request, parse_token_response, BasicAuthEncoding, BodyFormat, ClientAuthMethod,
-    ClientConfig, HttpResponse, RefreshPolicy, RetryPolicy,
+    ClientConfig, FetchOutcome, FetchTicket, HttpResponse, RefreshPolicy, RetryPolicy,
+    TokenDecision, TokenManager, TransportError, TransportErrorKind,
 };
 use serde_json::{json, Value};
 
@@ -117,10 +118,15 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
                 .get("max_attempts")
                 .and_then(Value::as_u64)
                 .map_or(d.max_attempts, |v| v as u32),
-            max_wait_ms: r
-                .get("max_wait_ms")
+            max_wait_ms: r.get("max_wait_ms").and_then(Value::as_u64).unwrap_or(d.max_wait_ms),
+            failure_cooldown_ms: r
+                .get("failure_cooldown_ms")
                 .and_then(Value::as_u64)
-                .unwrap_or(d.max_wait_ms),
+                .unwrap_or(d.failure_cooldown_ms),
+            attempt_timeout_ms: r
+                .get("attempt_timeout_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(d.attempt_timeout_ms),
         });
     }
     b.build()
@@ -178,6 +184,93 @@ fn run_request_case(case: &Value) -> Result<(), String> {
     assert_hygiene(name, "request Debug", &format!("{request:?}"), &secrets)?;
     assert_hygiene(name, "config Debug", &format!("{config:?}"), &secrets)?;
     Ok(())
+}
+
+fn response_from(r: &Value) -> HttpResponse {
+    let body = match (r.get("body"), r.get("body_base64")) {
+        (Some(text), _) => text.as_str().unwrap().as_bytes().to_vec(),
+        (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap(),
+        (None, None) => Vec::new(),
+    };
+    HttpResponse::new(r["status"].as_u64().unwrap() as u16, pairs(r.get("headers")), body)
+}
+
+/// A lifecycle scenario: steps against one TokenManager; tickets are named by
+/// the order they were handed out (1 = the first).
+fn run_lifecycle_case(case: &Value) -> Result<(), String> {
+    let name = case["name"].as_str().unwrap();
+    let config_json = case.get("config").cloned().unwrap_or_else(default_response_config);
+    let config = config_from(&config_json).map_err(|e| format!("{name}: config rejected: {e}"))?;
+    let (mut manager, key) = TokenManager::with_config(config, case["seed"].as_u64().unwrap_or(1));
+    let mut tickets: Vec<FetchTicket> = Vec::new();
+    for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
+        let at = format!("{name} step {i}");
+        let want = &step["expect"];
+        let now = step["now_ms"].as_u64().unwrap_or(0);
+        let ticket_id = |t: &Value| -> Result<u64, String> {
+            let n = t.as_u64().unwrap() as usize;
+            tickets.get(n - 1).map(FetchTicket::id).ok_or(format!("{at}: no ticket {n}"))
+        };
+        if step.get("poll").is_some() {
+            let decision = manager.poll(key, now).map_err(|e| format!("{at}: {e}"))?;
+            let (kind, token, ticket, until, code) = match decision {
+                TokenDecision::Ready(t) => ("ready", Some(t), None, None, None),
+                TokenDecision::Fetch(ticket) => ("fetch", None, Some(ticket), None, None),
+                TokenDecision::RefreshAhead(t, ticket) => ("refresh_ahead", Some(t), Some(ticket), None, None),
+                TokenDecision::Wait { until_ms } => ("wait", None, None, Some(until_ms), None),
+                TokenDecision::Failed(e) => ("failed", None, None, None, Some(e.code())),
+                other => return Err(format!("{at}: unknown decision {other:?}")),
+            };
+            check_field(&at, want, "decision", json!(kind))?;
+            check_field(&at, want, "access_token", json!(token.as_ref().map(|t| t.value().expose_secret())))?;
+            check_field(&at, want, "attempt", json!(ticket.as_ref().map(FetchTicket::attempt)))?;
+            check_field(&at, want, "until_ms", json!(until))?;
+            check_field(&at, want, "code", json!(code))?;
+            tickets.extend(ticket);
+        } else if let Some(response) = step.get("respond") {
+            let id = ticket_id(&step["ticket"])?;
+            let outcome = manager.handle_response(id, &response_from(response), now);
+            check_outcome(&at, want, outcome)?;
+        } else if step.get("transport_error").is_some() {
+            let id = ticket_id(&step["ticket"])?;
+            let error = TransportError::new(TransportErrorKind::Connect, "connection refused");
+            check_outcome(&at, want, manager.handle_transport_error(id, error, now))?;
+        } else if let Some(rejected) = step.get("invalidate") {
+            let dropped = manager.invalidate(
+                key,
+                rejected["token"].as_str().unwrap(),
+                rejected.get("www_authenticate").and_then(Value::as_str),
+            );
+            check_field(&at, want, "dropped", json!(dropped))?;
+        } else if step.get("export_import").is_some() {
+            let document = manager.export(key).ok_or(format!("{at}: nothing to export"))?;
+            let (mut other, other_key) = TokenManager::with_config(config_from(&config_json).unwrap(), 2);
+            let imported = other.import(other_key, document.expose_secret(), now);
+            check_field(&at, want, "access_token", json!(imported.as_ref().ok().map(|t| t.value().expose_secret())))?;
+            check_field(&at, want, "code", json!(imported.as_ref().err().map(|e| e.code())))?;
+        } else {
+            return Err(format!("{at}: unknown step {step}"));
+        }
+    }
+    Ok(())
+}
+
+fn check_outcome(at: &str, want: &Value, outcome: FetchOutcome) -> Result<(), String> {
+    let (kind, token, at_ms, until_ms, code) = match outcome {
+        FetchOutcome::Token(t) => ("token", Some(t), None, None, None),
+        FetchOutcome::RetryScheduled { at_ms, error } => ("retry_scheduled", None, Some(at_ms), None, Some(error.code())),
+        FetchOutcome::Failed { error, until_ms } => ("failed", None, None, Some(until_ms), Some(error.code())),
+        FetchOutcome::Stale => ("stale", None, None, None, None),
+        other => return Err(format!("{at}: unknown outcome {other:?}")),
+    };
+    check_field(at, want, "outcome", json!(kind))?;
+    check_field(at, want, "access_token", json!(token.as_ref().map(|t| t.value().expose_secret())))?;
+    check_field(at, want, "expires_at_ms", json!(token.as_ref().map(|t| t.expires_at_ms())))?;
+    check_field(at, want, "at_ms", json!(at_ms))?;
+    check_field(at, want, "until_ms", json!(until_ms))?;
+    check_field(at, want, "code", json!(code))
 }
 
 fn default_response_config() -> Value {
@@ -332,6 +425,8 @@ fn every_vector_passes() {
                 run_request_case(case)
             } else if stem.starts_with("response_") {
                 run_response_case(case)
+            } else if stem.starts_with("lifecycle_") {
+                run_lifecycle_case(case)
             } else {
                 Err(format!("{stem}: unknown vector file kind"))
             };
@@ -341,14 +436,14 @@ fn every_vector_passes() {
         }
     }
     assert!(
-        count >= 80,
-        "expected at least 80 vector cases, found {count}"
-    );
-    assert!(
         failures.is_empty(),
         "{} of {count} vectors failed:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+    assert!(
+        count >= 80,
+        "expected at least 80 vector cases, found {count}"
     );
     eprintln!("{count} vectors passed");
 }
