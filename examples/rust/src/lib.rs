@@ -6,6 +6,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod shared;
+
+pub use shared::SharedTokens;
+
 use ccauth::{
     build_token_request, parse_token_response, AccessToken, ClientConfig, HttpRequest, HttpResponse,
 };
@@ -17,6 +21,8 @@ pub enum DriverError {
     Transport(String),
     /// The core rejected the response (carries the stable code and RFC fields).
     Token(ccauth::ResponseError),
+    /// The token lifecycle gave up (after its retries) or was misused.
+    Lifecycle(ccauth::Error),
 }
 
 impl std::fmt::Display for DriverError {
@@ -24,6 +30,7 @@ impl std::fmt::Display for DriverError {
         match self {
             Self::Transport(message) => write!(f, "TRANSPORT_ERROR: {message}"),
             Self::Token(error) => error.fmt(f),
+            Self::Lifecycle(error) => error.fmt(f),
         }
     }
 }

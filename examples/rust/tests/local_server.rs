@@ -8,13 +8,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 use ccauth::{BasicAuthEncoding, ClientAuthMethod, ClientConfig};
-use ccauth_example::{agent, call_api, fetch_token, DriverError};
+use ccauth_example::{agent, call_api, fetch_token, now_ms, DriverError, SharedTokens};
 
 /// URLs of the running server. Its stdin is held by `_child`; the server
 /// exits when this test process does.
 struct Server {
     token_endpoint: String,
     api: String,
+    stats: String,
     _child: Child,
 }
 
@@ -33,19 +34,22 @@ fn server() -> &'static Server {
         assert!(status.success(), "scripts/auth-server.sh failed");
         let mut child = Command::new("node")
             .arg(root.join("tests/server/server.mjs"))
-            .args(["--port", "0", "--max-seconds", "300"])
+            .args(["--port", "0", "--max-seconds", "300", "--short-ttl", "4"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("node is needed to run the test server");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let ready: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("server did not announce itself ({e}): {line:?}"));
         Server {
             token_endpoint: ready["token_endpoint"].as_str().unwrap().to_owned(),
             api: ready["api"].as_str().unwrap().to_owned(),
+            stats: ready["stats"].as_str().unwrap().to_owned(),
             _child: child,
         }
     })
@@ -64,7 +68,13 @@ fn config(client_id: &str, secret: &str, method: ClientAuthMethod) -> ccauth::Cl
 #[test]
 fn client_secret_basic_gets_a_token_the_api_accepts() {
     let agent = agent();
-    let config = config("ccauth-basic", BASIC_SECRET, ClientAuthMethod::ClientSecretBasic).build().unwrap();
+    let config = config(
+        "ccauth-basic",
+        BASIC_SECRET,
+        ClientAuthMethod::ClientSecretBasic,
+    )
+    .build()
+    .unwrap();
     let token = fetch_token(&agent, &config).unwrap();
     assert!(token.is_bearer());
     assert!(token.expires_at_ms() > token.issued_at_ms());
@@ -76,8 +86,13 @@ fn client_secret_basic_gets_a_token_the_api_accepts() {
 #[test]
 fn client_secret_post_gets_a_token_the_api_accepts() {
     let agent = agent();
-    let config =
-        config("ccauth-post", "post-secret-0123456789", ClientAuthMethod::ClientSecretPost).build().unwrap();
+    let config = config(
+        "ccauth-post",
+        "post-secret-0123456789",
+        ClientAuthMethod::ClientSecretPost,
+    )
+    .build()
+    .unwrap();
     let token = fetch_token(&agent, &config).unwrap();
     let (status, body) = call_api(&agent, &server().api, &token).unwrap();
     assert_eq!(status, 200, "{body}");
@@ -87,9 +102,18 @@ fn client_secret_post_gets_a_token_the_api_accepts() {
 #[test]
 fn wrong_secret_is_invalid_client() {
     let agent = agent();
-    for method in [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost] {
-        let client_id = if method == ClientAuthMethod::ClientSecretBasic { "ccauth-basic" } else { "ccauth-post" };
-        let config = config(client_id, "wrong-secret-value", method).build().unwrap();
+    for method in [
+        ClientAuthMethod::ClientSecretBasic,
+        ClientAuthMethod::ClientSecretPost,
+    ] {
+        let client_id = if method == ClientAuthMethod::ClientSecretBasic {
+            "ccauth-basic"
+        } else {
+            "ccauth-post"
+        };
+        let config = config(client_id, "wrong-secret-value", method)
+            .build()
+            .unwrap();
         match fetch_token(&agent, &config) {
             Err(DriverError::Token(error)) => {
                 assert_eq!(error.code(), "TOKEN_ENDPOINT_ERROR");
@@ -106,10 +130,14 @@ fn wrong_secret_is_invalid_client() {
 fn raw_basic_encoding_is_rejected_by_a_spec_following_server() {
     // The same secret, not form-urlencoded first: a server that decodes per
     // RFC 6749 §2.3.1 reads a different secret. Proves the default matters.
-    let config = config("ccauth-basic", BASIC_SECRET, ClientAuthMethod::ClientSecretBasic)
-        .basic_auth_encoding(BasicAuthEncoding::Raw)
-        .build()
-        .unwrap();
+    let config = config(
+        "ccauth-basic",
+        BASIC_SECRET,
+        ClientAuthMethod::ClientSecretBasic,
+    )
+    .basic_auth_encoding(BasicAuthEncoding::Raw)
+    .build()
+    .unwrap();
     match fetch_token(&agent(), &config) {
         Err(DriverError::Token(error)) => assert_eq!(error.error(), Some("invalid_client")),
         other => panic!("want invalid_client, got {other:?}"),
@@ -125,8 +153,99 @@ fn an_invalid_token_is_refused_by_the_api_with_a_bearer_challenge() {
         .call()
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
-    let header = response.headers().get("www-authenticate").unwrap().to_str().unwrap();
+    let header = response
+        .headers()
+        .get("www-authenticate")
+        .unwrap()
+        .to_str()
+        .unwrap();
     let challenges = ccauth::parse_www_authenticate([header]);
     assert!(challenges[0].is_scheme("Bearer"));
     assert_eq!(challenges[0].param("error"), Some("invalid_token"));
+}
+
+/// The server's own count of token requests from `client_id`.
+fn token_requests(client_id: &str) -> u64 {
+    let body = agent()
+        .get(&server().stats)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
+    stats["token_requests_by_client"][client_id]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// 200 threads ask at the same moment, then keep asking for 10 s while the
+/// 4 s tokens expire: the server must see one token request per refresh.
+#[test]
+fn two_hundred_threads_share_one_fetch_per_refresh() {
+    const THREADS: usize = 200;
+    const RUN_MS: u64 = 10_000;
+    let config = config(
+        "ccauth-short",
+        "short-secret-0123456789",
+        ClientAuthMethod::ClientSecretBasic,
+    )
+    .build()
+    .unwrap();
+    let tokens = SharedTokens::new(config, agent());
+    let before = token_requests("ccauth-short");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let first_wave_done = std::sync::Arc::new(std::sync::Barrier::new(THREADS + 1));
+    let start = now_ms();
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (tokens, barrier, wave) =
+                (tokens.clone(), barrier.clone(), first_wave_done.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let first = tokens.token().expect("first token");
+                assert!(!first.is_expired(now_ms()));
+                wave.wait();
+                let mut served = 1u64;
+                let mut values = std::collections::BTreeSet::new();
+                while now_ms() - start < RUN_MS {
+                    let token = tokens.token().expect("token");
+                    assert!(
+                        !token.is_expired(now_ms()),
+                        "an expired token was handed out"
+                    );
+                    values.insert(token.value().expose_secret().to_owned());
+                    served += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                (served, values)
+            })
+        })
+        .collect();
+    first_wave_done.wait();
+    let after_first_wave = token_requests("ccauth-short") - before;
+    let mut served = 0;
+    let mut distinct = std::collections::BTreeSet::new();
+    for handle in handles {
+        let (n, values) = handle.join().unwrap();
+        served += n;
+        distinct.extend(values);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500)); // let a last background refresh land
+    let fetches = token_requests("ccauth-short") - before;
+    eprintln!(
+        "[single-flight] {THREADS} threads, {served} tokens served in {RUN_MS} ms: \
+         {after_first_wave} token request(s) for the first wave, {fetches} in all, {} distinct tokens",
+        distinct.len()
+    );
+    assert_eq!(
+        after_first_wave, 1,
+        "the first wave of {THREADS} threads must share one fetch"
+    );
+    // 4 s tokens refresh 2 s early, jittered up to 0.5 s: at most one fetch per 1.5 s.
+    assert!(fetches >= 4, "refreshes should have happened: {fetches}");
+    assert!(
+        fetches <= 1 + RUN_MS / 1_500 + 1,
+        "too many token requests: {fetches}"
+    );
 }

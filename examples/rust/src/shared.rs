@@ -1,0 +1,110 @@
+//! A thread-safe token source over the sans-IO `TokenManager`: any number of
+//! threads ask at once, one fetches, the others wait on a condition variable.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use ccauth::{
+    AccessToken, ClientConfig, FetchTicket, TokenDecision, TokenKey, TokenManager,
+    TransportErrorKind,
+};
+
+use crate::{now_ms, send, DriverError};
+
+struct Inner {
+    manager: Mutex<TokenManager>,
+    changed: Condvar,
+    key: TokenKey,
+    agent: ureq::Agent,
+    max_body: usize,
+}
+
+/// Tokens for one config, shared by every thread that clones this.
+#[derive(Clone)]
+pub struct SharedTokens(Arc<Inner>);
+
+impl SharedTokens {
+    /// A token source for `config`, fetching with `agent`.
+    pub fn new(config: ClientConfig, agent: ureq::Agent) -> Self {
+        // Jitter seed: the host's clock and process id are random enough for spreading refreshes.
+        let seed = now_ms() ^ u64::from(std::process::id()).rotate_left(32);
+        let max_body = config.max_response_bytes();
+        let (manager, key) = TokenManager::with_config(config, seed);
+        Self(Arc::new(Inner {
+            manager: Mutex::new(manager),
+            changed: Condvar::new(),
+            key,
+            agent,
+            max_body,
+        }))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, TokenManager> {
+        // A panic elsewhere cannot leave the manager half-updated: every call is one step.
+        self.0
+            .manager
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A valid token: cached, or fetched once for every thread that asks meanwhile.
+    pub fn token(&self) -> Result<Arc<AccessToken>, DriverError> {
+        let mut manager = self.lock();
+        loop {
+            match manager
+                .poll(self.0.key, now_ms())
+                .map_err(DriverError::Lifecycle)?
+            {
+                TokenDecision::Ready(token) => return Ok(token),
+                TokenDecision::Fetch(ticket) => {
+                    drop(manager);
+                    self.run(ticket);
+                    manager = self.lock();
+                }
+                TokenDecision::RefreshAhead(token, ticket) => {
+                    let this = self.clone();
+                    std::thread::spawn(move || this.run(ticket));
+                    return Ok(token);
+                }
+                TokenDecision::Wait { until_ms } => {
+                    let wait =
+                        Duration::from_millis(until_ms.saturating_sub(now_ms()).clamp(1, 1_000));
+                    manager = self
+                        .0
+                        .changed
+                        .wait_timeout(manager, wait)
+                        .map_or_else(|p| p.into_inner().0, |r| r.0);
+                }
+                TokenDecision::Failed(error) => return Err(DriverError::Lifecycle(error)),
+                _ => return Err(DriverError::Transport("unknown decision".into())),
+            }
+        }
+    }
+
+    /// The API said 401 to `token`: drop it if it is still the cached one.
+    pub fn invalidate(&self, token: &AccessToken, www_authenticate: Option<&str>) -> bool {
+        // Compared, not logged: the manager only drops it if it is the cached one.
+        self.lock()
+            .invalidate(self.0.key, token.value().expose_secret(), www_authenticate)
+    }
+
+    /// Sends one ticket's request and reports the outcome; wakes every waiter.
+    fn run(&self, ticket: FetchTicket) {
+        let result = send(&self.0.agent, ticket.request(), self.0.max_body);
+        let mut manager = self.lock();
+        match result {
+            Ok(response) => manager.handle_response(ticket.id(), &response, now_ms()),
+            Err(DriverError::Transport(message)) => {
+                let error = ccauth::TransportError::new(TransportErrorKind::Other, &message);
+                manager.handle_transport_error(ticket.id(), error, now_ms())
+            }
+            Err(_) => {
+                let error =
+                    ccauth::TransportError::new(TransportErrorKind::Other, "request failed");
+                manager.handle_transport_error(ticket.id(), error, now_ms())
+            }
+        };
+        drop(manager);
+        self.0.changed.notify_all();
+    }
+}
