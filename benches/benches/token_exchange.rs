@@ -97,13 +97,17 @@ fn benches(c: &mut Criterion) {
 
     // The hot path: a valid token is cached; every API call asks for it.
     let (mut manager, key) = TokenManager::with_config(ccauth_config(), 42);
-    let TokenDecision::Fetch(ticket) = manager.poll(key, NOW_MS).unwrap() else { unreachable!() };
+    let TokenDecision::Fetch(ticket) = manager.poll(key, NOW_MS).unwrap() else {
+        unreachable!()
+    };
     manager.handle_response(ticket.id(), &response, NOW_MS);
     group.bench_function("ccauth/cached_token", |b| {
-        b.iter(|| match manager.poll(key, black_box(NOW_MS + 1_000)).unwrap() {
-            TokenDecision::Ready(token) => token,
-            other => panic!("{other:?}"),
-        })
+        b.iter(
+            || match manager.poll(key, black_box(NOW_MS + 1_000)).unwrap() {
+                TokenDecision::Ready(token) => token,
+                other => panic!("{other:?}"),
+            },
+        )
     });
     group.finish();
 }

@@ -304,7 +304,10 @@ impl TransportError {
     /// A transport failure with the host's short description (kept to one
     /// bounded line; never pass a request body or header here).
     pub fn new(kind: TransportErrorKind, message: &str) -> Self {
-        Self { kind, message: crate::sanitize::description(message, None) }
+        Self {
+            kind,
+            message: crate::sanitize::description(message, None),
+        }
     }
 
     /// What kind of failure.

@@ -50,13 +50,13 @@ mod challenge;
 mod client_auth;
 mod config;
 mod error;
-mod raw_fields;
 mod manager;
+mod raw_fields;
 mod request;
 mod response;
+mod retry;
 mod sanitize;
 pub mod secret;
-mod retry;
 mod token;
 mod token_document;
 

@@ -117,7 +117,7 @@ pub enum FetchOutcome {
 #[derive(Debug, Clone)]
 enum Flight {
     Idle,
-    InFlight { ticket: u64, deadline_ms: u64 },
+    Fetching { ticket: u64, deadline_ms: u64 },
     Backoff { until_ms: u64 },
     Failed { error: Error, until_ms: u64 },
 }
@@ -158,7 +158,12 @@ impl TokenManager {
     /// An empty manager. `seed` drives the jitter; hosts pass a random seed
     /// (tests a fixed one, which makes every run repeatable).
     pub fn new(seed: u64) -> Self {
-        Self { entries: Vec::new(), next_ticket: 1, rng: fastrand::Rng::with_seed(seed), clock_skew_ms: 0 }
+        Self {
+            entries: Vec::new(),
+            next_ticket: 1,
+            rng: fastrand::Rng::with_seed(seed),
+            clock_skew_ms: 0,
+        }
     }
 
     /// A manager holding one config; returns it with the config's key.
@@ -218,7 +223,7 @@ impl TokenManager {
         }
         // A ticket nobody reported within the attempt timeout is presumed lost:
         // it counts as a failed attempt (a timeout), retried per the policy.
-        if let Flight::InFlight { deadline_ms, .. } = entry.flight {
+        if let Flight::Fetching { deadline_ms, .. } = entry.flight {
             if is_due(deadline_ms, now_ms, entry.config.retry.attempt_timeout_ms) {
                 let lost = TransportError::new(
                     crate::error::TransportErrorKind::Timeout,
@@ -232,7 +237,7 @@ impl TokenManager {
         let retry = &entry.config.retry;
         let may_start = match &entry.flight {
             Flight::Idle => true,
-            Flight::InFlight { .. } => false,
+            Flight::Fetching { .. } => false,
             Flight::Backoff { until_ms } => is_due(*until_ms, now_ms, retry.max_wait_ms),
             Flight::Failed { until_ms, .. } => is_due(*until_ms, now_ms, retry.failure_cooldown_ms),
         };
@@ -253,8 +258,12 @@ impl TokenManager {
             return Ok(TokenDecision::Ready(token));
         }
         Ok(match &entry.flight {
-            Flight::InFlight { deadline_ms, .. } => TokenDecision::Wait { until_ms: *deadline_ms },
-            Flight::Backoff { until_ms } => TokenDecision::Wait { until_ms: *until_ms },
+            Flight::Fetching { deadline_ms, .. } => TokenDecision::Wait {
+                until_ms: *deadline_ms,
+            },
+            Flight::Backoff { until_ms } => TokenDecision::Wait {
+                until_ms: *until_ms,
+            },
             Flight::Failed { error, .. } => TokenDecision::Failed(error.clone()),
             Flight::Idle => TokenDecision::Wait { until_ms: now_ms },
         })
@@ -263,11 +272,16 @@ impl TokenManager {
     fn entry_in_flight(&mut self, ticket: u64) -> Option<usize> {
         self.entries
             .iter()
-            .position(|e| matches!(e.flight, Flight::InFlight { ticket: t, .. } if t == ticket))
+            .position(|e| matches!(e.flight, Flight::Fetching { ticket: t, .. } if t == ticket))
     }
 
     /// Reports the token endpoint's response to ticket `ticket`.
-    pub fn handle_response(&mut self, ticket: u64, response: &HttpResponse, now_ms: u64) -> FetchOutcome {
+    pub fn handle_response(
+        &mut self,
+        ticket: u64,
+        response: &HttpResponse,
+        now_ms: u64,
+    ) -> FetchOutcome {
         let Some(index) = self.entry_in_flight(ticket) else {
             return FetchOutcome::Stale;
         };
@@ -283,7 +297,12 @@ impl TokenManager {
     }
 
     /// Reports that ticket `ticket` got no HTTP response.
-    pub fn handle_transport_error(&mut self, ticket: u64, error: TransportError, now_ms: u64) -> FetchOutcome {
+    pub fn handle_transport_error(
+        &mut self,
+        ticket: u64,
+        error: TransportError,
+        now_ms: u64,
+    ) -> FetchOutcome {
         match self.entry_in_flight(ticket) {
             Some(index) => self.fail(index, error.into(), now_ms),
             None => FetchOutcome::Stale,
@@ -298,7 +317,10 @@ impl TokenManager {
         let Some(entry) = self.entries.get_mut(index) else {
             return FetchOutcome::Stale;
         };
-        let absolute = matches!(token.expiry_source, ExpirySource::JwtExp | ExpirySource::ExpiresOn);
+        let absolute = matches!(
+            token.expiry_source,
+            ExpirySource::JwtExp | ExpirySource::ExpiresOn
+        );
         if absolute && self.clock_skew_ms != 0 && token.server_date_ms.is_some() {
             token.expires_at_ms = shift(token.expires_at_ms, -self.clock_skew_ms);
         }
@@ -327,7 +349,10 @@ impl TokenManager {
         let Some(entry) = self.entries.get_mut(index) else {
             return FetchOutcome::Stale;
         };
-        match entry.budget.after_failure(&entry.config.retry, &error, random) {
+        match entry
+            .budget
+            .after_failure(&entry.config.retry, &error, random)
+        {
             AfterFailure::RetryIn(delay_ms) => {
                 let at_ms = now_ms.saturating_add(delay_ms);
                 entry.flight = Flight::Backoff { until_ms: at_ms };
@@ -335,7 +360,10 @@ impl TokenManager {
             }
             AfterFailure::GiveUp { cooldown_ms } => {
                 let until_ms = now_ms.saturating_add(cooldown_ms);
-                entry.flight = Flight::Failed { error: error.clone(), until_ms };
+                entry.flight = Flight::Failed {
+                    error: error.clone(),
+                    until_ms,
+                };
                 entry.budget = RetryBudget::default();
                 FetchOutcome::Failed { error, until_ms }
             }
@@ -347,7 +375,12 @@ impl TokenManager {
     /// the rejection says the token is bad (`invalid_token`, or no error code);
     /// `insufficient_scope` and other errors keep it. Returns whether it was
     /// dropped; a token already replaced is left alone (no double fetch).
-    pub fn invalidate(&mut self, key: TokenKey, rejected_token: &str, www_authenticate: Option<&str>) -> bool {
+    pub fn invalidate(
+        &mut self,
+        key: TokenKey,
+        rejected_token: &str,
+        www_authenticate: Option<&str>,
+    ) -> bool {
         if let Some(header) = www_authenticate {
             let challenges = parse_www_authenticate([header]);
             let token_is_bad = challenges
@@ -361,7 +394,10 @@ impl TokenManager {
             return false;
         };
         // Read to compare with the token the API rejected.
-        let is_cached = entry.token.as_ref().is_some_and(|t| t.value.expose_secret() == rejected_token);
+        let is_cached = entry
+            .token
+            .as_ref()
+            .is_some_and(|t| t.value.expose_secret() == rejected_token);
         if is_cached {
             entry.token = None;
         }
@@ -371,12 +407,20 @@ impl TokenManager {
     /// The cached token as a versioned JSON document, to persist or share.
     pub fn export(&self, key: TokenKey) -> Option<TokenDocument> {
         let entry = self.entries.get(key.0)?;
-        entry.token.as_ref().map(|t| token_document::export(&entry.cache_key, t))
+        entry
+            .token
+            .as_ref()
+            .map(|t| token_document::export(&entry.cache_key, t))
     }
 
     /// Loads an exported document into the cache for `key`. It must be for
     /// the same cache key and not expired at `now_ms`.
-    pub fn import(&mut self, key: TokenKey, document: &str, now_ms: u64) -> Result<Arc<AccessToken>, Error> {
+    pub fn import(
+        &mut self,
+        key: TokenKey,
+        document: &str,
+        now_ms: u64,
+    ) -> Result<Arc<AccessToken>, Error> {
         let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
         let token = token_document::import(&entry.cache_key, document, now_ms)?;
         let token = Arc::new(token);
@@ -410,7 +454,10 @@ fn shift(ms: u64, by: i64) -> u64 {
 /// Hands out ticket `id` for `entry` and marks it in flight.
 fn start_fetch(entry: &mut Entry, key: TokenKey, id: u64, now_ms: u64) -> FetchTicket {
     let deadline_ms = now_ms.saturating_add(entry.config.retry.attempt_timeout_ms);
-    entry.flight = Flight::InFlight { ticket: id, deadline_ms };
+    entry.flight = Flight::Fetching {
+        ticket: id,
+        deadline_ms,
+    };
     FetchTicket {
         id,
         key,
@@ -438,7 +485,9 @@ mod tests {
         HttpResponse::new(
             200,
             vec![],
-            format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":{expires_in}}}"#),
+            format!(
+                r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":{expires_in}}}"#
+            ),
         )
     }
 
@@ -454,15 +503,24 @@ mod tests {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let ticket = fetch(m.poll(key, T0).unwrap());
         for _ in 0..100 {
-            assert!(matches!(m.poll(key, T0).unwrap(), TokenDecision::Wait { .. }));
+            assert!(matches!(
+                m.poll(key, T0).unwrap(),
+                TokenDecision::Wait { .. }
+            ));
         }
-        assert!(matches!(m.handle_response(ticket.id(), &ok("t1", 3600), T0 + 10), FetchOutcome::Token(_)));
+        assert!(matches!(
+            m.handle_response(ticket.id(), &ok("t1", 3600), T0 + 10),
+            FetchOutcome::Token(_)
+        ));
         match m.poll(key, T0 + 20).unwrap() {
             TokenDecision::Ready(t) => assert_eq!(t.value().expose_secret(), "t1"),
             other => panic!("{other:?}"),
         }
         // A duplicate or late report is ignored.
-        assert!(matches!(m.handle_response(ticket.id(), &ok("t2", 3600), T0 + 30), FetchOutcome::Stale));
+        assert!(matches!(
+            m.handle_response(ticket.id(), &ok("t2", 3600), T0 + 30),
+            FetchOutcome::Stale
+        ));
     }
 
     #[test]
@@ -471,7 +529,7 @@ mod tests {
         let ticket = fetch(m.poll(key, T0).unwrap());
         m.handle_response(ticket.id(), &ok("t1", 3600), T0);
         let refresh_at = m.cached_token(key).unwrap().refresh_at_ms();
-        assert!(refresh_at <= T0 + 3_300_000 && refresh_at >= T0 + 3_300_000 - 75_000);
+        assert!((T0 + 3_225_000..=T0 + 3_300_000).contains(&refresh_at));
         let bg = match m.poll(key, refresh_at).unwrap() {
             TokenDecision::RefreshAhead(t, ticket) => {
                 assert_eq!(t.value().expose_secret(), "t1");
@@ -479,11 +537,20 @@ mod tests {
             }
             other => panic!("{other:?}"),
         };
-        assert!(matches!(m.poll(key, refresh_at + 1).unwrap(), TokenDecision::Ready(_)));
+        assert!(matches!(
+            m.poll(key, refresh_at + 1).unwrap(),
+            TokenDecision::Ready(_)
+        ));
         // The background refresh fails for good: callers keep the valid token.
         let bad = HttpResponse::new(400, vec![], r#"{"error":"invalid_client"}"#);
-        assert!(matches!(m.handle_response(bg.id(), &bad, refresh_at + 2), FetchOutcome::Failed { .. }));
-        assert!(matches!(m.poll(key, refresh_at + 3).unwrap(), TokenDecision::Ready(_)));
+        assert!(matches!(
+            m.handle_response(bg.id(), &bad, refresh_at + 2),
+            FetchOutcome::Failed { .. }
+        ));
+        assert!(matches!(
+            m.poll(key, refresh_at + 3).unwrap(),
+            TokenDecision::Ready(_)
+        ));
     }
 
     #[test]
@@ -540,7 +607,10 @@ mod tests {
         m.handle_response(ticket.id(), &ok("t2", 3600), T0 + 2);
         // A second 401 for the old token (a request that was already in flight) does nothing.
         assert!(!m.invalidate(key, "t1", None));
-        assert!(matches!(m.poll(key, T0 + 3).unwrap(), TokenDecision::Ready(_)));
+        assert!(matches!(
+            m.poll(key, T0 + 3).unwrap(),
+            TokenDecision::Ready(_)
+        ));
     }
 
     #[test]
@@ -548,21 +618,34 @@ mod tests {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let ticket = fetch(m.poll(key, T0).unwrap());
         m.handle_response(ticket.id(), &ok("t1", 3600), T0);
-        assert!(matches!(m.poll(key, T0 - 4_000).unwrap(), TokenDecision::Ready(_)));
-        assert!(matches!(m.poll(key, T0 - 3_600_000).unwrap(), TokenDecision::Fetch(_)));
+        assert!(matches!(
+            m.poll(key, T0 - 4_000).unwrap(),
+            TokenDecision::Ready(_)
+        ));
+        assert!(matches!(
+            m.poll(key, T0 - 3_600_000).unwrap(),
+            TokenDecision::Fetch(_)
+        ));
     }
 
     #[test]
     fn a_lost_ticket_is_replaced_after_the_attempt_timeout() {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let lost = fetch(m.poll(key, T0).unwrap());
-        assert!(matches!(m.poll(key, T0 + 29_999).unwrap(), TokenDecision::Wait { until_ms } if until_ms == T0 + 30_000));
+        assert!(
+            matches!(m.poll(key, T0 + 29_999).unwrap(), TokenDecision::Wait { until_ms } if until_ms == T0 + 30_000)
+        );
         // The lost attempt counts as a timeout: backoff (at most 500 ms), then attempt 2.
-        assert!(matches!(m.poll(key, T0 + 30_000).unwrap(), TokenDecision::Wait { until_ms } if until_ms <= T0 + 30_500));
+        assert!(
+            matches!(m.poll(key, T0 + 30_000).unwrap(), TokenDecision::Wait { until_ms } if until_ms <= T0 + 30_500)
+        );
         let again = fetch(m.poll(key, T0 + 30_500).unwrap());
         assert_eq!(again.attempt(), 2);
         assert_ne!(lost.id(), again.id());
-        assert!(matches!(m.handle_response(lost.id(), &ok("late", 60), T0 + 30_001), FetchOutcome::Stale));
+        assert!(matches!(
+            m.handle_response(lost.id(), &ok("late", 60), T0 + 30_001),
+            FetchOutcome::Stale
+        ));
     }
 
     #[test]
@@ -571,9 +654,18 @@ mod tests {
         let ticket = fetch(m.poll(key, T0).unwrap());
         // Server clock 10 min ahead; token expires 1 h after server time.
         let server_now = (T0 + 600_000) / 1000;
-        let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(server_now));
-        let body = format!(r#"{{"access_token":"t1","expires_on":"{}"}}"#, server_now + 3600);
-        m.handle_response(ticket.id(), &HttpResponse::new(200, vec![("Date".into(), date)], body), T0);
+        let date = httpdate::fmt_http_date(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(server_now),
+        );
+        let body = format!(
+            r#"{{"access_token":"t1","expires_on":"{}"}}"#,
+            server_now + 3600
+        );
+        m.handle_response(
+            ticket.id(),
+            &HttpResponse::new(200, vec![("Date".into(), date)], body),
+            T0,
+        );
         assert_eq!(m.clock_skew_ms(), 600_000);
         assert_eq!(m.cached_token(key).unwrap().expires_at_ms(), T0 + 3_600_000);
     }
@@ -583,10 +675,18 @@ mod tests {
         let mut m = TokenManager::new(1);
         let a = m.register(config());
         let b = m.register(
-            ClientConfig::builder("https://as.example.com/token", "client").client_secret("other").scope("api.read").build().unwrap(),
+            ClientConfig::builder("https://as.example.com/token", "client")
+                .client_secret("other")
+                .scope("api.read")
+                .build()
+                .unwrap(),
         );
         let c = m.register(
-            ClientConfig::builder("https://as.example.com/token", "client").client_secret("secret").scope("api.write").build().unwrap(),
+            ClientConfig::builder("https://as.example.com/token", "client")
+                .client_secret("secret")
+                .scope("api.write")
+                .build()
+                .unwrap(),
         );
         assert_eq!(a, b);
         assert_ne!(a, c);
@@ -601,15 +701,37 @@ mod tests {
         let doc = m.export(key).unwrap();
         assert!(!format!("{doc:?}").contains("t1"));
         let (mut other, other_key) = TokenManager::with_config(config(), 2);
-        let token = other.import(other_key, doc.expose_secret(), T0 + 1).unwrap();
+        let token = other
+            .import(other_key, doc.expose_secret(), T0 + 1)
+            .unwrap();
         assert_eq!(token.value().expose_secret(), "t1");
-        assert!(matches!(other.poll(other_key, T0 + 2).unwrap(), TokenDecision::Ready(_)));
+        assert!(matches!(
+            other.poll(other_key, T0 + 2).unwrap(),
+            TokenDecision::Ready(_)
+        ));
         let code = |r: Result<Arc<AccessToken>, Error>| r.unwrap_err().code();
-        assert_eq!(code(other.import(other_key, doc.expose_secret(), T0 + 3_600_000)), "TOKEN_DOCUMENT_EXPIRED");
-        assert_eq!(code(other.import(other_key, "{", T0)), "INVALID_TOKEN_DOCUMENT");
-        assert_eq!(code(other.import(other_key, r#"{"version":2}"#, T0)), "UNSUPPORTED_TOKEN_DOCUMENT_VERSION");
-        let c = other.register(ClientConfig::builder("https://as.example.com/token", "someone-else").client_secret("s").build().unwrap());
-        assert_eq!(code(other.import(c, doc.expose_secret(), T0)), "TOKEN_DOCUMENT_KEY_MISMATCH");
+        assert_eq!(
+            code(other.import(other_key, doc.expose_secret(), T0 + 3_600_000)),
+            "TOKEN_DOCUMENT_EXPIRED"
+        );
+        assert_eq!(
+            code(other.import(other_key, "{", T0)),
+            "INVALID_TOKEN_DOCUMENT"
+        );
+        assert_eq!(
+            code(other.import(other_key, r#"{"version":2}"#, T0)),
+            "UNSUPPORTED_TOKEN_DOCUMENT_VERSION"
+        );
+        let c = other.register(
+            ClientConfig::builder("https://as.example.com/token", "someone-else")
+                .client_secret("s")
+                .build()
+                .unwrap(),
+        );
+        assert_eq!(
+            code(other.import(c, doc.expose_secret(), T0)),
+            "TOKEN_DOCUMENT_KEY_MISMATCH"
+        );
     }
 
     #[test]
@@ -620,6 +742,9 @@ mod tests {
         assert!(!text.contains("c2VjcmV0"), "{text}"); // base64 of "secret" in the Basic header
         m.handle_response(ticket.id(), &ok("token-value-xyz", 3600), T0);
         let text = format!("{m:?} {:?}", m.poll(key, T0).unwrap());
-        assert!(!text.contains("token-value-xyz") && !text.contains("c2VjcmV0"), "{text}");
+        assert!(
+            !text.contains("token-value-xyz") && !text.contains("c2VjcmV0"),
+            "{text}"
+        );
     }
 }

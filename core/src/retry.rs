@@ -55,7 +55,9 @@ impl RetryBudget {
     ) -> AfterFailure {
         self.attempts = self.attempts.saturating_add(1);
         if !is_transient(error) {
-            return AfterFailure::GiveUp { cooldown_ms: policy.failure_cooldown_ms };
+            return AfterFailure::GiveUp {
+                cooldown_ms: policy.failure_cooldown_ms,
+            };
         }
         let give_up = AfterFailure::GiveUp {
             cooldown_ms: policy.failure_cooldown_ms.min(TRANSIENT_COOLDOWN_MS),
@@ -64,9 +66,13 @@ impl RetryBudget {
             return give_up;
         }
         let shift = self.attempts.saturating_sub(1).min(16);
-        let ceiling = BASE_BACKOFF_MS.saturating_mul(1 << shift).min(MAX_BACKOFF_MS);
+        let ceiling = BASE_BACKOFF_MS
+            .saturating_mul(1 << shift)
+            .min(MAX_BACKOFF_MS);
         let jittered = random % (ceiling + 1);
-        let delay = error.retry_after_ms().map_or(jittered, |server| server.max(jittered));
+        let delay = error
+            .retry_after_ms()
+            .map_or(jittered, |server| server.max(jittered));
         if self.waited_ms.saturating_add(delay) > policy.max_wait_ms {
             return give_up;
         }
@@ -93,18 +99,32 @@ mod tests {
     fn three_attempts_by_default() {
         let policy = RetryPolicy::default();
         let mut budget = RetryBudget::default();
-        assert!(matches!(budget.after_failure(&policy, &transport(), 7), AfterFailure::RetryIn(7)));
-        assert!(matches!(budget.after_failure(&policy, &transport(), u64::MAX), AfterFailure::RetryIn(d) if d <= 1000));
-        assert!(matches!(budget.after_failure(&policy, &transport(), 0), AfterFailure::GiveUp { .. }));
+        assert!(matches!(
+            budget.after_failure(&policy, &transport(), 7),
+            AfterFailure::RetryIn(7)
+        ));
+        assert!(
+            matches!(budget.after_failure(&policy, &transport(), u64::MAX), AfterFailure::RetryIn(d) if d <= 1000)
+        );
+        assert!(matches!(
+            budget.after_failure(&policy, &transport(), 0),
+            AfterFailure::GiveUp { .. }
+        ));
         assert_eq!(budget.attempts(), 3);
     }
 
     #[test]
     fn wait_budget_is_never_exceeded() {
-        let policy = RetryPolicy { max_attempts: 20, max_wait_ms: 2_000, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            max_attempts: 20,
+            max_wait_ms: 2_000,
+            ..RetryPolicy::default()
+        };
         let mut budget = RetryBudget::default();
         let mut waited = 0;
-        while let AfterFailure::RetryIn(delay) = budget.after_failure(&policy, &transport(), u64::MAX / 3) {
+        while let AfterFailure::RetryIn(delay) =
+            budget.after_failure(&policy, &transport(), u64::MAX / 3)
+        {
             waited += delay;
         }
         assert!(waited <= 2_000, "{waited}");

@@ -22,7 +22,11 @@ pub const TOKEN_DOCUMENT_VERSION: u32 = 1;
 /// Everything that makes two configs get different tokens; no secret.
 /// Scopes and resources are sorted, so their order does not matter.
 pub(crate) fn cache_key(config: &ClientConfig) -> String {
-    let mut scopes: Vec<&str> = config.scope.as_deref().map(|s| s.split(' ').collect()).unwrap_or_default();
+    let mut scopes: Vec<&str> = config
+        .scope
+        .as_deref()
+        .map(|s| s.split(' ').collect())
+        .unwrap_or_default();
     scopes.sort_unstable();
     scopes.dedup();
     let mut resources: Vec<&str> = config.resources.iter().map(String::as_str).collect();
@@ -81,7 +85,9 @@ pub(crate) fn export(key: &str, token: &AccessToken) -> TokenDocument {
         scope: token.scope.as_deref(),
     };
     // Serializing plain strings and numbers cannot fail.
-    TokenDocument(Zeroizing::new(serde_json::to_string(&document).unwrap_or_default()))
+    TokenDocument(Zeroizing::new(
+        serde_json::to_string(&document).unwrap_or_default(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -103,8 +109,13 @@ struct ImportedV1 {
     scope: Option<String>,
 }
 
-pub(crate) fn import(key: &str, text: &str, now_ms: u64) -> Result<AccessToken, TokenDocumentError> {
-    let version: VersionOnly = serde_json::from_str(text).map_err(|_| TokenDocumentError::Invalid)?;
+pub(crate) fn import(
+    key: &str,
+    text: &str,
+    now_ms: u64,
+) -> Result<AccessToken, TokenDocumentError> {
+    let version: VersionOnly =
+        serde_json::from_str(text).map_err(|_| TokenDocumentError::Invalid)?;
     if version.version != TOKEN_DOCUMENT_VERSION {
         return Err(TokenDocumentError::UnsupportedVersion);
     }

@@ -87,7 +87,10 @@ impl World {
                 .unwrap()
         };
         let mut manager = TokenManager::new(seed);
-        let keys = [manager.register(config("api.read")), manager.register(config("api.write"))];
+        let keys = [
+            manager.register(config("api.read")),
+            manager.register(config("api.write")),
+        ];
         Self {
             manager,
             keys,
@@ -102,12 +105,22 @@ impl World {
 
     fn response(&mut self, reply: &Reply) -> Result<HttpResponse, TransportError> {
         let json = |status: u16, body: String| {
-            HttpResponse::new(status, vec![("Content-Type".into(), "application/json".into())], body)
+            HttpResponse::new(
+                status,
+                vec![("Content-Type".into(), "application/json".into())],
+                body,
+            )
         };
         Ok(match reply {
             Reply::Token { ttl_s } => {
                 self.tokens_issued += 1;
-                json(200, format!(r#"{{"access_token":"sim-token-{}","expires_in":{ttl_s}}}"#, self.tokens_issued))
+                json(
+                    200,
+                    format!(
+                        r#"{{"access_token":"sim-token-{}","expires_in":{ttl_s}}}"#,
+                        self.tokens_issued
+                    ),
+                )
             }
             Reply::ServerError => json(503, r#"{"error":"temporarily_unavailable"}"#.into()),
             Reply::RateLimited { retry_after_s } => HttpResponse::new(
@@ -116,8 +129,17 @@ impl World {
                 Vec::new(),
             ),
             Reply::InvalidClient => json(401, r#"{"error":"invalid_client"}"#.into()),
-            Reply::Html => HttpResponse::new(403, vec![("Content-Type".into(), "text/html".into())], "<html>WAF</html>"),
-            Reply::Transport => return Err(TransportError::new(TransportErrorKind::Timeout, "timed out")),
+            Reply::Html => HttpResponse::new(
+                403,
+                vec![("Content-Type".into(), "text/html".into())],
+                "<html>WAF</html>",
+            ),
+            Reply::Transport => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    "timed out",
+                ))
+            }
         })
     }
 
@@ -132,9 +154,16 @@ impl World {
                     }
                     TokenDecision::Fetch(ticket) | TokenDecision::RefreshAhead(_, ticket) => {
                         // Never two live fetches for one key: earlier tickets must be past their deadline.
-                        let live = self.outstanding[*k].iter().filter(|(_, _, deadline)| self.now < *deadline).count();
+                        let live = self.outstanding[*k]
+                            .iter()
+                            .filter(|(_, _, deadline)| self.now < *deadline)
+                            .count();
                         prop_assert_eq!(live, 0, "a second fetch while one is in flight");
-                        prop_assert!(ticket.attempt() <= self.policy.max_attempts, "attempt {} over the limit", ticket.attempt());
+                        prop_assert!(
+                            ticket.attempt() <= self.policy.max_attempts,
+                            "attempt {} over the limit",
+                            ticket.attempt()
+                        );
                         if ticket.attempt() == 1 {
                             self.waited_in_cycle[*k] = 0;
                         }
@@ -151,7 +180,8 @@ impl World {
                 }
             }
             Op::Reply(k, reply) => {
-                let Some(position) = self.outstanding[*k].iter().position(|t| t.0 != u64::MAX) else {
+                let Some(position) = self.outstanding[*k].iter().position(|t| t.0 != u64::MAX)
+                else {
                     return Ok(());
                 };
                 let (id, attempt, _) = self.outstanding[*k].remove(position);
@@ -161,11 +191,19 @@ impl World {
                 };
                 match outcome {
                     FetchOutcome::RetryScheduled { at_ms, .. } => {
-                        prop_assert!(attempt < self.policy.max_attempts, "retry after the last attempt");
+                        prop_assert!(
+                            attempt < self.policy.max_attempts,
+                            "retry after the last attempt"
+                        );
                         self.waited_in_cycle[*k] += at_ms - self.now;
-                        prop_assert!(self.waited_in_cycle[*k] <= self.policy.max_wait_ms, "wait budget exceeded");
+                        prop_assert!(
+                            self.waited_in_cycle[*k] <= self.policy.max_wait_ms,
+                            "wait budget exceeded"
+                        );
                     }
-                    FetchOutcome::Token(token) => prop_assert!(token.refresh_at_ms() <= token.expires_at_ms()),
+                    FetchOutcome::Token(token) => {
+                        prop_assert!(token.refresh_at_ms() <= token.expires_at_ms())
+                    }
                     FetchOutcome::Failed { .. } | FetchOutcome::Stale => {}
                     other => prop_assert!(false, "unknown outcome {other:?}"),
                 }
@@ -186,7 +224,11 @@ impl World {
             }
             Op::Reject(k, invalid) => {
                 if let Some(token) = self.last_token[*k].clone() {
-                    let header = if *invalid { r#"Bearer error="invalid_token""# } else { r#"Bearer error="insufficient_scope""# };
+                    let header = if *invalid {
+                        r#"Bearer error="invalid_token""#
+                    } else {
+                        r#"Bearer error="insufficient_scope""#
+                    };
                     let dropped = self.manager.invalidate(self.keys[*k], &token, Some(header));
                     if !invalid {
                         prop_assert!(!dropped, "insufficient_scope dropped a token");
@@ -194,9 +236,14 @@ impl World {
                 }
             }
         }
-        self.outstanding.iter_mut().for_each(|l| l.retain(|(id, _, deadline)| *id != u64::MAX || self.now < *deadline));
+        self.outstanding
+            .iter_mut()
+            .for_each(|l| l.retain(|(id, _, deadline)| *id != u64::MAX || self.now < *deadline));
         let debug = format!("{:?}", self.manager);
-        prop_assert!(!debug.contains(SECRET) && !debug.contains("sim-token-"), "Debug leaks: {debug}");
+        prop_assert!(
+            !debug.contains(SECRET) && !debug.contains("sim-token-"),
+            "Debug leaks: {debug}"
+        );
         Ok(())
     }
 }

@@ -19,29 +19,42 @@ fn assert_clean(what: &str, text: &str) {
 }
 
 fn config(method: ClientAuthMethod) -> ClientConfig {
-    ClientConfig::builder("https://as.example.com/token?api_key=extra-value-DO-NOT-PRINT", "client")
-        .client_secret(SECRET)
-        .auth_method(method)
-        .extra_body_param("api_key", EXTRA)
-        .extra_header("X-Api-Key", EXTRA)
-        .build()
-        .unwrap()
+    ClientConfig::builder(
+        "https://as.example.com/token?api_key=extra-value-DO-NOT-PRINT",
+        "client",
+    )
+    .client_secret(SECRET)
+    .auth_method(method)
+    .extra_body_param("api_key", EXTRA)
+    .extra_header("X-Api-Key", EXTRA)
+    .build()
+    .unwrap()
 }
 
 #[test]
 fn secret_newtypes() {
     assert_clean("ClientSecret", &format!("{:?}", ClientSecret::new(SECRET)));
-    assert_clean("AccessTokenValue", &format!("{:?}", AccessTokenValue::new(TOKEN)));
+    assert_clean(
+        "AccessTokenValue",
+        &format!("{:?}", AccessTokenValue::new(TOKEN)),
+    );
     assert_clean("RefreshToken", &format!("{:?}", RefreshToken::new(REFRESH)));
     assert_clean("IdToken", &format!("{:?}", IdToken::new(ID_TOKEN)));
-    assert_clean("AuthorizationValue", &format!("{:?}", AuthorizationValue::new(format!("Bearer {TOKEN}"))));
+    assert_clean(
+        "AuthorizationValue",
+        &format!("{:?}", AuthorizationValue::new(format!("Bearer {TOKEN}"))),
+    );
 }
 
 #[test]
 fn config_builder_and_request() {
-    let builder = ClientConfig::builder("https://as.example.com/token", "client").client_secret(SECRET);
+    let builder =
+        ClientConfig::builder("https://as.example.com/token", "client").client_secret(SECRET);
     assert_clean("ClientConfigBuilder", &format!("{builder:?}"));
-    for method in [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost] {
+    for method in [
+        ClientAuthMethod::ClientSecretBasic,
+        ClientAuthMethod::ClientSecretPost,
+    ] {
         let config = config(method);
         assert_clean("ClientConfig", &format!("{config:?}"));
         let request = build_token_request(&config);
@@ -56,9 +69,13 @@ fn response_token_and_errors() {
     );
     let response = HttpResponse::new(200, vec![], body.clone());
     assert_clean("HttpResponse", &format!("{response:?}"));
-    let token = parse_token_response(&config(ClientAuthMethod::ClientSecretBasic), &response, 0).unwrap();
+    let token =
+        parse_token_response(&config(ClientAuthMethod::ClientSecretBasic), &response, 0).unwrap();
     assert_clean("AccessToken", &format!("{token:?}"));
-    assert_clean("AuthorizationValue", &format!("{:?}", token.authorization_header()));
+    assert_clean(
+        "AuthorizationValue",
+        &format!("{:?}", token.authorization_header()),
+    );
 
     // A 200 that is not quite a token still holds one: the error must not show it.
     for broken in [
@@ -68,8 +85,12 @@ fn response_token_and_errors() {
         format!(r#"[{{"access_token":"{TOKEN}"}}]"#),
         format!("access_token={TOKEN}&token_type=7&error"),
     ] {
-        let err = parse_token_response(&config(ClientAuthMethod::ClientSecretBasic), &HttpResponse::new(200, vec![], broken), 0)
-            .unwrap_err();
+        let err = parse_token_response(
+            &config(ClientAuthMethod::ClientSecretBasic),
+            &HttpResponse::new(200, vec![], broken),
+            0,
+        )
+        .unwrap_err();
         assert_clean("ResponseError", &format!("{err} {err:?}"));
         let err = Error::from(err);
         assert_clean("Error", &format!("{err} {err:?}"));
@@ -89,7 +110,10 @@ fn response_token_and_errors() {
 
 #[test]
 fn config_errors() {
-    let err = ClientConfig::builder("http://as.example.com/token", "client").client_secret(SECRET).build().unwrap_err();
+    let err = ClientConfig::builder("http://as.example.com/token", "client")
+        .client_secret(SECRET)
+        .build()
+        .unwrap_err();
     assert_clean("ConfigError", &format!("{err} {err:?}"));
     let err = ClientConfig::builder("https://as.example.com/token", "client")
         .client_secret(format!("{SECRET}\n"))

@@ -118,7 +118,10 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
                 .get("max_attempts")
                 .and_then(Value::as_u64)
                 .map_or(d.max_attempts, |v| v as u32),
-            max_wait_ms: r.get("max_wait_ms").and_then(Value::as_u64).unwrap_or(d.max_wait_ms),
+            max_wait_ms: r
+                .get("max_wait_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(d.max_wait_ms),
             failure_cooldown_ms: r
                 .get("failure_cooldown_ms")
                 .and_then(Value::as_u64)
@@ -194,14 +197,21 @@ fn response_from(r: &Value) -> HttpResponse {
             .unwrap(),
         (None, None) => Vec::new(),
     };
-    HttpResponse::new(r["status"].as_u64().unwrap() as u16, pairs(r.get("headers")), body)
+    HttpResponse::new(
+        r["status"].as_u64().unwrap() as u16,
+        pairs(r.get("headers")),
+        body,
+    )
 }
 
 /// A lifecycle scenario: steps against one TokenManager; tickets are named by
 /// the order they were handed out (1 = the first).
 fn run_lifecycle_case(case: &Value) -> Result<(), String> {
     let name = case["name"].as_str().unwrap();
-    let config_json = case.get("config").cloned().unwrap_or_else(default_response_config);
+    let config_json = case
+        .get("config")
+        .cloned()
+        .unwrap_or_else(default_response_config);
     let config = config_from(&config_json).map_err(|e| format!("{name}: config rejected: {e}"))?;
     let (mut manager, key) = TokenManager::with_config(config, case["seed"].as_u64().unwrap_or(1));
     let mut tickets: Vec<FetchTicket> = Vec::new();
@@ -211,21 +221,36 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
         let now = step["now_ms"].as_u64().unwrap_or(0);
         let ticket_id = |t: &Value| -> Result<u64, String> {
             let n = t.as_u64().unwrap() as usize;
-            tickets.get(n - 1).map(FetchTicket::id).ok_or(format!("{at}: no ticket {n}"))
+            tickets
+                .get(n - 1)
+                .map(FetchTicket::id)
+                .ok_or(format!("{at}: no ticket {n}"))
         };
         if step.get("poll").is_some() {
             let decision = manager.poll(key, now).map_err(|e| format!("{at}: {e}"))?;
             let (kind, token, ticket, until, code) = match decision {
                 TokenDecision::Ready(t) => ("ready", Some(t), None, None, None),
                 TokenDecision::Fetch(ticket) => ("fetch", None, Some(ticket), None, None),
-                TokenDecision::RefreshAhead(t, ticket) => ("refresh_ahead", Some(t), Some(ticket), None, None),
+                TokenDecision::RefreshAhead(t, ticket) => {
+                    ("refresh_ahead", Some(t), Some(ticket), None, None)
+                }
                 TokenDecision::Wait { until_ms } => ("wait", None, None, Some(until_ms), None),
                 TokenDecision::Failed(e) => ("failed", None, None, None, Some(e.code())),
                 other => return Err(format!("{at}: unknown decision {other:?}")),
             };
             check_field(&at, want, "decision", json!(kind))?;
-            check_field(&at, want, "access_token", json!(token.as_ref().map(|t| t.value().expose_secret())))?;
-            check_field(&at, want, "attempt", json!(ticket.as_ref().map(FetchTicket::attempt)))?;
+            check_field(
+                &at,
+                want,
+                "access_token",
+                json!(token.as_ref().map(|t| t.value().expose_secret())),
+            )?;
+            check_field(
+                &at,
+                want,
+                "attempt",
+                json!(ticket.as_ref().map(FetchTicket::attempt)),
+            )?;
             check_field(&at, want, "until_ms", json!(until))?;
             check_field(&at, want, "code", json!(code))?;
             tickets.extend(ticket);
@@ -245,11 +270,24 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
             );
             check_field(&at, want, "dropped", json!(dropped))?;
         } else if step.get("export_import").is_some() {
-            let document = manager.export(key).ok_or(format!("{at}: nothing to export"))?;
-            let (mut other, other_key) = TokenManager::with_config(config_from(&config_json).unwrap(), 2);
+            let document = manager
+                .export(key)
+                .ok_or(format!("{at}: nothing to export"))?;
+            let (mut other, other_key) =
+                TokenManager::with_config(config_from(&config_json).unwrap(), 2);
             let imported = other.import(other_key, document.expose_secret(), now);
-            check_field(&at, want, "access_token", json!(imported.as_ref().ok().map(|t| t.value().expose_secret())))?;
-            check_field(&at, want, "code", json!(imported.as_ref().err().map(|e| e.code())))?;
+            check_field(
+                &at,
+                want,
+                "access_token",
+                json!(imported.as_ref().ok().map(|t| t.value().expose_secret())),
+            )?;
+            check_field(
+                &at,
+                want,
+                "code",
+                json!(imported.as_ref().err().map(|e| e.code())),
+            )?;
         } else {
             return Err(format!("{at}: unknown step {step}"));
         }
@@ -260,14 +298,32 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
 fn check_outcome(at: &str, want: &Value, outcome: FetchOutcome) -> Result<(), String> {
     let (kind, token, at_ms, until_ms, code) = match outcome {
         FetchOutcome::Token(t) => ("token", Some(t), None, None, None),
-        FetchOutcome::RetryScheduled { at_ms, error } => ("retry_scheduled", None, Some(at_ms), None, Some(error.code())),
-        FetchOutcome::Failed { error, until_ms } => ("failed", None, None, Some(until_ms), Some(error.code())),
+        FetchOutcome::RetryScheduled { at_ms, error } => (
+            "retry_scheduled",
+            None,
+            Some(at_ms),
+            None,
+            Some(error.code()),
+        ),
+        FetchOutcome::Failed { error, until_ms } => {
+            ("failed", None, None, Some(until_ms), Some(error.code()))
+        }
         FetchOutcome::Stale => ("stale", None, None, None, None),
         other => return Err(format!("{at}: unknown outcome {other:?}")),
     };
     check_field(at, want, "outcome", json!(kind))?;
-    check_field(at, want, "access_token", json!(token.as_ref().map(|t| t.value().expose_secret())))?;
-    check_field(at, want, "expires_at_ms", json!(token.as_ref().map(|t| t.expires_at_ms())))?;
+    check_field(
+        at,
+        want,
+        "access_token",
+        json!(token.as_ref().map(|t| t.value().expose_secret())),
+    )?;
+    check_field(
+        at,
+        want,
+        "expires_at_ms",
+        json!(token.as_ref().map(|t| t.expires_at_ms())),
+    )?;
     check_field(at, want, "at_ms", json!(at_ms))?;
     check_field(at, want, "until_ms", json!(until_ms))?;
     check_field(at, want, "code", json!(code))
