@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (client_id, secret, method) in [
         (
             "ccauth-basic",
-            "s3cr3t+/:%&= \"ü~",
+            "s3cr3t+/:%&= \"~*",
             ClientAuthMethod::ClientSecretBasic,
         ),
         (
