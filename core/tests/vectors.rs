@@ -330,7 +330,7 @@ fn check_outcome(at: &str, want: &Value, outcome: FetchOutcome) -> Result<(), St
 }
 
 fn default_response_config() -> Value {
-    json!({"token_endpoint": "https://as.example.com/token", "client_id": "client", "client_secret": "secret"})
+    json!({"token_endpoint": "https://as.example.com/token", "client_id": "client", "client_secret": "vector-secret-1"})
 }
 
 fn run_response_case(case: &Value) -> Result<(), String> {
