@@ -143,7 +143,10 @@ fn raw_basic_encoding_is_rejected_by_a_spec_following_server() {
     match fetch_token(&agent(), &config) {
         Err(DriverError::Token(error)) => {
             assert_eq!(error.code(), "TOKEN_ENDPOINT_ERROR");
-            assert!(matches!(error.error(), Some("invalid_request" | "invalid_client")), "{error}");
+            assert!(
+                matches!(error.error(), Some("invalid_request" | "invalid_client")),
+                "{error}"
+            );
         }
         other => panic!("want a token endpoint error, got {other:?}"),
     }
