@@ -3,7 +3,7 @@
 //! typed error a wrong secret gives. Run by `make demo`.
 
 use ccauth::{ClientAuthMethod, ClientConfig};
-use ccauth_example::{agent, call_api, fetch_token, DriverError};
+use ccauth_example::{agent, call_api, fetch_token, DriverError, SharedTokens};
 
 fn env(name: &str) -> String {
     std::env::var(name)
@@ -41,6 +41,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (token.expires_at_ms() - token.issued_at_ms()) / 1000,
         );
     }
+
+    // The lifecycle: 50 threads share one cached token and one fetch.
+    let config = ClientConfig::builder(&token_endpoint, "ccauth-post")
+        .client_secret("post-secret-0123456789")
+        .auth_method(ClientAuthMethod::ClientSecretPost)
+        .scope("api.write")
+        .build()?;
+    let tokens = SharedTokens::new(config, agent.clone());
+    let threads: Vec<_> = (0..50)
+        .map(|_| {
+            let tokens = tokens.clone();
+            std::thread::spawn(move || tokens.token().map(|t| t.expires_at_ms()))
+        })
+        .collect();
+    let mut expiries = std::collections::BTreeSet::new();
+    for thread in threads {
+        expiries.insert(thread.join().map_err(|_| "thread panicked")??);
+    }
+    println!(
+        "[rust] 50 threads asked at once and got {} token(s) between them",
+        expiries.len()
+    );
 
     let wrong = ClientConfig::builder(&token_endpoint, "ccauth-post")
         .client_secret("not-the-secret")
