@@ -1,6 +1,7 @@
 //! Gets a token from the local authorization server with `client_secret_basic`
 //! and `client_secret_post`, calls the protected API with each, and shows the
 //! typed error a wrong secret gives. Run by `make demo`.
+#![allow(clippy::result_large_err)] // errors are the cold path of an example
 
 use ccauth::{ClientAuthMethod, ClientConfig};
 use ccauth_example::{agent, call_api, fetch_token, DriverError, SharedTokens};
