@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use url::{Host, Url};
-
 use crate::client_auth::{self, BasicAuthEncoding, ClientAuthMethod};
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
 use crate::secret::{AuthorizationValue, ClientSecret};
@@ -495,7 +493,7 @@ impl ClientConfigBuilder {
     }
 }
 
-/// Parses the endpoint, enforces https (loopback and the explicit opt-in
+/// Checks the endpoint, enforces https (loopback and the explicit opt-in
 /// excepted) and appends the extra query parameters.
 fn validate_endpoint(
     endpoint: &str,
@@ -504,18 +502,18 @@ fn validate_endpoint(
 ) -> Result<String, ConfigError> {
     const FIELD: &str = "token_endpoint";
     let invalid = |reason| ConfigError::new(Kind::InvalidTokenEndpoint, FIELD, reason);
-    let mut url = Url::parse(endpoint).map_err(|_| invalid("not an absolute URL"))?;
-    if url.fragment().is_some() {
+    let url = crate::endpoint::parse(endpoint).map_err(invalid)?;
+    if url.has_fragment {
         return Err(invalid("must not have a #fragment"));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_userinfo {
         return Err(invalid(
             "must not carry credentials; use client_id and client_secret",
         ));
     }
-    match url.scheme() {
+    match url.scheme.as_str() {
         "https" => {}
-        "http" if danger_accept_insecure_http || is_loopback(url.host()) => {}
+        "http" if danger_accept_insecure_http || url.host.is_loopback() => {}
         "http" => return Err(ConfigError::new(
             Kind::InsecureEndpoint,
             FIELD,
@@ -526,23 +524,7 @@ fn validate_endpoint(
     for (i, (name, _)) in extra_query.iter().enumerate() {
         validate_param_name(name, "extra_query_params").map_err(|e| e.at(i))?;
     }
-    if !extra_query.is_empty() {
-        url.query_pairs_mut().extend_pairs(extra_query);
-    }
-    Ok(url.into())
-}
-
-fn is_loopback(host: Option<Host<&str>>) -> bool {
-    match host {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(name)) => {
-            let name = name.strip_suffix('.').unwrap_or(name);
-            name.eq_ignore_ascii_case("localhost")
-                || name.to_ascii_lowercase().ends_with(".localhost")
-        }
-        None => false,
-    }
+    Ok(crate::endpoint::with_query(endpoint, extra_query))
 }
 
 fn validate_client_id(
@@ -620,19 +602,21 @@ fn validate_scope(scope: &str) -> Result<(), ConfigError> {
 
 /// RFC 8707 §2: an absolute URI without a fragment.
 fn validate_resource(resource: &str) -> Result<(), ConfigError> {
-    match Url::parse(resource) {
-        Ok(url) if url.fragment().is_none() && !resource.chars().any(char::is_control) => Ok(()),
-        Ok(_) => Err(ConfigError::new(
-            Kind::InvalidParameter,
-            "resources",
-            "must not have a #fragment",
-        )),
-        Err(_) => Err(ConfigError::new(
+    if !crate::endpoint::is_absolute_uri(resource) {
+        return Err(ConfigError::new(
             Kind::InvalidParameter,
             "resources",
             "must be an absolute URI",
-        )),
+        ));
     }
+    if resource.contains('#') {
+        return Err(ConfigError::new(
+            Kind::InvalidParameter,
+            "resources",
+            "must not have a #fragment",
+        ));
+    }
+    Ok(())
 }
 
 fn validate_param_name(name: &str, field: &'static str) -> Result<(), ConfigError> {

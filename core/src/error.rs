@@ -38,6 +38,8 @@ pub enum ConfigErrorKind {
     ReservedHeader,
     /// A refresh or retry policy value is out of range.
     InvalidPolicy,
+    /// A JSON config document that could not be read.
+    InvalidConfigDocument,
 }
 
 impl ConfigErrorKind {
@@ -56,6 +58,7 @@ impl ConfigErrorKind {
             Self::InvalidHeader => "INVALID_HEADER",
             Self::ReservedHeader => "RESERVED_HEADER",
             Self::InvalidPolicy => "INVALID_POLICY",
+            Self::InvalidConfigDocument => "INVALID_CONFIG_DOCUMENT",
         }
     }
 }

@@ -49,6 +49,8 @@
 mod challenge;
 mod client_auth;
 mod config;
+mod config_document;
+mod endpoint;
 mod error;
 mod manager;
 mod raw_fields;

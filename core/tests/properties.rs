@@ -103,6 +103,16 @@ proptest! {
         }
     }
 
+    /// Config validation (the hand-written URL reader included) never panics.
+    #[test]
+    fn config_validation_never_panics(endpoint in "(https?://)?[\\PC]{0,40}", resource in "[\\PC]{0,20}") {
+        let _ = ClientConfig::builder(endpoint, "client")
+            .client_secret("secret")
+            .resource(resource)
+            .extra_query_param("q", "v")
+            .build();
+    }
+
     /// The WWW-Authenticate parser terminates on any input.
     #[test]
     fn challenge_parser_never_panics(value in ".{0,200}") {

@@ -1,0 +1,241 @@
+//! wasm-bindgen wrappers over the ccauth core: translation only.
+//!
+//! Values cross the boundary as JSON text and byte arrays, which keeps the
+//! generated glue small; the TypeScript layer (`js/`) turns them into
+//! idiomatic objects. Errors cross as JSON `{code, message, …}` thrown as a
+//! string and rethrown by the TS layer as a `CcauthError`. Nothing here may
+//! panic: a panic would trap the whole wasm instance.
+
+use ccauth::{
+    build_token_request, parse_token_response, AccessToken, ClientConfig, Error, FetchOutcome,
+    HttpRequest, HttpResponse, TokenDecision, TokenKey, TokenManager, TransportError,
+    TransportErrorKind,
+};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+
+/// Milliseconds from JS (a `number`) to the core's `u64`.
+fn ms(value: f64) -> u64 {
+    if value.is_finite() && value > 0.0 {
+        value as u64
+    } else {
+        0
+    }
+}
+
+fn error_json(error: &Error) -> Value {
+    let mut out = json!({ "code": error.code(), "message": error.to_string(), "retryable": error.is_retryable() });
+    if let Error::Response(e) = error {
+        out["status"] = json!(e.status());
+        out["error"] = json!(e.error());
+        out["error_description"] = json!(e.error_description());
+        out["error_uri"] = json!(e.error_uri());
+        out["retry_after_ms"] = json!(e.retry_after_ms());
+        out["body_kind"] = json!(e.body_kind().as_str());
+        out["excerpt"] = json!(e.excerpt());
+        out["www_authenticate"] = e
+            .www_authenticate()
+            .iter()
+            .map(|c| json!({ "scheme": c.scheme, "params": c.params }))
+            .collect();
+    }
+    if let Error::Config(e) = error {
+        out["field"] = json!(e.field());
+    }
+    out
+}
+
+fn throw(error: &Error) -> JsValue {
+    JsValue::from_str(&error_json(error).to_string())
+}
+
+fn token_json(token: &AccessToken) -> Value {
+    json!({
+        // The host asked for the token: this is how it gets it.
+        "access_token": token.value().expose_secret(),
+        "token_type": token.token_type(),
+        "authorization": token.authorization_header().expose_secret(),
+        "issued_at_ms": token.issued_at_ms(),
+        "expires_at_ms": token.expires_at_ms(),
+        "refresh_at_ms": token.refresh_at_ms(),
+        "expiry_source": token.expiry_source().as_str(),
+        "scope": token.scope(),
+        "refresh_token": token.refresh_token().map(|t| t.expose_secret()),
+        "id_token": token.id_token().map(|t| t.expose_secret()),
+        "refresh_in_ms": token.refresh_in_ms(),
+        "server_date_ms": token.server_date_ms(),
+        "extras": Value::Object(token.extras().clone()),
+        "deviations": token.deviations().iter().map(|d| d.code()).collect::<Vec<_>>(),
+    })
+}
+
+fn request_json(request: &HttpRequest) -> Value {
+    json!({
+        "method": request.method(),
+        "url": request.url(),
+        "headers": request.headers(),
+        // Token request bodies are form or JSON text, always UTF-8.
+        "body": String::from_utf8_lossy(request.body()),
+    })
+}
+
+fn response_from(status: u16, headers_json: &str, body: Vec<u8>) -> HttpResponse {
+    let headers: Vec<(String, String)> = serde_json::from_str(headers_json).unwrap_or_default();
+    HttpResponse::new(status, headers, body)
+}
+
+fn config_from(config_json: &str) -> Result<ClientConfig, JsValue> {
+    ClientConfig::from_json(config_json).map_err(|e| throw(&e.into()))
+}
+
+/// Builds the token request for a config document: `{method, url, headers, body}` as JSON.
+#[wasm_bindgen(js_name = buildTokenRequest)]
+pub fn build_token_request_json(config_json: &str) -> Result<String, JsValue> {
+    let config = config_from(config_json)?;
+    Ok(request_json(&build_token_request(&config)).to_string())
+}
+
+/// Parses a token response: `{"token": …}` or `{"error": …}` as JSON.
+#[wasm_bindgen(js_name = parseTokenResponse)]
+pub fn parse_token_response_json(
+    config_json: &str,
+    status: u16,
+    headers_json: &str,
+    body: Vec<u8>,
+    now_ms: f64,
+) -> Result<String, JsValue> {
+    let config = config_from(config_json)?;
+    let response = response_from(status, headers_json, body);
+    Ok(match parse_token_response(&config, &response, ms(now_ms)) {
+        Ok(token) => json!({ "token": token_json(&token) }),
+        Err(error) => json!({ "error": error_json(&error.into()) }),
+    }
+    .to_string())
+}
+
+/// One config's token lifecycle (the core's `TokenManager`).
+#[wasm_bindgen]
+pub struct TokenLifecycle {
+    manager: TokenManager,
+    key: TokenKey,
+}
+
+fn outcome_json(outcome: FetchOutcome) -> Value {
+    match outcome {
+        FetchOutcome::Token(token) => json!({ "outcome": "token", "token": token_json(&token) }),
+        FetchOutcome::RetryScheduled { at_ms, error } => {
+            json!({ "outcome": "retry_scheduled", "at_ms": at_ms, "error": error_json(&error) })
+        }
+        FetchOutcome::Failed { error, until_ms } => {
+            json!({ "outcome": "failed", "until_ms": until_ms, "error": error_json(&error) })
+        }
+        _ => json!({ "outcome": "stale" }),
+    }
+}
+
+#[wasm_bindgen]
+impl TokenLifecycle {
+    /// A lifecycle for a config document; `seed` drives the refresh jitter.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config_json: &str, seed: f64) -> Result<TokenLifecycle, JsValue> {
+        let config = config_from(config_json)?;
+        let (manager, key) = TokenManager::with_config(config, ms(seed));
+        Ok(Self { manager, key })
+    }
+
+    /// What to do now: `{"decision": "ready"|"fetch"|"refresh_ahead"|"wait"|"failed", …}`.
+    pub fn poll(&mut self, now_ms: f64) -> String {
+        let decision = match self.manager.poll(self.key, ms(now_ms)) {
+            Ok(decision) => decision,
+            Err(error) => {
+                return json!({ "decision": "failed", "error": error_json(&error) }).to_string()
+            }
+        };
+        let ticket = |t: &ccauth::FetchTicket| json!({ "id": t.id(), "attempt": t.attempt(), "request": request_json(t.request()) });
+        match decision {
+            TokenDecision::Ready(token) => json!({ "decision": "ready", "token": token_json(&token) }),
+            TokenDecision::Fetch(t) => json!({ "decision": "fetch", "ticket": ticket(&t) }),
+            TokenDecision::RefreshAhead(token, t) => {
+                json!({ "decision": "refresh_ahead", "token": token_json(&token), "ticket": ticket(&t) })
+            }
+            TokenDecision::Wait { until_ms } => json!({ "decision": "wait", "until_ms": until_ms }),
+            TokenDecision::Failed(error) => json!({ "decision": "failed", "error": error_json(&error) }),
+            _ => json!({ "decision": "wait", "until_ms": ms(now_ms) + 100 }),
+        }
+        .to_string()
+    }
+
+    /// Reports the response to ticket `ticket`.
+    #[wasm_bindgen(js_name = handleResponse)]
+    pub fn handle_response(
+        &mut self,
+        ticket: f64,
+        status: u16,
+        headers_json: &str,
+        body: Vec<u8>,
+        now_ms: f64,
+    ) -> String {
+        let response = response_from(status, headers_json, body);
+        outcome_json(
+            self.manager
+                .handle_response(ms(ticket), &response, ms(now_ms)),
+        )
+        .to_string()
+    }
+
+    /// Reports that ticket `ticket` got no response (`kind`: timeout, connect, tls, other).
+    #[wasm_bindgen(js_name = handleTransportError)]
+    pub fn handle_transport_error(
+        &mut self,
+        ticket: f64,
+        kind: &str,
+        message: &str,
+        now_ms: f64,
+    ) -> String {
+        let kind = match kind {
+            "timeout" => TransportErrorKind::Timeout,
+            "connect" => TransportErrorKind::Connect,
+            "tls" => TransportErrorKind::Tls,
+            _ => TransportErrorKind::Other,
+        };
+        let error = TransportError::new(kind, message);
+        outcome_json(
+            self.manager
+                .handle_transport_error(ms(ticket), error, ms(now_ms)),
+        )
+        .to_string()
+    }
+
+    /// The API rejected `token`; returns whether the cached token was dropped.
+    pub fn invalidate(&mut self, token: &str, www_authenticate: Option<String>) -> bool {
+        self.manager
+            .invalidate(self.key, token, www_authenticate.as_deref())
+    }
+
+    /// The cached token as the core's versioned JSON document.
+    #[wasm_bindgen(js_name = exportToken)]
+    pub fn export_token(&self) -> Option<String> {
+        // Exported because the host asked to persist it.
+        self.manager
+            .export(self.key)
+            .map(|d| d.expose_secret().to_owned())
+    }
+
+    /// Loads an exported document; throws a typed error when it cannot.
+    #[wasm_bindgen(js_name = importToken)]
+    pub fn import_token(&mut self, document: &str, now_ms: f64) -> Result<String, JsValue> {
+        match self.manager.import(self.key, document, ms(now_ms)) {
+            Ok(token) => Ok(token_json(&token).to_string()),
+            Err(error) => Err(throw(&error)),
+        }
+    }
+
+    /// The cache key (no secret in it).
+    #[wasm_bindgen(js_name = cacheKey)]
+    pub fn cache_key(&self) -> String {
+        self.manager
+            .cache_key(self.key)
+            .unwrap_or_default()
+            .to_owned()
+    }
+}

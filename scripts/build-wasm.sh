@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the npm package's wasm + JS glue into bindings-wasm/pkg/ (idempotent).
+# rustup cannot add wasm32 here, so Debian's rustc-web builds std for wasm
+# (see shared TOOLCHAIN notes): installed on first use, skipped afterwards.
+source "$(dirname "$0")/lib.sh"
+need_rust
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$ROOT/bindings-wasm/Cargo.toml")
+
+if ! [ -x /usr/bin/rustc ] || ! command -v wasm-ld-22 >/dev/null 2>&1 || ! [ -d /usr/lib/rustlib/src/rust/library ]; then
+  say "installing Debian's rustc-web toolchain for wasm32"
+  sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  sudo_if apt-get update -qq
+  sudo_if env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src lld-22 >/dev/null
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+say "building ccauth-wasm for wasm32"
+cd "$ROOT"
+# A target dir of its own: a different rustc must not invalidate the host build.
+export CARGO_TARGET_DIR="$ROOT/target/wasm"
+RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
+  /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown \
+    -Zbuild-std=std,panic_abort -p ccauth-wasm
+out="$ROOT/bindings-wasm/pkg"
+rm -rf "$out"
+wasm-bindgen --target web --out-dir "$out" --out-name ccauth_wasm \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/ccauth_wasm.wasm"
+ls -l "$out"/*.wasm >&2
