@@ -29,6 +29,7 @@ CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
     -Zbuild-std=std,panic_abort -p ccauth-wasm
 out="$ROOT/bindings-wasm/pkg"
 rm -rf "$out"
-wasm-bindgen --target web --out-dir "$out" --out-name ccauth_wasm \
+wasm-bindgen --target web --remove-name-section --remove-producers-section \
+  --out-dir "$out" --out-name ccauth_wasm \
   "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/ccauth_wasm.wasm"
 ls -l "$out"/*.wasm >&2

@@ -1,0 +1,177 @@
+/**
+ * ClientCredentials: the core's token lifecycle driven with `fetch`.
+ * Protocol and timing decisions are the core's; this file sends requests,
+ * reads the clock and wakes waiters.
+ */
+import { CcauthError, type CoreError, rethrow } from "./errors.js";
+import { type ClientCredentialsOptions, configDocument } from "./options.js";
+import { AccessToken, type CoreToken } from "./token.js";
+import { core, loadCore } from "./wasm.js";
+
+interface Ticket {
+  id: number;
+  attempt: number;
+  request: { method: string; url: string; headers: [string, string][]; body: string };
+}
+
+type Decision =
+  | { decision: "ready"; token: CoreToken }
+  | { decision: "fetch"; ticket: Ticket }
+  | { decision: "refresh_ahead"; token: CoreToken; ticket: Ticket }
+  | { decision: "wait"; until_ms: number }
+  | { decision: "failed"; error: CoreError };
+
+/** A seed for the refresh jitter, from the platform's random source. */
+function randomSeed(): number {
+  const words = new Uint32Array(2);
+  globalThis.crypto.getRandomValues(words);
+  return (words[0] as number) * 2 ** 21 + ((words[1] as number) >>> 11);
+}
+
+function transportKind(error: unknown): "timeout" | "connect" | "other" {
+  const name = (error as { name?: string })?.name;
+  if (name === "TimeoutError" || name === "AbortError") return "timeout";
+  if (error instanceof TypeError) return "connect";
+  return "other";
+}
+
+/** Whether a 401's `WWW-Authenticate` says the token itself is bad (or says nothing). */
+function tokenRejected(wwwAuthenticate: string | null): boolean {
+  if (!wwwAuthenticate) return true;
+  const errors = [...wwwAuthenticate.matchAll(/error\s*=\s*"?([A-Za-z_]+)/g)].map((m) => m[1]);
+  return errors.every((e) => e === "invalid_token");
+}
+
+/** A request body that can be sent twice (no stream). */
+function replayable(input: RequestInfo | URL, init?: RequestInit): boolean {
+  if (typeof Request !== "undefined" && input instanceof Request && input.body !== null) return false;
+  const body = init?.body;
+  return body === undefined || body === null || typeof body === "string" || body instanceof URLSearchParams ||
+    body instanceof ArrayBuffer || ArrayBuffer.isView(body) || (typeof Blob !== "undefined" && body instanceof Blob) ||
+    (typeof FormData !== "undefined" && body instanceof FormData);
+}
+
+export class ClientCredentials {
+  readonly #lifecycle: InstanceType<typeof core.TokenLifecycle>;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  #changed!: Promise<void>;
+  #notify!: () => void;
+
+  /** Validates `options` at once; throws a CcauthError naming the bad option. */
+  constructor(options: ClientCredentialsOptions) {
+    loadCore();
+    try {
+      this.#lifecycle = new core.TokenLifecycle(configDocument(options), randomSeed());
+    } catch (e) {
+      rethrow(e);
+    }
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#renew();
+  }
+
+  #renew(): void {
+    this.#changed = new Promise((resolve) => {
+      this.#notify = resolve;
+    });
+  }
+
+  /** Wakes every caller waiting for a fetch outcome. */
+  #wake(): void {
+    const notify = this.#notify;
+    this.#renew();
+    notify();
+  }
+
+  /** Sends one ticket's request and reports the outcome to the core. */
+  async #run(ticket: Ticket): Promise<void> {
+    const { request } = ticket;
+    try {
+      const response = await this.#fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      const body = new Uint8Array(await response.arrayBuffer());
+      this.#lifecycle.handleResponse(ticket.id, response.status, JSON.stringify([...response.headers]), body, Date.now());
+    } catch (error) {
+      const message = (error as Error)?.message ?? "request failed";
+      this.#lifecycle.handleTransportError(ticket.id, transportKind(error), message, Date.now());
+    }
+    this.#wake();
+  }
+
+  /** A valid token: cached, or fetched once for every concurrent caller. */
+  async getToken(): Promise<AccessToken> {
+    for (;;) {
+      const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
+      switch (decision.decision) {
+        case "ready":
+          return new AccessToken(decision.token);
+        case "fetch":
+          await this.#run(decision.ticket);
+          break;
+        case "refresh_ahead":
+          void this.#run(decision.ticket);
+          return new AccessToken(decision.token);
+        case "wait": {
+          const wait = Math.min(Math.max(decision.until_ms - Date.now(), 1), 1_000);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([this.#changed, new Promise((r) => (timer = setTimeout(r, wait)))]);
+          clearTimeout(timer);
+          break;
+        }
+        case "failed":
+          throw new CcauthError(decision.error);
+      }
+    }
+  }
+
+  /** The `Authorization` header value, e.g. `Bearer eyJ…`. */
+  async authorizationHeader(): Promise<string> {
+    return (await this.getToken()).authorization;
+  }
+
+  /**
+   * `fetch` with the token attached. On a 401 whose `WWW-Authenticate` says
+   * the token is invalid, the token is dropped and the request is sent once
+   * more with a fresh one, if its body can be replayed (not a stream);
+   * otherwise the 401 is returned as is.
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const send = async (token: AccessToken) => {
+      const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+      headers.set("Authorization", token.authorization);
+      return this.#fetch(input, { ...init, headers });
+    };
+    const token = await this.getToken();
+    const response = await send(token);
+    if (response.status !== 401 || !tokenRejected(response.headers.get("www-authenticate"))) return response;
+    this.invalidate(token, response.headers.get("www-authenticate") ?? undefined);
+    if (!replayable(input, init)) return response;
+    return send(await this.getToken());
+  }
+
+  /** Tells the client the API rejected `token`; the next call fetches a new one. */
+  invalidate(token: AccessToken, wwwAuthenticate?: string): boolean {
+    return this.#lifecycle.invalidate(token.accessToken, wwwAuthenticate);
+  }
+
+  /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
+  exportToken(): string | undefined {
+    return this.#lifecycle.exportToken();
+  }
+
+  /** Loads a document from `exportToken` (throws a CcauthError if expired, foreign or malformed). */
+  importToken(document: string): AccessToken {
+    try {
+      return new AccessToken(JSON.parse(this.#lifecycle.importToken(document, Date.now())) as CoreToken);
+    } catch (e) {
+      return rethrow(e);
+    }
+  }
+}
+

@@ -1,0 +1,61 @@
+/** The sans-IO functions: build a token request, parse a response. No network. */
+import { CcauthError, type CoreError, rethrow } from "./errors.js";
+import { type ClientCredentialsOptions, configDocument } from "./options.js";
+import { AccessToken, type CoreToken } from "./token.js";
+import { core, loadCore } from "./wasm.js";
+
+/** A token request to send: exact method, URL, headers and body. */
+export interface TokenRequest {
+  method: "POST";
+  url: string;
+  headers: [string, string][];
+  body: string;
+}
+
+/** Builds the token request for `options` (throws a CcauthError for bad options). */
+export function buildTokenRequest(options: ClientCredentialsOptions): TokenRequest {
+  loadCore();
+  try {
+    return JSON.parse(core.buildTokenRequest(configDocument(options))) as TokenRequest;
+  } catch (e) {
+    return rethrow(e);
+  }
+}
+
+/** A response as received: status, headers, body bytes (or text). */
+export interface TokenResponse {
+  status: number;
+  headers: [string, string][] | Headers;
+  body: Uint8Array | string;
+}
+
+/** @internal */
+export function headerPairs(headers: [string, string][] | Headers): [string, string][] {
+  return Array.isArray(headers) ? headers : [...headers.entries()];
+}
+
+/** @internal */
+export function bodyBytes(body: Uint8Array | string): Uint8Array {
+  return typeof body === "string" ? new TextEncoder().encode(body) : body;
+}
+
+/** Parses a token endpoint response received at `nowMs`; throws a CcauthError when it is not a token. */
+export function parseTokenResponse(options: ClientCredentialsOptions, response: TokenResponse, nowMs: number = Date.now()): AccessToken {
+  loadCore();
+  let out: { token?: CoreToken; error?: CoreError };
+  try {
+    out = JSON.parse(
+      core.parseTokenResponse(
+        configDocument(options),
+        response.status,
+        JSON.stringify(headerPairs(response.headers)),
+        bodyBytes(response.body),
+        nowMs,
+      ),
+    );
+  } catch (e) {
+    return rethrow(e);
+  }
+  if (out.error) throw new CcauthError(out.error);
+  return new AccessToken(out.token as CoreToken);
+}
