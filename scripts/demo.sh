@@ -4,4 +4,5 @@ source "$(dirname "$0")/lib.sh"
 need_rust
 cd "$ROOT"
 cargo build --quiet --locked -p ccauth-example
-bash scripts/with-auth-server.sh "$ROOT/target/debug/ccauth-example"
+bash scripts/build-npm.sh
+bash scripts/with-auth-server.sh bash -c '"$1/target/debug/ccauth-example" && bash "$1/scripts/demo-js.sh"' _ "$ROOT"

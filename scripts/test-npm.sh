@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The npm package as a user gets it: packs the tarball, installs it into a
-# scratch project, runs the vectors and the CommonJS check there, then the
-# integration tests against the local authorization server.
+# scratch project, runs the vectors (Node, Deno, Bun) and the CommonJS check
+# there, then the integration tests against the local authorization server
+# in Node, Deno and Bun.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-npm.sh"
 scratch="$ROOT/target/npm/scratch"
@@ -10,7 +11,22 @@ cd "$scratch"
 printf '{ "private": true, "type": "module" }\n' > package.json
 npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz
 cp "$ROOT"/bindings-wasm/test/*.test.* .
-say "npm package: shared vectors and require()"
-CCAUTH_VECTORS="$ROOT/tests/vectors" node --test --test-reporter=dot vectors.test.mjs require.test.cjs
-say "npm package: integration against the local authorization server"
-CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" node --test integration.test.mjs
+bin=$(bash "$ROOT/scripts/js-runtimes.sh")
+export CCAUTH_VECTORS="$ROOT/tests/vectors"
+say "npm package in Node $(node --version): shared vectors and require()"
+node --test --test-reporter=dot vectors.test.mjs require.test.cjs
+say "TypeScript: the published declarations type-check the examples (tsc --strict, deno check)"
+(cd "$ROOT/bindings-wasm" && npx tsc -p tsconfig.examples.json)
+(cd "$ROOT/examples/deno" && npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz >/dev/null && "$bin/deno" check --quiet main.ts)
+say "npm package in Deno $("$bin/deno" --version | head -1 | cut -d' ' -f2): shared vectors"
+"$bin/deno" test -A --no-check --quiet vectors.test.mjs >/dev/null
+say "npm package in Bun $("$bin/bun" --version): shared vectors"
+"$bin/bun" test ./vectors.test.mjs 2>&1 | tail -3
+say "npm package: integration against the local authorization server (Node, Deno, Bun)"
+CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
+  set -euo pipefail
+  node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
+  test "${PIPESTATUS[0]}" -eq 0
+  "$0/deno" test -A --no-check integration.test.mjs 2>&1 | tail -2
+  "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | tail -3
+' "$bin"
