@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test test-rust bench lint fmt fuzz
+.PHONY: demo test test-rust bench lint fmt fuzz bench-npm size-npm
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -22,3 +22,9 @@ fmt:
 
 fuzz:            ## fuzz every parser (FUZZ_SECONDS each, default 60)
 	bash scripts/fuzz.sh
+
+bench-npm:       ## the npm package beside oauth4webapi, openid-client, simple-oauth2
+	bash scripts/bench-npm.sh
+
+size-npm:        ## npm tarball and wasm size, cold import time
+	bash scripts/size-npm.sh

@@ -57,6 +57,13 @@ export class ClientCredentials {
   readonly #timeoutMs: number;
   #changed!: Promise<void>;
   #notify!: () => void;
+  /**
+   * The core's last "ready" answer, memoized: the core owns this lifecycle
+   * alone and answers "ready" for the same token until its refresh time, so
+   * asking again within that window would only cost a wasm call. Any report,
+   * invalidation or import clears it.
+   */
+  #ready: { token: AccessToken; from: number; until: number } | undefined;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
   constructor(options: ClientCredentialsOptions) {
@@ -79,6 +86,7 @@ export class ClientCredentials {
 
   /** Wakes every caller waiting for a fetch outcome. */
   #wake(): void {
+    this.#ready = undefined;
     const notify = this.#notify;
     this.#renew();
     notify();
@@ -106,11 +114,20 @@ export class ClientCredentials {
 
   /** A valid token: cached, or fetched once for every concurrent caller. */
   async getToken(): Promise<AccessToken> {
+    const memo = this.#ready;
+    if (memo) {
+      const now = Date.now();
+      if (now >= memo.from && now < memo.until) return memo.token;
+    }
     for (;;) {
       const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
       switch (decision.decision) {
-        case "ready":
-          return new AccessToken(decision.token);
+        case "ready": {
+          const token = new AccessToken(decision.token);
+          // The core trusts a token from 5 s before its issue time (clock steps) to its refresh time.
+          this.#ready = { token, from: decision.token.issued_at_ms - 5_000, until: decision.token.refresh_at_ms };
+          return token;
+        }
         case "fetch":
           await this.#run(decision.ticket);
           break;
@@ -157,6 +174,7 @@ export class ClientCredentials {
 
   /** Tells the client the API rejected `token`; the next call fetches a new one. */
   invalidate(token: AccessToken, wwwAuthenticate?: string): boolean {
+    this.#ready = undefined;
     return this.#lifecycle.invalidate(token.accessToken, wwwAuthenticate);
   }
 
@@ -167,6 +185,7 @@ export class ClientCredentials {
 
   /** Loads a document from `exportToken` (throws a CcauthError if expired, foreign or malformed). */
   importToken(document: string): AccessToken {
+    this.#ready = undefined;
     try {
       return new AccessToken(JSON.parse(this.#lifecycle.importToken(document, Date.now())) as CoreToken);
     } catch (e) {
