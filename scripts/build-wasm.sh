@@ -23,7 +23,7 @@ cd "$ROOT"
 export CARGO_TARGET_DIR="$ROOT/target/wasm"
 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=${WASM_OPT_LEVEL:-z} CARGO_PROFILE_RELEASE_LTO=true \
 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
   /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown \
     -Zbuild-std=std,panic_abort -p ccauth-wasm

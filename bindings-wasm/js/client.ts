@@ -113,12 +113,20 @@ export class ClientCredentials {
   }
 
   /** A valid token: cached, or fetched once for every concurrent caller. */
-  async getToken(): Promise<AccessToken> {
+  getToken(): Promise<AccessToken> {
+    const memo = this.#memo();
+    return memo ? Promise.resolve(memo) : this.#getToken();
+  }
+
+  /** The memoized token, if the core's "ready" answer still holds at this instant. */
+  #memo(): AccessToken | undefined {
     const memo = this.#ready;
-    if (memo) {
-      const now = Date.now();
-      if (now >= memo.from && now < memo.until) return memo.token;
-    }
+    if (memo === undefined) return undefined;
+    const now = Date.now();
+    return now >= memo.from && now < memo.until ? memo.token : undefined;
+  }
+
+  async #getToken(): Promise<AccessToken> {
     for (;;) {
       const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
       switch (decision.decision) {
@@ -148,8 +156,9 @@ export class ClientCredentials {
   }
 
   /** The `Authorization` header value, e.g. `Bearer eyJ…`. */
-  async authorizationHeader(): Promise<string> {
-    return (await this.getToken()).authorization;
+  authorizationHeader(): Promise<string> {
+    const memo = this.#memo();
+    return memo ? Promise.resolve(memo.authorization) : this.#getToken().then((t) => t.authorization);
   }
 
   /**
