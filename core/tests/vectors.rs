@@ -132,7 +132,23 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
                 .unwrap_or(d.attempt_timeout_ms),
         });
     }
-    b.build()
+    let built = b.build();
+    // The JSON document path the bindings use must agree with the builder.
+    let from_json = ClientConfig::from_json(&c.to_string());
+    match (&built, &from_json) {
+        (Ok(a), Ok(b)) => assert_eq!(
+            format!("{a:?}"),
+            format!("{b:?}"),
+            "from_json differs for {c}"
+        ),
+        (Err(a), Err(b)) => assert_eq!(
+            (a.code(), a.field()),
+            (b.code(), b.field()),
+            "from_json differs for {c}"
+        ),
+        _ => panic!("builder and from_json disagree for {c}"),
+    }
+    built
 }
 
 /// Fails when `text` shows any of the case's secrets (long enough to be unambiguous).
