@@ -10,7 +10,7 @@ rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 printf '{ "private": true, "type": "module" }\n' > package.json
 npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz
-cp "$ROOT"/bindings-wasm/test/*.test.* .
+cp "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
 say "npm package in Node $(node --version): shared vectors and require()"
