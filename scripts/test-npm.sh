@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The npm package as a user gets it: packs the tarball, installs it into a
-# scratch project, runs the vectors (Node, Deno, Bun) and the CommonJS check
+# scratch project, runs the vectors (Node, Deno, Bun, Chromium) and the CommonJS check
 # there, then the integration tests against the local authorization server
 # in Node, Deno and Bun.
 source "$(dirname "$0")/lib.sh"
@@ -9,7 +9,7 @@ scratch="$ROOT/target/npm/scratch"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 printf '{ "private": true, "type": "module" }\n' > package.json
-npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz
+npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz playwright-core@1.65.1
 cp "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
@@ -22,6 +22,9 @@ say "npm package in Deno $("$bin/deno" --version | head -1 | cut -d' ' -f2): sha
 "$bin/deno" test -A --no-check --quiet vectors.test.mjs >/dev/null
 say "npm package in Bun $("$bin/bun" --version): shared vectors"
 "$bin/bun" test ./vectors.test.mjs 2>&1 | tail -3
+bash "$ROOT/scripts/chromium.sh"
+say "npm package in headless Chromium: shared vectors"
+node browser.mjs
 say "npm package: integration against the local authorization server (Node, Deno, Bun)"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
