@@ -8,4 +8,4 @@ cp "$ROOT/bindings-wasm/bench/package.json" "$ROOT/bindings-wasm/bench/bench.mjs
 cd "$dir"
 npm install --no-audit --no-fund --loglevel=error
 npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz
-node bench.mjs
+bash "$ROOT/scripts/with-auth-server.sh" node bench.mjs

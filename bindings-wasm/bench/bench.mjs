@@ -2,6 +2,9 @@
 // 1. token request + response parse, with a stubbed fetch (no network);
 // 2. the cached-token hot path: what each library (or its documented usage)
 //    does on every API call once a token is held.
+// 3. 200 callers at once with no token yet, against the real loopback
+//    authorization server (when run through scripts/with-auth-server.sh):
+//    how many token requests does each library's usual pattern make?
 // Prints ns/op and peer/ccauth ratios. Timing is for this report only; no
 // test asserts on it.
 import * as oauth from "oauth4webapi";
@@ -73,3 +76,51 @@ function report(title, rows) {
 }
 report("token request + parse, stubbed fetch", exchange);
 report("cached-token hot path", hot);
+
+const { CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_STATS_URL: stats } = process.env;
+if (tokenEndpoint && stats) {
+  const requests = async () => (await (await fetch(stats)).json()).token_requests_by_client["ccauth-post"] ?? 0;
+  const creds = { id: "ccauth-post", secret: "post-secret-0123456789" };
+  const issuer = new URL(tokenEndpoint).origin;
+  const server = { issuer, token_endpoint: tokenEndpoint };
+  const insecure = { [oauth.allowInsecureRequests]: true };
+  const oidc = new openid.Configuration(server, creds.id, creds.secret);
+  openid.allowInsecureRequests(oidc);
+  const simpleClient = new SimpleClientCredentials({
+    client: creds,
+    auth: { tokenHost: issuer, tokenPath: new URL(tokenEndpoint).pathname },
+    options: { authorizationMethod: "body" },
+  });
+  // Each peer with the cache a user typically writes around it: check, else fetch.
+  const naive = (fetchToken) => {
+    let cached;
+    return async () => {
+      if (cached && Date.now() < cached.expiresAt) return cached.token;
+      const token = await fetchToken();
+      cached = { token, expiresAt: Date.now() + 60_000 };
+      return token;
+    };
+  };
+  const contenders = {
+    ccauth: () => {
+      const c = new ClientCredentials({ tokenEndpoint, clientId: creds.id, clientSecret: creds.secret, authMethod: "client_secret_post" });
+      return () => c.getToken();
+    },
+    oauth4webapi: () => naive(async () => {
+      const client = { client_id: creds.id };
+      const r = await oauth.clientCredentialsGrantRequest(server, client, oauth.ClientSecretPost(creds.secret), new URLSearchParams(), insecure);
+      return oauth.processClientCredentialsResponse(server, client, r);
+    }),
+    "openid-client": () => naive(() => openid.clientCredentialsGrant(oidc)),
+    "simple-oauth2": () => naive(() => simpleClient.getToken({})),
+  };
+  console.log("\n200 callers at once, no token cached yet (real loopback server)");
+  for (const [name, make] of Object.entries(contenders)) {
+    const ask = make();
+    const before = await requests();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 200 }, () => ask()));
+    const ms = performance.now() - t0;
+    console.log(`  ${name.padEnd(16)} ${String((await requests()) - before).padStart(4)} token requests, ${ms.toFixed(0)} ms`);
+  }
+}
