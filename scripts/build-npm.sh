@@ -9,9 +9,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 rm -rf dist
-common=(js/index.ts --bundle --loader:.wasm=binary --platform=neutral --target=es2022 --log-level=warning)
-npx esbuild "${common[@]}" --format=esm --outfile=dist/index.mjs
-npx esbuild "${common[@]}" --format=cjs --log-override:empty-import-meta=silent --outfile=dist/index.cjs
+node bundle.mjs
 npx tsc -p tsconfig.json
 mkdir -p "$ROOT/target/npm"
 rm -f "$ROOT/target/npm/"*.tgz

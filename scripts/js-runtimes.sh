@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the JS runtimes the npm package is tested in besides Node (Deno,
-# Bun: their npm packages carry the binaries) into target/runtimes, once.
+# Bun, workerd: their npm packages carry the binaries) into target/runtimes, once.
 # Prints the bin directory.
 source "$(dirname "$0")/lib.sh"
 DENO_VERSION=2.9.6
 BUN_VERSION=1.4.5
+WORKERD_VERSION=1.20261117.1
 dir="$ROOT/target/runtimes"
 stamp="$dir/.versions"
-want="deno@$DENO_VERSION bun@$BUN_VERSION"
+want="deno@$DENO_VERSION bun@$BUN_VERSION workerd@$WORKERD_VERSION"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   mkdir -p "$dir"
   printf '{ "private": true }\n' > "$dir/package.json"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The npm package as a user gets it: packs the tarball, installs it into a
-# scratch project, runs the vectors (Node, Deno, Bun, Chromium) and the CommonJS check
+# scratch project, runs the vectors (Node, Deno, Bun, Chromium, workerd) and the CommonJS check
 # there, then the integration tests against the local authorization server
 # in Node, Deno and Bun.
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +25,8 @@ say "npm package in Bun $("$bin/bun" --version): shared vectors"
 bash "$ROOT/scripts/chromium.sh"
 say "npm package in headless Chromium: shared vectors"
 node browser.mjs
+say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
+WORKERD="$bin/workerd" node workerd.mjs
 say "npm package: integration against the local authorization server (Node, Deno, Bun)"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
