@@ -35,13 +35,6 @@ function transportKind(error: unknown): "timeout" | "connect" | "other" {
   return "other";
 }
 
-/** Whether a 401's `WWW-Authenticate` says the token itself is bad (or says nothing). */
-function tokenRejected(wwwAuthenticate: string | null): boolean {
-  if (!wwwAuthenticate) return true;
-  const errors = [...wwwAuthenticate.matchAll(/error\s*=\s*"?([A-Za-z_]+)/g)].map((m) => m[1]);
-  return errors.every((e) => e === "invalid_token");
-}
-
 /** A request body that can be sent twice (no stream). */
 function replayable(input: RequestInfo | URL, init?: RequestInit): boolean {
   if (typeof Request !== "undefined" && input instanceof Request && input.body !== null) return false;
@@ -163,9 +156,9 @@ export class ClientCredentials {
 
   /**
    * `fetch` with the token attached. On a 401 whose `WWW-Authenticate` says
-   * the token is invalid, the token is dropped and the request is sent once
-   * more with a fresh one, if its body can be replayed (not a stream);
-   * otherwise the 401 is returned as is.
+   * the token is invalid (or says nothing), the token is dropped and the
+   * request is sent once more with a fresh one, if its body can be replayed
+   * (not a stream); otherwise the 401 is returned as is.
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const send = async (token: AccessToken) => {
@@ -175,10 +168,14 @@ export class ClientCredentials {
     };
     const token = await this.getToken();
     const response = await send(token);
-    if (response.status !== 401 || !tokenRejected(response.headers.get("www-authenticate"))) return response;
+    if (response.status !== 401 || !replayable(input, init)) return response;
+    // The core decides whether the challenge condemns the token; if it kept
+    // it (insufficient_scope, …) the same token comes back and nothing is retried.
     this.invalidate(token, response.headers.get("www-authenticate") ?? undefined);
-    if (!replayable(input, init)) return response;
-    return send(await this.getToken());
+    const fresh = await this.getToken();
+    if (fresh.accessToken === token.accessToken) return response;
+    await response.body?.cancel();
+    return send(fresh);
   }
 
   /** Tells the client the API rejected `token`; the next call fetches a new one. */

@@ -22,7 +22,7 @@ test("client_secret_basic: token, then the protected API answers 200", async () 
   assert.ok(!inspect(token).includes(token.accessToken) && !JSON.stringify(token).includes(token.accessToken));
 });
 
-test("client_secret_post with a JSON-free form body", async () => {
+test("client_secret_post: credentials in the form body", async () => {
   const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scope: "api.read" });
   assert.equal((await client.fetch(api)).status, 200);
 });
@@ -77,4 +77,19 @@ test("200 concurrent fetches with 4 s tokens: one token request per refresh", as
   const fetches = await tokenRequests("ccauth-short") - before;
   console.log(`[single-flight/js] ${served} authorized fetches in ~8 s with 4 s tokens: ${fetches} token requests`);
   assert.ok(fetches >= 3 && fetches <= 8, `token requests: ${fetches}`);
+});
+
+test("a 401 invalid_token drops the token and retries once with a fresh one", async () => {
+  const options = { tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scope: ["api.read"] };
+  const client = new ClientCredentials(options);
+  await client.getToken();
+  const doc = JSON.parse(client.exportToken());
+  doc.access_token = "revoked-or-forged-token";
+  const victim = new ClientCredentials(options);
+  victim.importToken(JSON.stringify(doc));
+  const before = await tokenRequests("ccauth-post");
+  const res = await victim.fetch(api, { method: "GET" });
+  assert.equal(res.status, 200, "retried with a fresh token");
+  assert.equal(await tokenRequests("ccauth-post") - before, 1);
+  assert.notEqual((await victim.getToken()).accessToken, "revoked-or-forged-token");
 });
