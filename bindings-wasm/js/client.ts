@@ -21,10 +21,16 @@ type Decision =
   | { decision: "wait"; until_ms: number }
   | { decision: "failed"; error: CoreError };
 
-/** A seed for the refresh jitter, from the platform's random source. */
+/**
+ * A seed for the refresh jitter (spreading a fleet's refreshes, not a secret):
+ * the platform's random source, or Math.random where there is no global
+ * `crypto` (Node 18 without the flag).
+ */
 function randomSeed(): number {
+  const crypto = (globalThis as { crypto?: Crypto }).crypto;
+  if (!crypto?.getRandomValues) return Math.floor(Math.random() * 2 ** 53);
   const words = new Uint32Array(2);
-  globalThis.crypto.getRandomValues(words);
+  crypto.getRandomValues(words);
   return (words[0] as number) * 2 ** 21 + ((words[1] as number) >>> 11);
 }
 
