@@ -274,7 +274,7 @@ pub fn parse_token_response(
 
 /// Whether every byte is visible ASCII (0x21-0x7E). Branch-free so it
 /// vectorizes: tokens are long and this is on every token response.
-fn is_visible_ascii(bytes: &[u8]) -> bool {
+pub(crate) fn is_visible_ascii(bytes: &[u8]) -> bool {
     bytes
         .iter()
         .fold(true, |ok, &b| ok & (b.wrapping_sub(0x21) < 0x5E))
