@@ -20,13 +20,17 @@ fi
 say "building ccauth-wasm for wasm32"
 cd "$ROOT"
 # A target dir of its own: a different rustc must not invalidate the host build.
+# Size: std is rebuilt with `optimize_for_size`, and panics abort at once
+# (the core never panics by design; an abort without the formatting machinery
+# is 13 % less gzipped wasm than `panic=abort`).
 export CARGO_TARGET_DIR="$ROOT/target/wasm"
 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
 CARGO_PROFILE_RELEASE_OPT_LEVEL=${WASM_OPT_LEVEL:-z} CARGO_PROFILE_RELEASE_LTO=true \
-CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort \
+CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=immediate-abort \
   /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown \
-    -Zbuild-std=std,panic_abort -p ccauth-wasm
+    -Zpanic-immediate-abort -Zbuild-std=std,panic_abort \
+    -Zbuild-std-features=optimize_for_size -p ccauth-wasm
 out="$ROOT/bindings-wasm/pkg"
 rm -rf "$out"
 wasm-bindgen --target web --remove-name-section --remove-producers-section \

@@ -66,7 +66,7 @@ impl ClientConfig {
     /// A config from the JSON document of `tests/vectors/README.md`
     /// (snake_case fields, defaults as in the builder).
     pub fn from_json(text: &str) -> Result<ClientConfig, ConfigError> {
-        let doc: Document = serde_json::from_str(text).map_err(|_| {
+        let doc: Document = serde_json::from_slice(text.as_bytes()).map_err(|_| {
             ConfigError::new(
                 Kind::InvalidConfigDocument,
                 "config",

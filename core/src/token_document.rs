@@ -115,11 +115,11 @@ pub(crate) fn import(
     now_ms: u64,
 ) -> Result<AccessToken, TokenDocumentError> {
     let version: VersionOnly =
-        serde_json::from_str(text).map_err(|_| TokenDocumentError::Invalid)?;
+        serde_json::from_slice(text.as_bytes()).map_err(|_| TokenDocumentError::Invalid)?;
     if version.version != TOKEN_DOCUMENT_VERSION {
         return Err(TokenDocumentError::UnsupportedVersion);
     }
-    let doc: ImportedV1 = serde_json::from_str(text).map_err(|_| TokenDocumentError::Invalid)?;
+    let doc: ImportedV1 = serde_json::from_slice(text.as_bytes()).map_err(|_| TokenDocumentError::Invalid)?;
     if doc.key != key {
         return Err(TokenDocumentError::KeyMismatch);
     }
