@@ -80,7 +80,8 @@ fn request_json(request: &HttpRequest) -> Value {
 }
 
 fn response_from(status: u16, headers_json: &str, body: Vec<u8>) -> HttpResponse {
-    let headers: Vec<(String, String)> = serde_json::from_slice(headers_json.as_bytes()).unwrap_or_default();
+    let headers: Vec<(String, String)> =
+        serde_json::from_slice(headers_json.as_bytes()).unwrap_or_default();
     HttpResponse::new(status, headers, body)
 }
 

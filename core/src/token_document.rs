@@ -119,7 +119,8 @@ pub(crate) fn import(
     if version.version != TOKEN_DOCUMENT_VERSION {
         return Err(TokenDocumentError::UnsupportedVersion);
     }
-    let doc: ImportedV1 = serde_json::from_slice(text.as_bytes()).map_err(|_| TokenDocumentError::Invalid)?;
+    let doc: ImportedV1 =
+        serde_json::from_slice(text.as_bytes()).map_err(|_| TokenDocumentError::Invalid)?;
     if doc.key != key {
         return Err(TokenDocumentError::KeyMismatch);
     }

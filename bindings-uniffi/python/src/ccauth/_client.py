@@ -1,0 +1,357 @@
+"""ClientCredentials: the core's token lifecycle driven from Python.
+
+The core decides who fetches, who waits, when to refresh and when to retry;
+this file sends requests, reads the clock and wakes waiters (threads and
+asyncio tasks alike, so one client can serve both).
+
+Secrets never sit in a local of a frame that an exception passes through:
+errors are raised outside ``except`` blocks (no chained context) and the
+constructor drops its secret arguments before anything can raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets as _random
+import threading
+import time
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Set, Tuple, Union
+
+from ._errors import FFI_ERRORS, Error, from_ffi, from_info
+from ._ffi import ccauth_ffi as _ffi
+from ._options import Pairs, RefreshPolicy, RetryPolicy, config_document
+from ._token import AccessToken
+from ._transport import AsyncTransport, HttpReply, Transport, TransportFailure, UrllibTransport
+
+if TYPE_CHECKING:  # pragma: no cover
+    import httpx
+    import requests
+
+__all__ = ["ClientCredentials"]
+
+_KINDS = {
+    "timeout": _ffi.TransportKind.TIMEOUT,
+    "connect": _ffi.TransportKind.CONNECT,
+    "tls": _ffi.TransportKind.TLS,
+}
+
+# The core trusts a token from 5 s before its issue time (clock steps back).
+_CLOCK_STEP_MS = 5_000
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _resolve(fut: "asyncio.Future[None]") -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class ClientCredentials:
+    """An OAuth 2.0 client credentials client: tokens cached, refreshed ahead
+    of expiry, fetched once for any number of concurrent callers.
+
+    >>> client = ClientCredentials(token_endpoint, client_id, client_secret, scopes=["api.read"])
+    >>> client.authorization_header()
+    'Bearer eyJ…'
+
+    Thread-safe; one instance serves threads and asyncio tasks together.
+    Options are validated at once (a :class:`ConfigError` names the bad one).
+    """
+
+    def __init__(
+        self,
+        token_endpoint: str,
+        client_id: str,
+        client_secret: Optional[str] = None,
+        *,
+        auth_method: Optional[str] = None,
+        basic_auth_encoding: Optional[str] = None,
+        scopes: Union[str, Sequence[str], None] = None,
+        include_scope: Optional[bool] = None,
+        audience: Optional[str] = None,
+        resources: Union[str, Sequence[str], None] = None,
+        extra_body_params: Optional[Pairs] = None,
+        extra_query_params: Optional[Pairs] = None,
+        extra_headers: Optional[Pairs] = None,
+        body_format: Optional[str] = None,
+        danger_accept_insecure_http: bool = False,
+        max_response_bytes: Optional[int] = None,
+        refresh: Optional[RefreshPolicy] = None,
+        retry: Optional[RetryPolicy] = None,
+        transport: Optional[Transport] = None,
+        async_transport: Optional[AsyncTransport] = None,
+        timeout: float = 10.0,
+    ) -> None:
+        """
+        :param token_endpoint: the token endpoint URL (https, or http to a loopback host).
+        :param client_id: the client id.
+        :param client_secret: the secret for ``client_secret_basic``/``client_secret_post``.
+        :param auth_method: ``client_secret_basic`` (default), ``client_secret_post``,
+            ``tls_client_auth`` or ``none``.
+        :param basic_auth_encoding: ``form_urlencoded`` (RFC 6749 §2.3.1, default) or
+            ``raw`` for servers that do not decode Basic credentials.
+        :param scopes: scopes to request (a list, or one space-delimited string).
+        :param include_scope: ``False`` leaves ``scope`` out of the request.
+        :param audience: the ``audience`` parameter (Auth0 and others).
+        :param resources: RFC 8707 resource indicator(s).
+        :param extra_body_params: extra form/JSON parameters, after the standard ones.
+        :param extra_query_params: extra query parameters for the token URL.
+        :param extra_headers: extra headers for the token request.
+        :param body_format: ``form`` (default) or ``json``.
+        :param danger_accept_insecure_http: allow plain http to a non-loopback host.
+        :param max_response_bytes: largest token response accepted (default 1 MiB).
+        :param refresh: when to refresh (:class:`RefreshPolicy`).
+        :param retry: how to retry a failed token request (:class:`RetryPolicy`).
+        :param transport: sends token requests; default: the standard library.
+        :param async_transport: sends token requests for the ``*_async`` methods;
+            default: ``transport`` in a worker thread.
+        :param timeout: seconds before a token request counts as timed out.
+        """
+        document = config_document(
+            token_endpoint=token_endpoint,
+            client_id=client_id,
+            client_secret=client_secret,
+            auth_method=auth_method,
+            basic_auth_encoding=basic_auth_encoding,
+            scopes=scopes,
+            include_scope=include_scope,
+            audience=audience,
+            resources=resources,
+            extra_body_params=extra_body_params,
+            extra_query_params=extra_query_params,
+            extra_headers=extra_headers,
+            body_format=body_format,
+            danger_accept_insecure_http=danger_accept_insecure_http,
+            max_response_bytes=max_response_bytes,
+            refresh=refresh,
+            retry=retry,
+        )
+        del client_secret
+        error: Optional[Error] = None
+        try:
+            self._lifecycle = _ffi.TokenLifecycle(document, _random.randbits(63))
+        except FFI_ERRORS as e:
+            error = from_ffi(e)
+        del document
+        if error is not None:
+            raise error
+        self._transport: Transport = transport if transport is not None else UrllibTransport()
+        self._async_transport = async_transport
+        self._timeout = timeout
+        self._cond = threading.Condition()
+        self._generation = 0
+        self._async_waiters: List[Tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]] = []
+        self._tasks: Set["asyncio.Future[None]"] = set()
+        # The core's last "ready" answer, memoized: the core answers "ready"
+        # with the same token until its refresh time, so asking again inside
+        # that window would only cost a call into Rust. Any report,
+        # invalidation or import clears it.
+        self._ready: Optional[Tuple[AccessToken, int, int]] = None
+
+    def __repr__(self) -> str:
+        return f"ClientCredentials(cache_key={self._lifecycle.cache_key()!r})"
+
+    # -- sync ---------------------------------------------------------------
+
+    def get_token(self) -> AccessToken:
+        """A valid token: cached, or fetched once for every concurrent caller."""
+        ready = self._ready
+        if ready is not None:
+            now = _now_ms()
+            if ready[1] <= now < ready[2]:
+                return ready[0]
+        return self._get_token()
+
+    def authorization_header(self) -> str:
+        """The ``Authorization`` header value, e.g. ``Bearer eyJ…``."""
+        return self.get_token().authorization
+
+    def _get_token(self) -> AccessToken:
+        while True:
+            generation = self._generation
+            decision = self._lifecycle.poll(_now_ms())
+            if decision.is_READY():
+                return self._remember(decision.token, generation)
+            if decision.is_FETCH():
+                self._run(decision.ticket)
+            elif decision.is_REFRESH_AHEAD():
+                threading.Thread(
+                    target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True
+                ).start()
+                return AccessToken._from_ffi(decision.token)
+            elif decision.is_WAIT():
+                timeout = min(max(decision.until_ms - _now_ms(), 1), 1_000) / 1000
+                with self._cond:
+                    if self._generation == generation:
+                        self._cond.wait(timeout)
+            else:
+                break
+        raise from_info(decision.error)
+
+    def _run(self, ticket: Any) -> None:
+        """Sends one ticket's request and reports the outcome to the core."""
+        request = ticket.request
+        reply: Optional[HttpReply] = None
+        kind, message = "other", "request failed"
+        try:
+            reply = self._transport.send(
+                request.method(),
+                request.url(),
+                [(h.name, h.value) for h in request.headers()],
+                request.body(),
+                self._timeout,
+            )
+        except TransportFailure as e:
+            kind, message = e.kind, str(e)
+        except Exception as e:  # any failure of a host transport is a transport error
+            kind, message = "other", type(e).__name__
+        self._report(ticket, reply, kind, message)
+
+    def _report(self, ticket: Any, reply: Optional[HttpReply], kind: str, message: str) -> None:
+        try:
+            if reply is not None:
+                headers = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
+                self._lifecycle.handle_response(ticket.id, reply.status, headers, reply.body, _now_ms())
+            else:
+                kind_ffi = _KINDS.get(kind, _ffi.TransportKind.OTHER)
+                self._lifecycle.handle_transport_error(ticket.id, kind_ffi, message, _now_ms())
+        finally:
+            self._wake()
+
+    def _remember(self, ffi_token: Any, generation: int) -> AccessToken:
+        token = AccessToken._from_ffi(ffi_token)
+        with self._cond:
+            if self._generation == generation:
+                self._ready = (token, token.issued_at_ms - _CLOCK_STEP_MS, token.refresh_at_ms)
+        return token
+
+    def _wake(self) -> None:
+        """Wakes every caller waiting for a fetch outcome (threads and tasks)."""
+        with self._cond:
+            self._generation += 1
+            self._ready = None
+            self._cond.notify_all()
+            waiters, self._async_waiters = self._async_waiters, []
+        for loop, fut in waiters:
+            try:
+                loop.call_soon_threadsafe(_resolve, fut)
+            except RuntimeError:  # that loop is closed
+                pass
+
+    # -- asyncio ------------------------------------------------------------
+
+    async def get_token_async(self) -> AccessToken:
+        """:meth:`get_token` for asyncio: single-flight across tasks (and threads)."""
+        ready = self._ready
+        if ready is not None:
+            now = _now_ms()
+            if ready[1] <= now < ready[2]:
+                return ready[0]
+        while True:
+            generation = self._generation
+            decision = self._lifecycle.poll(_now_ms())
+            if decision.is_READY():
+                return self._remember(decision.token, generation)
+            if decision.is_FETCH():
+                await self._run_async(decision.ticket)
+            elif decision.is_REFRESH_AHEAD():
+                task = asyncio.ensure_future(self._run_async(decision.ticket))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                return AccessToken._from_ffi(decision.token)
+            elif decision.is_WAIT():
+                await self._wait_async(generation, decision.until_ms)
+            else:
+                break
+        raise from_info(decision.error)
+
+    async def authorization_header_async(self) -> str:
+        """:meth:`authorization_header` for asyncio."""
+        return (await self.get_token_async()).authorization
+
+    async def _wait_async(self, generation: int, until_ms: int) -> None:
+        loop = asyncio.get_running_loop()
+        fut: "asyncio.Future[None]" = loop.create_future()
+        with self._cond:
+            if self._generation != generation:
+                return
+            self._async_waiters.append((loop, fut))
+        timeout = min(max(until_ms - _now_ms(), 1), 1_000) / 1000
+        try:
+            await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _run_async(self, ticket: Any) -> None:
+        request = ticket.request
+        reply: Optional[HttpReply] = None
+        kind, message = "other", "request failed"
+        args = (
+            request.method(),
+            request.url(),
+            [(h.name, h.value) for h in request.headers()],
+            request.body(),
+            self._timeout,
+        )
+        try:
+            if self._async_transport is not None:
+                reply = await self._async_transport.send(*args)
+            else:
+                reply = await asyncio.get_running_loop().run_in_executor(None, self._transport.send, *args)
+        except TransportFailure as e:
+            kind, message = e.kind, str(e)
+        except Exception as e:  # any failure of a host transport is a transport error
+            kind, message = "other", type(e).__name__
+        del args
+        self._report(ticket, reply, kind, message)
+
+    # -- the rest -----------------------------------------------------------
+
+    def invalidate(self, token: AccessToken, www_authenticate: Optional[str] = None) -> bool:
+        """The API rejected ``token`` (with this ``WWW-Authenticate``).
+
+        Returns whether the core dropped it: then the next call fetches a new
+        one. An ``insufficient_scope`` challenge keeps the token.
+        """
+        with self._cond:
+            self._generation += 1
+            self._ready = None
+        return self._lifecycle.invalidate(token.access_token, www_authenticate)
+
+    def export_token(self) -> Optional[str]:
+        """The cached token as a versioned JSON document (it holds the token:
+        store it like a secret), or ``None``."""
+        return self._lifecycle.export_token()
+
+    def import_token(self, document: str) -> AccessToken:
+        """Loads a document from :meth:`export_token` (e.g. from Redis).
+
+        Raises :class:`TokenDocumentError` when it is expired, for another
+        client or malformed.
+        """
+        error: Optional[Error] = None
+        with self._cond:
+            self._generation += 1
+            self._ready = None
+        try:
+            return AccessToken._from_ffi(self._lifecycle.import_token(document, _now_ms()))
+        except FFI_ERRORS as e:
+            error = from_ffi(e)
+        del document
+        raise error
+
+    def httpx_auth(self) -> "httpx.Auth":
+        """An ``httpx.Auth`` (sync and async clients) that adds the token and
+        retries once, with a fresh token, on an ``invalid_token`` 401."""
+        from ._integrations import HttpxAuth
+
+        return HttpxAuth(self)
+
+    def requests_auth(self) -> "requests.auth.AuthBase":
+        """A ``requests`` auth that adds the token and retries once, with a
+        fresh token, on an ``invalid_token`` 401 (when the body can be resent)."""
+        from ._integrations import RequestsAuth
+
+        return RequestsAuth(self)

@@ -1,0 +1,99 @@
+"""Keyword options → the core's config document (the shared vectors' ``config``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+Pairs = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
+"""Name/value pairs: a mapping, or a sequence of pairs (keeps duplicates and order)."""
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """When to refresh: leeway = min(max(lifetime·leeway_percent/100, min_leeway_ms), max_leeway_ms, lifetime/2).
+
+    ``None`` keeps the core's default (30 s, 5 min, 10 %, 1 h for tokens without expiry).
+    """
+
+    min_leeway_ms: Optional[int] = None
+    max_leeway_ms: Optional[int] = None
+    leeway_percent: Optional[int] = None
+    default_lifetime_ms: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of the token request (core defaults: 3 attempts, 60 s of waiting,
+    30 s cool-down after a permanent failure, 30 s before an unreported attempt counts as lost)."""
+
+    max_attempts: Optional[int] = None
+    max_wait_ms: Optional[int] = None
+    failure_cooldown_ms: Optional[int] = None
+    attempt_timeout_ms: Optional[int] = None
+
+
+def _pairs(p: Optional[Pairs]) -> List[Tuple[str, str]]:
+    if p is None:
+        return []
+    if isinstance(p, Mapping):
+        return [(str(k), str(v)) for k, v in p.items()]
+    return [(str(k), str(v)) for k, v in p]
+
+
+def _words(v: Union[str, Sequence[str], None]) -> List[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return v.split()
+    return list(v)
+
+
+def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def config_document(
+    *,
+    token_endpoint: str,
+    client_id: str,
+    client_secret: Optional[str] = None,
+    auth_method: Optional[str] = None,
+    basic_auth_encoding: Optional[str] = None,
+    scopes: Union[str, Sequence[str], None] = None,
+    include_scope: Optional[bool] = None,
+    audience: Optional[str] = None,
+    resources: Union[str, Sequence[str], None] = None,
+    extra_body_params: Optional[Pairs] = None,
+    extra_query_params: Optional[Pairs] = None,
+    extra_headers: Optional[Pairs] = None,
+    body_format: Optional[str] = None,
+    danger_accept_insecure_http: bool = False,
+    max_response_bytes: Optional[int] = None,
+    refresh: Optional[RefreshPolicy] = None,
+    retry: Optional[RetryPolicy] = None,
+) -> str:
+    """The config document as JSON text (validated by the core, not here)."""
+    doc = _drop_none(
+        {
+            "token_endpoint": token_endpoint,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "auth_method": auth_method,
+            "basic_auth_encoding": basic_auth_encoding,
+            "scopes": _words(scopes),
+            "include_scope": include_scope,
+            "audience": audience,
+            "resources": [resources] if isinstance(resources, str) else _words(resources),
+            "extra_body_params": _pairs(extra_body_params),
+            "extra_query_params": _pairs(extra_query_params),
+            "extra_headers": _pairs(extra_headers),
+            "body_format": body_format,
+            "danger_accept_insecure_http": danger_accept_insecure_http,
+            "max_response_bytes": max_response_bytes,
+            "refresh": None if refresh is None else _drop_none(asdict(refresh)),
+            "retry": None if retry is None else _drop_none(asdict(retry)),
+        }
+    )
+    return json.dumps(doc)

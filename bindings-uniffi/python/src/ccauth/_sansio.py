@@ -1,0 +1,63 @@
+"""The core's two pure functions, for hosts that drive everything themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Tuple, Union
+
+from ._errors import FFI_ERRORS, Error, from_ffi
+from ._ffi import ccauth_ffi as _ffi
+from ._options import config_document
+from ._token import AccessToken
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """A token request to send; ``headers`` and ``body`` hold the client
+    credentials, so they are left out of ``repr()``."""
+
+    method: str
+    url: str
+    headers: List[Tuple[str, str]] = field(repr=False)
+    body: bytes = field(repr=False)
+
+
+def build_token_request(**options: Any) -> TokenRequest:
+    """The token request for ``options`` (the keyword options of :class:`ClientCredentials`
+    that describe the request)."""
+    document = config_document(**options)
+    del options
+    error: Optional[Error] = None
+    try:
+        r = _ffi.build_token_request(document)
+        return TokenRequest(r.method(), r.url(), [(h.name, h.value) for h in r.headers()], r.body())
+    except FFI_ERRORS as e:
+        error = from_ffi(e)
+    del document
+    raise error
+
+
+def parse_token_response(
+    status: int,
+    headers: List[Tuple[str, str]],
+    body: Union[bytes, str],
+    now_ms: int,
+    **options: Any,
+) -> AccessToken:
+    """Parses a token endpoint response received at ``now_ms`` (Unix ms).
+
+    Raises :class:`OAuthError` for an RFC 6749 error, :class:`ResponseError`
+    for anything else that is not a token.
+    """
+    document = config_document(**options)
+    del options
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    del body
+    error: Optional[Error] = None
+    try:
+        pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
+        return AccessToken._from_ffi(_ffi.parse_token_response(document, status, pairs, data, now_ms))
+    except FFI_ERRORS as e:
+        error = from_ffi(e)
+    del document, data
+    raise error

@@ -1,0 +1,249 @@
+//! The values that cross the boundary: records for what is safe to print,
+//! objects (redacted `Debug`) for what holds a secret.
+
+use std::sync::Arc;
+
+use ccauth::Error;
+
+/// One HTTP header (or any name/value pair).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Header {
+    /// The name as sent.
+    pub name: String,
+    /// The value (on a token request, may be a credential: do not log).
+    pub value: String,
+}
+
+/// One `WWW-Authenticate` challenge, e.g. `Bearer error="invalid_token"`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Challenge {
+    /// The scheme as sent.
+    pub scheme: String,
+    /// Parameters in order; names lower-cased.
+    pub params: Vec<Header>,
+}
+
+/// A failure, flattened: every field a binding's error type needs. The
+/// message and excerpt are the core's sanitized texts (no secret or token).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ErrorInfo {
+    /// The stable code, e.g. `TOKEN_ENDPOINT_ERROR`.
+    pub code: String,
+    /// A one-line description.
+    pub message: String,
+    /// Whether trying again later may succeed.
+    pub retryable: bool,
+    /// The HTTP status of the response, when there was one.
+    pub status: Option<u16>,
+    /// RFC 6749 `error`.
+    pub error: Option<String>,
+    /// RFC 6749 `error_description`.
+    pub error_description: Option<String>,
+    /// RFC 6749 `error_uri`.
+    pub error_uri: Option<String>,
+    /// From `Retry-After`.
+    pub retry_after_ms: Option<u64>,
+    /// `json`, `form`, `html`, `text`, `empty`, … (responses only).
+    pub body_kind: Option<String>,
+    /// A short sanitized excerpt of a non-2xx body.
+    pub excerpt: Option<String>,
+    /// Parsed `WWW-Authenticate` of the response.
+    pub www_authenticate: Vec<Challenge>,
+    /// The config option at fault (config errors only).
+    pub field: Option<String>,
+}
+
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(str::to_owned)
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(error: &Error) -> Self {
+        let mut info = ErrorInfo {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+            retryable: error.is_retryable(),
+            status: None,
+            error: None,
+            error_description: None,
+            error_uri: None,
+            retry_after_ms: error.retry_after_ms(),
+            body_kind: None,
+            excerpt: None,
+            www_authenticate: Vec::new(),
+            field: None,
+        };
+        match error {
+            Error::Response(e) => {
+                info.status = Some(e.status());
+                info.error = owned(e.error());
+                info.error_description = owned(e.error_description());
+                info.error_uri = owned(e.error_uri());
+                info.body_kind = Some(e.body_kind().as_str().to_owned());
+                info.excerpt = owned(e.excerpt());
+                info.www_authenticate = e
+                    .www_authenticate()
+                    .iter()
+                    .map(|c| Challenge {
+                        scheme: c.scheme.clone(),
+                        params: c
+                            .params
+                            .iter()
+                            .map(|(n, v)| Header {
+                                name: n.clone(),
+                                value: v.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect();
+            }
+            Error::Config(e) => info.field = Some(e.field().to_owned()),
+            _ => {}
+        }
+        info
+    }
+}
+
+/// A token request to send. Its headers or body hold the client
+/// credentials, so it prints redacted.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct TokenRequest(pub(crate) ccauth::HttpRequest);
+
+#[uniffi::export]
+impl TokenRequest {
+    /// Always `POST`.
+    pub fn method(&self) -> String {
+        self.0.method().to_owned()
+    }
+
+    /// The token endpoint URL with any extra query parameters.
+    pub fn url(&self) -> String {
+        self.0.url().to_owned()
+    }
+
+    /// Headers in the order to send them (may hold credentials).
+    pub fn headers(&self) -> Vec<Header> {
+        self.0
+            .headers()
+            .iter()
+            .map(|(name, value)| Header {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect()
+    }
+
+    /// The body bytes (form or JSON; may hold credentials).
+    pub fn body(&self) -> Vec<u8> {
+        self.0.body().to_vec()
+    }
+}
+
+/// The right to send one token request; report its outcome by `id`.
+#[derive(Debug, uniffi::Record)]
+pub struct FetchTicket {
+    /// Unique within its lifecycle.
+    pub id: u64,
+    /// 1 for the first attempt of a fetch cycle, 2 for the first retry, ….
+    pub attempt: u32,
+    /// The request to send.
+    pub request: Arc<TokenRequest>,
+}
+
+impl From<ccauth::FetchTicket> for FetchTicket {
+    fn from(ticket: ccauth::FetchTicket) -> Self {
+        Self {
+            id: ticket.id(),
+            attempt: ticket.attempt(),
+            request: Arc::new(TokenRequest(ticket.request().clone())),
+        }
+    }
+}
+
+/// An access token and what the core knows of it; prints redacted.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct AccessToken(pub(crate) Arc<ccauth::AccessToken>);
+
+#[uniffi::export]
+impl AccessToken {
+    /// The token itself (a secret: do not log).
+    pub fn access_token(&self) -> String {
+        self.0.value().expose_secret().to_owned()
+    }
+
+    /// The type as sent (`Bearer`, `bearer`, `DPoP`, …).
+    pub fn token_type(&self) -> String {
+        self.0.token_type().to_owned()
+    }
+
+    /// The `Authorization` header value, e.g. `Bearer eyJ…` (a secret).
+    pub fn authorization(&self) -> String {
+        self.0.authorization_header().expose_secret().to_owned()
+    }
+
+    /// When the token was received (Unix ms).
+    pub fn issued_at_ms(&self) -> u64 {
+        self.0.issued_at_ms()
+    }
+
+    /// When it expires (Unix ms).
+    pub fn expires_at_ms(&self) -> u64 {
+        self.0.expires_at_ms()
+    }
+
+    /// When the core will start refreshing it (Unix ms).
+    pub fn refresh_at_ms(&self) -> u64 {
+        self.0.refresh_at_ms()
+    }
+
+    /// Where the expiry came from: `expires_in`, `jwt_exp`, `default`, ….
+    pub fn expiry_source(&self) -> String {
+        self.0.expiry_source().as_str().to_owned()
+    }
+
+    /// The granted scope, when the server said.
+    pub fn scope(&self) -> Option<String> {
+        owned(self.0.scope())
+    }
+
+    /// A refresh token, if the server sent one (a secret).
+    pub fn refresh_token(&self) -> Option<String> {
+        self.0.refresh_token().map(|t| t.expose_secret().to_owned())
+    }
+
+    /// An ID token, if the server sent one (a secret).
+    pub fn id_token(&self) -> Option<String> {
+        self.0.id_token().map(|t| t.expose_secret().to_owned())
+    }
+
+    /// The server's `refresh_in` hint (ms), if any.
+    pub fn refresh_in_ms(&self) -> Option<u64> {
+        self.0.refresh_in_ms()
+    }
+
+    /// The response's `Date` header (Unix ms), if any.
+    pub fn server_date_ms(&self) -> Option<u64> {
+        self.0.server_date_ms()
+    }
+
+    /// Fields the core does not model, as a JSON object.
+    pub fn extras_json(&self) -> String {
+        serde_json::Value::Object(self.0.extras().clone()).to_string()
+    }
+
+    /// Codes of the provider quirks tolerated in the response.
+    pub fn deviations(&self) -> Vec<String> {
+        self.0
+            .deviations()
+            .iter()
+            .map(|d| d.code().to_owned())
+            .collect()
+    }
+
+    /// Whether the token is expired at `now_ms`.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        self.0.is_expired(now_ms)
+    }
+}
