@@ -151,7 +151,9 @@ class ClientCredentials:
         self._ready: Optional[Tuple[AccessToken, int, int]] = None
 
     def __repr__(self) -> str:
-        return f"ClientCredentials(cache_key={self._lifecycle.cache_key()!r})"
+        lifecycle = getattr(self, "_lifecycle", None)  # absent while a bad config is rejected
+        key = lifecycle.cache_key() if lifecycle is not None else None
+        return f"ClientCredentials(cache_key={key!r})"
 
     # -- sync ---------------------------------------------------------------
 

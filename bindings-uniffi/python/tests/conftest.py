@@ -1,0 +1,36 @@
+"""Fixtures: the local authorization server that scripts/with-auth-server.sh started."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Server:
+    token_endpoint: str
+    api: str
+    stats: str
+
+    def token_requests(self, client_id: str) -> int:
+        """How many token requests the server has seen from ``client_id``."""
+        with urllib.request.urlopen(self.stats, timeout=5) as r:
+            return int(json.load(r)["token_requests_by_client"].get(client_id, 0))
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    env = os.environ
+    if "CCAUTH_TOKEN_ENDPOINT" not in env:
+        pytest.fail("run through scripts/with-auth-server.sh (make test does)")
+    return Server(env["CCAUTH_TOKEN_ENDPOINT"], env["CCAUTH_API_URL"], env["CCAUTH_STATS_URL"])
+
+
+BASIC_SECRET = 's3cr3t+/:%&= "~*'
+POST_SECRET = "post-secret-0123456789"
+SHORT_SECRET = "short-secret-0123456789"
