@@ -5,4 +5,6 @@ need_rust
 cd "$ROOT"
 cargo build --quiet --locked -p ccauth-example
 bash scripts/build-npm.sh
-bash scripts/with-auth-server.sh bash -c '"$1/target/debug/ccauth-example" && bash "$1/scripts/demo-js.sh"' _ "$ROOT"
+bash scripts/build-python.sh
+bash scripts/with-auth-server.sh bash -c \
+  '"$1/target/debug/ccauth-example" && bash "$1/scripts/demo-js.sh" && bash "$1/scripts/demo-python.sh"' _ "$ROOT"

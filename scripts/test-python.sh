@@ -24,3 +24,18 @@ cd "$py/tests"
 "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
 say "python: mypy --strict on the example"
 "$venv/bin/mypy" --strict --no-incremental "$ROOT/examples/python/main.py"
+
+# The wheel is tagged py3-none (UniFFI's Python side is ctypes, no C API):
+# prove it on every other CPython >= 3.9 this machine has (pyenv or PATH).
+say "python: the same wheel on other CPython versions"
+for v in 3.9 3.10 3.12 3.13; do
+  interp=$(ls "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python 2>/dev/null | tail -n 1 || true)
+  [ -n "$interp" ] || interp=$(command -v "python$v" || true)
+  if [ -z "$interp" ] || ! "$interp" -c 'import venv' 2>/dev/null; then
+    echo "CPython $v: not on this machine, skipped" >&2; continue
+  fi
+  venv_v="$ROOT/target/python/venv-$v"
+  [ -x "$venv_v/bin/python" ] || "$interp" -m venv "$venv_v"
+  "$venv_v/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/target/wheels/ccauth-*.whl
+  (cd "$py/tests" && "$venv_v/bin/python" run_vectors.py)
+done

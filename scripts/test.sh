@@ -4,5 +4,6 @@ source "$(dirname "$0")/lib.sh"
 start=$(date +%s)
 bash "$ROOT/scripts/lint-rust.sh"
 bash "$ROOT/scripts/test-rust.sh"
+bash "$ROOT/scripts/test-python.sh"
 bash "$ROOT/scripts/test-npm.sh"
 say "all tests passed in $(( $(date +%s) - start )) s"
