@@ -9,6 +9,10 @@
 //! stay in the core. Nothing here panics: every core error becomes a
 //! [`CcauthError`].
 
+// Errors and decisions are serialized across the FFI by value; boxing
+// them would only add an allocation before that copy.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
+
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ccauth::{ClientConfig, Error, HttpResponse, TokenKey, TokenManager};
@@ -310,5 +314,68 @@ impl TokenLifecycle {
     pub fn cache_key(&self) -> String {
         let (manager, key) = &*self.lock();
         manager.cache_key(*key).unwrap_or_default().to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"{"token_endpoint":"https://as.example.com/token","client_id":"c","client_secret":"ffi-secret-value"}"#;
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn json_headers() -> Vec<Header> {
+        vec![Header {
+            name: "Content-Type".into(),
+            value: "application/json".into(),
+        }]
+    }
+
+    #[test]
+    fn a_lifecycle_fetches_once_serves_then_refetches_after_invalidation() {
+        let lifecycle = TokenLifecycle::new(CONFIG.into(), 7).unwrap();
+        let TokenDecision::Fetch { ticket } = lifecycle.poll(NOW) else {
+            panic!("first poll must fetch")
+        };
+        assert!(!format!("{ticket:?}").contains("ffi-secret-value"));
+        assert!(matches!(lifecycle.poll(NOW), TokenDecision::Wait { .. }));
+        let body = br#"{"access_token":"tok-0123456789","token_type":"Bearer","expires_in":3600}"#;
+        let outcome = lifecycle.handle_response(ticket.id, 200, json_headers(), body.to_vec(), NOW);
+        let FetchOutcome::Token { token } = outcome else {
+            panic!("a 200 with a token must cache it")
+        };
+        assert_eq!(token.authorization(), "Bearer tok-0123456789");
+        assert!(!format!("{token:?}").contains("tok-0123456789"));
+        assert!(matches!(
+            lifecycle.poll(NOW + 1),
+            TokenDecision::Ready { .. }
+        ));
+        assert!(lifecycle.invalidate("tok-0123456789".into(), None));
+        assert!(matches!(
+            lifecycle.poll(NOW + 2),
+            TokenDecision::Fetch { .. }
+        ));
+    }
+
+    #[test]
+    fn errors_keep_their_category_code_and_fields() {
+        let Err(CcauthError::Config { info }) = build_token_request(CONFIG.replace("https", "ftp"))
+        else {
+            panic!("ftp must be refused")
+        };
+        assert_eq!(
+            (info.code.as_str(), info.field.as_deref()),
+            ("INVALID_TOKEN_ENDPOINT", Some("token_endpoint"))
+        );
+        let body = br#"{"error":"invalid_client","error_description":"bad ffi-secret-value"}"#;
+        let Err(CcauthError::Response { info }) =
+            parse_token_response(CONFIG.into(), 401, json_headers(), body.to_vec(), NOW)
+        else {
+            panic!("an RFC error must be a response error")
+        };
+        assert_eq!(info.error.as_deref(), Some("invalid_client"));
+        assert_eq!(info.status, Some(401));
+        assert!(!info.message.contains("ffi-secret-value"));
+        assert!(!format!("{info:?}").contains("ffi-secret-value"));
     }
 }
