@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test test-rust bench lint fmt fuzz bench-npm size-npm
+.PHONY: demo test test-rust test-python bench lint fmt fuzz bench-npm size-npm bench-python
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -22,6 +22,12 @@ fmt:
 
 fuzz:            ## fuzz every parser (FUZZ_SECONDS each, default 60)
 	bash scripts/fuzz.sh
+
+test-python:     ## the Python wheel: vectors, integration, mypy
+	bash scripts/test-python.sh
+
+bench-python:    ## the Python package beside authlib, httpx-auth, requests-oauthlib
+	bash scripts/bench-python.sh
 
 bench-npm:       ## the npm package beside oauth4webapi, openid-client, simple-oauth2
 	bash scripts/bench-npm.sh

@@ -21,7 +21,7 @@ uniffi::setup_scaffolding!();
 
 mod types;
 
-pub use types::{AccessToken, Challenge, ErrorInfo, FetchTicket, Header, TokenRequest};
+pub use types::{AccessToken, Challenge, ErrorInfo, FetchTicket, Header, TokenInfo, TokenRequest};
 
 /// Every failure, grouped by where it comes from; `info.code` is the core's
 /// stable code (`TOKEN_ENDPOINT_ERROR`, `INVALID_TOKEN_ENDPOINT`, …).
@@ -113,6 +113,8 @@ pub enum TokenDecision {
     Ready {
         /// The cached token.
         token: Arc<AccessToken>,
+        /// Its non-secret fields (saves a call).
+        info: TokenInfo,
     },
     /// Send the ticket's request, then report the outcome.
     Fetch {
@@ -123,6 +125,8 @@ pub enum TokenDecision {
     RefreshAhead {
         /// The still valid token.
         token: Arc<AccessToken>,
+        /// Its non-secret fields (saves a call).
+        info: TokenInfo,
         /// The refresh to send.
         ticket: FetchTicket,
     },
@@ -146,6 +150,8 @@ pub enum FetchOutcome {
     Token {
         /// The new token.
         token: Arc<AccessToken>,
+        /// Its non-secret fields (saves a call).
+        info: TokenInfo,
     },
     /// The attempt failed; a retry may start at `at_ms`.
     RetryScheduled {
@@ -197,10 +203,19 @@ fn token(t: Arc<ccauth::AccessToken>) -> Arc<AccessToken> {
     Arc::new(AccessToken(t))
 }
 
+fn token_and_info(t: Arc<ccauth::AccessToken>) -> (Arc<AccessToken>, TokenInfo) {
+    let token = token(t);
+    let info = token.info();
+    (token, info)
+}
+
 impl From<ccauth::FetchOutcome> for FetchOutcome {
     fn from(outcome: ccauth::FetchOutcome) -> Self {
         match outcome {
-            ccauth::FetchOutcome::Token(t) => Self::Token { token: token(t) },
+            ccauth::FetchOutcome::Token(t) => {
+                let (token, info) = token_and_info(t);
+                Self::Token { token, info }
+            }
             ccauth::FetchOutcome::RetryScheduled { at_ms, error } => Self::RetryScheduled {
                 at_ms,
                 error: ErrorInfo::from(&error),
@@ -229,12 +244,19 @@ impl TokenLifecycle {
     pub fn poll(&self, now_ms: u64) -> TokenDecision {
         let (manager, key) = &mut *self.lock();
         match manager.poll(*key, now_ms) {
-            Ok(ccauth::TokenDecision::Ready(t)) => TokenDecision::Ready { token: token(t) },
+            Ok(ccauth::TokenDecision::Ready(t)) => {
+                let (token, info) = token_and_info(t);
+                TokenDecision::Ready { token, info }
+            }
             Ok(ccauth::TokenDecision::Fetch(t)) => TokenDecision::Fetch { ticket: t.into() },
-            Ok(ccauth::TokenDecision::RefreshAhead(t, ticket)) => TokenDecision::RefreshAhead {
-                token: token(t),
-                ticket: ticket.into(),
-            },
+            Ok(ccauth::TokenDecision::RefreshAhead(t, ticket)) => {
+                let (token, info) = token_and_info(t);
+                TokenDecision::RefreshAhead {
+                    token,
+                    info,
+                    ticket: ticket.into(),
+                }
+            }
             Ok(ccauth::TokenDecision::Wait { until_ms }) => TokenDecision::Wait { until_ms },
             Ok(ccauth::TokenDecision::Failed(error)) | Err(error) => TokenDecision::Failed {
                 error: ErrorInfo::from(&error),
@@ -341,10 +363,17 @@ mod tests {
         assert!(matches!(lifecycle.poll(NOW), TokenDecision::Wait { .. }));
         let body = br#"{"access_token":"tok-0123456789","token_type":"Bearer","expires_in":3600}"#;
         let outcome = lifecycle.handle_response(ticket.id, 200, json_headers(), body.to_vec(), NOW);
-        let FetchOutcome::Token { token } = outcome else {
+        let FetchOutcome::Token { token, .. } = outcome else {
             panic!("a 200 with a token must cache it")
         };
         assert_eq!(token.authorization(), "Bearer tok-0123456789");
+        let info = token.info();
+        assert_eq!(
+            format!("{} {}", info.authorization_scheme, token.access_token()),
+            token.authorization()
+        );
+        assert_eq!(info.expires_at_ms, NOW + 3_600_000);
+        assert!(!info.has_refresh_token && !format!("{info:?}").contains("tok-0123456789"));
         assert!(!format!("{token:?}").contains("tok-0123456789"));
         assert!(matches!(
             lifecycle.poll(NOW + 1),

@@ -141,12 +141,18 @@ impl TokenRequest {
 }
 
 /// The right to send one token request; report its outcome by `id`.
+/// Method and URL are plain fields; headers and body (credentials) stay in
+/// the redacted `request`.
 #[derive(Debug, uniffi::Record)]
 pub struct FetchTicket {
     /// Unique within its lifecycle.
     pub id: u64,
     /// 1 for the first attempt of a fetch cycle, 2 for the first retry, ….
     pub attempt: u32,
+    /// Always `POST`.
+    pub method: String,
+    /// The token endpoint URL with any extra query parameters.
+    pub url: String,
     /// The request to send.
     pub request: Arc<TokenRequest>,
 }
@@ -156,9 +162,43 @@ impl From<ccauth::FetchTicket> for FetchTicket {
         Self {
             id: ticket.id(),
             attempt: ticket.attempt(),
+            method: ticket.request().method().to_owned(),
+            url: ticket.request().url().to_owned(),
             request: Arc::new(TokenRequest(ticket.request().clone())),
         }
     }
+}
+
+/// Everything about a token except its secrets, in one call (each call
+/// across the FFI costs microseconds in Python, so drivers read this once).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TokenInfo {
+    /// The type as sent.
+    pub token_type: String,
+    /// The `Authorization` scheme: `Bearer` for any case of bearer, else the type.
+    pub authorization_scheme: String,
+    /// When the token was received (Unix ms).
+    pub issued_at_ms: u64,
+    /// When it expires (Unix ms).
+    pub expires_at_ms: u64,
+    /// When the core will start refreshing it (Unix ms).
+    pub refresh_at_ms: u64,
+    /// Where the expiry came from: `expires_in`, `jwt_exp`, `default`, ….
+    pub expiry_source: String,
+    /// The granted scope, when the server said.
+    pub scope: Option<String>,
+    /// The server's `refresh_in` hint (ms), if any.
+    pub refresh_in_ms: Option<u64>,
+    /// The response's `Date` header (Unix ms), if any.
+    pub server_date_ms: Option<u64>,
+    /// Fields the core does not model, as a JSON object.
+    pub extras_json: String,
+    /// Codes of the provider quirks tolerated in the response.
+    pub deviations: Vec<String>,
+    /// Whether `refresh_token()` has a value.
+    pub has_refresh_token: bool,
+    /// Whether `id_token()` has a value.
+    pub has_id_token: bool,
 }
 
 /// An access token and what the core knows of it; prints redacted.
@@ -245,5 +285,29 @@ impl AccessToken {
     /// Whether the token is expired at `now_ms`.
     pub fn is_expired(&self, now_ms: u64) -> bool {
         self.0.is_expired(now_ms)
+    }
+
+    /// Every non-secret field at once.
+    pub fn info(&self) -> TokenInfo {
+        let t = &self.0;
+        TokenInfo {
+            token_type: t.token_type().to_owned(),
+            authorization_scheme: if t.is_bearer() {
+                "Bearer".to_owned()
+            } else {
+                t.token_type().to_owned()
+            },
+            issued_at_ms: t.issued_at_ms(),
+            expires_at_ms: t.expires_at_ms(),
+            refresh_at_ms: t.refresh_at_ms(),
+            expiry_source: t.expiry_source().as_str().to_owned(),
+            scope: owned(t.scope()),
+            refresh_in_ms: t.refresh_in_ms(),
+            server_date_ms: t.server_date_ms(),
+            extras_json: self.extras_json(),
+            deviations: self.deviations(),
+            has_refresh_token: t.refresh_token().is_some(),
+            has_id_token: t.id_token().is_some(),
+        }
     }
 }

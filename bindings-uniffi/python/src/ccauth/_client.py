@@ -173,16 +173,19 @@ class ClientCredentials:
     def _get_token(self) -> AccessToken:
         while True:
             generation = self._generation
+            ready = self._ready  # set by a fetch that just finished
+            if ready is not None and ready[1] <= _now_ms() < ready[2]:
+                return ready[0]
             decision = self._lifecycle.poll(_now_ms())
             if decision.is_READY():
-                return self._remember(decision.token, generation)
+                return self._remember(decision.token, decision.info, generation)
             if decision.is_FETCH():
                 self._run(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
                 threading.Thread(
                     target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True
                 ).start()
-                return AccessToken._from_ffi(decision.token)
+                return AccessToken._from_ffi(decision.token, decision.info)
             elif decision.is_WAIT():
                 timeout = min(max(decision.until_ms - _now_ms(), 1), 1_000) / 1000
                 with self._cond:
@@ -199,8 +202,8 @@ class ClientCredentials:
         kind, message = "other", "request failed"
         try:
             reply = self._transport.send(
-                request.method(),
-                request.url(),
+                ticket.method,
+                ticket.url,
                 [(h.name, h.value) for h in request.headers()],
                 request.body(),
                 self._timeout,
@@ -212,28 +215,32 @@ class ClientCredentials:
         self._report(ticket, reply, kind, message)
 
     def _report(self, ticket: Any, reply: Optional[HttpReply], kind: str, message: str) -> None:
+        token: Optional[AccessToken] = None
         try:
             if reply is not None:
                 headers = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
-                self._lifecycle.handle_response(ticket.id, reply.status, headers, reply.body, _now_ms())
+                outcome = self._lifecycle.handle_response(ticket.id, reply.status, headers, reply.body, _now_ms())
+                if outcome.is_TOKEN():
+                    token = AccessToken._from_ffi(outcome.token, outcome.info)
             else:
                 kind_ffi = _KINDS.get(kind, _ffi.TransportKind.OTHER)
                 self._lifecycle.handle_transport_error(ticket.id, kind_ffi, message, _now_ms())
         finally:
-            self._wake()
+            self._wake(token)
 
-    def _remember(self, ffi_token: Any, generation: int) -> AccessToken:
-        token = AccessToken._from_ffi(ffi_token)
+    def _remember(self, ffi_token: Any, info: Any, generation: int) -> AccessToken:
+        token = AccessToken._from_ffi(ffi_token, info)
         with self._cond:
             if self._generation == generation:
                 self._ready = (token, token.issued_at_ms - _CLOCK_STEP_MS, token.refresh_at_ms)
         return token
 
-    def _wake(self) -> None:
-        """Wakes every caller waiting for a fetch outcome (threads and tasks)."""
+    def _wake(self, token: Optional[AccessToken] = None) -> None:
+        """Wakes every caller waiting for a fetch outcome (threads and tasks);
+        a new token is what the core will answer "ready" with, so it is memoized."""
         with self._cond:
             self._generation += 1
-            self._ready = None
+            self._ready = None if token is None else (token, token.issued_at_ms - _CLOCK_STEP_MS, token.refresh_at_ms)
             self._cond.notify_all()
             waiters, self._async_waiters = self._async_waiters, []
         for loop, fut in waiters:
@@ -253,16 +260,19 @@ class ClientCredentials:
                 return ready[0]
         while True:
             generation = self._generation
+            ready = self._ready  # set by a fetch that just finished
+            if ready is not None and ready[1] <= _now_ms() < ready[2]:
+                return ready[0]
             decision = self._lifecycle.poll(_now_ms())
             if decision.is_READY():
-                return self._remember(decision.token, generation)
+                return self._remember(decision.token, decision.info, generation)
             if decision.is_FETCH():
                 await self._run_async(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
                 task = asyncio.ensure_future(self._run_async(decision.ticket))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-                return AccessToken._from_ffi(decision.token)
+                return AccessToken._from_ffi(decision.token, decision.info)
             elif decision.is_WAIT():
                 await self._wait_async(generation, decision.until_ms)
             else:
@@ -291,8 +301,8 @@ class ClientCredentials:
         reply: Optional[HttpReply] = None
         kind, message = "other", "request failed"
         args = (
-            request.method(),
-            request.url(),
+            ticket.method,
+            ticket.url,
             [(h.name, h.value) for h in request.headers()],
             request.body(),
             self._timeout,

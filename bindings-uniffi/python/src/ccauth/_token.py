@@ -41,20 +41,26 @@ class AccessToken:
     """Codes of provider quirks that were tolerated."""
 
     @classmethod
-    def _from_ffi(cls, token: Any) -> "AccessToken":
+    def _from_ffi(cls, token: Any, info: Any = None) -> "AccessToken":
+        # Each call into Rust costs microseconds: the non-secret fields come
+        # at once (usually with the decision), then the token; the rarer
+        # secrets only if present.
+        if info is None:
+            info = token.info()
+        access_token = token.access_token()
         return cls(
-            access_token=token.access_token(),
-            token_type=token.token_type(),
-            authorization=token.authorization(),
-            issued_at_ms=token.issued_at_ms(),
-            expires_at_ms=token.expires_at_ms(),
-            refresh_at_ms=token.refresh_at_ms(),
-            expiry_source=token.expiry_source(),
-            scope=token.scope(),
-            refresh_token=token.refresh_token(),
-            id_token=token.id_token(),
-            extras=json.loads(token.extras_json()),
-            deviations=tuple(token.deviations()),
+            access_token=access_token,
+            token_type=info.token_type,
+            authorization=f"{info.authorization_scheme} {access_token}",
+            issued_at_ms=info.issued_at_ms,
+            expires_at_ms=info.expires_at_ms,
+            refresh_at_ms=info.refresh_at_ms,
+            expiry_source=info.expiry_source,
+            scope=info.scope,
+            refresh_token=token.refresh_token() if info.has_refresh_token else None,
+            id_token=token.id_token() if info.has_id_token else None,
+            extras=json.loads(info.extras_json),
+            deviations=tuple(info.deviations),
         )
 
     @property
