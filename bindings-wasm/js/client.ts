@@ -50,6 +50,15 @@ function replayable(input: RequestInfo | URL, init?: RequestInit): boolean {
     (typeof FormData !== "undefined" && body instanceof FormData);
 }
 
+/** A "ready" answer, with the settled promises the hot path hands out (no allocation per call). */
+interface Memo {
+  token: AccessToken;
+  tokenPromise: Promise<AccessToken>;
+  headerPromise: Promise<string>;
+  from: number;
+  until: number;
+}
+
 export class ClientCredentials {
   readonly #lifecycle: InstanceType<typeof core.TokenLifecycle>;
   readonly #fetch: typeof fetch;
@@ -62,7 +71,7 @@ export class ClientCredentials {
    * asking again within that window would only cost a wasm call. Any report,
    * invalidation or import clears it.
    */
-  #ready: { token: AccessToken; from: number; until: number } | undefined;
+  #ready: Memo | undefined;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
   constructor(options: ClientCredentialsOptions) {
@@ -114,15 +123,15 @@ export class ClientCredentials {
   /** A valid token: cached, or fetched once for every concurrent caller. */
   getToken(): Promise<AccessToken> {
     const memo = this.#memo();
-    return memo ? Promise.resolve(memo) : this.#getToken();
+    return memo ? memo.tokenPromise : this.#getToken();
   }
 
-  /** The memoized token, if the core's "ready" answer still holds at this instant. */
-  #memo(): AccessToken | undefined {
+  /** The memo, if the core's "ready" answer still holds at this instant. */
+  #memo(): Memo | undefined {
     const memo = this.#ready;
     if (memo === undefined) return undefined;
     const now = Date.now();
-    return now >= memo.from && now < memo.until ? memo.token : undefined;
+    return now >= memo.from && now < memo.until ? memo : undefined;
   }
 
   async #getToken(): Promise<AccessToken> {
@@ -132,7 +141,13 @@ export class ClientCredentials {
         case "ready": {
           const token = new AccessToken(decision.token);
           // The core trusts a token from 5 s before its issue time (clock steps) to its refresh time.
-          this.#ready = { token, from: decision.token.issued_at_ms - 5_000, until: decision.token.refresh_at_ms };
+          this.#ready = {
+            token,
+            tokenPromise: Promise.resolve(token),
+            headerPromise: Promise.resolve(token.authorization),
+            from: decision.token.issued_at_ms - 5_000,
+            until: decision.token.refresh_at_ms,
+          };
           return token;
         }
         case "fetch":
@@ -157,7 +172,7 @@ export class ClientCredentials {
   /** The `Authorization` header value, e.g. `Bearer eyJ…`. */
   authorizationHeader(): Promise<string> {
     const memo = this.#memo();
-    return memo ? Promise.resolve(memo.authorization) : this.#getToken().then((t) => t.authorization);
+    return memo ? memo.headerPromise : this.#getToken().then((t) => t.authorization);
   }
 
   /**

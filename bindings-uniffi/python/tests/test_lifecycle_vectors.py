@@ -1,0 +1,94 @@
+"""The lifecycle vectors through the UniFFI surface the Python driver uses
+(ccauth._ffi.TokenLifecycle): the same decisions as the Rust manager."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Dict, List
+
+import pytest
+
+from ccauth._ffi import ccauth_ffi as ffi
+from ccauth._options import config_document
+from vector_cases import DEFAULT, cases, options
+
+LIFECYCLE = list(cases("lifecycle"))
+
+KINDS = ["ready", "fetch", "refresh_ahead", "wait", "failed"]
+
+
+def decision_fields(d: Any) -> Dict[str, Any]:
+    for kind in KINDS:
+        if getattr(d, f"is_{kind.upper()}")():
+            out: Dict[str, Any] = {"decision": kind}
+            if kind in ("ready", "refresh_ahead"):
+                out["access_token"] = d.token.access_token()
+            if kind in ("fetch", "refresh_ahead"):
+                out["attempt"] = d.ticket.attempt
+                out["_ticket"] = d.ticket.id
+            if kind == "wait":
+                out["until_ms"] = d.until_ms
+            if kind == "failed":
+                out["code"] = d.error.code
+            return out
+    raise AssertionError(f"unknown decision {d!r}")
+
+
+def outcome_fields(o: Any) -> Dict[str, Any]:
+    if o.is_TOKEN():
+        return {"outcome": "token", "access_token": o.token.access_token(), "expires_at_ms": o.info.expires_at_ms}
+    if o.is_RETRY_SCHEDULED():
+        return {"outcome": "retry_scheduled", "at_ms": o.at_ms, "code": o.error.code}
+    if o.is_FAILED():
+        return {"outcome": "failed", "until_ms": o.until_ms, "code": o.error.code}
+    return {"outcome": "stale"}
+
+
+def check(want: Dict[str, Any], got: Dict[str, Any], where: str) -> None:
+    for key, value in want.items():
+        assert got.get(key) == value, f"{where}: {key}: want {value!r}, got {got.get(key)!r} ({got})"
+
+
+def test_the_lifecycle_vectors_are_all_there() -> None:
+    assert len(LIFECYCLE) >= 15
+
+
+@pytest.mark.parametrize("case", [c for _, c in LIFECYCLE], ids=[i for i, _ in LIFECYCLE])
+def test_lifecycle_vector(case: Dict[str, Any]) -> None:
+    document = config_document(**options(case.get("config", DEFAULT)))
+    seed = case.get("seed", 1)
+    lifecycle = ffi.TokenLifecycle(document, seed)
+    tickets: List[int] = []  # ticket ids in the order handed out (vector ticket n = tickets[n-1])
+    for i, step in enumerate(case["steps"]):
+        where = f"step {i}"
+        want = step.get("expect", {})
+        now = step.get("now_ms", 0)
+        if "poll" in step:
+            got = decision_fields(lifecycle.poll(now))
+            if "_ticket" in got:
+                tickets.append(got["_ticket"])
+            check(want, got, where)
+        elif "respond" in step or "transport_error" in step:
+            ticket = tickets[step["ticket"] - 1]
+            if "respond" in step:
+                r = step["respond"]
+                body = base64.b64decode(r["body_base64"]) if "body_base64" in r else r.get("body", "").encode()
+                headers = [ffi.Header(name=n, value=v) for n, v in r.get("headers", [])]
+                outcome = lifecycle.handle_response(ticket, r["status"], headers, body, now)
+            else:
+                outcome = lifecycle.handle_transport_error(ticket, ffi.TransportKind.CONNECT, "refused", now)
+            check(want, outcome_fields(outcome), where)
+        elif "invalidate" in step:
+            inv = step["invalidate"]
+            check(want, {"dropped": lifecycle.invalidate(inv["token"], inv.get("www_authenticate"))}, where)
+        elif "export_import" in step:
+            exported = lifecycle.export_token()
+            fresh = ffi.TokenLifecycle(document, seed)
+            try:
+                got = {"access_token": fresh.import_token(exported or "", now).access_token()}
+            except ffi.CcauthError.TokenDocument as e:
+                got = {"code": e.info.code}
+            check(want, got, where)
+        else:
+            raise AssertionError(f"{where}: unknown step {sorted(step)}")
