@@ -11,7 +11,6 @@ constructor drops its secret arguments before anything can raise.
 
 from __future__ import annotations
 
-import asyncio
 import secrets as _random
 import threading
 import time
@@ -24,8 +23,13 @@ from ._token import AccessToken
 from ._transport import AsyncTransport, HttpReply, Transport, TransportFailure, UrllibTransport
 
 if TYPE_CHECKING:  # pragma: no cover
+    import asyncio
+
     import httpx
     import requests
+
+# asyncio is imported where it is used: it is most of the import time of the
+# package, and sync-only services never need it.
 
 __all__ = ["ClientCredentials"]
 
@@ -258,6 +262,8 @@ class ClientCredentials:
             now = _now_ms()
             if ready[1] <= now < ready[2]:
                 return ready[0]
+        import asyncio
+
         while True:
             generation = self._generation
             ready = self._ready  # set by a fetch that just finished
@@ -284,6 +290,8 @@ class ClientCredentials:
         return (await self.get_token_async()).authorization
 
     async def _wait_async(self, generation: int, until_ms: int) -> None:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         fut: "asyncio.Future[None]" = loop.create_future()
         with self._cond:
@@ -297,6 +305,8 @@ class ClientCredentials:
             pass
 
     async def _run_async(self, ticket: Any) -> None:
+        import asyncio
+
         request = ticket.request
         reply: Optional[HttpReply] = None
         kind, message = "other", "request failed"

@@ -10,13 +10,12 @@ is a reply.
 from __future__ import annotations
 
 import socket
-import ssl
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
+    import ssl
+
     import httpx
     import requests
 
@@ -59,14 +58,9 @@ class AsyncTransport(Protocol):
     ) -> HttpReply: ...
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A token endpoint that redirects is misconfigured; following it would
-    # resend the credentials somewhere else.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _kind(error: BaseException) -> str:
+    import ssl
+
     if isinstance(error, (socket.timeout, TimeoutError)):
         return "timeout"
     if isinstance(error, ssl.SSLError):
@@ -79,8 +73,18 @@ def _kind(error: BaseException) -> str:
 class UrllibTransport:
     """The standard library's ``urllib`` (no third-party dependency); never follows redirects."""
 
-    def __init__(self, context: Optional[ssl.SSLContext] = None) -> None:
-        handlers: List[Any] = [_NoRedirect()]
+    def __init__(self, context: "Optional[ssl.SSLContext]" = None) -> None:
+        # Imported here: urllib.request (with http.client and ssl) is a large
+        # share of import time, and hosts with their own transport never need it.
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            # A token endpoint that redirects is misconfigured; following it
+            # would resend the credentials somewhere else.
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        handlers: List[Any] = [NoRedirect()]
         if context is not None:
             handlers.append(urllib.request.HTTPSHandler(context=context))
         self._opener = urllib.request.build_opener(*handlers)
@@ -88,6 +92,9 @@ class UrllibTransport:
     def send(
         self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float
     ) -> HttpReply:
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
         failure: Optional[TransportFailure] = None
         try:
