@@ -6,5 +6,8 @@ cd "$ROOT"
 cargo build --quiet --locked -p ccauth-example
 bash scripts/build-npm.sh
 bash scripts/build-python.sh
+bash scripts/build-kotlin.sh
+(cd bindings-uniffi/kotlin && mvn -q -B -Dstyle.color=never install -DskipTests)
 bash scripts/with-auth-server.sh bash -c \
-  '"$1/target/debug/ccauth-example" && bash "$1/scripts/demo-js.sh" && bash "$1/scripts/demo-python.sh"' _ "$ROOT"
+  '"$1/target/debug/ccauth-example" && bash "$1/scripts/demo-js.sh" && bash "$1/scripts/demo-python.sh" &&
+   bash "$1/scripts/demo-kotlin.sh"' _ "$ROOT"

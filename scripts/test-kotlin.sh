@@ -6,5 +6,6 @@ source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-kotlin.sh"
 say "kotlin: mvn verify (JUnit 5: vectors, integration)"
 cd "$ROOT/bindings-uniffi/kotlin"
-"$ROOT/scripts/with-auth-server.sh" mvn -q -B verify "$@"
+# install: the example depends on the jar as a user would (local repository).
+"$ROOT/scripts/with-auth-server.sh" mvn -q -B -Dstyle.color=never install "$@"
 ls -l "$ROOT"/target/kotlin/maven/ccauth-*.jar >&2

@@ -5,5 +5,6 @@ start=$(date +%s)
 bash "$ROOT/scripts/lint-rust.sh"
 bash "$ROOT/scripts/test-rust.sh"
 bash "$ROOT/scripts/test-python.sh"
+bash "$ROOT/scripts/test-kotlin.sh"
 bash "$ROOT/scripts/test-npm.sh"
 say "all tests passed in $(( $(date +%s) - start )) s"

@@ -1,0 +1,104 @@
+package dev.ccauth
+
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.time.Instant
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.int
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** The library against the real authorization server on 127.0.0.1 (scripts/with-auth-server.sh). */
+class IntegrationTest {
+    private val env = System.getenv()
+    private val tokenEndpoint = env["CCAUTH_TOKEN_ENDPOINT"] ?: error("run through scripts/with-auth-server.sh")
+    private val api = env["CCAUTH_API_URL"]!!
+    private val stats = env["CCAUTH_STATS_URL"]!!
+    private val http = HttpClient.newHttpClient()
+
+    private fun tokenRequests(clientId: String): Int {
+        val body = http.send(HttpRequest.newBuilder(URI.create(stats)).build(), HttpResponse.BodyHandlers.ofString()).body()
+        return Json.parseToJsonElement(body).jsonObject["token_requests_by_client"]!!.jsonObject[clientId]?.jsonPrimitive?.int ?: 0
+    }
+
+    private fun callApi(header: String): Int =
+        http.send(HttpRequest.newBuilder(URI.create(api)).header("Authorization", header).build(), HttpResponse.BodyHandlers.ofString()).statusCode()
+
+    @Test
+    fun `basic secret - token then the protected API answers 200`() {
+        ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))).use { client ->
+            val token = client.tokenBlocking()
+            assertTrue(token.expiresAt.isAfter(Instant.now()))
+            assertEquals(200, callApi(client.authorizationHeaderBlocking()))
+            assertFalse("$token $client".contains(token.accessToken))
+        }
+    }
+
+    @Test
+    fun `wrong secret is an OAuth error carrying invalid_client and the ccauth code`() {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "wrong-secret-value", authMethod = "client_secret_post")
+        assertFalse(options.toString().contains("wrong-secret-value"))
+        ClientCredentials(options).use { client ->
+            val e = assertThrows<CcauthError.OAuth> { runBlocking { client.token() } }
+            assertEquals("TOKEN_ENDPOINT_ERROR", e.code)
+            assertEquals("invalid_client", e.error)
+            assertEquals(401, e.status)
+            assertFalse("$e ${e.stackTraceToString()}".contains("wrong-secret-value"))
+        }
+    }
+
+    @Test
+    fun `a bad option is a config error naming it`() {
+        val e = assertThrows<CcauthError.Config> { ClientCredentials(ClientCredentialsOptions("ftp://as.example.com/t", "c", "config-secret-1")) }
+        assertEquals("INVALID_TOKEN_ENDPOINT" to "token_endpoint", e.code to e.field)
+        assertFalse("$e ${e.stackTraceToString()}".contains("config-secret-1"))
+    }
+
+    @Test
+    fun `export and import move the token without a request`() {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "post-secret-0123456789", authMethod = "client_secret_post", scopes = listOf("api.read"))
+        ClientCredentials(options).use { first ->
+            val token = first.tokenBlocking()
+            ClientCredentials(options).use { second ->
+                val before = tokenRequests("ccauth-post")
+                assertEquals(token.accessToken, second.importToken(first.exportToken()!!).accessToken)
+                assertEquals(200, callApi(second.authorizationHeaderBlocking()))
+                assertEquals(before, tokenRequests("ccauth-post"))
+                assertThrows<CcauthError.TokenDocument> { second.importToken("{}") }
+            }
+        }
+    }
+
+    @Test
+    fun `200 coroutines share one token request per refresh`() = runBlocking {
+        ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-short", "short-secret-0123456789", scopes = listOf("api.read"))).use { client ->
+            val before = tokenRequests("ccauth-short")
+            val first = (1..200).map { async { client.token() } }.awaitAll()
+            assertEquals(1, first.map { it.accessToken }.toSet().size)
+            assertEquals(1, tokenRequests("ccauth-short") - before, "the first 200 callers share one fetch")
+            var served = 200
+            val end = System.currentTimeMillis() + 8_000
+            while (System.currentTimeMillis() < end) {
+                val wave = (1..200).map { async { client.token() } }.awaitAll()
+                assertTrue(wave.all { !it.isExpired() })
+                served += wave.size
+                delay(50)
+            }
+            delay(300)
+            val fetches = tokenRequests("ccauth-short") - before
+            println("[single-flight/kotlin] $served tokens to 200-coroutine waves in ~8 s with short tokens: $fetches token requests")
+            assertTrue(fetches in 2..8, "token requests: $fetches")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+// ccauth on the JVM: get a token, call the protected API, see the typed error
+// a wrong secret gives. Run by `make demo` against the local authorization server.
+import dev.ccauth.CcauthError
+import dev.ccauth.ClientCredentials
+import dev.ccauth.ClientCredentialsOptions
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.runBlocking
+
+fun env(name: String): String = System.getenv(name) ?: error("$name is not set; run via scripts/with-auth-server.sh")
+
+fun main(): Unit = runBlocking {
+    val tokenEndpoint = env("CCAUTH_TOKEN_ENDPOINT")
+    val api = env("CCAUTH_API_URL")
+    ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))).use { client ->
+        val request = HttpRequest.newBuilder(URI.create(api)).header("Authorization", client.authorizationHeader()).build()
+        val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
+        println("[kotlin] API answered ${response.statusCode()} ${response.body()}")
+        println("[kotlin] ${client.token()} (printing the token never prints the token)")
+        val tokens = (1..100).map { async { client.token() } }.awaitAll()
+        println("[kotlin] 100 coroutines got ${tokens.map { it.accessToken }.toSet().size} distinct token(s)")
+    }
+    ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "not-the-secret")).use { wrong ->
+        try {
+            wrong.token()
+        } catch (e: CcauthError.OAuth) {
+            println("[kotlin] wrong secret: ${e.code} (error=${e.error}, status=${e.status})")
+        }
+    }
+}
