@@ -1,0 +1,130 @@
+import Foundation
+
+/// When to refresh: leeway = min(max(lifetime·leewayPercent/100, minLeewayMs), maxLeewayMs, lifetime/2); `nil` keeps the core's default.
+public struct RefreshPolicy: Sendable {
+    public var minLeewayMs: UInt64?
+    public var maxLeewayMs: UInt64?
+    public var leewayPercent: UInt8?
+    public var defaultLifetimeMs: UInt64?
+    public init(minLeewayMs: UInt64? = nil, maxLeewayMs: UInt64? = nil, leewayPercent: UInt8? = nil, defaultLifetimeMs: UInt64? = nil) {
+        self.minLeewayMs = minLeewayMs
+        self.maxLeewayMs = maxLeewayMs
+        self.leewayPercent = leewayPercent
+        self.defaultLifetimeMs = defaultLifetimeMs
+    }
+}
+
+/// Retries of the token request (core defaults: 3 attempts, 60 s of waiting, 30 s cool-down after a permanent failure).
+public struct RetryPolicy: Sendable {
+    public var maxAttempts: UInt32?
+    public var maxWaitMs: UInt64?
+    public var failureCooldownMs: UInt64?
+    public var attemptTimeoutMs: UInt64?
+    public init(maxAttempts: UInt32? = nil, maxWaitMs: UInt64? = nil, failureCooldownMs: UInt64? = nil, attemptTimeoutMs: UInt64? = nil) {
+        self.maxAttempts = maxAttempts
+        self.maxWaitMs = maxWaitMs
+        self.failureCooldownMs = failureCooldownMs
+        self.attemptTimeoutMs = attemptTimeoutMs
+    }
+}
+
+/// Every option of the core. `description` and `dump()` never show `clientSecret`.
+public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, CustomReflectable {
+    public var tokenEndpoint: String
+    public var clientId: String
+    public var clientSecret: String?
+    /// `client_secret_basic` (default), `client_secret_post`, `tls_client_auth`, `none`.
+    public var authMethod: String?
+    /// `form_urlencoded` (RFC 6749 §2.3.1, default) or `raw`.
+    public var basicAuthEncoding: String?
+    public var scopes: [String]
+    /// `false` leaves `scope` out of the request.
+    public var includeScope: Bool?
+    /// The `audience` parameter (Auth0 and others).
+    public var audience: String?
+    /// RFC 8707 resource indicators.
+    public var resources: [String]
+    public var extraBodyParams: [(String, String)]
+    public var extraQueryParams: [(String, String)]
+    public var extraHeaders: [(String, String)]
+    /// `form` (default) or `json`.
+    public var bodyFormat: String?
+    /// Allow plain http to a non-loopback host.
+    public var dangerAcceptInsecureHttp: Bool
+    public var maxResponseBytes: Int?
+    public var refresh: RefreshPolicy?
+    public var retry: RetryPolicy?
+
+    public init(
+        tokenEndpoint: String, clientId: String, clientSecret: String? = nil,
+        authMethod: String? = nil, basicAuthEncoding: String? = nil, scopes: [String] = [],
+        includeScope: Bool? = nil, audience: String? = nil, resources: [String] = [],
+        extraBodyParams: [(String, String)] = [], extraQueryParams: [(String, String)] = [],
+        extraHeaders: [(String, String)] = [], bodyFormat: String? = nil,
+        dangerAcceptInsecureHttp: Bool = false, maxResponseBytes: Int? = nil,
+        refresh: RefreshPolicy? = nil, retry: RetryPolicy? = nil
+    ) {
+        self.tokenEndpoint = tokenEndpoint
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.authMethod = authMethod
+        self.basicAuthEncoding = basicAuthEncoding
+        self.scopes = scopes
+        self.includeScope = includeScope
+        self.audience = audience
+        self.resources = resources
+        self.extraBodyParams = extraBodyParams
+        self.extraQueryParams = extraQueryParams
+        self.extraHeaders = extraHeaders
+        self.bodyFormat = bodyFormat
+        self.dangerAcceptInsecureHttp = dangerAcceptInsecureHttp
+        self.maxResponseBytes = maxResponseBytes
+        self.refresh = refresh
+        self.retry = retry
+    }
+
+    public var description: String {
+        "ClientCredentialsOptions(tokenEndpoint: \(tokenEndpoint), clientId: \(clientId), clientSecret: [REDACTED])"
+    }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["tokenEndpoint": tokenEndpoint, "clientId": clientId, "scopes": scopes], displayStyle: .struct)
+    }
+
+    /// The core's config document (the shared vectors' `config`), as JSON text.
+    func configJSON() -> String {
+        var doc: [String: Any] = [
+            "token_endpoint": tokenEndpoint, "client_id": clientId, "scopes": scopes, "resources": resources,
+            "extra_body_params": extraBodyParams.map { [$0.0, $0.1] },
+            "extra_query_params": extraQueryParams.map { [$0.0, $0.1] },
+            "extra_headers": extraHeaders.map { [$0.0, $0.1] },
+            "danger_accept_insecure_http": dangerAcceptInsecureHttp,
+        ]
+        doc["client_secret"] = clientSecret
+        doc["auth_method"] = authMethod
+        doc["basic_auth_encoding"] = basicAuthEncoding
+        doc["include_scope"] = includeScope
+        doc["audience"] = audience
+        doc["body_format"] = bodyFormat
+        doc["max_response_bytes"] = maxResponseBytes
+        if let r = refresh {
+            var o: [String: Any] = [:]
+            o["min_leeway_ms"] = r.minLeewayMs
+            o["max_leeway_ms"] = r.maxLeewayMs
+            o["leeway_percent"] = r.leewayPercent
+            o["default_lifetime_ms"] = r.defaultLifetimeMs
+            doc["refresh"] = o
+        }
+        if let r = retry {
+            var o: [String: Any] = [:]
+            o["max_attempts"] = r.maxAttempts
+            o["max_wait_ms"] = r.maxWaitMs
+            o["failure_cooldown_ms"] = r.failureCooldownMs
+            o["attempt_timeout_ms"] = r.attemptTimeoutMs
+            doc["retry"] = o
+        }
+        // Every value is a string, number, bool or array of them: serialization cannot fail.
+        let data = (try? JSONSerialization.data(withJSONObject: doc)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,101 @@
+import Ccauth
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// The package against the real authorization server on 127.0.0.1 (scripts/with-auth-server.sh).
+final class IntegrationTests: XCTestCase {
+    let env = ProcessInfo.processInfo.environment
+    var tokenEndpoint: String { env["CCAUTH_TOKEN_ENDPOINT"]! }
+
+    override func setUp() {
+        continueAfterFailure = false
+        XCTAssertNotNil(env["CCAUTH_TOKEN_ENDPOINT"], "run through scripts/with-auth-server.sh")
+    }
+
+    func get(_ url: String, authorization: String? = nil) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: url)!)
+        if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        return try await withCheckedThrowingContinuation { c in
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error { c.resume(throwing: error) } else {
+                    c.resume(returning: ((response as! HTTPURLResponse).statusCode, data ?? Data()))
+                }
+            }.resume()
+        }
+    }
+
+    func tokenRequests(_ clientId: String) async throws -> Int {
+        let (_, data) = try await get(env["CCAUTH_STATS_URL"]!)
+        let stats = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return ((stats["token_requests_by_client"] as! [String: Any])[clientId] as? NSNumber)?.intValue ?? 0
+    }
+
+    func testBasicTokenThenTheApiAnswers200() async throws {
+        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic",
+                                                 clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
+        let token = try await client.token()
+        XCTAssertGreaterThan(token.expiresAt, Date())
+        var request = URLRequest(url: URL(string: env["CCAUTH_API_URL"]!)!)
+        try await client.authorize(&request)
+        let (status, _) = try await get(env["CCAUTH_API_URL"]!, authorization: request.value(forHTTPHeaderField: "Authorization"))
+        XCTAssertEqual(status, 200)
+        XCTAssertFalse("\(token)".contains(token.accessToken))
+    }
+
+    func testWrongSecretIsAnOAuthErrorCarryingInvalidClient() async throws {
+        let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
+                                               clientSecret: "wrong-secret-value", authMethod: "client_secret_post")
+        XCTAssertFalse("\(options)".contains("wrong-secret-value"))
+        let client = try ClientCredentials(options)
+        do {
+            _ = try await client.token()
+            XCTFail("want an error")
+        } catch let e as CcauthError {
+            XCTAssertEqual(e.kind, .oauth)
+            XCTAssertEqual(e.code, "TOKEN_ENDPOINT_ERROR")
+            XCTAssertEqual(e.error, "invalid_client")
+            XCTAssertEqual(e.status, 401)
+            XCTAssertFalse("\(e) \(String(reflecting: e))".contains("wrong-secret-value"))
+        }
+    }
+
+    func testABadOptionIsAConfigErrorNamingIt() throws {
+        XCTAssertThrowsError(try ClientCredentials(.init(tokenEndpoint: "ftp://as.example.com/t", clientId: "c", clientSecret: "config-secret-1"))) { error in
+            let e = error as! CcauthError
+            XCTAssertEqual(e.kind, .config)
+            XCTAssertEqual(e.field, "token_endpoint")
+            XCTAssertFalse("\(e)".contains("config-secret-1"))
+        }
+    }
+
+    func test200ConcurrentTasksShareOneTokenRequestPerRefresh() async throws {
+        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-short",
+                                                 clientSecret: "short-secret-0123456789", scopes: ["api.read"]))
+        let before = try await tokenRequests("ccauth-short")
+        let first = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0 ..< 200 { group.addTask { try await client.token().accessToken } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        XCTAssertEqual(first.count, 1)
+        let firstWave = try await tokenRequests("ccauth-short") - before
+        XCTAssertEqual(firstWave, 1, "the first 200 callers share one fetch")
+        var served = 200
+        let end = Date().addingTimeInterval(8)
+        while Date() < end {
+            let expired = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0 ..< 200 { group.addTask { try await client.token().isExpired() } }
+                return try await group.reduce(false) { $0 || $1 }
+            }
+            XCTAssertFalse(expired)
+            served += 200
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        let fetches = try await tokenRequests("ccauth-short") - before
+        print("[single-flight/swift] \(served) tokens to 200-task waves in ~8 s with short tokens: \(fetches) token requests")
+        XCTAssertTrue((2 ... 8).contains(fetches), "token requests: \(fetches)")
+    }
+}

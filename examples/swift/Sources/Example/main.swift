@@ -1,0 +1,37 @@
+// ccauth in Swift: get a token, call the protected API, see the typed error a
+// wrong secret gives. Run by `make demo` against the local authorization server.
+import Ccauth
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+func env(_ name: String) -> String {
+    guard let value = ProcessInfo.processInfo.environment[name] else { fatalError("\(name) is not set; run via scripts/with-auth-server.sh") }
+    return value
+}
+
+let tokenEndpoint = env("CCAUTH_TOKEN_ENDPOINT")
+let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic",
+                                         clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
+var request = URLRequest(url: URL(string: env("CCAUTH_API_URL"))!)
+try await client.authorize(&request)
+let (status, body): (Int, String) = try await withCheckedThrowingContinuation { c in
+    URLSession.shared.dataTask(with: request) { data, response, error in
+        if let error { c.resume(throwing: error) } else {
+            c.resume(returning: ((response as! HTTPURLResponse).statusCode, String(decoding: data ?? Data(), as: UTF8.self)))
+        }
+    }.resume()
+}
+print("[swift] API answered \(status) \(body)")
+print("[swift] \(try await client.token()) (printing the token never prints the token)")
+let distinct = try await withThrowingTaskGroup(of: String.self) { group in
+    for _ in 0 ..< 100 { group.addTask { try await client.token().accessToken } }
+    return try await group.reduce(into: Set<String>()) { $0.insert($1) }.count
+}
+print("[swift] 100 tasks got \(distinct) distinct token(s)")
+do {
+    _ = try await ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-secret")).token()
+} catch let e as CcauthError {
+    print("[swift] wrong secret: \(e.code) (error=\(e.error ?? "nil"), status=\(e.status.map(String.init) ?? "nil"))")
+}
