@@ -7,7 +7,7 @@ need_rust
 cd "$ROOT"
 cargo build --quiet --locked --release -p ccauth-ffi
 cargo build --quiet --locked -p ccauth-uniffi-bindgen
-pkg="$ROOT/bindings-uniffi/swift"
+pkg="$ROOT/bindings-uniffi/ccauth-swift"
 gen="$ROOT/target/swift-generated"
 rm -rf "$gen"
 "$ROOT/target/debug/uniffi-bindgen" generate --no-format --language swift \

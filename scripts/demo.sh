@@ -7,7 +7,8 @@ cargo build --quiet --locked -p ccauth-example
 bash scripts/build-npm.sh
 bash scripts/build-python.sh
 bash scripts/build-kotlin.sh
+bash scripts/build-swift.sh
 (cd bindings-uniffi/kotlin && mvn -q -B -Dstyle.color=never install -DskipTests)
 bash scripts/with-auth-server.sh bash -c \
   '"$1/target/debug/ccauth-example" && bash "$1/scripts/demo-js.sh" && bash "$1/scripts/demo-python.sh" &&
-   bash "$1/scripts/demo-kotlin.sh"' _ "$ROOT"
+   bash "$1/scripts/demo-kotlin.sh" && bash "$1/scripts/demo-swift.sh"' _ "$ROOT"

@@ -6,8 +6,14 @@
 source "$(dirname "$0")/lib.sh"
 R="${CCAUTH_SWIFT_ROOT:-/var/tmp/ccauth-swift-root}"
 [ "$(id -u)" = 0 ] || die "the Swift root needs root (debootstrap, chroot)"
-if [ -x "$R/usr/bin/swift" ] && [ -f "$R/.ccauth-ready" ]; then
+# (usr/bin/swift is an absolute symlink: test the marker, not the link target.)
+if [ -f "$R/.ccauth-ready" ]; then
   exit 0
+fi
+# Never delete a root that still has something mounted in it (a bind-mounted
+# repository would go with it).
+if grep -q " $R/" /proc/mounts; then
+  die "something is still mounted under $R; unmount it first"
 fi
 say "making the Swift root (Debian trixie + swiftlang) at $R"
 command -v debootstrap >/dev/null 2>&1 || {

@@ -6,4 +6,4 @@ source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-swift.sh"
 say "swift: swift test (in the trixie root)"
 "$ROOT/scripts/with-auth-server.sh" bash "$ROOT/scripts/in-swift-root.sh" sh -c \
-  "cd '$ROOT/bindings-uniffi/swift' && swift test --scratch-path '$ROOT/target/swift' $*"
+  "cd '$ROOT/bindings-uniffi/ccauth-swift' && swift test --scratch-path '$ROOT/target/swift' $*"

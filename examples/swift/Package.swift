@@ -5,8 +5,8 @@ import PackageDescription
 let package = Package(
     name: "CcauthExample",
     platforms: [.macOS(.v12)],
-    dependencies: [.package(path: "../../bindings-uniffi/swift")],
+    dependencies: [.package(path: "../../bindings-uniffi/ccauth-swift")],
     targets: [
-        .executableTarget(name: "Example", dependencies: [.product(name: "Ccauth", package: "swift")], path: "Sources/Example"),
+        .executableTarget(name: "Example", dependencies: [.product(name: "Ccauth", package: "ccauth-swift")], path: "Sources/Example"),
     ]
 )

@@ -6,6 +6,8 @@ import Foundation
 import FoundationNetworking
 #endif
 
+setvbuf(stdout, nil, _IOLBF, 0) // line by line, also when piped
+
 func env(_ name: String) -> String {
     guard let value = ProcessInfo.processInfo.environment[name] else { fatalError("\(name) is not set; run via scripts/with-auth-server.sh") }
     return value
@@ -30,8 +32,9 @@ let distinct = try await withThrowingTaskGroup(of: String.self) { group in
     return try await group.reduce(into: Set<String>()) { $0.insert($1) }.count
 }
 print("[swift] 100 tasks got \(distinct) distinct token(s)")
+let wrong = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-secret"))
 do {
-    _ = try await ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-secret")).token()
+    _ = try await wrong.token()
 } catch let e as CcauthError {
     print("[swift] wrong secret: \(e.code) (error=\(e.error ?? "nil"), status=\(e.status.map(String.init) ?? "nil"))")
 }

@@ -62,6 +62,20 @@ final class IntegrationTests: XCTestCase {
         }
     }
 
+    /// A 401 with `WWW-Authenticate: Basic` (what a wrong Basic secret gets):
+    /// FoundationNetworking on Linux never completes such a task on its own.
+    func testWrongBasicSecretGetsTheServersAnswerNotAHang() async throws {
+        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-basic-secret"))
+        do {
+            _ = try await client.token()
+            XCTFail("want an error")
+        } catch let e as CcauthError {
+            XCTAssertEqual(e.kind, .oauth)
+            XCTAssertEqual(e.error, "invalid_client")
+            XCTAssertEqual(e.status, 401)
+        }
+    }
+
     func testABadOptionIsAConfigErrorNamingIt() throws {
         XCTAssertThrowsError(try ClientCredentials(.init(tokenEndpoint: "ftp://as.example.com/t", clientId: "c", clientSecret: "config-secret-1"))) { error in
             let e = error as! CcauthError

@@ -17,6 +17,7 @@ import FoundationNetworking
 public actor ClientCredentials {
     private let lifecycle: TokenLifecycle
     private let session: URLSession
+    private let transfers: TokenTransfers?
     private let timeout: TimeInterval
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
@@ -30,7 +31,14 @@ public actor ClientCredentials {
     public init(_ options: ClientCredentialsOptions, session: URLSession? = nil, timeout: TimeInterval = 10) throws {
         let document = options.configJSON()
         lifecycle = try translated { try TokenLifecycle(configJson: document, seed: UInt64.random(in: 0 ... UInt64.max)) }
-        self.session = session ?? URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        if let session {
+            self.session = session
+            transfers = nil
+        } else {
+            let transfers = TokenTransfers()
+            self.session = URLSession(configuration: .ephemeral, delegate: transfers, delegateQueue: nil)
+            self.transfers = transfers
+        }
         self.timeout = timeout
     }
 
@@ -137,9 +145,13 @@ public actor ClientCredentials {
         }
     }
 
-    /// `URLSession` with a completion handler: the async variants are not everywhere on Linux.
+    /// Sends through the session; with the default session, through the
+    /// delegate below (see `TokenTransfers` for why).
     private func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
-        try await withCheckedThrowingContinuation { continuation in
+        if let transfers {
+            return try await transfers.send(request, on: session)
+        }
+        return try await withCheckedThrowingContinuation { continuation in
             session.dataTask(with: request) { data, response, error in
                 if let error {
                     continuation.resume(throwing: error)
@@ -168,10 +180,73 @@ public actor ClientCredentials {
 
 private func nowMs() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 
-/// Refuses redirects: a token endpoint that redirects is misconfigured.
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+/// The default session's delegate: refuses redirects (a token endpoint that
+/// redirects is misconfigured; following would resend the credentials) and
+/// treats a 401 as the answer it is. On Linux, FoundationNetworking turns a
+/// 401 with `WWW-Authenticate: Basic` into an authentication challenge and,
+/// with no stored credential, never completes the task (a bug in
+/// swift-corelibs-foundation): the response and body have arrived by then, so
+/// the transfer is finished here and the task cancelled.
+private final class TokenTransfers: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private struct Transfer {
+        var continuation: CheckedContinuation<(Data, HTTPURLResponse), Error>
+        var response: HTTPURLResponse?
+        var data = Data()
+    }
+
+    private let lock = NSLock()
+    private var transfers: [Int: Transfer] = [:]
+
+    func send(_ request: URLRequest, on session: URLSession) async throws -> (Data, HTTPURLResponse) {
+        try await withCheckedThrowingContinuation { continuation in
+            let task = session.dataTask(with: request)
+            lock.withLock { transfers[task.taskIdentifier] = Transfer(continuation: continuation) }
+            task.resume()
+        }
+    }
+
+    private func finish(_ task: URLSessionTask, _ result: Result<(Data, HTTPURLResponse), Error>) {
+        guard let transfer = lock.withLock({ transfers.removeValue(forKey: task.taskIdentifier) }) else { return }
+        transfer.continuation.resume(with: result)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        lock.withLock { transfers[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.withLock { transfers[dataTask.taskIdentifier]?.data.append(data) }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        let transfer = lock.withLock { transfers[task.taskIdentifier] }
+        if let error {
+            finish(task, .failure(error))
+        } else if let response = transfer?.response ?? task.response as? HTTPURLResponse {
+            finish(task, .success((transfer?.data ?? Data(), response)))
+        } else {
+            finish(task, .failure(URLError(.badServerResponse)))
+        }
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
         completionHandler(nil)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        #if canImport(FoundationNetworking)
+        // The 401 is complete (status, headers, body): hand it to the core as it is.
+        let transfer = lock.withLock { transfers[task.taskIdentifier] }
+        if let response = transfer?.response ?? challenge.failureResponse as? HTTPURLResponse {
+            finish(task, .success((transfer?.data ?? Data(), response)))
+        }
+        completionHandler(.cancelAuthenticationChallenge, nil)
+        #else
+        completionHandler(.performDefaultHandling, nil)
+        #endif
     }
 }
