@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test test-rust test-python bench lint fmt fuzz bench-npm size-npm bench-python
+.PHONY: demo test test-rust test-python test-kotlin test-swift bench lint fmt fuzz bench-npm size-npm bench-python bench-kotlin-swift
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -25,6 +25,15 @@ fuzz:            ## fuzz every parser (FUZZ_SECONDS each, default 60)
 
 test-python:     ## the Python wheel: vectors, integration, mypy
 	bash scripts/test-python.sh
+
+test-kotlin:      ## the Kotlin/JVM library (Maven, JUnit 5)
+	bash scripts/test-kotlin.sh
+
+test-swift:       ## the Swift package (XCTest, in a Debian trixie root)
+	bash scripts/test-swift.sh
+
+bench-kotlin-swift: ## hot path and token round trip from Kotlin and Swift
+	bash scripts/bench-kotlin-swift.sh
 
 bench-python:    ## the Python package beside authlib, httpx-auth, requests-oauthlib
 	bash scripts/bench-python.sh

@@ -8,5 +8,6 @@ let package = Package(
     dependencies: [.package(path: "../../bindings-uniffi/ccauth-swift")],
     targets: [
         .executableTarget(name: "Example", dependencies: [.product(name: "Ccauth", package: "ccauth-swift")], path: "Sources/Example"),
+        .executableTarget(name: "Bench", dependencies: [.product(name: "Ccauth", package: "ccauth-swift")], path: "Sources/Bench"),
     ]
 )

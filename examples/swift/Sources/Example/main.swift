@@ -27,11 +27,13 @@ let (status, body): (Int, String) = try await withCheckedThrowingContinuation { 
 }
 print("[swift] API answered \(status) \(body)")
 print("[swift] \(try await client.token()) (printing the token never prints the token)")
-let distinct = try await withThrowingTaskGroup(of: String.self) { group in
-    for _ in 0 ..< 100 { group.addTask { try await client.token().accessToken } }
-    return try await group.reduce(into: Set<String>()) { $0.insert($1) }.count
+func distinctTokens(_ client: ClientCredentials, tasks: Int) async throws -> Int {
+    try await withThrowingTaskGroup(of: String.self) { group in
+        for _ in 0 ..< tasks { group.addTask { try await client.token().accessToken } }
+        return try await group.reduce(into: Set<String>()) { $0.insert($1) }.count
+    }
 }
-print("[swift] 100 tasks got \(distinct) distinct token(s)")
+print("[swift] 100 tasks got \(try await distinctTokens(client, tasks: 100)) distinct token(s)")
 let wrong = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-secret"))
 do {
     _ = try await wrong.token()
