@@ -115,6 +115,16 @@ class UrllibTransport:
         raise failure
 
 
+def _httpx_failure(e: Exception) -> TransportFailure:
+    import httpx
+
+    if isinstance(e, httpx.TimeoutException):
+        return TransportFailure("timeout", type(e).__name__)
+    if isinstance(e, httpx.ConnectError):
+        return TransportFailure("connect", type(e).__name__)
+    return TransportFailure("other", type(e).__name__)
+
+
 class HttpxTransport:
     """Sends with an ``httpx.Client`` (yours, for proxies/mTLS, or a new one)."""
 
@@ -132,12 +142,8 @@ class HttpxTransport:
         try:
             r = self._client.request(method, url, headers=headers, content=body, timeout=timeout)
             return HttpReply(r.status_code, list(r.headers.multi_items()), r.content)
-        except httpx.TimeoutException as e:
-            failure = TransportFailure("timeout", type(e).__name__)
-        except httpx.ConnectError as e:
-            failure = TransportFailure("connect", type(e).__name__)
         except httpx.HTTPError as e:
-            failure = TransportFailure("other", type(e).__name__)
+            failure = _httpx_failure(e)
         raise failure
 
 
@@ -158,12 +164,8 @@ class HttpxAsyncTransport:
         try:
             r = await self._client.request(method, url, headers=headers, content=body, timeout=timeout)
             return HttpReply(r.status_code, list(r.headers.multi_items()), r.content)
-        except httpx.TimeoutException as e:
-            failure = TransportFailure("timeout", type(e).__name__)
-        except httpx.ConnectError as e:
-            failure = TransportFailure("connect", type(e).__name__)
         except httpx.HTTPError as e:
-            failure = TransportFailure("other", type(e).__name__)
+            failure = _httpx_failure(e)
         raise failure
 
 

@@ -1,0 +1,107 @@
+package dev.ccauth
+
+import java.io.File
+import java.util.Base64
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonNull
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.int
+import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.long
+import kotlinx.serialization.json.longOrNull
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.TestFactory
+import uniffi.ccauth_ffi.CcauthException
+import uniffi.ccauth_ffi.FetchOutcome
+import uniffi.ccauth_ffi.Header
+import uniffi.ccauth_ffi.TokenDecision
+import uniffi.ccauth_ffi.TokenLifecycle
+import uniffi.ccauth_ffi.TransportKind
+
+/** The lifecycle vectors through the UniFFI TokenLifecycle the Kotlin driver uses: the same decisions as the Rust manager. */
+class LifecycleVectorsTest {
+    private val dir = File(System.getProperty("ccauth.vectors") ?: error("ccauth.vectors not set"))
+    private val defaultConfig = """{"token_endpoint":"https://as.example.com/token","client_id":"client","client_secret":"vector-secret-1"}"""
+
+    private fun decision(d: TokenDecision, tickets: MutableList<ULong>): Map<String, JsonElement> = when (d) {
+        is TokenDecision.Ready -> mapOf("decision" to JsonPrimitive("ready"), "access_token" to JsonPrimitive(d.token.accessToken()))
+        is TokenDecision.Fetch -> {
+            tickets.add(d.ticket.id)
+            mapOf("decision" to JsonPrimitive("fetch"), "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
+        }
+        is TokenDecision.RefreshAhead -> {
+            tickets.add(d.ticket.id)
+            mapOf("decision" to JsonPrimitive("refresh_ahead"), "access_token" to JsonPrimitive(d.token.accessToken()),
+                "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
+        }
+        is TokenDecision.Wait -> mapOf("decision" to JsonPrimitive("wait"), "until_ms" to JsonPrimitive(d.untilMs.toLong()))
+        is TokenDecision.Failed -> mapOf("decision" to JsonPrimitive("failed"), "code" to JsonPrimitive(d.error.code))
+    }
+
+    private fun outcome(o: FetchOutcome): Map<String, JsonElement> = when (o) {
+        is FetchOutcome.Token -> mapOf("outcome" to JsonPrimitive("token"), "access_token" to JsonPrimitive(o.token.accessToken()),
+            "expires_at_ms" to JsonPrimitive(o.info.expiresAtMs.toLong()))
+        is FetchOutcome.RetryScheduled -> mapOf("outcome" to JsonPrimitive("retry_scheduled"), "at_ms" to JsonPrimitive(o.atMs.toLong()),
+            "code" to JsonPrimitive(o.error.code))
+        is FetchOutcome.Failed -> mapOf("outcome" to JsonPrimitive("failed"), "until_ms" to JsonPrimitive(o.untilMs.toLong()),
+            "code" to JsonPrimitive(o.error.code))
+        FetchOutcome.Stale -> mapOf("outcome" to JsonPrimitive("stale"))
+    }
+
+    private fun check(want: JsonObject?, got: Map<String, JsonElement>, where: String) {
+        want?.forEach { (key, value) -> assertEquals(value, got[key] ?: JsonNull, "$where: $key in $got") }
+    }
+
+    @TestFactory
+    fun lifecycleVectors(): List<DynamicTest> {
+        val cases = Json.parseToJsonElement(File(dir, "lifecycle_manager.json").readText()).jsonObject["cases"]!!.jsonArray
+        assertTrue(cases.size >= 15)
+        return cases.map { it.jsonObject }.map { c ->
+            DynamicTest.dynamicTest(c["name"]!!.jsonPrimitive.content) {
+                val config = c["config"]?.toString() ?: defaultConfig
+                val seed = (c["seed"]?.jsonPrimitive?.longOrNull ?: 1L).toULong()
+                val lifecycle = TokenLifecycle(config, seed)
+                val tickets = mutableListOf<ULong>()
+                c["steps"]!!.jsonArray.map { it.jsonObject }.forEachIndexed { i, step ->
+                    val where = "step $i"
+                    val want = step["expect"]?.jsonObject
+                    val now = (step["now_ms"]?.jsonPrimitive?.long ?: 0L).toULong()
+                    when {
+                        "poll" in step -> check(want, decision(lifecycle.poll(now), tickets), where)
+                        "respond" in step || "transport_error" in step -> {
+                            val ticket = tickets[step["ticket"]!!.jsonPrimitive.int - 1]
+                            val o = step["respond"]?.jsonObject?.let { r ->
+                                val body = r["body_base64"]?.let { Base64.getDecoder().decode(it.jsonPrimitive.content) }
+                                    ?: (r["body"]?.jsonPrimitive?.content ?: "").encodeToByteArray()
+                                val headers = r["headers"]?.jsonArray?.map { h -> Header(h.jsonArray[0].jsonPrimitive.content, h.jsonArray[1].jsonPrimitive.content) } ?: emptyList()
+                                lifecycle.handleResponse(ticket, r["status"]!!.jsonPrimitive.int.toUShort(), headers, body, now)
+                            } ?: lifecycle.handleTransportError(ticket, TransportKind.CONNECT, "refused", now)
+                            check(want, outcome(o), where)
+                        }
+                        "invalidate" in step -> {
+                            val inv = step["invalidate"]!!.jsonObject
+                            val dropped = lifecycle.invalidate(inv["token"]!!.jsonPrimitive.content, inv["www_authenticate"]?.jsonPrimitive?.content)
+                            check(want, mapOf("dropped" to JsonPrimitive(dropped)), where)
+                        }
+                        "export_import" in step -> {
+                            val fresh = TokenLifecycle(config, seed)
+                            val got = try {
+                                mapOf("access_token" to JsonPrimitive(fresh.importToken(lifecycle.exportToken() ?: "", now).accessToken()))
+                            } catch (e: CcauthException.TokenDocument) {
+                                mapOf("code" to JsonPrimitive(e.info.code))
+                            }
+                            check(want, got, where)
+                        }
+                        else -> error("$where: unknown step ${step.keys}")
+                    }
+                }
+            }
+        }
+    }
+}
