@@ -45,3 +45,37 @@ def test_a_document_that_is_not_one_is_a_token_document_error() -> None:
         client.import_token('{"version": 99}')
     assert caught.value.code.endswith("TOKEN_DOCUMENT") or "TOKEN_DOCUMENT" in caught.value.code
     assert client.export_token() is None
+
+
+def test_a_cancelled_fetch_releases_its_ticket_at_once() -> None:
+    """A task cancelled mid-fetch must report its ticket: otherwise every other
+    caller would wait for the core's 30 s attempt timeout."""
+    import asyncio
+
+    body = b'{"access_token":"tok-after-cancel","token_type":"Bearer","expires_in":600}'
+
+    class Transport:
+        calls = 0
+
+        async def send(self, method: str, url: str, headers: object, body_: bytes, timeout: float) -> ccauth.HttpReply:
+            Transport.calls += 1
+            if Transport.calls == 1:
+                await asyncio.sleep(3600)  # the first fetch hangs until cancelled
+            return ccauth.HttpReply(200, [("Content-Type", "application/json")], body)
+
+    client = ccauth.ClientCredentials(
+        "https://as.example.com/token", "client", SECRET, async_transport=Transport()
+    )
+
+    async def main() -> str:
+        first = asyncio.ensure_future(client.get_token_async())
+        await asyncio.sleep(0.05)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        # Without the report this waits 30 s (the attempt timeout); the retry backoff is < 1 s.
+        token = await asyncio.wait_for(client.get_token_async(), 5)
+        return token.access_token
+
+    assert asyncio.run(main()) == "tok-after-cancel"
+    assert Transport.calls == 2

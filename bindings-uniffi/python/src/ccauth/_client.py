@@ -200,23 +200,45 @@ class ClientCredentials:
         raise from_info(decision.error)
 
     def _run(self, ticket: Any) -> None:
-        """Sends one ticket's request and reports the outcome to the core."""
-        request = ticket.request
+        """Sends one ticket's request and reports the outcome to the core.
+
+        Whatever happens, the ticket is reported: an interrupted fetch
+        (KeyboardInterrupt, a cancelled task) left unreported would make every
+        waiter wait for the core's attempt timeout.
+        """
         reply: Optional[HttpReply] = None
         kind, message = "other", "request failed"
         try:
-            reply = self._transport.send(
-                ticket.method,
-                ticket.url,
-                [(h.name, h.value) for h in request.headers()],
-                request.body(),
-                self._timeout,
-            )
+            reply = self._send(ticket)
         except TransportFailure as e:
             kind, message = e.kind, str(e)
         except Exception as e:  # any failure of a host transport is a transport error
             kind, message = "other", type(e).__name__
+        except BaseException:
+            self._report(ticket, None, "other", "interrupted")
+            raise
         self._report(ticket, reply, kind, message)
+
+    def _send(self, ticket: Any) -> HttpReply:
+        # The credentials go straight into the call: no local of this frame
+        # (or any ccauth frame a traceback shows) holds them.
+        return self._transport.send(
+            ticket.method,
+            ticket.url,
+            [(h.name, h.value) for h in ticket.request.headers()],
+            ticket.request.body(),
+            self._timeout,
+        )
+
+    async def _send_async(self, ticket: Any) -> HttpReply:
+        assert self._async_transport is not None
+        return await self._async_transport.send(
+            ticket.method,
+            ticket.url,
+            [(h.name, h.value) for h in ticket.request.headers()],
+            ticket.request.body(),
+            self._timeout,
+        )
 
     def _report(self, ticket: Any, reply: Optional[HttpReply], kind: str, message: str) -> None:
         token: Optional[AccessToken] = None
@@ -305,28 +327,23 @@ class ClientCredentials:
             pass
 
     async def _run_async(self, ticket: Any) -> None:
+        """:meth:`_run` for asyncio (a cancelled task still reports its ticket)."""
         import asyncio
 
-        request = ticket.request
         reply: Optional[HttpReply] = None
         kind, message = "other", "request failed"
-        args = (
-            ticket.method,
-            ticket.url,
-            [(h.name, h.value) for h in request.headers()],
-            request.body(),
-            self._timeout,
-        )
         try:
             if self._async_transport is not None:
-                reply = await self._async_transport.send(*args)
+                reply = await self._send_async(ticket)
             else:
-                reply = await asyncio.get_running_loop().run_in_executor(None, self._transport.send, *args)
+                reply = await asyncio.get_running_loop().run_in_executor(None, self._send, ticket)
         except TransportFailure as e:
             kind, message = e.kind, str(e)
         except Exception as e:  # any failure of a host transport is a transport error
             kind, message = "other", type(e).__name__
-        del args
+        except BaseException:  # asyncio.CancelledError, KeyboardInterrupt
+            self._report(ticket, None, "other", "cancelled")
+            raise
         self._report(ticket, reply, kind, message)
 
     # -- the rest -----------------------------------------------------------
