@@ -6,13 +6,16 @@ source "$(dirname "$0")/lib.sh"
 [ $# -gt 0 ] || die "usage: $0 CMD ARGS..."
 bash "$ROOT/scripts/swift-root.sh"
 R="${CCAUTH_SWIFT_ROOT:-/var/tmp/ccauth-swift-root}"
-mkdir -p "$R$ROOT"
+as_root mkdir -p "$R$ROOT"
 cleanup() {
-  umount "$R$ROOT" 2>/dev/null || true
-  umount "$R/proc" 2>/dev/null || true
+  as_root umount "$R$ROOT" 2>/dev/null || true
+  as_root umount "$R/proc" 2>/dev/null || true
 }
 trap cleanup EXIT
-mountpoint -q "$R/proc" || mount -t proc proc "$R/proc"
-mountpoint -q "$R$ROOT" || mount --bind "$ROOT" "$R$ROOT"
-chroot "$R" /usr/bin/env PATH=/usr/bin:/bin HOME=/root \
-  LD_LIBRARY_PATH="$ROOT/target/release" "$@"
+mountpoint -q "$R/proc" || as_root mount -t proc proc "$R/proc"
+mountpoint -q "$R$ROOT" || as_root mount --bind "$ROOT" "$R$ROOT"
+# sudo drops the environment: pass what the tests need explicitly.
+as_root chroot "$R" /usr/bin/env PATH=/usr/bin:/bin HOME=/root \
+  LD_LIBRARY_PATH="$ROOT/target/release" \
+  CCAUTH_ISSUER="${CCAUTH_ISSUER:-}" CCAUTH_TOKEN_ENDPOINT="${CCAUTH_TOKEN_ENDPOINT:-}" \
+  CCAUTH_API_URL="${CCAUTH_API_URL:-}" CCAUTH_STATS_URL="${CCAUTH_STATS_URL:-}" "$@"

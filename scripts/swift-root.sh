@@ -2,10 +2,9 @@
 # Makes (once per machine) a Debian trixie root with Swift 6 (swiftlang) for
 # the Swift package: bookworm has no Swift, and no toolchain can be downloaded
 # from elsewhere here. Cached at $CCAUTH_SWIFT_ROOT (default
-# /var/tmp/ccauth-swift-root) across clones and runs; needs root.
+# /var/tmp/ccauth-swift-root) across clones and runs; needs root or sudo.
 source "$(dirname "$0")/lib.sh"
 R="${CCAUTH_SWIFT_ROOT:-/var/tmp/ccauth-swift-root}"
-[ "$(id -u)" = 0 ] || die "the Swift root needs root (debootstrap, chroot)"
 # (usr/bin/swift is an absolute symlink: test the marker, not the link target.)
 if [ -f "$R/.ccauth-ready" ]; then
   exit 0
@@ -17,16 +16,16 @@ if grep -q " $R/" /proc/mounts; then
 fi
 say "making the Swift root (Debian trixie + swiftlang) at $R"
 command -v debootstrap >/dev/null 2>&1 || {
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 }
-rm -rf "$R"
-mkdir -p "$R"
-debootstrap --variant=minbase trixie "$R" >/dev/null
-cp /etc/resolv.conf "$R/etc/"
-mount -t proc proc "$R/proc"
-trap 'umount "$R/proc" 2>/dev/null || true' EXIT
-chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+as_root rm -rf "$R"
+as_root mkdir -p "$R"
+as_root debootstrap --variant=minbase trixie "$R" >/dev/null
+as_root cp /etc/resolv.conf "$R/etc/"
+as_root mount -t proc proc "$R/proc"
+trap 'as_root umount "$R/proc" 2>/dev/null || true' EXIT
+as_root chroot "$R" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   swiftlang libc6-dev libstdc++-14-dev libcurl4-openssl-dev ca-certificates >/dev/null
-touch "$R/.ccauth-ready"
-chroot "$R" swift --version >&2
+as_root touch "$R/.ccauth-ready"
+as_root chroot "$R" swift --version >&2
