@@ -5,14 +5,7 @@ source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-python.sh"
 bench="$ROOT/bindings-uniffi/python/bench"
 venv="$ROOT/target/python/bench-venv"
-if ! cmp -s "$bench/requirements.txt" "$venv/.requirements" 2>/dev/null; then
-  say "creating the benchmark virtualenv (the peers, from PyPI)"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$bench/requirements.txt"
-  cp "$bench/requirements.txt" "$venv/.requirements"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/target/wheels/ccauth-*.whl
+venv_with_wheel "$venv" "$bench/requirements.txt"
 say "python benchmarks"
 cd /tmp
 "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" "$bench/bench.py"

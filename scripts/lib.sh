@@ -14,3 +14,17 @@ need_rust() {
 
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# A virtualenv at $1 with the pinned requirements file $2 (remade only when
+# the file changes) and the freshly built ccauth wheel installed into it.
+venv_with_wheel() {
+  local venv="$1" requirements="$2"
+  if ! cmp -s "$requirements" "$venv/.requirements" 2>/dev/null; then
+    say "creating the virtualenv $(basename "$venv") ($(basename "$(dirname "$requirements")")/requirements.txt, from PyPI)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/.requirements"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/target/wheels/ccauth-*.whl
+}

@@ -7,16 +7,8 @@ source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-python.sh"
 py="$ROOT/bindings-uniffi/python"
 venv="$ROOT/target/python/test-venv"
-stamp="$venv/.requirements"
-if ! cmp -s "$py/tests/requirements.txt" "$stamp" 2>/dev/null; then
-  say "creating the test virtualenv (pytest, httpx, requests, mypy from PyPI)"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$py/tests/requirements.txt"
-  cp "$py/tests/requirements.txt" "$stamp"
-fi
 say "installing the wheel into the test virtualenv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/target/wheels/ccauth-*.whl
+venv_with_wheel "$venv" "$py/tests/requirements.txt"
 say "python: import from the installed wheel alone"
 (cd /tmp && "$venv/bin/python" -c 'import ccauth, sys; assert "site-packages" in ccauth.__file__, ccauth.__file__')
 say "python: pytest (vectors, errors, integration)"

@@ -21,7 +21,9 @@ uniffi::setup_scaffolding!();
 
 mod types;
 
-pub use types::{AccessToken, Challenge, ErrorInfo, FetchTicket, Header, TokenInfo, TokenRequest};
+pub use types::{
+    AccessToken, Challenge, ErrorInfo, ErrorKind, FetchTicket, Header, TokenInfo, TokenRequest,
+};
 
 /// Every failure, grouped by where it comes from; `info.code` is the core's
 /// stable code (`TOKEN_ENDPOINT_ERROR`, `INVALID_TOKEN_ENDPOINT`, …).
@@ -393,8 +395,12 @@ mod tests {
             panic!("ftp must be refused")
         };
         assert_eq!(
-            (info.code.as_str(), info.field.as_deref()),
-            ("INVALID_TOKEN_ENDPOINT", Some("token_endpoint"))
+            (info.kind, info.code.as_str(), info.field.as_deref()),
+            (
+                ErrorKind::Config,
+                "INVALID_TOKEN_ENDPOINT",
+                Some("token_endpoint")
+            )
         );
         let body = br#"{"error":"invalid_client","error_description":"bad ffi-secret-value"}"#;
         let Err(CcauthError::Response { info }) =
@@ -403,6 +409,7 @@ mod tests {
             panic!("an RFC error must be a response error")
         };
         assert_eq!(info.error.as_deref(), Some("invalid_client"));
+        assert_eq!(info.kind, ErrorKind::OAuth);
         assert_eq!(info.status, Some(401));
         assert!(!info.message.contains("ffi-secret-value"));
         assert!(!format!("{info:?}").contains("ffi-secret-value"));

@@ -23,10 +23,30 @@ pub struct Challenge {
     pub params: Vec<Header>,
 }
 
+/// Where a failure comes from: the one classification every binding's
+/// error type maps from (no binding guesses it from codes or fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ErrorKind {
+    /// The configuration was rejected (`field` names the option).
+    Config,
+    /// The token endpoint sent an RFC 6749 error (`error`, …).
+    OAuth,
+    /// Any other response that is not a token (status, HTML page, bad JSON, …).
+    Response,
+    /// No response: timeout, connection or TLS failure.
+    Transport,
+    /// An exported token document could not be imported.
+    TokenDocument,
+    /// A misuse of the core's API (not reachable through these bindings).
+    Other,
+}
+
 /// A failure, flattened: every field a binding's error type needs. The
 /// message and excerpt are the core's sanitized texts (no secret or token).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ErrorInfo {
+    /// Where it comes from.
+    pub kind: ErrorKind,
     /// The stable code, e.g. `TOKEN_ENDPOINT_ERROR`.
     pub code: String,
     /// A one-line description.
@@ -59,7 +79,18 @@ fn owned(s: Option<&str>) -> Option<String> {
 
 impl From<&Error> for ErrorInfo {
     fn from(error: &Error) -> Self {
+        let kind = match error {
+            Error::Config(_) => ErrorKind::Config,
+            Error::Response(e) if e.kind() == ccauth::ResponseErrorKind::TokenEndpointError => {
+                ErrorKind::OAuth
+            }
+            Error::Response(_) => ErrorKind::Response,
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::TokenDocument(_) => ErrorKind::TokenDocument,
+            _ => ErrorKind::Other,
+        };
         let mut info = ErrorInfo {
+            kind,
             code: error.code().to_owned(),
             message: error.to_string(),
             retryable: error.is_retryable(),

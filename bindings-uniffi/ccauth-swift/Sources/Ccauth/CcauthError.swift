@@ -44,16 +44,13 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         errorUri = info.errorUri
         retryAfterMs = info.retryAfterMs
         field = info.field
-        if code == "TOKEN_ENDPOINT_ERROR" {
-            kind = .oauth
-        } else if code == "TRANSPORT_ERROR" {
-            kind = .transport
-        } else if code.contains("TOKEN_DOCUMENT") {
-            kind = .tokenDocument
-        } else if info.field != nil {
-            kind = .config
-        } else {
-            kind = .response
+        // The core classifies the failure; this only renames the case.
+        switch info.kind {
+        case .config: kind = .config
+        case .oAuth: kind = .oauth
+        case .response, .other: kind = .response
+        case .transport: kind = .transport
+        case .tokenDocument: kind = .tokenDocument
         }
     }
 

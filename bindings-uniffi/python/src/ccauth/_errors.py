@@ -6,7 +6,7 @@ Messages are the core's sanitized texts: no secret or token is ever in
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple, Type
+from typing import Any, List, Optional, Tuple
 
 from ._ffi import ccauth_ffi as _ffi
 
@@ -107,23 +107,18 @@ class TokenDocumentError(Error, ValueError):
     """An exported token document could not be imported (expired, foreign, malformed)."""
 
 
+_BY_KIND = {
+    _ffi.ErrorKind.CONFIG: ConfigError,
+    _ffi.ErrorKind.O_AUTH: OAuthError,
+    _ffi.ErrorKind.RESPONSE: ResponseError,
+    _ffi.ErrorKind.TRANSPORT: TransportError,
+    _ffi.ErrorKind.TOKEN_DOCUMENT: TokenDocumentError,
+}
+
+
 def from_info(info: Any) -> Error:
-    """The exception for a core error record."""
-    code: str = info.code
-    cls: Type[Error]
-    if code == "TOKEN_ENDPOINT_ERROR":
-        cls = OAuthError
-    elif code == "TRANSPORT_ERROR":
-        cls = TransportError
-    elif "TOKEN_DOCUMENT" in code:
-        cls = TokenDocumentError
-    elif info.field is not None:
-        cls = ConfigError
-    elif info.status is not None:
-        cls = ResponseError
-    else:
-        cls = Error
-    return cls(info)
+    """The exception for a core error record (the core classifies it)."""
+    return _BY_KIND.get(info.kind, Error)(info)
 
 
 FFI_ERRORS = (
@@ -137,7 +132,4 @@ FFI_ERRORS = (
 
 def from_ffi(error: BaseException) -> Error:
     """The exception for an error raised by the generated module."""
-    info: Any = getattr(error, "info")
-    if isinstance(error, _ffi.CcauthError.Config):
-        return ConfigError(info)
-    return from_info(info)
+    return from_info(getattr(error, "info"))

@@ -2,6 +2,7 @@ package dev.ccauth
 
 import uniffi.ccauth_ffi.CcauthException
 import uniffi.ccauth_ffi.ErrorInfo
+import uniffi.ccauth_ffi.ErrorKind
 
 /**
  * Every ccauth failure. [code] is the core's stable code (`TOKEN_ENDPOINT_ERROR`,
@@ -46,19 +47,20 @@ sealed class CcauthError(info: ErrorInfo) : Exception(info.message) {
     class TokenDocument(info: ErrorInfo) : CcauthError(info)
 
     internal companion object {
-        fun of(info: ErrorInfo): CcauthError = when {
-            info.code == "TOKEN_ENDPOINT_ERROR" -> OAuth(info)
-            info.code == "TRANSPORT_ERROR" -> Transport(info)
-            "TOKEN_DOCUMENT" in info.code -> TokenDocument(info)
-            info.field != null -> Config(info)
-            else -> Response(info)
+        /** The core classifies the failure; this only picks the class. */
+        fun of(info: ErrorInfo): CcauthError = when (info.kind) {
+            ErrorKind.CONFIG -> Config(info)
+            ErrorKind.O_AUTH -> OAuth(info)
+            ErrorKind.TRANSPORT -> Transport(info)
+            ErrorKind.TOKEN_DOCUMENT -> TokenDocument(info)
+            ErrorKind.RESPONSE, ErrorKind.OTHER -> Response(info)
         }
 
         fun of(e: CcauthException): CcauthError = when (e) {
-            is CcauthException.Config -> Config(e.info)
+            is CcauthException.Config -> of(e.info)
             is CcauthException.Response -> of(e.info)
-            is CcauthException.Transport -> Transport(e.info)
-            is CcauthException.TokenDocument -> TokenDocument(e.info)
+            is CcauthException.Transport -> of(e.info)
+            is CcauthException.TokenDocument -> of(e.info)
         }
     }
 }
