@@ -28,6 +28,11 @@ pub enum ClientAuthMethod {
     TlsClientAuth,
     /// A public client: `client_id` in the body, no credential.
     None,
+    /// A JWT signed with the client secret (HMAC), RFC 7523 §2.2.
+    ClientSecretJwt,
+    /// A JWT signed with the client's private key, RFC 7523 §2.2; or one
+    /// minted elsewhere (workload identity) and handed in by the host.
+    PrivateKeyJwt,
 }
 
 impl ClientAuthMethod {
@@ -38,12 +43,22 @@ impl ClientAuthMethod {
             Self::ClientSecretPost => "client_secret_post",
             Self::TlsClientAuth => "tls_client_auth",
             Self::None => "none",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
     /// Whether this method sends a client secret.
     pub fn uses_client_secret(self) -> bool {
-        matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
+        matches!(
+            self,
+            Self::ClientSecretBasic | Self::ClientSecretPost | Self::ClientSecretJwt
+        )
+    }
+
+    /// Whether this method sends a signed client assertion.
+    pub fn uses_client_assertion(self) -> bool {
+        matches!(self, Self::ClientSecretJwt | Self::PrivateKeyJwt)
     }
 
     /// Whether `client_id` goes into the body (every method but Basic).
@@ -72,6 +87,8 @@ impl FromStr for ClientAuthMethod {
             "client_secret_post" => Ok(Self::ClientSecretPost),
             "tls_client_auth" => Ok(Self::TlsClientAuth),
             "none" => Ok(Self::None),
+            "client_secret_jwt" => Ok(Self::ClientSecretJwt),
+            "private_key_jwt" => Ok(Self::PrivateKeyJwt),
             _ => Err(UnknownAuthMethod),
         }
     }
@@ -155,6 +172,8 @@ mod tests {
             ClientAuthMethod::ClientSecretPost,
             ClientAuthMethod::TlsClientAuth,
             ClientAuthMethod::None,
+            ClientAuthMethod::ClientSecretJwt,
+            ClientAuthMethod::PrivateKeyJwt,
         ] {
             assert_eq!(method.as_str().parse::<ClientAuthMethod>(), Ok(method));
         }

@@ -6,6 +6,8 @@ use std::fmt;
 use crate::client_auth::{self, BasicAuthEncoding, ClientAuthMethod};
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
 use crate::secret::{AuthorizationValue, ClientSecret};
+use crate::discovery::ServerMetadata;
+use crate::signing_key::{JwsAlgorithm, PrivateKey};
 
 /// How the token request body is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,6 +135,8 @@ const RESERVED_BODY_PARAMS: &[&str] = &[
     "resource",
     "client_assertion",
     "client_assertion_type",
+    "client_assertion",
+    "client_assertion_type",
 ];
 
 /// Headers the core or the host's HTTP stack owns.
@@ -174,9 +178,54 @@ pub struct ClientConfig {
     pub(crate) refresh: RefreshPolicy,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: usize,
+    /// The JWT client authentication settings, for the two JWT methods.
+    pub(crate) assertion: Option<AssertionConfig>,
+    /// The DPoP key, when tokens are to be sender-constrained (RFC 9449).
+    pub(crate) dpop_key: Option<PrivateKey>,
+    /// The explicit opt-in to plain http beyond loopback (for other endpoints too).
+    pub(crate) danger_accept_insecure_http: bool,
 }
 
+/// How client assertions are made (RFC 7523).
+#[derive(Clone, Debug)]
+pub(crate) struct AssertionConfig {
+    pub(crate) alg: JwsAlgorithm,
+    /// `None` for an assertion the host supplies per request.
+    pub(crate) key: Option<PrivateKey>,
+    pub(crate) key_id: Option<String>,
+    pub(crate) audience: String,
+    pub(crate) lifetime_ms: u64,
+}
+
+/// The default lifetime of a client assertion: short, since each is used once.
+pub const DEFAULT_ASSERTION_LIFETIME_MS: u64 = 60_000;
+
 impl ClientConfig {
+    /// The response limits used for public documents (metadata): the
+    /// defaults, with no secret to redact.
+    pub(crate) fn metadata_limits() -> ClientConfig {
+        ClientConfig {
+            request_url: String::new(),
+            client_id: String::new(),
+            client_secret: None,
+            auth_method: ClientAuthMethod::None,
+            basic_authorization: None,
+            scope: None,
+            audience: None,
+            resources: Vec::new(),
+            extra_body_params: Vec::new(),
+            extra_headers: Vec::new(),
+            accept: String::new(),
+            body_format: BodyFormat::Form,
+            refresh: RefreshPolicy::default(),
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            assertion: None,
+            dpop_key: None,
+            danger_accept_insecure_http: false,
+        }
+    }
+
     /// Starts a configuration for `client_id` at `token_endpoint`.
     pub fn builder(
         token_endpoint: impl Into<String>,
@@ -281,6 +330,15 @@ pub struct ClientConfigBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     danger_accept_insecure_http: bool,
+    private_key: Option<PrivateKey>,
+    client_assertion_alg: Option<JwsAlgorithm>,
+    external_client_assertion: bool,
+    key_id: Option<String>,
+    assertion_audience: Option<String>,
+    assertion_lifetime_ms: u64,
+    dpop_key: Option<PrivateKey>,
+    auth_method_explicit: bool,
+    metadata: Option<ServerMetadata>,
 }
 
 impl fmt::Debug for ClientConfigBuilder {
@@ -314,7 +372,71 @@ impl ClientConfigBuilder {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             danger_accept_insecure_http: false,
+            private_key: None,
+            client_assertion_alg: None,
+            external_client_assertion: false,
+            key_id: None,
+            assertion_audience: None,
+            assertion_lifetime_ms: DEFAULT_ASSERTION_LIFETIME_MS,
+            dpop_key: None,
+            auth_method_explicit: false,
+            metadata: None,
         }
+    }
+
+    /// Takes what discovery found (RFC 8414): the token endpoint when none
+    /// was given, the auth method when none was set (the first the server
+    /// supports of those the credentials allow), the assertion `alg` for
+    /// `client_secret_jwt`, and the issuer as the assertions' `aud`.
+    pub fn server_metadata(mut self, metadata: ServerMetadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// The private key for `private_key_jwt` (see [`PrivateKey::parse`]).
+    pub fn private_key(mut self, key: PrivateKey) -> Self {
+        self.private_key = Some(key);
+        self
+    }
+
+    /// The assertion's `alg` for `client_secret_jwt` (default HS256); for
+    /// `private_key_jwt` the key's own algorithm is used.
+    pub fn client_assertion_alg(mut self, alg: JwsAlgorithm) -> Self {
+        self.client_assertion_alg = Some(alg);
+        self
+    }
+
+    /// `private_key_jwt` with an assertion minted elsewhere (a Kubernetes
+    /// service-account token, a cloud federated credential): the host hands
+    /// it in for each token request ([`crate::add_client_assertion`]).
+    pub fn external_client_assertion(mut self, external: bool) -> Self {
+        self.external_client_assertion = external;
+        self
+    }
+
+    /// The `kid` header of the client assertions.
+    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = Some(kid.into());
+        self
+    }
+
+    /// The assertion's `aud` (default: the token endpoint URL; the issuer
+    /// identifier is the other value servers accept).
+    pub fn assertion_audience(mut self, audience: impl Into<String>) -> Self {
+        self.assertion_audience = Some(audience.into());
+        self
+    }
+
+    /// How long each client assertion is valid (`exp - iat`), 1 s to 5 min.
+    pub fn assertion_lifetime_ms(mut self, lifetime_ms: u64) -> Self {
+        self.assertion_lifetime_ms = lifetime_ms;
+        self
+    }
+
+    /// Sender-constrains tokens with DPoP (RFC 9449), proving with `key`.
+    pub fn dpop_key(mut self, key: PrivateKey) -> Self {
+        self.dpop_key = Some(key);
+        self
     }
 
     /// The client secret (for `client_secret_basic` and `client_secret_post`).
@@ -325,6 +447,7 @@ impl ClientConfigBuilder {
 
     /// The client authentication method (default `client_secret_basic`).
     pub fn auth_method(mut self, method: ClientAuthMethod) -> Self {
+        self.auth_method_explicit = true;
         self.auth_method = method;
         self
     }
@@ -419,7 +542,10 @@ impl ClientConfigBuilder {
     }
 
     /// Validates everything and returns the configuration.
-    pub fn build(self) -> Result<ClientConfig, ConfigError> {
+    pub fn build(mut self) -> Result<ClientConfig, ConfigError> {
+        if let Some(metadata) = self.metadata.take() {
+            self.apply_metadata(&metadata)?;
+        }
         let request_url = validate_endpoint(
             &self.token_endpoint,
             &self.extra_query_params,
@@ -453,6 +579,7 @@ impl ClientConfigBuilder {
                 .at(i));
             }
         }
+        let assertion = self.assertion_config(&request_url)?;
         let mut accept = String::from("application/json");
         let mut extra_headers = Vec::with_capacity(self.extra_headers.len());
         for (i, (name, value)) in self.extra_headers.into_iter().enumerate() {
@@ -465,6 +592,11 @@ impl ClientConfigBuilder {
         }
         self.refresh.validate()?;
         self.retry.validate()?;
+        if let Some(key) = &self.dpop_key {
+            if key.algorithm().is_symmetric() {
+                return Err(ConfigError::new(Kind::InvalidKey, "dpop_key", "DPoP needs an asymmetric key"));
+            }
+        }
 
         let basic_authorization = match (self.auth_method, &self.client_secret) {
             (ClientAuthMethod::ClientSecretBasic, Some(secret)) => Some(
@@ -489,7 +621,109 @@ impl ClientConfigBuilder {
             refresh: self.refresh,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
+            assertion,
+            dpop_key: self.dpop_key,
+            danger_accept_insecure_http: self.danger_accept_insecure_http,
         })
+    }
+
+    fn apply_metadata(&mut self, metadata: &ServerMetadata) -> Result<(), ConfigError> {
+        if self.token_endpoint.is_empty() {
+            self.token_endpoint = metadata.token_endpoint.clone();
+        }
+        if self.assertion_audience.is_none() {
+            self.assertion_audience = Some(metadata.issuer.clone());
+        }
+        if !self.auth_method_explicit {
+            let candidates: &[ClientAuthMethod] = if self.private_key.is_some() || self.external_client_assertion {
+                &[ClientAuthMethod::PrivateKeyJwt]
+            } else if self.client_secret.is_some() {
+                &[ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost, ClientAuthMethod::ClientSecretJwt]
+            } else {
+                &[ClientAuthMethod::TlsClientAuth, ClientAuthMethod::None]
+            };
+            self.auth_method = candidates
+                .iter()
+                .copied()
+                .find(|m| metadata.supports_auth_method(m.as_str()))
+                .ok_or_else(|| ConfigError::new(Kind::InvalidParameter, "auth_method", "the server supports none of the auth methods these credentials allow"))?;
+        }
+        match self.auth_method {
+            ClientAuthMethod::ClientSecretJwt if self.client_assertion_alg.is_none() => {
+                let hmac = [JwsAlgorithm::Hs256, JwsAlgorithm::Hs384, JwsAlgorithm::Hs512];
+                if let Some(alg) = hmac.into_iter().find(|a| metadata.supports_signing_alg(a.as_str()) != Some(false)) {
+                    self.client_assertion_alg = Some(alg);
+                }
+            }
+            ClientAuthMethod::PrivateKeyJwt => {
+                let alg = self.private_key.as_ref().map(PrivateKey::algorithm).or(self.client_assertion_alg);
+                if let Some(alg) = alg {
+                    if metadata.supports_signing_alg(alg.as_str()) == Some(false) {
+                        return Err(ConfigError::new(Kind::InvalidKey, "private_key", "the server does not accept this key's algorithm for client assertions"));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn assertion_config(&self, request_url: &str) -> Result<Option<AssertionConfig>, ConfigError> {
+        let method = self.auth_method;
+        if !method.uses_client_assertion() {
+            if self.external_client_assertion {
+                return Err(ConfigError::new(Kind::InvalidParameter, "external_client_assertion", "only with private_key_jwt"));
+            }
+            if self.private_key.is_some() {
+                return Err(ConfigError::new(Kind::InvalidParameter, "private_key", "given, but the auth method is not private_key_jwt"));
+            }
+            return Ok(None);
+        }
+        if !(1_000..=300_000).contains(&self.assertion_lifetime_ms) {
+            return Err(ConfigError::new(Kind::InvalidPolicy, "assertion_lifetime_ms", "must be between 1 s and 5 min"));
+        }
+        if let Some(kid) = &self.key_id {
+            if kid.is_empty() || kid.chars().any(char::is_control) {
+                return Err(ConfigError::new(Kind::InvalidParameter, "key_id", "must be non-empty without control characters"));
+            }
+        }
+        let audience = match &self.assertion_audience {
+            Some(aud) if aud.is_empty() || aud.chars().any(char::is_control) => {
+                return Err(ConfigError::new(Kind::InvalidParameter, "assertion_audience", "must be non-empty without control characters"));
+            }
+            Some(aud) => aud.clone(),
+            None => url_without_query(request_url).to_owned(),
+        };
+        let (alg, key) = if method == ClientAuthMethod::ClientSecretJwt {
+            let alg = self.client_assertion_alg.unwrap_or(JwsAlgorithm::Hs256);
+            if let Some(secret) = &self.client_secret {
+                // Read only to check its length against the algorithm.
+                crate::signing_key::check_hmac_secret(alg, secret.expose_secret())?;
+            }
+            (alg, None)
+        } else if self.external_client_assertion {
+            if self.private_key.is_some() {
+                return Err(ConfigError::new(Kind::InvalidParameter, "private_key", "given with external_client_assertion: the host supplies the assertion"));
+            }
+            (self.client_assertion_alg.unwrap_or(JwsAlgorithm::Rs256), None)
+        } else {
+            let key = self.private_key.clone().ok_or_else(|| {
+                ConfigError::new(Kind::InvalidKey, "private_key", "private_key_jwt needs a private key (or external_client_assertion)")
+            })?;
+            if let Some(alg) = self.client_assertion_alg {
+                if alg != key.algorithm() {
+                    return Err(ConfigError::new(Kind::InvalidKey, "client_assertion_alg", "differs from the private key's algorithm"));
+                }
+            }
+            (key.algorithm(), Some(key))
+        };
+        Ok(Some(AssertionConfig {
+            alg,
+            key,
+            key_id: self.key_id.clone(),
+            audience,
+            lifetime_ms: self.assertion_lifetime_ms,
+        }))
     }
 }
 

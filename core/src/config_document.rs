@@ -10,11 +10,15 @@ use serde::Deserialize;
 use crate::client_auth::{BasicAuthEncoding, ClientAuthMethod};
 use crate::config::{BodyFormat, ClientConfig, RefreshPolicy, RetryPolicy};
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
+use crate::discovery::ServerMetadata;
 use crate::secret::ClientSecret;
+use crate::signing_key::{JwsAlgorithm, PrivateKey};
+use zeroize::Zeroizing;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Document {
+    #[serde(default)]
     token_endpoint: String,
     client_id: String,
     client_secret: Option<ClientSecret>,
@@ -38,6 +42,31 @@ struct Document {
     max_response_bytes: Option<usize>,
     refresh: Option<RefreshDocument>,
     retry: Option<RetryDocument>,
+    private_key: Option<KeyText>,
+    client_assertion_alg: Option<String>,
+    #[serde(default)]
+    external_client_assertion: bool,
+    key_id: Option<String>,
+    assertion_audience: Option<String>,
+    assertion_lifetime_ms: Option<u64>,
+    dpop_key: Option<KeyText>,
+    issuer: Option<String>,
+    server_metadata: Option<serde_json::Value>,
+}
+
+/// A key given as a PEM string or a JWK object; held zeroizing.
+struct KeyText(Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut value = serde_json::Value::deserialize(deserializer)?;
+        let text = match &value {
+            serde_json::Value::String(pem) => pem.clone(),
+            other => other.to_string(),
+        };
+        crate::response::zeroize_value(&mut value);
+        Ok(Self(Zeroizing::new(text)))
+    }
 }
 
 #[derive(Deserialize)]
@@ -138,6 +167,38 @@ impl ClientConfig {
                 failure_cooldown_ms: r.failure_cooldown_ms.unwrap_or(d.failure_cooldown_ms),
                 attempt_timeout_ms: r.attempt_timeout_ms.unwrap_or(d.attempt_timeout_ms),
             });
+        }
+        let alg = match doc.client_assertion_alg.as_deref() {
+            Some(name) => Some(name.parse::<JwsAlgorithm>().map_err(|()| unknown("client_assertion_alg"))?),
+            None => None,
+        };
+        if let Some(alg) = alg {
+            b = b.client_assertion_alg(alg);
+        }
+        if let Some(key) = doc.private_key {
+            b = b.private_key(PrivateKey::parse(&key.0, alg.filter(|a| !a.is_symmetric()), "private_key")?);
+        }
+        b = b.external_client_assertion(doc.external_client_assertion);
+        if let Some(kid) = doc.key_id {
+            b = b.key_id(kid);
+        }
+        if let Some(aud) = doc.assertion_audience {
+            b = b.assertion_audience(aud);
+        }
+        if let Some(ms) = doc.assertion_lifetime_ms {
+            b = b.assertion_lifetime_ms(ms);
+        }
+        if let Some(key) = doc.dpop_key {
+            b = b.dpop_key(PrivateKey::parse(&key.0, None, "dpop_key")?);
+        }
+        match (doc.issuer, doc.server_metadata) {
+            (Some(issuer), Some(metadata)) => {
+                b = b.server_metadata(ServerMetadata::from_json(&issuer, &metadata.to_string())?);
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(Kind::InvalidParameter, "issuer", "server_metadata needs the issuer it was fetched for"));
+            }
+            _ => {}
         }
         b.build()
     }

@@ -40,6 +40,10 @@ pub enum ConfigErrorKind {
     InvalidPolicy,
     /// A JSON config document that could not be read.
     InvalidConfigDocument,
+    /// A signing key that cannot be read or does not fit its algorithm.
+    InvalidKey,
+    /// A client assertion the host supplied is not a JWT or has expired.
+    InvalidClientAssertion,
 }
 
 impl ConfigErrorKind {
@@ -59,6 +63,8 @@ impl ConfigErrorKind {
             Self::ReservedHeader => "RESERVED_HEADER",
             Self::InvalidPolicy => "INVALID_POLICY",
             Self::InvalidConfigDocument => "INVALID_CONFIG_DOCUMENT",
+            Self::InvalidKey => "INVALID_KEY",
+            Self::InvalidClientAssertion => "INVALID_CLIENT_ASSERTION",
         }
     }
 }
@@ -142,6 +148,12 @@ pub enum ResponseErrorKind {
     MissingAccessToken,
     /// An `access_token` that could not be sent in a header (spaces, control or non-ASCII characters).
     InvalidAccessToken,
+    /// An introspection answer without a boolean `active` (RFC 7662 §2.2).
+    InvalidIntrospectionResponse,
+    /// A metadata document that is not a JSON object with an `issuer` and a `token_endpoint`.
+    InvalidServerMetadata,
+    /// The metadata's `issuer` is not the issuer it was fetched for (RFC 8414 §3.3).
+    IssuerMismatch,
 }
 
 impl ResponseErrorKind {
@@ -157,6 +169,9 @@ impl ResponseErrorKind {
             Self::InvalidTokenResponse => "INVALID_TOKEN_RESPONSE",
             Self::MissingAccessToken => "MISSING_ACCESS_TOKEN",
             Self::InvalidAccessToken => "INVALID_ACCESS_TOKEN",
+            Self::InvalidIntrospectionResponse => "INVALID_INTROSPECTION_RESPONSE",
+            Self::InvalidServerMetadata => "INVALID_SERVER_METADATA",
+            Self::IssuerMismatch => "ISSUER_MISMATCH",
         }
     }
 }

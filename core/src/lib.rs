@@ -47,18 +47,25 @@
 )]
 
 mod challenge;
+mod client_assertion;
 mod client_auth;
 mod config;
 mod config_document;
+mod discovery;
+mod dpop;
 mod endpoint;
 mod error;
+mod introspection;
+mod jws;
 mod manager;
 mod raw_fields;
 mod request;
 mod response;
 mod retry;
+mod revocation;
 mod sanitize;
 pub mod secret;
+mod signing_key;
 mod token;
 mod token_document;
 
@@ -66,15 +73,26 @@ pub use challenge::{parse_www_authenticate, Challenge};
 pub use client_auth::{BasicAuthEncoding, ClientAuthMethod, UnknownAuthMethod};
 pub use config::{
     BodyFormat, ClientConfig, ClientConfigBuilder, RefreshPolicy, RetryPolicy,
-    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES,
 };
 pub use error::{
     ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind, TokenDocumentError,
     TransportError, TransportErrorKind,
 };
 pub use manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
-pub use request::{build_token_request, HttpRequest};
+pub use discovery::{
+    build_metadata_request, metadata_url, parse_metadata_response, MetadataKind, ServerMetadata,
+};
+pub use dpop::jwk_thumbprint;
+pub use introspection::{build_introspection_request, parse_introspection_response, Introspection};
+pub use revocation::{build_revocation_request, parse_revocation_response, TokenTypeHint};
+pub use request::{
+    add_client_assertion, build_token_request, build_token_request_at, HttpRequest, RequestContext,
+};
+pub use signing_key::{JwsAlgorithm, PrivateKey};
 pub use response::{parse_token_response, BodyKind, HttpResponse, MAX_LIFETIME_MS};
-pub use secret::{AccessTokenValue, AuthorizationValue, ClientSecret, IdToken, RefreshToken};
+pub use secret::{
+    AccessTokenValue, AuthorizationValue, ClientSecret, DpopProof, IdToken, RefreshToken,
+};
 pub use token::{AccessToken, Deviation, ExpirySource};
 pub use token_document::{TokenDocument, TOKEN_DOCUMENT_VERSION};

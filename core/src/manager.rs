@@ -24,7 +24,9 @@ use std::sync::Arc;
 use crate::challenge::parse_www_authenticate;
 use crate::config::ClientConfig;
 use crate::error::{Error, TransportError};
-use crate::request::{build_token_request, HttpRequest};
+use rand_chacha::rand_core::{RngCore as _, SeedableRng as _};
+
+use crate::request::{build_token_request_at, HttpRequest, RequestContext};
 use crate::response::{parse_token_response, HttpResponse};
 use crate::retry::{AfterFailure, RetryBudget};
 use crate::token::{AccessToken, ExpirySource};
@@ -128,14 +130,25 @@ struct Entry {
     token: Option<Arc<AccessToken>>,
     flight: Flight,
     budget: RetryBudget,
+    /// The token endpoint's last `DPoP-Nonce` (RFC 9449 §8).
+    dpop_nonce: Option<String>,
+    /// Whether the attempt in flight already answered a `use_dpop_nonce`.
+    nonce_retried: bool,
 }
+
+/// How many resource servers' DPoP nonces are remembered.
+const MAX_API_NONCES: usize = 32;
 
 /// Caches tokens per key and decides, at each `now_ms`, who fetches and who waits.
 pub struct TokenManager {
     entries: Vec<Entry>,
     next_ticket: u64,
     rng: fastrand::Rng,
+    /// Randomness for signatures (`jti`, PS256 salt), seeded by the host.
+    crypto_rng: rand_chacha::ChaCha20Rng,
     clock_skew_ms: i64,
+    /// DPoP nonces of resource servers, by origin, newest last.
+    api_nonces: Vec<(String, String)>,
 }
 
 impl fmt::Debug for TokenManager {
@@ -162,8 +175,17 @@ impl TokenManager {
             entries: Vec::new(),
             next_ticket: 1,
             rng: fastrand::Rng::with_seed(seed),
+            crypto_rng: rand_chacha::ChaCha20Rng::seed_from_u64(seed),
             clock_skew_ms: 0,
+            api_nonces: Vec::new(),
         }
+    }
+
+    /// Reseeds the randomness used in signatures (`jti`, PS256 salt) with 32
+    /// bytes from the host's cryptographic random source. Hosts that sign
+    /// (JWT client authentication, DPoP) call this once after `new`.
+    pub fn seed_entropy(&mut self, entropy: [u8; 32]) {
+        self.crypto_rng = rand_chacha::ChaCha20Rng::from_seed(entropy);
     }
 
     /// A manager holding one config; returns it with the config's key.
@@ -191,6 +213,8 @@ impl TokenManager {
             token: None,
             flight: Flight::Idle,
             budget: RetryBudget::default(),
+            dpop_nonce: None,
+            nonce_retried: false,
         });
         TokenKey(self.entries.len() - 1)
     }
@@ -244,10 +268,13 @@ impl TokenManager {
         if may_start {
             if matches!(entry.flight, Flight::Idle | Flight::Failed { .. }) {
                 entry.budget = RetryBudget::default();
+                entry.nonce_retried = false;
             }
             let id = self.next_ticket;
             self.next_ticket += 1;
-            let ticket = start_fetch(entry, key, id, now_ms);
+            let mut entropy = [0u8; 32];
+            self.crypto_rng.fill_bytes(&mut entropy);
+            let ticket = start_fetch(entry, key, id, now_ms, entropy);
             return Ok(match usable {
                 Some(token) => TokenDecision::RefreshAhead(token, ticket),
                 None => TokenDecision::Fetch(ticket),
@@ -285,15 +312,90 @@ impl TokenManager {
         let Some(index) = self.entry_in_flight(ticket) else {
             return FetchOutcome::Stale;
         };
+        let mut retry_with_nonce = false;
+        if let Some(entry) = self.entries.get_mut(index) {
+            if entry.config.dpop_key.is_some() {
+                if let Some(nonce) = response.header("dpop-nonce").filter(|n| is_nonce(n)) {
+                    let fresh = entry.dpop_nonce.as_deref() != Some(nonce);
+                    entry.dpop_nonce = Some(nonce.to_owned());
+                    retry_with_nonce = fresh || !entry.nonce_retried;
+                }
+            }
+        }
         let parsed = self
             .entries
             .get(index)
             .map(|e| parse_token_response(&e.config, response, now_ms));
         match parsed {
             Some(Ok(token)) => self.store(index, token),
+            Some(Err(error)) if retry_with_nonce && error.error() == Some("use_dpop_nonce") => {
+                // RFC 9449 §8: send again at once with the server's nonce; this
+                // answer is not a failure and costs no attempt (once per fetch).
+                if let Some(entry) = self.entries.get_mut(index) {
+                    entry.nonce_retried = true;
+                    entry.flight = Flight::Backoff { until_ms: now_ms };
+                }
+                FetchOutcome::RetryScheduled {
+                    at_ms: now_ms,
+                    error: error.into(),
+                }
+            }
             Some(Err(error)) => self.fail(index, error.into(), now_ms),
             None => FetchOutcome::Stale,
         }
+    }
+
+    /// The `DPoP` header for an API call with `token` (RFC 9449 §7): a proof
+    /// for `method` `url` at `now_ms` carrying the token's hash (`ath`) and the
+    /// resource server's last nonce. `None` when the config does not use DPoP.
+    /// The token goes in `Authorization: DPoP <token>`
+    /// ([`AccessToken::authorization_header`]).
+    pub fn dpop_proof(
+        &mut self,
+        key: TokenKey,
+        token: &AccessToken,
+        method: &str,
+        url: &str,
+        now_ms: u64,
+    ) -> Result<Option<crate::secret::DpopProof>, Error> {
+        let entry = self.entries.get(key.0).ok_or(Error::UnknownTokenKey)?;
+        let Some(dpop_key) = &entry.config.dpop_key else {
+            return Ok(None);
+        };
+        let origin = origin(url);
+        let nonce = self
+            .api_nonces
+            .iter()
+            .rev()
+            .find(|(o, _)| o == origin)
+            .map(|(_, n)| n.as_str());
+        // The token is hashed into `ath`; it is not copied anywhere.
+        let proof = crate::dpop::proof(
+            dpop_key,
+            method,
+            url,
+            now_ms,
+            nonce,
+            Some(token.value().expose_secret()),
+            &mut self.crypto_rng,
+        );
+        Ok(Some(crate::secret::DpopProof::new(proof.as_str())))
+    }
+
+    /// Remembers the `DPoP-Nonce` a resource server at `url` sent (on any
+    /// response, including a 401 `use_dpop_nonce`), for its next proofs.
+    /// Returns whether it was taken (a malformed nonce is ignored).
+    pub fn remember_dpop_nonce(&mut self, url: &str, nonce: &str) -> bool {
+        if !is_nonce(nonce) {
+            return false;
+        }
+        let origin = origin(url).to_owned();
+        self.api_nonces.retain(|(o, _)| *o != origin);
+        if self.api_nonces.len() >= MAX_API_NONCES {
+            self.api_nonces.remove(0);
+        }
+        self.api_nonces.push((origin, nonce.to_owned()));
+        true
     }
 
     /// Reports that ticket `ticket` got no HTTP response.
@@ -340,6 +442,7 @@ impl TokenManager {
         let token = Arc::new(token);
         entry.token = Some(Arc::clone(&token));
         entry.flight = Flight::Idle;
+        entry.nonce_retried = false;
         entry.budget = RetryBudget::default();
         FetchOutcome::Token(token)
     }
@@ -452,8 +555,20 @@ fn shift(ms: u64, by: i64) -> u64 {
 }
 
 /// Hands out ticket `id` for `entry` and marks it in flight.
-fn start_fetch(entry: &mut Entry, key: TokenKey, id: u64, now_ms: u64) -> FetchTicket {
+fn start_fetch(
+    entry: &mut Entry,
+    key: TokenKey,
+    id: u64,
+    now_ms: u64,
+    entropy: [u8; 32],
+) -> FetchTicket {
     let deadline_ms = now_ms.saturating_add(entry.config.retry.attempt_timeout_ms);
+    let context = RequestContext {
+        now_ms,
+        entropy,
+        dpop_nonce: entry.dpop_nonce.as_deref(),
+    };
+    let request = build_token_request_at(&entry.config, &context);
     entry.flight = Flight::Fetching {
         ticket: id,
         deadline_ms,
@@ -462,8 +577,25 @@ fn start_fetch(entry: &mut Entry, key: TokenKey, id: u64, now_ms: u64) -> FetchT
         id,
         key,
         attempt: entry.budget.attempts() + 1,
-        request: build_token_request(&entry.config),
+        request,
     }
+}
+
+/// RFC 9449 §8.1: `nonce = 1*NQCHAR`, visible ASCII without `"` and `\`.
+fn is_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce.len() <= 512
+        && nonce.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// `scheme://authority` of a URL, the key of a resource server's nonce.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url
+        .get(after_scheme..)
+        .and_then(|rest| rest.find(['/', '?', '#']))
+        .map_or(url.len(), |i| after_scheme + i);
+    url.get(..end).unwrap_or(url)
 }
 
 #[cfg(test)]

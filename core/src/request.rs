@@ -5,7 +5,13 @@ use std::fmt;
 use serde::ser::{SerializeMap, Serializer as _};
 use zeroize::Zeroize;
 
+use rand_chacha::rand_core::SeedableRng as _;
+use zeroize::Zeroizing;
+
+use crate::client_assertion;
 use crate::config::{url_without_query, BodyFormat, ClientConfig};
+use crate::dpop;
+use crate::error::{ConfigError, ConfigErrorKind};
 
 /// An HTTP request for the host to send.
 ///
@@ -20,7 +26,16 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    /// The method, `POST` for token requests.
+    pub(crate) fn get(url: String, headers: Vec<(String, String)>) -> Self {
+        Self {
+            method: "GET",
+            url,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    /// The method: `POST`, or `GET` for metadata.
     pub fn method(&self) -> &'static str {
         self.method
     }
@@ -76,15 +91,89 @@ enum ParamValue<'a> {
     Many(&'a [String]),
 }
 
+/// The per-request inputs of a token request that signs something: a client
+/// assertion (`client_secret_jwt`, `private_key_jwt`) or a DPoP proof.
+#[derive(Clone, Copy)]
+pub struct RequestContext<'a> {
+    /// The host's clock, Unix milliseconds: `iat` and `exp` come from it.
+    pub now_ms: u64,
+    /// Fresh random bytes from the host: the `jti` values, the PS256 salt.
+    pub entropy: [u8; 32],
+    /// The last `DPoP-Nonce` the token endpoint sent, if any.
+    pub dpop_nonce: Option<&'a str>,
+}
+
+impl std::fmt::Debug for RequestContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("now_ms", &self.now_ms)
+            .field("dpop_nonce", &self.dpop_nonce)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Builds the client credentials token request for `config`.
 ///
 /// Deterministic: the same config always gives the same bytes (the shared
 /// vectors pin them). Infallible, because the config was validated when built.
+/// A config that signs (JWT client authentication, DPoP) needs the clock and
+/// randomness: use [`build_token_request_at`]; this function leaves the
+/// assertion and the proof out of such a request.
 pub fn build_token_request(config: &ClientConfig) -> HttpRequest {
+    build(config, None)
+}
+
+/// Builds the token request for `config` at `context.now_ms`, with a fresh
+/// client assertion and DPoP proof when the config asks for them. The same
+/// config and context give the same bytes (ECDSA and EdDSA signatures are
+/// deterministic; `entropy` gives the `jti` values and the PS256 salt).
+///
+/// With an external client assertion the request goes out without one;
+/// the host adds the assertion it holds with [`add_client_assertion`].
+pub fn build_token_request_at(config: &ClientConfig, context: &RequestContext<'_>) -> HttpRequest {
+    build(config, Some(context))
+}
+
+fn build(config: &ClientConfig, context: Option<&RequestContext<'_>>) -> HttpRequest {
+    let grant = [("grant_type", "client_credentials")];
+    build_for(config, &config.request_url, &grant, true, context)
+}
+
+/// A POST to `url` with `own_params` first, then the client authentication
+/// (and, for the token endpoint, `scope`, `audience`, `resource`, the extra
+/// parameters and a DPoP proof).
+pub(crate) fn build_for(
+    config: &ClientConfig,
+    url: &str,
+    own_params: &[(&str, &str)],
+    token_endpoint: bool,
+    context: Option<&RequestContext<'_>>,
+) -> HttpRequest {
+    let mut rng = context.map(|c| rand_chacha::ChaCha20Rng::from_seed(c.entropy));
+    let assertion: Option<Zeroizing<String>> = match (&config.assertion, context, rng.as_mut()) {
+        (Some(settings), Some(c), Some(rng)) => {
+            client_assertion::sign(config, settings, c.now_ms, rng)
+        }
+        _ => None,
+    };
+    let dpop_proof = match (&config.dpop_key, context, rng.as_mut()) {
+        (Some(key), Some(c), Some(rng)) if token_endpoint => Some(dpop::proof(
+            key,
+            "POST",
+            &config.request_url,
+            c.now_ms,
+            c.dpop_nonce,
+            None,
+            rng,
+        )),
+        _ => None,
+    };
     let method = config.auth_method;
     let mut params: Vec<(&str, ParamValue<'_>)> =
         Vec::with_capacity(6 + config.extra_body_params.len());
-    params.push(("grant_type", ParamValue::One("client_credentials")));
+    for (name, value) in own_params {
+        params.push((name, ParamValue::One(value)));
+    }
     if method.sends_client_id_in_body() {
         params.push(("client_id", ParamValue::One(&config.client_id)));
     }
@@ -94,22 +183,30 @@ pub fn build_token_request(config: &ClientConfig) -> HttpRequest {
             params.push(("client_secret", ParamValue::One(secret.expose_secret())));
         }
     }
-    if let Some(scope) = &config.scope {
-        params.push(("scope", ParamValue::One(scope)));
+    if token_endpoint {
+        if let Some(scope) = &config.scope {
+            params.push(("scope", ParamValue::One(scope)));
+        }
+        if let Some(audience) = &config.audience {
+            params.push(("audience", ParamValue::One(audience)));
+        }
+        match config.resources.as_slice() {
+            [] => {}
+            [one] => params.push(("resource", ParamValue::One(one))),
+            many => params.push(("resource", ParamValue::Many(many))),
+        }
+        for (name, value) in &config.extra_body_params {
+            params.push((name, ParamValue::One(value)));
+        }
     }
-    if let Some(audience) = &config.audience {
-        params.push(("audience", ParamValue::One(audience)));
-    }
-    match config.resources.as_slice() {
-        [] => {}
-        [one] => params.push(("resource", ParamValue::One(one))),
-        many => params.push(("resource", ParamValue::Many(many))),
-    }
-    for (name, value) in &config.extra_body_params {
-        params.push((name, ParamValue::One(value)));
+    if let Some(assertion) = &assertion {
+        params.push(("client_assertion_type", ParamValue::One(client_assertion::JWT_BEARER)));
+        params.push(("client_assertion", ParamValue::One(assertion)));
     }
 
-    let (content_type, body) = match config.body_format {
+    // RFC 7009 and RFC 7662 take forms; the JSON quirk is a token endpoint's.
+    let format = if token_endpoint { config.body_format } else { BodyFormat::Form };
+    let (content_type, body) = match format {
         BodyFormat::Form => ("application/x-www-form-urlencoded", form_body(&params)),
         BodyFormat::Json => ("application/json", json_body(&params)),
     };
@@ -121,14 +218,72 @@ pub fn build_token_request(config: &ClientConfig) -> HttpRequest {
         // client_secret_basic: the header is where this method carries the secret.
         headers.push(("Authorization".to_owned(), basic.expose_secret().to_owned()));
     }
+    if let Some(proof) = &dpop_proof {
+        headers.push(("DPoP".to_owned(), proof.to_string()));
+    }
     headers.extend(config.extra_headers.iter().cloned());
 
     HttpRequest {
         method: "POST",
-        url: config.request_url.clone(),
+        url: url.to_owned(),
         headers,
         body,
     }
+}
+
+/// Adds a client assertion minted outside this client (workload identity)
+/// to a token request built for a config with `external_client_assertion`.
+/// The assertion is checked to be a JWT whose `exp`, if it has one, is
+/// after `now_ms`: an expired assertion is never sent.
+pub fn add_client_assertion(
+    config: &ClientConfig,
+    request: &HttpRequest,
+    assertion: &str,
+    now_ms: u64,
+) -> Result<HttpRequest, ConfigError> {
+    let invalid = |reason| ConfigError::new(ConfigErrorKind::InvalidClientAssertion, "client_assertion", reason);
+    let assertion = assertion.trim();
+    if assertion.split('.').count() != 3 || assertion.bytes().any(|b| !(b.is_ascii_alphanumeric() || b"-_.=".contains(&b))) {
+        return Err(invalid("not a compact JWT"));
+    }
+    if let Some(exp) = crate::jws::unverified_exp(assertion) {
+        if exp.saturating_mul(1000) <= now_ms {
+            return Err(invalid("expired: read a fresh one from its source"));
+        }
+    }
+    let mut request = request.clone();
+    let added: [(&str, &str); 2] = [
+        ("client_assertion_type", client_assertion::JWT_BEARER),
+        ("client_assertion", assertion),
+    ];
+    match config.body_format {
+        BodyFormat::Form => {
+            let mut body = String::from_utf8_lossy(&request.body).into_owned();
+            let mut form = form_urlencoded::Serializer::for_suffix(&mut body, 0);
+            for (name, value) in added {
+                form.append_pair(name, value);
+            }
+            form.finish();
+            request.body.zeroize();
+            request.body = body.into_bytes();
+        }
+        BodyFormat::Json => {
+            // The body is a JSON object the core wrote: insert before its `}`.
+            let mut body = std::mem::take(&mut request.body);
+            if body.last() == Some(&b'}') {
+                body.pop();
+            }
+            for (name, value) in added {
+                body.push(b',');
+                body.extend(serde_json::to_vec(name).unwrap_or_default());
+                body.push(b':');
+                body.extend(serde_json::to_vec(value).unwrap_or_default());
+            }
+            body.push(b'}');
+            request.body = body;
+        }
+    }
+    Ok(request)
 }
 
 fn form_body(params: &[(&str, ParamValue<'_>)]) -> Vec<u8> {

@@ -287,6 +287,43 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
+/// The checks every endpoint reply shares (size, status, RFC 6749 `error`
+/// body), for the revocation, introspection and metadata endpoints. On
+/// success returns the body's JSON object, if it is one.
+pub(crate) fn check_reply(
+    config: &ClientConfig,
+    response: &HttpResponse,
+    now_ms: u64,
+) -> Result<Option<Map<String, Value>>, ResponseError> {
+    if response.body.len() > config.max_response_bytes {
+        return Err(base_error(Kind::ResponseTooLarge, response, BodyKind::Text, now_ms));
+    }
+    let body = classify(&response.body, response.header("content-type"));
+    if !(200..300).contains(&response.status) {
+        return Err(error_response(config, response, body, now_ms));
+    }
+    match body {
+        Body::Fields(mut fields, kind) => {
+            if fields.error().is_some() {
+                let mut error = base_error(Kind::TokenEndpointError, response, kind, now_ms);
+                fill_rfc_fields(&mut error, &fields.extras, config);
+                fields.zeroize();
+                return Err(error);
+            }
+            fields.zeroize();
+            Ok(serde_json::from_slice(&response.body).ok())
+        }
+        Body::NotAnObject => Err(base_error(Kind::InvalidTokenResponse, response, BodyKind::Json, now_ms)),
+        Body::Unparsed(_, kind) => {
+            if response.body.iter().all(u8::is_ascii_whitespace) {
+                Ok(None)
+            } else {
+                Err(base_error(Kind::ResponseNotJson, response, kind, now_ms))
+            }
+        }
+    }
+}
+
 /// Non-success status: classify, keep the RFC fields and a sanitized excerpt.
 fn error_response(
     config: &ClientConfig,
@@ -325,7 +362,7 @@ fn error_response(
 }
 
 /// The fields every error carries: status, challenges, retry hint, body shape.
-fn base_error(
+pub(crate) fn base_error(
     kind: Kind,
     response: &HttpResponse,
     body_kind: BodyKind,
@@ -489,7 +526,7 @@ fn parse_http_date_ms(value: &str) -> Option<u64> {
     u64::try_from(since_epoch.as_millis()).ok()
 }
 
-fn zeroize_value(value: &mut Value) {
+pub(crate) fn zeroize_value(value: &mut Value) {
     match value {
         Value::String(s) => s.zeroize(),
         Value::Array(items) => items.iter_mut().for_each(zeroize_value),

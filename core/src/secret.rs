@@ -77,6 +77,11 @@ secret_string!(
     AuthorizationValue
 );
 
+secret_string!(
+    /// A DPoP proof JWT (RFC 9449) for one request.
+    DpopProof
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,11 +112,13 @@ impl AccessToken {
         self.token_type.eq_ignore_ascii_case("bearer")
     }
 
-    /// The `Authorization` header value: `Bearer <token>` (normalised spelling
-    /// for bearer tokens of any case), else `<type> <token>`.
+    /// The `Authorization` header value: `Bearer <token>` or `DPoP <token>`
+    /// (normalised spelling for either in any case), else `<type> <token>`.
     pub fn authorization_header(&self) -> AuthorizationValue {
         let scheme = if self.is_bearer() {
             "Bearer"
+        } else if self.token_type.eq_ignore_ascii_case("dpop") {
+            "DPoP"
         } else {
             self.token_type.as_str()
         };

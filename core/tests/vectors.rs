@@ -480,6 +480,8 @@ fn every_vector_passes() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        // signing.json has its own runner (signing_vectors.rs): it verifies signatures.
+        .filter(|p| !p.ends_with("signing.json"))
         .collect();
     files.sort();
     let mut names = std::collections::HashSet::new();

@@ -1,0 +1,88 @@
+//! DPoP proofs (RFC 9449): a fresh JWT per request, signed with the client's
+//! key, binding the token to that key.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use rand_core::CryptoRngCore;
+use serde::Serialize;
+use sha2::Digest as _;
+use zeroize::Zeroizing;
+
+use crate::jws::{random_jti, sign_compact, JwsSigner};
+use crate::signing_key::PrivateKey;
+
+#[derive(Serialize)]
+struct Header<'a> {
+    typ: &'static str,
+    alg: &'static str,
+    jwk: &'a serde_json::value::RawValue,
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    jti: String,
+    htm: &'a str,
+    htu: &'a str,
+    iat: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ath: Option<String>,
+}
+
+/// The `htu` of a proof: the URL without query and fragment (RFC 9449 §4.2).
+pub(crate) fn htu(url: &str) -> &str {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    url.get(..end).unwrap_or(url)
+}
+
+/// A DPoP proof for `method` `url` at `now_ms`; `access_token` adds the
+/// `ath` claim (proofs sent with the token to a resource server).
+pub(crate) fn proof(
+    key: &PrivateKey,
+    method: &str,
+    url: &str,
+    now_ms: u64,
+    nonce: Option<&str>,
+    access_token: Option<&str>,
+    rng: &mut impl CryptoRngCore,
+) -> Zeroizing<String> {
+    let jwk = key.public_jwk();
+    // The core wrote this JWK itself, so it is valid JSON.
+    let raw = serde_json::value::RawValue::from_string(jwk).ok();
+    let empty = serde_json::value::RawValue::from_string("{}".to_owned()).ok();
+    let Some(jwk) = raw.or(empty) else {
+        return Zeroizing::new(String::new());
+    };
+    let header = Header {
+        typ: "dpop+jwt",
+        alg: key.algorithm().as_str(),
+        jwk: &jwk,
+    };
+    let claims = Claims {
+        jti: random_jti(rng),
+        htm: method,
+        htu: htu(url),
+        iat: now_ms / 1000,
+        nonce,
+        ath: access_token.map(|t| B64.encode(sha2::Sha256::digest(t.as_bytes()))),
+    };
+    sign_compact(&header, &claims, &JwsSigner::Key(key), rng)
+}
+
+/// The JWK SHA-256 thumbprint (RFC 7638) of the key, as `jkt` in `cnf`.
+pub fn jwk_thumbprint(key: &PrivateKey) -> String {
+    B64.encode(sha2::Sha256::digest(key.public_jwk().as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn htu_drops_query_and_fragment() {
+        assert_eq!(htu("https://a.example/p?x=1#f"), "https://a.example/p");
+        assert_eq!(htu("https://a.example/p#f"), "https://a.example/p");
+        assert_eq!(htu("https://a.example/p"), "https://a.example/p");
+    }
+}

@@ -1,0 +1,72 @@
+//! Token revocation (RFC 7009): tell the server a token is no longer needed.
+
+use crate::config::ClientConfig;
+use crate::endpoint;
+use crate::error::{ConfigError, ConfigErrorKind, ResponseError};
+use crate::request::{build_for, HttpRequest, RequestContext};
+use crate::response::{check_reply, HttpResponse};
+
+/// Which kind of token is revoked or introspected (`token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenTypeHint {
+    /// `access_token`.
+    AccessToken,
+    /// `refresh_token`.
+    RefreshToken,
+}
+
+impl TokenTypeHint {
+    /// The registered hint value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+}
+
+/// Checks a revocation or introspection endpoint URL with the token
+/// endpoint's rules (https, loopback excepted, or the insecure opt-in).
+pub(crate) fn checked_endpoint(
+    config: &ClientConfig,
+    url: &str,
+    field: &'static str,
+) -> Result<(), ConfigError> {
+    let invalid = |reason| ConfigError::new(ConfigErrorKind::InvalidParameter, field, reason);
+    let parsed = endpoint::parse(url).map_err(|_| invalid("not an absolute http(s) URL"))?;
+    if parsed.scheme != "https" && !parsed.host.is_loopback() && !config.danger_accept_insecure_http {
+        return Err(ConfigError::new(
+            ConfigErrorKind::InsecureEndpoint,
+            field,
+            "http is allowed only to loopback hosts or with danger_accept_insecure_http",
+        ));
+    }
+    Ok(())
+}
+
+/// The revocation request for `token` at `endpoint`, with the config's client
+/// authentication (a fresh assertion for the JWT methods).
+pub fn build_revocation_request(
+    config: &ClientConfig,
+    endpoint: &str,
+    token: &str,
+    hint: Option<TokenTypeHint>,
+    context: &RequestContext<'_>,
+) -> Result<HttpRequest, ConfigError> {
+    checked_endpoint(config, endpoint, "revocation_endpoint")?;
+    let mut params = vec![("token", token)];
+    if let Some(hint) = hint {
+        params.push(("token_type_hint", hint.as_str()));
+    }
+    Ok(build_for(config, endpoint, &params, false, Some(context)))
+}
+
+/// Reads the revocation endpoint's answer: any 2xx is success (RFC 7009
+/// §2.2: also for a token that was already invalid).
+pub fn parse_revocation_response(
+    config: &ClientConfig,
+    response: &HttpResponse,
+    now_ms: u64,
+) -> Result<(), ResponseError> {
+    check_reply(config, response, now_ms).map(|_| ())
+}
