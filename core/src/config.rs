@@ -4,9 +4,9 @@
 use std::fmt;
 
 use crate::client_auth::{self, BasicAuthEncoding, ClientAuthMethod};
+use crate::discovery::ServerMetadata;
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
 use crate::secret::{AuthorizationValue, ClientSecret};
-use crate::discovery::ServerMetadata;
 use crate::signing_key::{JwsAlgorithm, PrivateKey};
 
 /// How the token request body is encoded.
@@ -594,7 +594,11 @@ impl ClientConfigBuilder {
         self.retry.validate()?;
         if let Some(key) = &self.dpop_key {
             if key.algorithm().is_symmetric() {
-                return Err(ConfigError::new(Kind::InvalidKey, "dpop_key", "DPoP needs an asymmetric key"));
+                return Err(ConfigError::new(
+                    Kind::InvalidKey,
+                    "dpop_key",
+                    "DPoP needs an asymmetric key",
+                ));
             }
         }
 
@@ -635,31 +639,57 @@ impl ClientConfigBuilder {
             self.assertion_audience = Some(metadata.issuer.clone());
         }
         if !self.auth_method_explicit {
-            let candidates: &[ClientAuthMethod] = if self.private_key.is_some() || self.external_client_assertion {
-                &[ClientAuthMethod::PrivateKeyJwt]
-            } else if self.client_secret.is_some() {
-                &[ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost, ClientAuthMethod::ClientSecretJwt]
-            } else {
-                &[ClientAuthMethod::TlsClientAuth, ClientAuthMethod::None]
-            };
+            let candidates: &[ClientAuthMethod] =
+                if self.private_key.is_some() || self.external_client_assertion {
+                    &[ClientAuthMethod::PrivateKeyJwt]
+                } else if self.client_secret.is_some() {
+                    &[
+                        ClientAuthMethod::ClientSecretBasic,
+                        ClientAuthMethod::ClientSecretPost,
+                        ClientAuthMethod::ClientSecretJwt,
+                    ]
+                } else {
+                    &[ClientAuthMethod::TlsClientAuth, ClientAuthMethod::None]
+                };
             self.auth_method = candidates
                 .iter()
                 .copied()
                 .find(|m| metadata.supports_auth_method(m.as_str()))
-                .ok_or_else(|| ConfigError::new(Kind::InvalidParameter, "auth_method", "the server supports none of the auth methods these credentials allow"))?;
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        Kind::InvalidParameter,
+                        "auth_method",
+                        "the server supports none of the auth methods these credentials allow",
+                    )
+                })?;
         }
         match self.auth_method {
             ClientAuthMethod::ClientSecretJwt if self.client_assertion_alg.is_none() => {
-                let hmac = [JwsAlgorithm::Hs256, JwsAlgorithm::Hs384, JwsAlgorithm::Hs512];
-                if let Some(alg) = hmac.into_iter().find(|a| metadata.supports_signing_alg(a.as_str()) != Some(false)) {
+                let hmac = [
+                    JwsAlgorithm::Hs256,
+                    JwsAlgorithm::Hs384,
+                    JwsAlgorithm::Hs512,
+                ];
+                if let Some(alg) = hmac
+                    .into_iter()
+                    .find(|a| metadata.supports_signing_alg(a.as_str()) != Some(false))
+                {
                     self.client_assertion_alg = Some(alg);
                 }
             }
             ClientAuthMethod::PrivateKeyJwt => {
-                let alg = self.private_key.as_ref().map(PrivateKey::algorithm).or(self.client_assertion_alg);
+                let alg = self
+                    .private_key
+                    .as_ref()
+                    .map(PrivateKey::algorithm)
+                    .or(self.client_assertion_alg);
                 if let Some(alg) = alg {
                     if metadata.supports_signing_alg(alg.as_str()) == Some(false) {
-                        return Err(ConfigError::new(Kind::InvalidKey, "private_key", "the server does not accept this key's algorithm for client assertions"));
+                        return Err(ConfigError::new(
+                            Kind::InvalidKey,
+                            "private_key",
+                            "the server does not accept this key's algorithm for client assertions",
+                        ));
                     }
                 }
             }
@@ -672,24 +702,44 @@ impl ClientConfigBuilder {
         let method = self.auth_method;
         if !method.uses_client_assertion() {
             if self.external_client_assertion {
-                return Err(ConfigError::new(Kind::InvalidParameter, "external_client_assertion", "only with private_key_jwt"));
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "external_client_assertion",
+                    "only with private_key_jwt",
+                ));
             }
             if self.private_key.is_some() {
-                return Err(ConfigError::new(Kind::InvalidParameter, "private_key", "given, but the auth method is not private_key_jwt"));
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "private_key",
+                    "given, but the auth method is not private_key_jwt",
+                ));
             }
             return Ok(None);
         }
         if !(1_000..=300_000).contains(&self.assertion_lifetime_ms) {
-            return Err(ConfigError::new(Kind::InvalidPolicy, "assertion_lifetime_ms", "must be between 1 s and 5 min"));
+            return Err(ConfigError::new(
+                Kind::InvalidPolicy,
+                "assertion_lifetime_ms",
+                "must be between 1 s and 5 min",
+            ));
         }
         if let Some(kid) = &self.key_id {
             if kid.is_empty() || kid.chars().any(char::is_control) {
-                return Err(ConfigError::new(Kind::InvalidParameter, "key_id", "must be non-empty without control characters"));
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "key_id",
+                    "must be non-empty without control characters",
+                ));
             }
         }
         let audience = match &self.assertion_audience {
             Some(aud) if aud.is_empty() || aud.chars().any(char::is_control) => {
-                return Err(ConfigError::new(Kind::InvalidParameter, "assertion_audience", "must be non-empty without control characters"));
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "assertion_audience",
+                    "must be non-empty without control characters",
+                ));
             }
             Some(aud) => aud.clone(),
             None => url_without_query(request_url).to_owned(),
@@ -703,16 +753,31 @@ impl ClientConfigBuilder {
             (alg, None)
         } else if self.external_client_assertion {
             if self.private_key.is_some() {
-                return Err(ConfigError::new(Kind::InvalidParameter, "private_key", "given with external_client_assertion: the host supplies the assertion"));
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "private_key",
+                    "given with external_client_assertion: the host supplies the assertion",
+                ));
             }
-            (self.client_assertion_alg.unwrap_or(JwsAlgorithm::Rs256), None)
+            (
+                self.client_assertion_alg.unwrap_or(JwsAlgorithm::Rs256),
+                None,
+            )
         } else {
             let key = self.private_key.clone().ok_or_else(|| {
-                ConfigError::new(Kind::InvalidKey, "private_key", "private_key_jwt needs a private key (or external_client_assertion)")
+                ConfigError::new(
+                    Kind::InvalidKey,
+                    "private_key",
+                    "private_key_jwt needs a private key (or external_client_assertion)",
+                )
             })?;
             if let Some(alg) = self.client_assertion_alg {
                 if alg != key.algorithm() {
-                    return Err(ConfigError::new(Kind::InvalidKey, "client_assertion_alg", "differs from the private key's algorithm"));
+                    return Err(ConfigError::new(
+                        Kind::InvalidKey,
+                        "client_assertion_alg",
+                        "differs from the private key's algorithm",
+                    ));
                 }
             }
             (key.algorithm(), Some(key))

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use crate::client_auth::{BasicAuthEncoding, ClientAuthMethod};
 use crate::config::{BodyFormat, ClientConfig, RefreshPolicy, RetryPolicy};
-use crate::error::{ConfigError, ConfigErrorKind as Kind};
 use crate::discovery::ServerMetadata;
+use crate::error::{ConfigError, ConfigErrorKind as Kind};
 use crate::secret::ClientSecret;
 use crate::signing_key::{JwsAlgorithm, PrivateKey};
 use zeroize::Zeroizing;
@@ -169,14 +169,21 @@ impl ClientConfig {
             });
         }
         let alg = match doc.client_assertion_alg.as_deref() {
-            Some(name) => Some(name.parse::<JwsAlgorithm>().map_err(|()| unknown("client_assertion_alg"))?),
+            Some(name) => Some(
+                name.parse::<JwsAlgorithm>()
+                    .map_err(|()| unknown("client_assertion_alg"))?,
+            ),
             None => None,
         };
         if let Some(alg) = alg {
             b = b.client_assertion_alg(alg);
         }
         if let Some(key) = doc.private_key {
-            b = b.private_key(PrivateKey::parse(&key.0, alg.filter(|a| !a.is_symmetric()), "private_key")?);
+            b = b.private_key(PrivateKey::parse(
+                &key.0,
+                alg.filter(|a| !a.is_symmetric()),
+                "private_key",
+            )?);
         }
         b = b.external_client_assertion(doc.external_client_assertion);
         if let Some(kid) = doc.key_id {
@@ -196,7 +203,11 @@ impl ClientConfig {
                 b = b.server_metadata(ServerMetadata::from_json(&issuer, &metadata.to_string())?);
             }
             (None, Some(_)) => {
-                return Err(ConfigError::new(Kind::InvalidParameter, "issuer", "server_metadata needs the issuer it was fetched for"));
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "issuer",
+                    "server_metadata needs the issuer it was fetched for",
+                ));
             }
             _ => {}
         }

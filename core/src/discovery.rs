@@ -48,9 +48,12 @@ fn invalid_issuer(reason: &'static str) -> ConfigError {
 
 /// The metadata URL of `issuer` for `kind`.
 pub fn metadata_url(issuer: &str, kind: MetadataKind) -> Result<String, ConfigError> {
-    let parsed = endpoint::parse(issuer).map_err(|_| invalid_issuer("not an absolute http(s) URL"))?;
+    let parsed =
+        endpoint::parse(issuer).map_err(|_| invalid_issuer("not an absolute http(s) URL"))?;
     if issuer.contains(['?', '#']) {
-        return Err(invalid_issuer("an issuer has no query or fragment (RFC 8414 §2)"));
+        return Err(invalid_issuer(
+            "an issuer has no query or fragment (RFC 8414 §2)",
+        ));
     }
     let _ = parsed;
     let after_scheme = issuer.find("://").map_or(0, |i| i + 3);
@@ -74,7 +77,8 @@ pub fn build_metadata_request(
     danger_accept_insecure_http: bool,
 ) -> Result<HttpRequest, ConfigError> {
     let url = metadata_url(issuer, kind)?;
-    let parsed = endpoint::parse(&url).map_err(|_| invalid_issuer("not an absolute http(s) URL"))?;
+    let parsed =
+        endpoint::parse(&url).map_err(|_| invalid_issuer("not an absolute http(s) URL"))?;
     if parsed.scheme != "https" && !parsed.host.is_loopback() && !danger_accept_insecure_http {
         return Err(ConfigError::new(
             ConfigErrorKind::InsecureEndpoint,
@@ -82,7 +86,10 @@ pub fn build_metadata_request(
             "http is allowed only to loopback hosts or with danger_accept_insecure_http",
         ));
     }
-    Ok(HttpRequest::get(url, vec![("Accept".to_owned(), "application/json".to_owned())]))
+    Ok(HttpRequest::get(
+        url,
+        vec![("Accept".to_owned(), "application/json".to_owned())],
+    ))
 }
 
 /// Reads a metadata response for `issuer`: a JSON object whose `issuer` is
@@ -110,10 +117,18 @@ impl ServerMetadata {
     /// checked again against `issuer`.
     pub fn from_json(issuer: &str, text: &str) -> Result<Self, ConfigError> {
         let metadata: Self = serde_json::from_str(text).map_err(|_| {
-            ConfigError::new(ConfigErrorKind::InvalidConfigDocument, "server_metadata", "not a metadata object with issuer and token_endpoint")
+            ConfigError::new(
+                ConfigErrorKind::InvalidConfigDocument,
+                "server_metadata",
+                "not a metadata object with issuer and token_endpoint",
+            )
         })?;
         if metadata.issuer != issuer {
-            return Err(ConfigError::new(ConfigErrorKind::InvalidParameter, "server_metadata", "its issuer differs from the configured issuer"));
+            return Err(ConfigError::new(
+                ConfigErrorKind::InvalidParameter,
+                "server_metadata",
+                "its issuer differs from the configured issuer",
+            ));
         }
         Ok(metadata)
     }
@@ -146,9 +161,18 @@ mod tests {
     fn well_known_urls_follow_both_specs() {
         let oauth = |i| metadata_url(i, MetadataKind::OAuth).unwrap();
         let oidc = |i| metadata_url(i, MetadataKind::OpenId).unwrap();
-        assert_eq!(oauth("https://as.example"), "https://as.example/.well-known/oauth-authorization-server");
-        assert_eq!(oauth("https://as.example/tenant/1"), "https://as.example/.well-known/oauth-authorization-server/tenant/1");
-        assert_eq!(oidc("https://as.example/tenant/1/"), "https://as.example/tenant/1/.well-known/openid-configuration");
+        assert_eq!(
+            oauth("https://as.example"),
+            "https://as.example/.well-known/oauth-authorization-server"
+        );
+        assert_eq!(
+            oauth("https://as.example/tenant/1"),
+            "https://as.example/.well-known/oauth-authorization-server/tenant/1"
+        );
+        assert_eq!(
+            oidc("https://as.example/tenant/1/"),
+            "https://as.example/tenant/1/.well-known/openid-configuration"
+        );
         assert!(metadata_url("https://as.example/?x=1", MetadataKind::OAuth).is_err());
     }
 }

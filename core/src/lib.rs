@@ -75,24 +75,24 @@ pub use config::{
     BodyFormat, ClientConfig, ClientConfigBuilder, RefreshPolicy, RetryPolicy,
     DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES,
 };
-pub use error::{
-    ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind, TokenDocumentError,
-    TransportError, TransportErrorKind,
-};
-pub use manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
 pub use discovery::{
     build_metadata_request, metadata_url, parse_metadata_response, MetadataKind, ServerMetadata,
 };
 pub use dpop::jwk_thumbprint;
+pub use error::{
+    ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind, TokenDocumentError,
+    TransportError, TransportErrorKind,
+};
 pub use introspection::{build_introspection_request, parse_introspection_response, Introspection};
-pub use revocation::{build_revocation_request, parse_revocation_response, TokenTypeHint};
+pub use manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
 pub use request::{
     add_client_assertion, build_token_request, build_token_request_at, HttpRequest, RequestContext,
 };
-pub use signing_key::{JwsAlgorithm, PrivateKey};
 pub use response::{parse_token_response, BodyKind, HttpResponse, MAX_LIFETIME_MS};
+pub use revocation::{build_revocation_request, parse_revocation_response, TokenTypeHint};
 pub use secret::{
     AccessTokenValue, AuthorizationValue, ClientSecret, DpopProof, IdToken, RefreshToken,
 };
+pub use signing_key::{JwsAlgorithm, PrivateKey};
 pub use token::{AccessToken, Deviation, ExpirySource};
 pub use token_document::{TokenDocument, TOKEN_DOCUMENT_VERSION};

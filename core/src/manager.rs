@@ -585,7 +585,9 @@ fn start_fetch(
 fn is_nonce(nonce: &str) -> bool {
     !nonce.is_empty()
         && nonce.len() <= 512
-        && nonce.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+        && nonce
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
 }
 
 /// `scheme://authority` of a URL, the key of a resource server's nonce.

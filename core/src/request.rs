@@ -200,12 +200,19 @@ pub(crate) fn build_for(
         }
     }
     if let Some(assertion) = &assertion {
-        params.push(("client_assertion_type", ParamValue::One(client_assertion::JWT_BEARER)));
+        params.push((
+            "client_assertion_type",
+            ParamValue::One(client_assertion::JWT_BEARER),
+        ));
         params.push(("client_assertion", ParamValue::One(assertion)));
     }
 
     // RFC 7009 and RFC 7662 take forms; the JSON quirk is a token endpoint's.
-    let format = if token_endpoint { config.body_format } else { BodyFormat::Form };
+    let format = if token_endpoint {
+        config.body_format
+    } else {
+        BodyFormat::Form
+    };
     let (content_type, body) = match format {
         BodyFormat::Form => ("application/x-www-form-urlencoded", form_body(&params)),
         BodyFormat::Json => ("application/json", json_body(&params)),
@@ -241,9 +248,19 @@ pub fn add_client_assertion(
     assertion: &str,
     now_ms: u64,
 ) -> Result<HttpRequest, ConfigError> {
-    let invalid = |reason| ConfigError::new(ConfigErrorKind::InvalidClientAssertion, "client_assertion", reason);
+    let invalid = |reason| {
+        ConfigError::new(
+            ConfigErrorKind::InvalidClientAssertion,
+            "client_assertion",
+            reason,
+        )
+    };
     let assertion = assertion.trim();
-    if assertion.split('.').count() != 3 || assertion.bytes().any(|b| !(b.is_ascii_alphanumeric() || b"-_.=".contains(&b))) {
+    if assertion.split('.').count() != 3
+        || assertion
+            .bytes()
+            .any(|b| !(b.is_ascii_alphanumeric() || b"-_.=".contains(&b)))
+    {
         return Err(invalid("not a compact JWT"));
     }
     if let Some(exp) = crate::jws::unverified_exp(assertion) {

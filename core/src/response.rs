@@ -296,7 +296,12 @@ pub(crate) fn check_reply(
     now_ms: u64,
 ) -> Result<Option<Map<String, Value>>, ResponseError> {
     if response.body.len() > config.max_response_bytes {
-        return Err(base_error(Kind::ResponseTooLarge, response, BodyKind::Text, now_ms));
+        return Err(base_error(
+            Kind::ResponseTooLarge,
+            response,
+            BodyKind::Text,
+            now_ms,
+        ));
     }
     let body = classify(&response.body, response.header("content-type"));
     if !(200..300).contains(&response.status) {
@@ -313,7 +318,12 @@ pub(crate) fn check_reply(
             fields.zeroize();
             Ok(serde_json::from_slice(&response.body).ok())
         }
-        Body::NotAnObject => Err(base_error(Kind::InvalidTokenResponse, response, BodyKind::Json, now_ms)),
+        Body::NotAnObject => Err(base_error(
+            Kind::InvalidTokenResponse,
+            response,
+            BodyKind::Json,
+            now_ms,
+        )),
         Body::Unparsed(_, kind) => {
             if response.body.iter().all(u8::is_ascii_whitespace) {
                 Ok(None)

@@ -34,7 +34,8 @@ pub(crate) fn checked_endpoint(
 ) -> Result<(), ConfigError> {
     let invalid = |reason| ConfigError::new(ConfigErrorKind::InvalidParameter, field, reason);
     let parsed = endpoint::parse(url).map_err(|_| invalid("not an absolute http(s) URL"))?;
-    if parsed.scheme != "https" && !parsed.host.is_loopback() && !config.danger_accept_insecure_http {
+    if parsed.scheme != "https" && !parsed.host.is_loopback() && !config.danger_accept_insecure_http
+    {
         return Err(ConfigError::new(
             ConfigErrorKind::InsecureEndpoint,
             field,

@@ -148,7 +148,10 @@ impl PrivateKey {
             };
             if let (Some(given), Some(named)) = (alg, jwk_alg) {
                 if given != named {
-                    return Err(key_error(field, "the JWK's alg differs from the configured one"));
+                    return Err(key_error(
+                        field,
+                        "the JWK's alg differs from the configured one",
+                    ));
                 }
             }
             let material = jwk.into_material(field)?;
@@ -159,7 +162,10 @@ impl PrivateKey {
                 "an encrypted PEM: decrypt it first (PKCS#8 without a passphrase)",
             ));
         } else if text.starts_with("-----BEGIN PUBLIC KEY-----") {
-            return Err(key_error(field, "a public key: signing needs the private key"));
+            return Err(key_error(
+                field,
+                "a public key: signing needs the private key",
+            ));
         } else if text.starts_with("-----BEGIN") {
             pem_material(text, alg, field)?
         } else {
@@ -201,8 +207,12 @@ impl PrivateKey {
     /// A P-256 key from 32 bytes of the host's cryptographic randomness
     /// (for a DPoP key the host does not provide).
     pub fn generate_p256(entropy: &[u8; 32]) -> Result<Self, ConfigError> {
-        let secret = p256::SecretKey::from_slice(entropy)
-            .map_err(|_| key_error("dpop_key", "the random bytes are not a valid P-256 scalar; draw again"))?;
+        let secret = p256::SecretKey::from_slice(entropy).map_err(|_| {
+            key_error(
+                "dpop_key",
+                "the random bytes are not a valid P-256 scalar; draw again",
+            )
+        })?;
         Ok(Self {
             alg: JwsAlgorithm::Es256,
             key: KeyMaterial::P256(secret.into()),
@@ -229,11 +239,19 @@ impl PrivateKey {
             }
             KeyMaterial::P256(key) => {
                 let point = key.verifying_key().to_encoded_point(false);
-                ec_jwk("P-256", point.x().map(|x| x.as_slice()), point.y().map(|y| y.as_slice()))
+                ec_jwk(
+                    "P-256",
+                    point.x().map(|x| x.as_slice()),
+                    point.y().map(|y| y.as_slice()),
+                )
             }
             KeyMaterial::P384(key) => {
                 let point = key.verifying_key().to_encoded_point(false);
-                ec_jwk("P-384", point.x().map(|x| x.as_slice()), point.y().map(|y| y.as_slice()))
+                ec_jwk(
+                    "P-384",
+                    point.x().map(|x| x.as_slice()),
+                    point.y().map(|y| y.as_slice()),
+                )
             }
             KeyMaterial::Ed25519(key) => format!(
                 r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
@@ -361,8 +379,16 @@ struct Jwk {
     q: Option<String>,
 }
 
-fn b64_field(value: Option<&String>, field: &'static str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
-    let value = value.ok_or_else(|| key_error(field, "the JWK lacks a member this key type needs (private keys need d)"))?;
+fn b64_field(
+    value: Option<&String>,
+    field: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    let value = value.ok_or_else(|| {
+        key_error(
+            field,
+            "the JWK lacks a member this key type needs (private keys need d)",
+        )
+    })?;
     B64.decode(value.trim_end_matches('='))
         .map(Zeroizing::new)
         .map_err(|_| key_error(field, "a JWK member is not base64url"))
@@ -406,8 +432,14 @@ impl Jwk {
                 rsa_checked(key, field)
             }
             #[cfg(not(feature = "rsa"))]
-            ("RSA", _) => Err(key_error(field, "RSA keys are not in this build (the `rsa` feature)")),
-            _ => Err(key_error(field, "unsupported JWK key type (RSA, EC P-256/P-384, OKP Ed25519)")),
+            ("RSA", _) => Err(key_error(
+                field,
+                "RSA keys are not in this build (the `rsa` feature)",
+            )),
+            _ => Err(key_error(
+                field,
+                "unsupported JWK key type (RSA, EC P-256/P-384, OKP Ed25519)",
+            )),
         }
     }
 }
@@ -430,7 +462,10 @@ fn pem_material(
 ) -> Result<KeyMaterial, ConfigError> {
     use p256::pkcs8::DecodePrivateKey as _;
     if text.starts_with("-----BEGIN EC PRIVATE KEY-----") {
-        return Err(key_error(field, "a SEC1 EC key: convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)"));
+        return Err(key_error(
+            field,
+            "a SEC1 EC key: convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt)",
+        ));
     }
     #[cfg(feature = "rsa")]
     if text.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
@@ -440,25 +475,39 @@ fn pem_material(
         return rsa_checked(key, field);
     }
     if !text.starts_with("-----BEGIN PRIVATE KEY-----") {
-        return Err(key_error(field, "an unsupported PEM type (PKCS#8 PRIVATE KEY expected)"));
+        return Err(key_error(
+            field,
+            "an unsupported PEM type (PKCS#8 PRIVATE KEY expected)",
+        ));
     }
     // A PKCS#8 document names its key type; try the one the algorithm expects first.
     let order: &[JwsAlgorithm] = match alg {
         Some(a) => &[a][..],
-        None => &[JwsAlgorithm::Es256, JwsAlgorithm::Es384, JwsAlgorithm::EdDsa, JwsAlgorithm::Rs256][..],
+        None => &[
+            JwsAlgorithm::Es256,
+            JwsAlgorithm::Es384,
+            JwsAlgorithm::EdDsa,
+            JwsAlgorithm::Rs256,
+        ][..],
     };
     for alg in order {
         let found = match alg {
-            JwsAlgorithm::Es256 => p256::ecdsa::SigningKey::from_pkcs8_pem(text).ok().map(KeyMaterial::P256),
-            JwsAlgorithm::Es384 => p384::ecdsa::SigningKey::from_pkcs8_pem(text).ok().map(KeyMaterial::P384),
+            JwsAlgorithm::Es256 => p256::ecdsa::SigningKey::from_pkcs8_pem(text)
+                .ok()
+                .map(KeyMaterial::P256),
+            JwsAlgorithm::Es384 => p384::ecdsa::SigningKey::from_pkcs8_pem(text)
+                .ok()
+                .map(KeyMaterial::P384),
             JwsAlgorithm::EdDsa => ed25519_dalek::SigningKey::from_pkcs8_pem(text)
                 .ok()
                 .map(|k| KeyMaterial::Ed25519(Box::new(k))),
             #[cfg(feature = "rsa")]
-            JwsAlgorithm::Rs256 | JwsAlgorithm::Ps256 => match rsa::RsaPrivateKey::from_pkcs8_pem(text) {
-                Ok(key) => Some(rsa_checked(key, field)?),
-                Err(_) => None,
-            },
+            JwsAlgorithm::Rs256 | JwsAlgorithm::Ps256 => {
+                match rsa::RsaPrivateKey::from_pkcs8_pem(text) {
+                    Ok(key) => Some(rsa_checked(key, field)?),
+                    Err(_) => None,
+                }
+            }
             _ => None,
         };
         if let Some(found) = found {
@@ -493,8 +542,14 @@ mod tests {
     #[test]
     fn wrong_inputs_are_config_errors() {
         let cases = [
-            ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----", "encrypted"),
-            ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "public key"),
+            (
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----",
+                "encrypted",
+            ),
+            (
+                "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+                "public key",
+            ),
             ("not a key", "neither"),
             (r#"{"kty":"EC","crv":"P-256"}"#, "lacks"),
             (r#"{"kty":"oct","k":"AAAA"}"#, "unsupported JWK"),
@@ -506,7 +561,10 @@ mod tests {
         }
         let p256 = PrivateKey::generate_p256(&[3; 32]).unwrap().private_jwk();
         let err = PrivateKey::parse(&p256, Some(JwsAlgorithm::EdDsa), "private_key").unwrap_err();
-        assert!(err.to_string().contains("differs") || err.to_string().contains("does not fit"), "{err}");
+        assert!(
+            err.to_string().contains("differs") || err.to_string().contains("does not fit"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ fn params(request: &HttpRequest) -> Vec<(String, String)> {
             .map(|(k, v)| (k.clone(), v.as_str().map_or(v.to_string(), str::to_owned)))
             .collect()
     } else {
-        form_urlencoded::parse(request.body()).into_owned().collect()
+        form_urlencoded::parse(request.body())
+            .into_owned()
+            .collect()
     }
 }
 
@@ -89,12 +91,17 @@ fn signing_vectors() {
 
         // The client assertion, when the method sends one.
         let assertion = params.iter().find(|(k, _)| k == "client_assertion");
-        let method = config_doc["auth_method"].as_str().unwrap_or("client_secret_basic");
+        let method = config_doc["auth_method"]
+            .as_str()
+            .unwrap_or("client_secret_basic");
         assert_eq!(assertion.is_some(), method.ends_with("_jwt"), "{name}");
         if let Some((_, jwt)) = assertion {
             assert!(params.iter().any(|(k, v)| k == "client_assertion_type"
                 && v == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
-            assert!(!params.iter().any(|(k, _)| k == "client_secret"), "{name}: no secret sent");
+            assert!(
+                !params.iter().any(|(k, _)| k == "client_secret"),
+                "{name}: no secret sent"
+            );
             let alg = decode_part(jwt.split('.').next().unwrap())["alg"]
                 .as_str()
                 .unwrap()
@@ -104,7 +111,9 @@ fn signing_vectors() {
             } else {
                 case["public_key"].as_str().unwrap().to_owned()
             };
-            let audience = config_doc["assertion_audience"].as_str().unwrap_or(endpoint);
+            let audience = config_doc["assertion_audience"]
+                .as_str()
+                .unwrap_or(endpoint);
             let (header, claims) = verify(jwt, &decoding_key(&alg, &key_text), Some(audience));
             let expected_alg = case["assertion_alg"].as_str().unwrap();
             assert_eq!(header["alg"], expected_alg, "{name}");
@@ -114,23 +123,38 @@ fn signing_vectors() {
             assert_eq!(claims["sub"], client_id, "{name}");
             assert_eq!(claims["aud"], audience, "{name}");
             let iat = now_ms / 1000;
-            let lifetime = config_doc["assertion_lifetime_ms"].as_u64().unwrap_or(60_000) / 1000;
+            let lifetime = config_doc["assertion_lifetime_ms"]
+                .as_u64()
+                .unwrap_or(60_000)
+                / 1000;
             assert_eq!(claims["iat"], iat, "{name}");
             assert_eq!(claims["exp"], iat + lifetime, "{name}");
             assert!(lifetime <= 300, "{name}: short-lived");
-            assert_eq!(B64.decode(claims["jti"].as_str().unwrap()).unwrap().len(), 16, "{name}: jti");
+            assert_eq!(
+                B64.decode(claims["jti"].as_str().unwrap()).unwrap().len(),
+                16,
+                "{name}: jti"
+            );
         }
 
         // The DPoP proof, when the config binds tokens.
         let proof = request.header("dpop");
-        assert_eq!(proof.is_some(), config_doc.get("dpop_key").is_some(), "{name}");
+        assert_eq!(
+            proof.is_some(),
+            config_doc.get("dpop_key").is_some(),
+            "{name}"
+        );
         if let Some(proof) = proof {
             let pem = case["dpop_public_key"].as_str().unwrap();
-            let alg = decode_part(proof.split('.').next().unwrap())["alg"].as_str().unwrap().to_owned();
+            let alg = decode_part(proof.split('.').next().unwrap())["alg"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             let (header, claims) = verify(proof, &decoding_key(&alg, pem), None);
             assert_eq!(header["typ"], "dpop+jwt", "{name}");
             // The embedded JWK is the public key the proof verifies with.
-            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(header["jwk"].clone()).unwrap();
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(header["jwk"].clone()).unwrap();
             jsonwebtoken::decode::<Value>(proof, &DecodingKey::from_jwk(&jwk).unwrap(), &{
                 let mut v = Validation::new(alg.parse().unwrap());
                 v.validate_exp = false;
@@ -139,13 +163,25 @@ fn signing_vectors() {
                 v
             })
             .unwrap_or_else(|e| panic!("{name}: header jwk does not verify: {e}"));
-            assert!(header["jwk"].get("d").is_none(), "{name}: no private member");
+            assert!(
+                header["jwk"].get("d").is_none(),
+                "{name}: no private member"
+            );
             assert_eq!(claims["htm"], "POST");
             assert_eq!(claims["htu"], endpoint);
             assert_eq!(claims["iat"], now_ms / 1000);
-            assert_eq!(claims.get("nonce").and_then(Value::as_str), ctx["dpop_nonce"].as_str());
-            assert!(claims.get("ath").is_none(), "{name}: no ath at the token endpoint");
-            assert_eq!(B64.decode(claims["jti"].as_str().unwrap()).unwrap().len(), 16);
+            assert_eq!(
+                claims.get("nonce").and_then(Value::as_str),
+                ctx["dpop_nonce"].as_str()
+            );
+            assert!(
+                claims.get("ath").is_none(),
+                "{name}: no ath at the token endpoint"
+            );
+            assert_eq!(
+                B64.decode(claims["jti"].as_str().unwrap()).unwrap().len(),
+                16
+            );
         }
 
         let got = json!({
@@ -155,7 +191,10 @@ fn signing_vectors() {
         if bless {
             case["expect"] = got;
         } else {
-            assert_eq!(case["expect"], got, "{name}: bytes differ from the pinned vector");
+            assert_eq!(
+                case["expect"], got,
+                "{name}: bytes differ from the pinned vector"
+            );
         }
     }
     if bless {

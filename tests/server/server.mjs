@@ -8,6 +8,8 @@
 // Stops by itself after --max-seconds, when stdin closes, or on SIGTERM/SIGINT.
 // Never prints a secret or a token.
 
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
@@ -30,7 +32,26 @@ const CLIENTS = [
   { client_id: 'ccauth-basic', client_secret: 's3cr3t+/:%&= "~*', token_endpoint_auth_method: 'client_secret_basic' },
   { client_id: 'ccauth-post', client_secret: 'post-secret-0123456789', token_endpoint_auth_method: 'client_secret_post' },
   { client_id: 'ccauth-short', client_secret: 'short-secret-0123456789', token_endpoint_auth_method: 'client_secret_basic' },
+  // JWT client authentication (RFC 7523): the public halves of the test keys
+  // in tests/vectors/keys; the client holds the private ones.
+  { client_id: 'ccauth-secret-jwt', client_secret: 'jwt-secret-0123456789-0123456789-abcdef', token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256' },
+  ...[['rs256', 'rsa', 'RS256'], ['es256', 'p256', 'ES256'], ['eddsa', 'ed25519', 'EdDSA']].map(([name, file, alg]) => ({
+    client_id: `ccauth-${name}`,
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: alg,
+    jwks: { keys: [publicJwk(file)] },
+  })),
+  // DPoP-bound tokens (RFC 9449); revocable and introspectable (opaque tokens).
+  { client_id: 'ccauth-dpop', client_secret: 'dpop-secret-0123456789', token_endpoint_auth_method: 'client_secret_basic' },
 ].map((client) => ({ ...client, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }));
+// Opaque tokens can be revoked and introspected; JWT access tokens cannot.
+const OPAQUE = new Set(['ccauth-secret-jwt', 'ccauth-es256', 'ccauth-dpop']);
+
+function publicJwk(file) {
+  const url = new URL(`../vectors/keys/${file}.pub.pem`, import.meta.url);
+  const { kty, crv, x, y, n, e } = crypto.createPublicKey(fs.readFileSync(url)).export({ format: 'jwk' });
+  return Object.fromEntries(Object.entries({ kty, crv, x, y, n, e }).filter(([, v]) => v !== undefined));
+}
 
 // Signing keys are made at start: nothing secret is committed.
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -40,6 +61,7 @@ const publicJwks = jose.createLocalJWKSet({
 });
 
 const server = http.createServer();
+const apiNonce = crypto.randomBytes(16).toString('base64url');
 await new Promise((resolve) => server.listen(Number(args.port), '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
@@ -47,9 +69,15 @@ const provider = new Provider(issuer, {
   clients: CLIENTS,
   jwks: { keys: [signingJwk] },
   cookies: { keys: ['ccauth-test-cookie-key'] },
+  enabledJWA: {
+    clientAuthSigningAlgValues: ['HS256', 'HS384', 'HS512', 'RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519'],
+  },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    revocation: { enabled: true },
+    introspection: { enabled: true },
+    dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => RESOURCE,
@@ -57,7 +85,7 @@ const provider = new Provider(issuer, {
       getResourceServerInfo: (ctx, resource, client) => ({
         scope: SCOPES,
         audience: RESOURCE,
-        accessTokenFormat: 'jwt',
+        accessTokenFormat: OPAQUE.has(client.clientId) ? 'opaque' : 'jwt',
         accessTokenTTL: client.clientId === 'ccauth-short' ? SHORT_TTL : 300,
       }),
     },
@@ -78,19 +106,60 @@ const json = (res, status, body, headers = {}) => {
   res.end(JSON.stringify(body));
 };
 
-/** GET /api/hello: a resource server that checks the token for real. */
+/** The claims of an opaque token the provider issued and still holds, else null. */
+async function opaqueClaims(token) {
+  const stored = await provider.ClientCredentials.find(token);
+  if (!stored || stored.isExpired) return null;
+  return { client_id: stored.clientId, scope: stored.scope, jkt: stored.jkt };
+}
+
+/** RFC 9449 §7: the DPoP proof of an API call, checked for real (or a reason). */
+async function checkDpop(req, token, jkt) {
+  const proof = req.headers.dpop;
+  if (typeof proof !== 'string') return 'no DPoP proof';
+  try {
+    const { payload, protectedHeader } = await jose.jwtVerify(proof, jose.EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256', 'EdDSA', 'Ed25519'] });
+    if (payload.htm !== req.method || payload.htu !== `${issuer}${new URL(req.url, issuer).pathname}`) return 'htm/htu mismatch';
+    const ath = crypto.createHash('sha256').update(token).digest('base64url');
+    if (payload.ath !== ath) return 'ath mismatch';
+    if ((await jose.calculateJwkThumbprint(protectedHeader.jwk)) !== jkt) return 'key is not the one the token is bound to';
+    if (payload.nonce !== apiNonce) return 'use_dpop_nonce';
+  } catch {
+    return 'invalid DPoP proof';
+  }
+  return null;
+}
+
+/**
+ * GET /api/hello: a resource server that checks the token for real: JWT
+ * access tokens by signature, opaque ones with the provider; a DPoP-bound
+ * token needs `Authorization: DPoP` and a proof with this API's nonce.
+ */
 async function api(req, res) {
-  const match = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  const refuse = (description) =>
-    json(res, 401, { error: 'invalid_token' }, {
-      'www-authenticate': `Bearer realm="ccauth-test", error="invalid_token", error_description="${description}"`,
+  const match = /^(bearer|dpop)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  const scheme = match?.[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+  const refuse = (description, error = 'invalid_token', headers = {}) =>
+    json(res, 401, { error }, {
+      'www-authenticate': `${scheme} realm="ccauth-test", error="${error}", error_description="${description}"`,
+      ...headers,
     });
   if (!match) return refuse('no bearer token');
+  const token = match[2];
   let claims;
   try {
-    ({ payload: claims } = await jose.jwtVerify(match[1], publicJwks, { issuer, audience: RESOURCE }));
+    claims = token.split('.').length === 3
+      ? (await jose.jwtVerify(token, publicJwks, { issuer, audience: RESOURCE })).payload
+      : await opaqueClaims(token);
   } catch {
-    return refuse('the access token is invalid or expired');
+    claims = null;
+  }
+  if (!claims) return refuse('the access token is invalid, revoked or expired');
+  if (claims.jkt || claims.cnf?.jkt) {
+    if (scheme !== 'DPoP') return refuse('the token is DPoP-bound');
+    const problem = await checkDpop(req, token, claims.jkt ?? claims.cnf.jkt);
+    if (problem === 'use_dpop_nonce') return refuse('send the nonce', 'use_dpop_nonce', { 'dpop-nonce': apiNonce });
+    if (problem) return refuse(problem, 'invalid_dpop_proof');
+    res.setHeader('dpop-nonce', apiNonce);
   }
   const scope = String(claims.scope ?? '');
   if (!scope.split(' ').includes('api.read')) {
@@ -98,7 +167,7 @@ async function api(req, res) {
       'www-authenticate': 'Bearer realm="ccauth-test", error="insufficient_scope", scope="api.read"',
     });
   }
-  return json(res, 200, { ok: true, client_id: claims.client_id, scope });
+  return json(res, 200, { ok: true, client_id: claims.client_id, scope, dpop: Boolean(claims.jkt || claims.cnf?.jkt) });
 }
 
 const providerCallback = provider.callback();
@@ -126,8 +195,17 @@ process.on('SIGINT', stop);
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);
 process.stdin.resume();
+// Test harnesses read the ready line and close the pipe: later output must not kill the server.
+process.stdout.on('error', () => {});
 
 const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
 process.stdout.write(
-  `${JSON.stringify({ issuer, token_endpoint: discovery.token_endpoint, api: `${issuer}/api/hello`, stats: `${issuer}/stats` })}\n`,
+  `${JSON.stringify({
+    issuer,
+    token_endpoint: discovery.token_endpoint,
+    revocation_endpoint: discovery.revocation_endpoint,
+    introspection_endpoint: discovery.introspection_endpoint,
+    api: `${issuer}/api/hello`,
+    stats: `${issuer}/stats`,
+  })}\n`,
 );

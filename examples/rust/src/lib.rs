@@ -11,7 +11,8 @@ mod shared;
 pub use shared::SharedTokens;
 
 use ccauth::{
-    build_token_request, parse_token_response, AccessToken, ClientConfig, HttpRequest, HttpResponse,
+    build_token_request_at, parse_token_response, AccessToken, ClientConfig, HttpRequest,
+    HttpResponse, RequestContext,
 };
 
 /// What can go wrong when fetching a token: the network, or the protocol.
@@ -59,13 +60,20 @@ pub fn send(
     request: &HttpRequest,
     max_body: usize,
 ) -> Result<HttpResponse, DriverError> {
-    let mut call = agent.post(request.url());
-    for (name, value) in request.headers() {
-        call = call.header(name, value);
-    }
-    let mut response = call
-        .send(request.body())
-        .map_err(|e| DriverError::Transport(e.to_string()))?;
+    let sent = if request.method() == "GET" {
+        let mut call = agent.get(request.url());
+        for (name, value) in request.headers() {
+            call = call.header(name, value);
+        }
+        call.call()
+    } else {
+        let mut call = agent.post(request.url());
+        for (name, value) in request.headers() {
+            call = call.header(name, value);
+        }
+        call.send(request.body())
+    };
+    let mut response = sent.map_err(|e| DriverError::Transport(e.to_string()))?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -87,9 +95,22 @@ pub fn send(
     Ok(HttpResponse::new(status, headers, body))
 }
 
-/// One token request: build, send, parse.
+/// 32 bytes from the operating system's random source.
+pub fn entropy() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    // Without OS randomness nothing can be signed safely: stop loudly.
+    getrandom::getrandom(&mut bytes).unwrap_or_else(|e| panic!("no OS randomness: {e}"));
+    bytes
+}
+
+/// One token request: build (signing what the config asks for), send, parse.
 pub fn fetch_token(agent: &ureq::Agent, config: &ClientConfig) -> Result<AccessToken, DriverError> {
-    let request = build_token_request(config);
+    let context = RequestContext {
+        now_ms: now_ms(),
+        entropy: entropy(),
+        dpop_nonce: None,
+    };
+    let request = build_token_request_at(config, &context);
     let response = send(agent, &request, config.max_response_bytes())?;
     parse_token_response(config, &response, now_ms()).map_err(DriverError::Token)
 }

@@ -29,7 +29,8 @@ impl SharedTokens {
         // Jitter seed: the host's clock and process id are random enough for spreading refreshes.
         let seed = now_ms() ^ u64::from(std::process::id()).rotate_left(32);
         let max_body = config.max_response_bytes();
-        let (manager, key) = TokenManager::with_config(config, seed);
+        let (mut manager, key) = TokenManager::with_config(config, seed);
+        manager.seed_entropy(crate::entropy());
         Self(Arc::new(Inner {
             manager: Mutex::new(manager),
             changed: Condvar::new(),
@@ -86,6 +87,20 @@ impl SharedTokens {
         // Compared, not logged: the manager only drops it if it is the cached one.
         self.lock()
             .invalidate(self.0.key, token.value().expose_secret(), www_authenticate)
+    }
+
+    /// The `DPoP` proof header for an API call with `token` (None without DPoP).
+    pub fn dpop_proof(&self, token: &AccessToken, method: &str, url: &str) -> Option<String> {
+        let proof = self
+            .lock()
+            .dpop_proof(self.0.key, token, method, url, now_ms())
+            .ok()??;
+        Some(proof.expose_secret().to_owned())
+    }
+
+    /// Remembers a resource server's `DPoP-Nonce`.
+    pub fn remember_dpop_nonce(&self, url: &str, nonce: &str) -> bool {
+        self.lock().remember_dpop_nonce(url, nonce)
     }
 
     /// Sends one ticket's request and reports the outcome; wakes every waiter.
