@@ -7,8 +7,11 @@
 //! panic: a panic would trap the whole wasm instance.
 
 use ccauth::{
-    build_token_request, parse_token_response, AccessToken, ClientConfig, Error, FetchOutcome,
-    HttpRequest, HttpResponse, TokenDecision, TokenKey, TokenManager, TransportError,
+    build_introspection_request, build_metadata_request, build_revocation_request,
+    build_token_request, build_token_request_at, parse_introspection_response,
+    parse_metadata_response, parse_revocation_response, parse_token_response, AccessToken,
+    ClientConfig, Error, FetchOutcome, HttpRequest, HttpResponse, MetadataKind, PrivateKey,
+    RequestContext, TokenDecision, TokenKey, TokenManager, TokenTypeHint, TransportError,
     TransportErrorKind,
 };
 use serde_json::{json, Value};
@@ -96,6 +99,167 @@ pub fn build_token_request_json(config_json: &str) -> Result<String, JsValue> {
     Ok(request_json(&build_token_request(&config)).to_string())
 }
 
+/// 32 bytes of host randomness, or a typed error.
+fn entropy_from(bytes: &[u8]) -> Result<[u8; 32], JsValue> {
+    bytes.try_into().map_err(|_| {
+        JsValue::from_str(&json!({ "code": "INVALID_ENTROPY", "message": "INVALID_ENTROPY: pass exactly 32 random bytes" }).to_string())
+    })
+}
+
+/// Builds the token request at `now_ms`, signing what the config asks for
+/// (client assertion, DPoP proof) with 32 bytes of host randomness.
+#[wasm_bindgen(js_name = buildTokenRequestAt)]
+pub fn build_token_request_at_json(
+    config_json: &str,
+    now_ms: f64,
+    entropy: Vec<u8>,
+    dpop_nonce: Option<String>,
+) -> Result<String, JsValue> {
+    let config = config_from(config_json)?;
+    let context = RequestContext {
+        now_ms: ms(now_ms),
+        entropy: entropy_from(&entropy)?,
+        dpop_nonce: dpop_nonce.as_deref(),
+    };
+    Ok(request_json(&build_token_request_at(&config, &context)).to_string())
+}
+
+/// A new P-256 key (for DPoP) from 32 bytes of host randomness, as a private JWK.
+#[wasm_bindgen(js_name = generateDpopKey)]
+pub fn generate_dpop_key(entropy: Vec<u8>) -> Result<String, JsValue> {
+    let key = PrivateKey::generate_p256(&entropy_from(&entropy)?).map_err(|e| throw(&e.into()))?;
+    // The host asked for a key to hold; it goes straight into a config.
+    Ok(key.private_jwk().to_string())
+}
+
+fn hint(name: Option<String>) -> Option<TokenTypeHint> {
+    match name.as_deref() {
+        Some("access_token") => Some(TokenTypeHint::AccessToken),
+        Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
+        _ => None,
+    }
+}
+
+/// The RFC 7009 revocation (`kind` "revocation") or RFC 7662 introspection
+/// (`kind` "introspection") request for `token`.
+#[wasm_bindgen(js_name = buildTokenAdminRequest)]
+pub fn build_token_admin_request(
+    config_json: &str,
+    kind: &str,
+    endpoint: &str,
+    token: &str,
+    token_type_hint: Option<String>,
+    now_ms: f64,
+    entropy: Vec<u8>,
+) -> Result<String, JsValue> {
+    let config = config_from(config_json)?;
+    let context = RequestContext {
+        now_ms: ms(now_ms),
+        entropy: entropy_from(&entropy)?,
+        dpop_nonce: None,
+    };
+    let hint = hint(token_type_hint);
+    let built = if kind == "revocation" {
+        build_revocation_request(&config, endpoint, token, hint, &context)
+    } else {
+        build_introspection_request(&config, endpoint, token, hint, &context)
+    };
+    built
+        .map(|r| request_json(&r).to_string())
+        .map_err(|e| throw(&e.into()))
+}
+
+/// Reads a revocation (`{"ok": true}`) or introspection (`{"introspection": {…}}`) answer.
+#[wasm_bindgen(js_name = parseTokenAdminResponse)]
+pub fn parse_token_admin_response(
+    config_json: &str,
+    kind: &str,
+    status: u16,
+    headers_json: &str,
+    body: Vec<u8>,
+    now_ms: f64,
+) -> Result<String, JsValue> {
+    let config = config_from(config_json)?;
+    let response = response_from(status, headers_json, body);
+    let out = if kind == "revocation" {
+        parse_revocation_response(&config, &response, ms(now_ms)).map(|()| json!({ "ok": true }))
+    } else {
+        parse_introspection_response(&config, &response, ms(now_ms))
+            .map(|i| json!({ "introspection": Value::Object(i.fields().clone()) }))
+    };
+    Ok(match out {
+        Ok(value) => value,
+        Err(error) => json!({ "error": error_json(&error.into()) }),
+    }
+    .to_string())
+}
+
+/// The metadata request of `issuer` (`kind`: "oauth" for RFC 8414, "openid").
+#[wasm_bindgen(js_name = buildMetadataRequest)]
+pub fn build_metadata_request_json(
+    issuer: &str,
+    kind: &str,
+    danger_accept_insecure_http: bool,
+) -> Result<String, JsValue> {
+    let kind = if kind == "openid" {
+        MetadataKind::OpenId
+    } else {
+        MetadataKind::OAuth
+    };
+    build_metadata_request(issuer, kind, danger_accept_insecure_http)
+        .map(|r| request_json(&r).to_string())
+        .map_err(|e| throw(&e.into()))
+}
+
+/// Reads a metadata response for `issuer`: `{"metadata": {…}}` or `{"error": …}`.
+#[wasm_bindgen(js_name = parseMetadataResponse)]
+pub fn parse_metadata_response_json(
+    issuer: &str,
+    status: u16,
+    headers_json: &str,
+    body: Vec<u8>,
+    now_ms: f64,
+) -> String {
+    let response = response_from(status, headers_json, body);
+    match parse_metadata_response(issuer, &response, ms(now_ms)) {
+        Ok(metadata) => format!(r#"{{"metadata":{}}}"#, metadata.to_json()),
+        Err(error) => json!({ "error": error_json(&error.into()) }).to_string(),
+    }
+}
+
+/// Discovered metadata kept for a TTL (the core's `MetadataCache`).
+#[wasm_bindgen]
+pub struct MetadataCache(ccauth::MetadataCache);
+
+#[wasm_bindgen]
+impl MetadataCache {
+    /// A cache keeping each document `ttl_ms`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(ttl_ms: f64) -> MetadataCache {
+        Self(ccauth::MetadataCache::new(ms(ttl_ms)))
+    }
+
+    /// The metadata JSON of `issuer` while fresh.
+    pub fn get(&self, issuer: &str, now_ms: f64) -> Option<String> {
+        self.0
+            .get(issuer, ms(now_ms))
+            .map(ccauth::ServerMetadata::to_json)
+    }
+
+    /// Keeps metadata JSON (as `parseMetadataResponse` gave it) from `now_ms`.
+    pub fn insert(
+        &mut self,
+        issuer: &str,
+        metadata_json: &str,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let metadata = ccauth::ServerMetadata::from_json(issuer, metadata_json)
+            .map_err(|e| throw(&e.into()))?;
+        self.0.insert(metadata, ms(now_ms));
+        Ok(())
+    }
+}
+
 /// Parses a token response: `{"token": …}` or `{"error": …}` as JSON.
 #[wasm_bindgen(js_name = parseTokenResponse)]
 pub fn parse_token_response_json(
@@ -152,7 +316,14 @@ impl TokenLifecycle {
                 return json!({ "decision": "failed", "error": error_json(&error) }).to_string()
             }
         };
-        let ticket = |t: &ccauth::FetchTicket| json!({ "id": t.id(), "attempt": t.attempt(), "request": request_json(t.request()) });
+        let ticket = |t: &ccauth::FetchTicket| {
+            json!({
+                "id": t.id(),
+                "attempt": t.attempt(),
+                "request": request_json(t.request()),
+                "needs_client_assertion": t.needs_client_assertion(),
+            })
+        };
         match decision {
             TokenDecision::Ready(token) => json!({ "decision": "ready", "token": token_json(&token) }),
             TokenDecision::Fetch(t) => json!({ "decision": "fetch", "ticket": ticket(&t) }),
@@ -211,6 +382,53 @@ impl TokenLifecycle {
     pub fn invalidate(&mut self, token: &str, www_authenticate: Option<String>) -> bool {
         self.manager
             .invalidate(self.key, token, www_authenticate.as_deref())
+    }
+
+    /// Seeds the randomness of signatures (`jti`, salts) with 32 host random bytes.
+    #[wasm_bindgen(js_name = seedEntropy)]
+    pub fn seed_entropy(&mut self, entropy: Vec<u8>) -> Result<(), JsValue> {
+        self.manager.seed_entropy(entropy_from(&entropy)?);
+        Ok(())
+    }
+
+    /// Ticket `ticket`'s request with an externally minted client assertion;
+    /// a bad or expired one fails the fetch and is thrown.
+    #[wasm_bindgen(js_name = requestWithAssertion)]
+    pub fn request_with_assertion(
+        &mut self,
+        ticket: f64,
+        assertion: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.manager
+            .request_with_assertion(ms(ticket), assertion, ms(now_ms))
+            .map(|r| request_json(&r).to_string())
+            .map_err(|e| throw(&e))
+    }
+
+    /// The `DPoP` proof for an API call with `access_token` (undefined without DPoP).
+    #[wasm_bindgen(js_name = dpopProof)]
+    pub fn dpop_proof(
+        &mut self,
+        access_token: &str,
+        method: &str,
+        url: &str,
+        now_ms: f64,
+    ) -> Option<String> {
+        match self
+            .manager
+            .dpop_proof(self.key, access_token, method, url, ms(now_ms))
+        {
+            // The host sends the proof with its API call.
+            Ok(Some(proof)) => Some(proof.expose_secret().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Remembers a resource server's `DPoP-Nonce` for its next proofs.
+    #[wasm_bindgen(js_name = rememberDpopNonce)]
+    pub fn remember_dpop_nonce(&mut self, url: &str, nonce: &str) -> bool {
+        self.manager.remember_dpop_nonce(url, nonce)
     }
 
     /// The cached token as the core's versioned JSON document.

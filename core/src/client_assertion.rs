@@ -1,12 +1,11 @@
 //! Client assertions (RFC 7523 §2.2, OpenID Connect Core §9): the JWT that
 //! `client_secret_jwt` and `private_key_jwt` send instead of a secret.
 
-use rand_core::CryptoRngCore;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::config::{AssertionConfig, ClientConfig};
-use crate::jws::{random_jti, sign_compact, JwsSigner};
+use crate::jws::{derive, jti, sign_compact, JwsSigner};
 
 /// The `client_assertion_type` of a JWT assertion.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -34,8 +33,9 @@ pub(crate) fn sign(
     config: &ClientConfig,
     settings: &AssertionConfig,
     now_ms: u64,
-    rng: &mut impl CryptoRngCore,
+    entropy: &[u8; 32],
 ) -> Option<Zeroizing<String>> {
+    let random = derive(entropy, b"client_assertion");
     let secret;
     let signer = match &settings.key {
         Some(key) => JwsSigner::Key(key),
@@ -55,9 +55,14 @@ pub(crate) fn sign(
         iss: &config.client_id,
         sub: &config.client_id,
         aud: &settings.audience,
-        jti: random_jti(rng),
+        jti: jti(&random),
         iat,
         exp: iat + settings.lifetime_ms / 1000,
     };
-    Some(sign_compact(&header, &claims, &signer, rng))
+    Some(sign_compact(
+        &header,
+        &claims,
+        &signer,
+        &derive(&random, b"sign"),
+    ))
 }

@@ -1,7 +1,7 @@
 //! Authorization server metadata (RFC 8414, OpenID Connect Discovery 1.0):
 //! from an issuer identifier to its token endpoint and supported methods.
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
 use crate::endpoint;
@@ -19,26 +19,26 @@ pub enum MetadataKind {
 }
 
 /// The metadata members this client uses. Unknown members are ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ServerMetadata {
     /// The issuer identifier, equal to the one asked for.
     pub issuer: String,
     /// The token endpoint.
     pub token_endpoint: String,
     /// Client authentication methods the token endpoint accepts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     /// JWS algorithms accepted for client assertions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 7009 endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
     /// RFC 7662 endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub introspection_endpoint: Option<String>,
     /// JWS algorithms accepted for DPoP proofs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
@@ -104,8 +104,8 @@ pub fn parse_metadata_response(
     let invalid = |kind| base_error(kind, response, BodyKind::Json, now_ms);
     let fields = check_reply(&limits, response, now_ms)?
         .ok_or_else(|| invalid(ResponseErrorKind::InvalidServerMetadata))?;
-    let metadata: ServerMetadata = serde_json::from_value(serde_json::Value::Object(fields))
-        .map_err(|_| invalid(ResponseErrorKind::InvalidServerMetadata))?;
+    let metadata = ServerMetadata::from_object(&fields)
+        .ok_or_else(|| invalid(ResponseErrorKind::InvalidServerMetadata))?;
     if metadata.issuer != issuer {
         return Err(invalid(ResponseErrorKind::IssuerMismatch));
     }
@@ -113,10 +113,42 @@ pub fn parse_metadata_response(
 }
 
 impl ServerMetadata {
+    /// The members this client uses; `None` without `issuer`/`token_endpoint`
+    /// or with a member of the wrong type. (Read from a `Value`, not derived:
+    /// it keeps the wasm build small.)
+    fn from_object(object: &Map<String, Value>) -> Option<Self> {
+        let text = |name: &str| match object.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => None,
+        };
+        let list = |name: &str| match object.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(Some),
+            Some(_) => None,
+        };
+        Some(Self {
+            issuer: text("issuer")??,
+            token_endpoint: text("token_endpoint")??,
+            token_endpoint_auth_methods_supported: list("token_endpoint_auth_methods_supported")?,
+            token_endpoint_auth_signing_alg_values_supported: list(
+                "token_endpoint_auth_signing_alg_values_supported",
+            )?,
+            revocation_endpoint: text("revocation_endpoint")?,
+            introspection_endpoint: text("introspection_endpoint")?,
+            dpop_signing_alg_values_supported: list("dpop_signing_alg_values_supported")?,
+        })
+    }
+
     /// Reads metadata saved as JSON (e.g. a host's cache); the issuer is
     /// checked again against `issuer`.
     pub fn from_json(issuer: &str, text: &str) -> Result<Self, ConfigError> {
-        let metadata: Self = serde_json::from_str(text).map_err(|_| {
+        let object: Option<Map<String, Value>> = serde_json::from_str(text).ok();
+        let metadata = object.as_ref().and_then(Self::from_object).ok_or_else(|| {
             ConfigError::new(
                 ConfigErrorKind::InvalidConfigDocument,
                 "server_metadata",
@@ -153,9 +185,68 @@ impl ServerMetadata {
     }
 }
 
+/// How long discovered metadata is reused before it is fetched again.
+pub const DEFAULT_METADATA_TTL_MS: u64 = 3_600_000;
+
+/// Discovered metadata by issuer, each kept for a TTL: the host asks
+/// [`get`](Self::get) before fetching and [`insert`](Self::insert)s what it
+/// fetched. Sans-IO like the rest: the host passes the time.
+#[derive(Debug, Clone)]
+pub struct MetadataCache {
+    ttl_ms: u64,
+    entries: Vec<(ServerMetadata, u64)>,
+}
+
+impl MetadataCache {
+    /// A cache keeping each document `ttl_ms`.
+    pub fn new(ttl_ms: u64) -> Self {
+        Self {
+            ttl_ms,
+            entries: Vec::new(),
+        }
+    }
+
+    /// The metadata of `issuer`, if fetched less than the TTL before `now_ms`.
+    pub fn get(&self, issuer: &str, now_ms: u64) -> Option<&ServerMetadata> {
+        self.entries
+            .iter()
+            .find(|(m, until)| m.issuer == issuer && now_ms < *until)
+            .map(|(m, _)| m)
+    }
+
+    /// Keeps `metadata` (already checked against its issuer) from `now_ms`.
+    pub fn insert(&mut self, metadata: ServerMetadata, now_ms: u64) {
+        self.entries
+            .retain(|(m, until)| m.issuer != metadata.issuer && now_ms < *until);
+        self.entries
+            .push((metadata, now_ms.saturating_add(self.ttl_ms)));
+    }
+}
+
+impl Default for MetadataCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_METADATA_TTL_MS)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_keeps_metadata_for_its_ttl_only() {
+        let metadata = ServerMetadata::from_json(
+            "https://as.example",
+            r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t"}"#,
+        )
+        .unwrap();
+        let mut cache = MetadataCache::new(1_000);
+        assert!(cache.get("https://as.example", 0).is_none());
+        cache.insert(metadata, 10);
+        assert!(cache.get("https://as.example", 1_009).is_some());
+        assert!(cache.get("https://as.example", 1_010).is_none());
+        assert!(cache.get("https://other.example", 500).is_none());
+    }
 
     #[test]
     fn well_known_urls_follow_both_specs() {

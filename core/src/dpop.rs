@@ -3,12 +3,11 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use rand_core::CryptoRngCore;
 use serde::Serialize;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use crate::jws::{random_jti, sign_compact, JwsSigner};
+use crate::jws::{derive, jti, sign_compact, JwsSigner};
 use crate::signing_key::PrivateKey;
 
 #[derive(Serialize)]
@@ -45,8 +44,9 @@ pub(crate) fn proof(
     now_ms: u64,
     nonce: Option<&str>,
     access_token: Option<&str>,
-    rng: &mut impl CryptoRngCore,
+    entropy: &[u8; 32],
 ) -> Zeroizing<String> {
+    let random = derive(entropy, b"dpop");
     let jwk = key.public_jwk();
     // The core wrote this JWK itself, so it is valid JSON.
     let raw = serde_json::value::RawValue::from_string(jwk).ok();
@@ -60,14 +60,19 @@ pub(crate) fn proof(
         jwk: &jwk,
     };
     let claims = Claims {
-        jti: random_jti(rng),
+        jti: jti(&random),
         htm: method,
         htu: htu(url),
         iat: now_ms / 1000,
         nonce,
         ath: access_token.map(|t| B64.encode(sha2::Sha256::digest(t.as_bytes()))),
     };
-    sign_compact(&header, &claims, &JwsSigner::Key(key), rng)
+    sign_compact(
+        &header,
+        &claims,
+        &JwsSigner::Key(key),
+        &derive(&random, b"sign"),
+    )
 }
 
 /// The JWK SHA-256 thumbprint (RFC 7638) of the key, as `jkt` in `cnf`.

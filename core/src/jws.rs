@@ -3,7 +3,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use rand_core::CryptoRngCore;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -31,7 +30,7 @@ pub(crate) fn sign_compact(
     header: &impl Serialize,
     claims: &impl Serialize,
     signer: &JwsSigner<'_>,
-    rng: &mut impl CryptoRngCore,
+    entropy: &[u8; 32],
 ) -> Zeroizing<String> {
     // Serializing plain structs of strings and integers cannot fail.
     let header = serde_json::to_vec(header).unwrap_or_default();
@@ -44,18 +43,26 @@ pub(crate) fn sign_compact(
     B64.encode_string(&claims, &mut out);
     let signature = match signer {
         JwsSigner::Hmac(alg, secret) => hmac_sign(*alg, secret, out.as_bytes()),
-        JwsSigner::Key(key) => key.sign(out.as_bytes(), rng),
+        JwsSigner::Key(key) => key.sign(out.as_bytes(), entropy),
     };
     out.push('.');
     B64.encode_string(&signature, &mut out);
     out
 }
 
-/// A base64url random identifier (`jti`): 128 bits from `rng`.
-pub(crate) fn random_jti(rng: &mut impl CryptoRngCore) -> String {
-    let mut bytes = [0u8; 16];
-    rng.fill_bytes(&mut bytes);
-    B64.encode(bytes)
+/// A base64url identifier (`jti`) from 128 random bits.
+pub(crate) fn jti(random: &[u8]) -> String {
+    B64.encode(random.get(..16).unwrap_or(random))
+}
+
+/// 32 bytes derived from `entropy` and a `label`: SHA-256 used as a PRF, so
+/// one request's host randomness serves several independent values.
+pub(crate) fn derive(entropy: &[u8; 32], label: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    hash.update(entropy);
+    hash.update(label);
+    hash.finalize().into()
 }
 
 /// The claims of a JWT whose payload is not verified by this client, read

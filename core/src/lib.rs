@@ -76,7 +76,8 @@ pub use config::{
     DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES,
 };
 pub use discovery::{
-    build_metadata_request, metadata_url, parse_metadata_response, MetadataKind, ServerMetadata,
+    build_metadata_request, metadata_url, parse_metadata_response, MetadataCache, MetadataKind,
+    ServerMetadata, DEFAULT_METADATA_TTL_MS,
 };
 pub use dpop::jwk_thumbprint;
 pub use error::{

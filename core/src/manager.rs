@@ -24,8 +24,6 @@ use std::sync::Arc;
 use crate::challenge::parse_www_authenticate;
 use crate::config::ClientConfig;
 use crate::error::{Error, TransportError};
-use rand_chacha::rand_core::{RngCore as _, SeedableRng as _};
-
 use crate::request::{build_token_request_at, HttpRequest, RequestContext};
 use crate::response::{parse_token_response, HttpResponse};
 use crate::retry::{AfterFailure, RetryBudget};
@@ -68,9 +66,16 @@ pub struct FetchTicket {
     key: TokenKey,
     attempt: u32,
     request: HttpRequest,
+    needs_client_assertion: bool,
 }
 
 impl FetchTicket {
+    /// Whether the host must add a client assertion it holds
+    /// ([`TokenManager::request_with_assertion`]) before sending.
+    pub fn needs_client_assertion(&self) -> bool {
+        self.needs_client_assertion
+    }
+
     /// The ticket number, unique within its manager.
     pub fn id(&self) -> u64 {
         self.id
@@ -144,8 +149,10 @@ pub struct TokenManager {
     entries: Vec<Entry>,
     next_ticket: u64,
     rng: fastrand::Rng,
-    /// Randomness for signatures (`jti`, PS256 salt), seeded by the host.
-    crypto_rng: rand_chacha::ChaCha20Rng,
+    /// Randomness for signatures (`jti`, PS256 salt), seeded by the host:
+    /// each use takes SHA-256(seed, counter).
+    entropy_seed: [u8; 32],
+    entropy_counter: u64,
     clock_skew_ms: i64,
     /// DPoP nonces of resource servers, by origin, newest last.
     api_nonces: Vec<(String, String)>,
@@ -175,7 +182,8 @@ impl TokenManager {
             entries: Vec::new(),
             next_ticket: 1,
             rng: fastrand::Rng::with_seed(seed),
-            crypto_rng: rand_chacha::ChaCha20Rng::seed_from_u64(seed),
+            entropy_seed: crate::jws::derive(&[0; 32], &seed.to_be_bytes()),
+            entropy_counter: 0,
             clock_skew_ms: 0,
             api_nonces: Vec::new(),
         }
@@ -185,7 +193,12 @@ impl TokenManager {
     /// bytes from the host's cryptographic random source. Hosts that sign
     /// (JWT client authentication, DPoP) call this once after `new`.
     pub fn seed_entropy(&mut self, entropy: [u8; 32]) {
-        self.crypto_rng = rand_chacha::ChaCha20Rng::from_seed(entropy);
+        self.entropy_seed = entropy;
+    }
+
+    /// Fresh 32 bytes for one request's signatures.
+    fn next_entropy(&mut self) -> [u8; 32] {
+        next_entropy(&self.entropy_seed, &mut self.entropy_counter)
     }
 
     /// A manager holding one config; returns it with the config's key.
@@ -272,8 +285,7 @@ impl TokenManager {
             }
             let id = self.next_ticket;
             self.next_ticket += 1;
-            let mut entropy = [0u8; 32];
-            self.crypto_rng.fill_bytes(&mut entropy);
+            let entropy = next_entropy(&self.entropy_seed, &mut self.entropy_counter);
             let ticket = start_fetch(entry, key, id, now_ms, entropy);
             return Ok(match usable {
                 Some(token) => TokenDecision::RefreshAhead(token, ticket),
@@ -345,19 +357,54 @@ impl TokenManager {
         }
     }
 
-    /// The `DPoP` header for an API call with `token` (RFC 9449 §7): a proof
-    /// for `method` `url` at `now_ms` carrying the token's hash (`ath`) and the
-    /// resource server's last nonce. `None` when the config does not use DPoP.
+    /// The request of ticket `ticket` with a client assertion minted outside
+    /// this client (config with `external_client_assertion`; the ticket says
+    /// [`needs_client_assertion`](FetchTicket::needs_client_assertion)). The host
+    /// reads the assertion from its source for each token request. A bad or
+    /// expired assertion fails the fetch (every waiter gets the error) and is
+    /// returned as the error.
+    pub fn request_with_assertion(
+        &mut self,
+        ticket: u64,
+        assertion: &str,
+        now_ms: u64,
+    ) -> Result<HttpRequest, Error> {
+        let index = self.entry_in_flight(ticket).ok_or(Error::UnknownTokenKey)?;
+        let entropy = self.next_entropy();
+        let built = self.entries.get(index).map(|entry| {
+            let context = RequestContext {
+                now_ms,
+                entropy,
+                dpop_nonce: entry.dpop_nonce.as_deref(),
+            };
+            let template = build_token_request_at(&entry.config, &context);
+            crate::request::add_client_assertion(&entry.config, &template, assertion, now_ms)
+        });
+        match built {
+            Some(Ok(request)) => Ok(request),
+            Some(Err(error)) => {
+                let error = Error::from(error);
+                self.fail(index, error.clone(), now_ms);
+                Err(error)
+            }
+            None => Err(Error::UnknownTokenKey),
+        }
+    }
+
+    /// The `DPoP` header for an API call with `access_token` (RFC 9449 §7): a
+    /// proof for `method` `url` at `now_ms` carrying the token's hash (`ath`)
+    /// and the resource server's last nonce. `None` when the config does not use DPoP.
     /// The token goes in `Authorization: DPoP <token>`
     /// ([`AccessToken::authorization_header`]).
     pub fn dpop_proof(
         &mut self,
         key: TokenKey,
-        token: &AccessToken,
+        access_token: &str,
         method: &str,
         url: &str,
         now_ms: u64,
     ) -> Result<Option<crate::secret::DpopProof>, Error> {
+        let entropy = self.next_entropy();
         let entry = self.entries.get(key.0).ok_or(Error::UnknownTokenKey)?;
         let Some(dpop_key) = &entry.config.dpop_key else {
             return Ok(None);
@@ -376,8 +423,8 @@ impl TokenManager {
             url,
             now_ms,
             nonce,
-            Some(token.value().expose_secret()),
-            &mut self.crypto_rng,
+            Some(access_token),
+            &entropy,
         );
         Ok(Some(crate::secret::DpopProof::new(proof.as_str())))
     }
@@ -578,7 +625,18 @@ fn start_fetch(
         key,
         attempt: entry.budget.attempts() + 1,
         request,
+        needs_client_assertion: entry
+            .config
+            .assertion
+            .as_ref()
+            .is_some_and(|a| a.key.is_none() && entry.config.client_secret.is_none()),
     }
+}
+
+/// SHA-256(seed, counter) after bumping the counter: never the same twice.
+fn next_entropy(seed: &[u8; 32], counter: &mut u64) -> [u8; 32] {
+    *counter += 1;
+    crate::jws::derive(seed, &counter.to_be_bytes())
 }
 
 /// RFC 9449 §8.1: `nonce = 1*NQCHAR`, visible ASCII without `"` and `\`.

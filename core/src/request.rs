@@ -5,7 +5,6 @@ use std::fmt;
 use serde::ser::{SerializeMap, Serializer as _};
 use zeroize::Zeroize;
 
-use rand_chacha::rand_core::SeedableRng as _;
 use zeroize::Zeroizing;
 
 use crate::client_assertion;
@@ -149,22 +148,19 @@ pub(crate) fn build_for(
     token_endpoint: bool,
     context: Option<&RequestContext<'_>>,
 ) -> HttpRequest {
-    let mut rng = context.map(|c| rand_chacha::ChaCha20Rng::from_seed(c.entropy));
-    let assertion: Option<Zeroizing<String>> = match (&config.assertion, context, rng.as_mut()) {
-        (Some(settings), Some(c), Some(rng)) => {
-            client_assertion::sign(config, settings, c.now_ms, rng)
-        }
+    let assertion: Option<Zeroizing<String>> = match (&config.assertion, context) {
+        (Some(settings), Some(c)) => client_assertion::sign(config, settings, c.now_ms, &c.entropy),
         _ => None,
     };
-    let dpop_proof = match (&config.dpop_key, context, rng.as_mut()) {
-        (Some(key), Some(c), Some(rng)) if token_endpoint => Some(dpop::proof(
+    let dpop_proof = match (&config.dpop_key, context) {
+        (Some(key), Some(c)) if token_endpoint => Some(dpop::proof(
             key,
             "POST",
             &config.request_url,
             c.now_ms,
             c.dpop_nonce,
             None,
-            rng,
+            &c.entropy,
         )),
         _ => None,
     };

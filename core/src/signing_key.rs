@@ -12,7 +12,6 @@ use std::str::FromStr;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
-use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
@@ -60,9 +59,14 @@ impl JwsAlgorithm {
         matches!(self, Self::Hs256 | Self::Hs384 | Self::Hs512)
     }
 
-    /// Whether this build can sign with it (RSA is a cargo feature).
+    /// Whether this build can sign with it (RSA, ES384 and EdDSA are cargo features).
     pub fn is_supported(self) -> bool {
-        !matches!(self, Self::Rs256 | Self::Ps256) || cfg!(feature = "rsa")
+        match self {
+            Self::Rs256 | Self::Ps256 => cfg!(feature = "rsa"),
+            Self::Es384 => cfg!(feature = "es384"),
+            Self::EdDsa => cfg!(feature = "eddsa"),
+            _ => true,
+        }
     }
 
     /// The smallest HMAC key RFC 7518 §3.2 allows: the hash's output size.
@@ -112,7 +116,9 @@ enum KeyMaterial {
     #[cfg(feature = "rsa")]
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
+    #[cfg(feature = "es384")]
     P384(p384::ecdsa::SigningKey),
+    #[cfg(feature = "eddsa")]
     Ed25519(Box<ed25519_dalek::SigningKey>),
 }
 
@@ -137,8 +143,8 @@ impl PrivateKey {
     ) -> Result<Self, ConfigError> {
         let text = text.trim();
         let key = if text.starts_with('{') {
-            let jwk: Jwk = serde_json::from_str(text)
-                .map_err(|_| key_error(field, "not a JWK object (kty, crv, d, …)"))?;
+            let jwk = Jwk::from_json(text)
+                .ok_or_else(|| key_error(field, "not a JWK object (kty, crv, d, …)"))?;
             let jwk_alg = match jwk.alg.as_deref() {
                 Some(name) => Some(
                     name.parse::<JwsAlgorithm>()
@@ -179,20 +185,27 @@ impl PrivateKey {
         alg: Option<JwsAlgorithm>,
         field: &'static str,
     ) -> Result<Self, ConfigError> {
+        if alg.is_some_and(|a| !a.is_supported()) {
+            return Err(key_error(field, "this build leaves the algorithm out (cargo features rsa, es384, eddsa; in npm: the `ccauth/full` entry point)"));
+        }
         let default = match &key {
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(_) => JwsAlgorithm::Rs256,
             KeyMaterial::P256(_) => JwsAlgorithm::Es256,
+            #[cfg(feature = "es384")]
             KeyMaterial::P384(_) => JwsAlgorithm::Es384,
+            #[cfg(feature = "eddsa")]
             KeyMaterial::Ed25519(_) => JwsAlgorithm::EdDsa,
         };
         let alg = alg.unwrap_or(default);
         let fits = match (&key, alg) {
             #[cfg(feature = "rsa")]
             (KeyMaterial::Rsa(_), JwsAlgorithm::Rs256 | JwsAlgorithm::Ps256) => true,
-            (KeyMaterial::P256(_), JwsAlgorithm::Es256)
-            | (KeyMaterial::P384(_), JwsAlgorithm::Es384)
-            | (KeyMaterial::Ed25519(_), JwsAlgorithm::EdDsa) => true,
+            (KeyMaterial::P256(_), JwsAlgorithm::Es256) => true,
+            #[cfg(feature = "es384")]
+            (KeyMaterial::P384(_), JwsAlgorithm::Es384) => true,
+            #[cfg(feature = "eddsa")]
+            (KeyMaterial::Ed25519(_), JwsAlgorithm::EdDsa) => true,
             _ => false,
         };
         if !fits {
@@ -245,6 +258,7 @@ impl PrivateKey {
                     point.y().map(|y| y.as_slice()),
                 )
             }
+            #[cfg(feature = "es384")]
             KeyMaterial::P384(key) => {
                 let point = key.verifying_key().to_encoded_point(false);
                 ec_jwk(
@@ -253,6 +267,7 @@ impl PrivateKey {
                     point.y().map(|y| y.as_slice()),
                 )
             }
+            #[cfg(feature = "eddsa")]
             KeyMaterial::Ed25519(key) => format!(
                 r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
                 B64.encode(key.verifying_key().as_bytes())
@@ -268,7 +283,9 @@ impl PrivateKey {
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(_) => None,
             KeyMaterial::P256(key) => Some(B64.encode(key.to_bytes())),
+            #[cfg(feature = "es384")]
             KeyMaterial::P384(key) => Some(B64.encode(key.to_bytes())),
+            #[cfg(feature = "eddsa")]
             KeyMaterial::Ed25519(key) => Some(B64.encode(key.to_bytes())),
         };
         let mut out = Zeroizing::new(String::new());
@@ -284,13 +301,16 @@ impl PrivateKey {
     }
 
     /// The JWS signature over `input`. ECDSA (RFC 6979), EdDSA and PKCS#1 v1.5
-    /// are deterministic; `rng` salts PS256 and blinds RSA.
-    pub(crate) fn sign(&self, input: &[u8], rng: &mut impl CryptoRngCore) -> Vec<u8> {
+    /// are deterministic; `entropy` seeds the PS256 salt and the RSA blinding.
+    pub(crate) fn sign(&self, input: &[u8], entropy: &[u8; 32]) -> Vec<u8> {
         use p256::ecdsa::signature::Signer as _;
         match &self.key {
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(key) => {
+                use rand_chacha::rand_core::SeedableRng as _;
                 use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
+                let mut rng = rand_chacha::ChaCha20Rng::from_seed(*entropy);
+                let rng = &mut rng;
                 let key = (**key).clone();
                 if self.alg == JwsAlgorithm::Ps256 {
                     rsa::pss::BlindedSigningKey::<sha2::Sha256>::new(key)
@@ -303,14 +323,16 @@ impl PrivateKey {
                 }
             }
             KeyMaterial::P256(key) => {
-                let _ = rng;
+                let _ = entropy;
                 let signature: p256::ecdsa::Signature = key.sign(input);
                 signature.to_bytes().to_vec()
             }
+            #[cfg(feature = "es384")]
             KeyMaterial::P384(key) => {
                 let signature: p384::ecdsa::Signature = key.sign(input);
                 signature.to_bytes().to_vec()
             }
+            #[cfg(feature = "eddsa")]
             KeyMaterial::Ed25519(key) => key.sign(input).to_bytes().to_vec(),
         }
     }
@@ -367,9 +389,9 @@ pub(crate) fn check_hmac_secret(alg: JwsAlgorithm, secret: &str) -> Result<(), C
 
 /// The private JWK members this client reads. Values are secrets: the
 /// struct is zeroized on drop and never printed.
-#[derive(serde::Deserialize, zeroize::ZeroizeOnDrop, zeroize::Zeroize)]
+#[derive(zeroize::ZeroizeOnDrop, zeroize::Zeroize)]
 struct Jwk {
-    kty: String,
+    kty: Option<String>,
     crv: Option<String>,
     alg: Option<String>,
     d: Option<String>,
@@ -377,6 +399,32 @@ struct Jwk {
     e: Option<String>,
     p: Option<String>,
     q: Option<String>,
+}
+
+impl Jwk {
+    /// Read through `serde_json::Value` (shared with the rest of the core,
+    /// which keeps the wasm small); the `Value` is zeroized after.
+    fn from_json(text: &str) -> Option<Self> {
+        let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let member = |name: &str| {
+            value
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let jwk = Self {
+            kty: member("kty"),
+            crv: member("crv"),
+            alg: member("alg"),
+            d: member("d"),
+            n: member("n"),
+            e: member("e"),
+            p: member("p"),
+            q: member("q"),
+        };
+        crate::response::zeroize_value(&mut value);
+        jwk.kty.is_some().then_some(jwk)
+    }
 }
 
 fn b64_field(
@@ -397,17 +445,19 @@ fn b64_field(
 impl Jwk {
     fn into_material(self, field: &'static str) -> Result<KeyMaterial, ConfigError> {
         let bad = || key_error(field, "the JWK's key bytes are not a valid key of its type");
-        match (self.kty.as_str(), self.crv.as_deref()) {
+        match (self.kty.as_deref().unwrap_or_default(), self.crv.as_deref()) {
             ("EC", Some("P-256")) => {
                 let d = b64_field(self.d.as_ref(), field)?;
                 let key = p256::SecretKey::from_slice(&d).map_err(|_| bad())?;
                 Ok(KeyMaterial::P256(key.into()))
             }
+            #[cfg(feature = "es384")]
             ("EC", Some("P-384")) => {
                 let d = b64_field(self.d.as_ref(), field)?;
                 let key = p384::SecretKey::from_slice(&d).map_err(|_| bad())?;
                 Ok(KeyMaterial::P384(key.into()))
             }
+            #[cfg(feature = "eddsa")]
             ("OKP", Some("Ed25519")) => {
                 let d = b64_field(self.d.as_ref(), field)?;
                 let bytes: [u8; 32] = d.as_slice().try_into().map_err(|_| bad())?;
@@ -444,6 +494,12 @@ impl Jwk {
     }
 }
 
+/// A key type this build was compiled without.
+#[allow(dead_code)]
+fn unsupported_here(field: &'static str) -> ConfigError {
+    key_error(field, "this build leaves this key type out (cargo features rsa, es384, eddsa; in npm: the `ccauth/full` entry point)")
+}
+
 #[cfg(feature = "rsa")]
 fn rsa_checked(key: rsa::RsaPrivateKey, field: &'static str) -> Result<KeyMaterial, ConfigError> {
     use rsa::traits::PublicKeyParts as _;
@@ -455,6 +511,19 @@ fn rsa_checked(key: rsa::RsaPrivateKey, field: &'static str) -> Result<KeyMateri
     Ok(KeyMaterial::Rsa(Box::new(key)))
 }
 
+#[cfg(not(feature = "pem"))]
+fn pem_material(
+    _text: &str,
+    _alg: Option<JwsAlgorithm>,
+    field: &'static str,
+) -> Result<KeyMaterial, ConfigError> {
+    Err(key_error(
+        field,
+        "this build reads keys as JWK only (cargo feature pem)",
+    ))
+}
+
+#[cfg(feature = "pem")]
 fn pem_material(
     text: &str,
     alg: Option<JwsAlgorithm>,
@@ -495,9 +564,11 @@ fn pem_material(
             JwsAlgorithm::Es256 => p256::ecdsa::SigningKey::from_pkcs8_pem(text)
                 .ok()
                 .map(KeyMaterial::P256),
+            #[cfg(feature = "es384")]
             JwsAlgorithm::Es384 => p384::ecdsa::SigningKey::from_pkcs8_pem(text)
                 .ok()
                 .map(KeyMaterial::P384),
+            #[cfg(feature = "eddsa")]
             JwsAlgorithm::EdDsa => ed25519_dalek::SigningKey::from_pkcs8_pem(text)
                 .ok()
                 .map(|k| KeyMaterial::Ed25519(Box::new(k))),

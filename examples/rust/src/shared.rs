@@ -93,7 +93,13 @@ impl SharedTokens {
     pub fn dpop_proof(&self, token: &AccessToken, method: &str, url: &str) -> Option<String> {
         let proof = self
             .lock()
-            .dpop_proof(self.0.key, token, method, url, now_ms())
+            .dpop_proof(
+                self.0.key,
+                token.value().expose_secret(),
+                method,
+                url,
+                now_ms(),
+            )
             .ok()??;
         Some(proof.expose_secret().to_owned())
     }
