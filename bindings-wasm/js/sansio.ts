@@ -1,22 +1,40 @@
 /** The sans-IO functions: build a token request, parse a response. No network. */
 import { CcauthError, type CoreError, rethrow } from "./errors.js";
 import { type ClientCredentialsOptions, configDocument } from "./options.js";
+import { randomBytes } from "./client.js";
 import { AccessToken, type CoreToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
 
 /** A token request to send: exact method, URL, headers and body. */
 export interface TokenRequest {
-  method: "POST";
+  method: "POST" | "GET";
   url: string;
   headers: [string, string][];
   body: string;
 }
 
-/** Builds the token request for `options` (throws a CcauthError for bad options). */
-export function buildTokenRequest(options: ClientCredentialsOptions): TokenRequest {
+/** The per-request inputs of a request that signs (client assertion, DPoP proof). */
+export interface RequestContext {
+  /** The clock, Unix ms (default `Date.now()`). */
+  nowMs?: number;
+  /** 32 random bytes for the `jti` values and salts (default: fresh from WebCrypto). */
+  entropy?: Uint8Array;
+  /** The token endpoint's last `DPoP-Nonce`. */
+  dpopNonce?: string;
+}
+
+/**
+ * Builds the token request for `options` (throws a CcauthError for bad
+ * options). Configs that sign (JWT client authentication, a DPoP key) sign
+ * at `context.nowMs` with `context.entropy`; the same inputs give the same bytes.
+ */
+export function buildTokenRequest(options: ClientCredentialsOptions, context: RequestContext = {}): TokenRequest {
   loadCore();
   try {
-    return JSON.parse(core.buildTokenRequest(configDocument(options))) as TokenRequest;
+    const entropy = context.entropy ?? randomBytes(32);
+    return JSON.parse(
+      core.buildTokenRequestAt(configDocument(options), context.nowMs ?? Date.now(), entropy, context.dpopNonce),
+    ) as TokenRequest;
   } catch (e) {
     return rethrow(e);
   }

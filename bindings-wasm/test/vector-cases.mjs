@@ -8,6 +8,7 @@ export function options(c) {
   for (const [k, v] of Object.entries(c)) {
     if (k === "scopes") o.scope = v;
     else if (k === "resources") o.resource = v;
+    else if (k === "dpop_key") o.dpop = v;
     else if (k === "refresh" || k === "retry") o[k] = Object.fromEntries(Object.entries(v).map(([a, b]) => [camel(a), b]));
     else o[camel(k)] = v;
   }

@@ -519,7 +519,7 @@ fn pem_material(
 ) -> Result<KeyMaterial, ConfigError> {
     Err(key_error(
         field,
-        "this build reads keys as JWK only (cargo feature pem)",
+        "this build reads keys as JWK only (cargo feature pem; in npm: the `ccauth/full` entry point)",
     ))
 }
 

@@ -1,0 +1,119 @@
+// JWT client authentication, discovery, DPoP, revocation and introspection
+// through the npm package, against node-oidc-provider on 127.0.0.1
+// (scripts/with-auth-server.sh exports its URLs; CCAUTH_VECTORS the test keys).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { inspect } from "node:util";
+
+import { ClientCredentials, isCcauthError } from "ccauth";
+import { ClientCredentials as FullClientCredentials } from "ccauth/full";
+
+const { CCAUTH_ISSUER: issuer, CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_API_URL: api, CCAUTH_STATS_URL: stats, CCAUTH_VECTORS: vectors } = process.env;
+assert.ok(issuer && tokenEndpoint && api && stats && vectors, "run through scripts/with-auth-server.sh");
+const key = (file) => readFileSync(`${vectors}/keys/${file}`, "utf8");
+const jwk = (name) => JSON.parse(key(`${name}.jwk.json`));
+const tokenRequests = async (clientId) => (await (await fetch(stats)).json()).token_requests_by_client[clientId] ?? 0;
+
+test("private_key_jwt ES256 (JWK, default build): the API answers 200", async () => {
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256"), scope: "api.read" });
+  const res = await client.fetch(api);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).client_id, "ccauth-es256");
+});
+
+test("client_secret_jwt (HS256): the API answers 200", async () => {
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", scope: "api.read" });
+  assert.equal((await client.fetch(api)).status, 200);
+});
+
+test("private_key_jwt RS256 and EdDSA from PEM (ccauth/full)", async () => {
+  for (const [clientId, file] of [["ccauth-rs256", "rsa.pem"], ["ccauth-eddsa", "ed25519.pem"]]) {
+    const client = new FullClientCredentials({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey: key(file), scope: "api.read" });
+    assert.equal((await client.fetch(api)).status, 200, clientId);
+  }
+});
+
+test("a key the server does not know is invalid_client, and no key material leaks", async () => {
+  const foreign = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"])).privateKey;
+  const privateKey = await crypto.subtle.exportKey("jwk", foreign);
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey });
+  const err = await client.getToken().then(() => undefined, (e) => e);
+  assert.ok(isCcauthError(err));
+  assert.equal(err.error, "invalid_client");
+  assert.ok(!`${err.message}${err.stack}${inspect(err)}${inspect(client)}`.includes(privateKey.d));
+});
+
+test("discovery from the issuer only: endpoint and auth method come from the metadata", async () => {
+  const client = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey: jwk("p256"), scope: "api.read" });
+  assert.equal((await client.fetch(api)).status, 200);
+  const err = await ClientCredentials.discover({ issuer: "http://127.0.0.1:9/nothing", clientId: "x", timeoutMs: 2000 }).then(() => undefined, (e) => e);
+  assert.ok(err instanceof Error);
+});
+
+test("DPoP: the token is bound, the nonce dance happens once, the protected API answers 200", async () => {
+  const before = await tokenRequests("ccauth-dpop");
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scope: "api.read" });
+  const token = await client.getToken();
+  assert.equal(token.tokenType, "DPoP");
+  assert.match(token.authorization, /^DPoP /);
+  assert.equal((await tokenRequests("ccauth-dpop")) - before, 2, "one use_dpop_nonce answer, then the token");
+  // As a bearer token it is refused.
+  assert.equal((await fetch(api, { headers: { authorization: `Bearer ${token.accessToken}` } })).status, 401);
+  // client.fetch sends the proof, learns the API's nonce from its 401 and retries once.
+  const res = await client.fetch(api);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).dpop, true);
+  // The nonce is remembered: headers for another HTTP client work at once.
+  const headers = await client.authorizationHeaders("GET", api);
+  assert.ok(headers.DPoP);
+  assert.equal((await fetch(api, { headers })).status, 200);
+});
+
+test("revoke: the API then answers 401, the client fetches a new token; introspection tells both", async () => {
+  const client = await ClientCredentials.discover({
+    issuer, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", scope: "api.read",
+  });
+  const first = await client.getToken();
+  assert.equal((await client.introspect(first)).active, true);
+  assert.equal((await client.introspect(first)).clientId, "ccauth-secret-jwt");
+  await fetch(api, { headers: { authorization: first.authorization } }).then((r) => assert.equal(r.status, 200));
+  // Revoked behind the client's back: the API's 401 makes it fetch a new one.
+  await new ClientCredentials({ tokenEndpoint, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", revocationEndpoint: `${issuer}/token/revocation` }).revoke(first);
+  assert.equal((await client.introspect(first)).active, false);
+  const res = await client.fetch(api);
+  assert.equal(res.status, 200);
+  const second = await client.getToken();
+  assert.notEqual(second.accessToken, first.accessToken);
+  // The client's own revoke drops its token: the next call fetches again.
+  await client.revoke();
+  assert.equal((await client.introspect(second)).active, false);
+  assert.notEqual((await client.getToken()).accessToken, second.accessToken);
+});
+
+test("an external assertion (workload identity) is read for every token request", async () => {
+  // The assertion is minted elsewhere: here by a second, key-holding client's
+  // sans-IO request, as a Kubernetes token would be written to a file.
+  const { buildTokenRequest } = await import("ccauth");
+  let reads = 0;
+  const clientAssertion = () => {
+    reads += 1;
+    const r = buildTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") });
+    return new URLSearchParams(r.body).get("client_assertion");
+  };
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", clientAssertion, scope: "api.read" });
+  assert.equal((await client.fetch(api)).status, 200);
+  assert.equal(reads, 1);
+  client.invalidate(await client.getToken());
+  assert.equal((await client.fetch(api)).status, 200);
+  assert.equal(reads, 2);
+  // An expired one is never sent: a typed error, no request made.
+  const before = await tokenRequests("ccauth-es256");
+  const stale = new ClientCredentials({
+    tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt",
+    clientAssertion: () => new URLSearchParams(buildTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") }, { nowMs: Date.now() - 3_600_000 }).body).get("client_assertion"),
+  });
+  const err = await stale.getToken().then(() => undefined, (e) => e);
+  assert.equal(err?.code, "INVALID_CLIENT_ASSERTION");
+  assert.equal(await tokenRequests("ccauth-es256"), before);
+});

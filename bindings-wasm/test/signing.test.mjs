@@ -1,0 +1,102 @@
+// The signing vectors (tests/vectors/signing.json) through the npm package:
+// exact bytes as the core pins them, every signature verified with WebCrypto
+// (an implementation independent of the core's RustCrypto), claims checked.
+// `ccauth` (default build: ES256, HS*, JWK keys) and `ccauth/full` (all).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { webcrypto } from "node:crypto";
+
+import * as small from "ccauth";
+import * as full from "ccauth/full";
+import { options } from "./vector-cases.mjs";
+
+const subtle = (globalThis.crypto ?? webcrypto).subtle;
+const { cases } = JSON.parse(readFileSync(`${process.env.CCAUTH_VECTORS}/signing.json`, "utf8"));
+const hex = (h) => Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
+const b64url = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const part = (jwt, i) => JSON.parse(new TextDecoder().decode(b64url(jwt.split(".")[i])));
+const spki = (pem) => b64url(pem.replace(/-----[^-]+-----|\s/g, "").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
+
+const WEBCRYPTO = {
+  HS256: { name: "HMAC", hash: "SHA-256" },
+  HS384: { name: "HMAC", hash: "SHA-384" },
+  HS512: { name: "HMAC", hash: "SHA-512" },
+  RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  PS256: { name: "RSA-PSS", hash: "SHA-256" },
+  ES256: { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" },
+  ES384: { name: "ECDSA", namedCurve: "P-384", hash: "SHA-384" },
+  EdDSA: { name: "Ed25519" },
+};
+
+/** Verifies `jwt` with WebCrypto: the secret (HS*) or the SPKI public key. */
+async function verify(jwt, keyText) {
+  const { alg } = part(jwt, 0);
+  const algorithm = WEBCRYPTO[alg];
+  const key = alg.startsWith("HS")
+    ? await subtle.importKey("raw", new TextEncoder().encode(keyText), algorithm, false, ["verify"])
+    : await subtle.importKey("spki", spki(keyText), algorithm, false, ["verify"]);
+  const [h, p, sig] = jwt.split(".");
+  const params = alg === "PS256" ? { ...algorithm, saltLength: 32 } : algorithm;
+  return subtle.verify(params, key, b64url(sig), new TextEncoder().encode(`${h}.${p}`));
+}
+
+/** Whether the default build handles the case (ES256/HS*, keys as JWK objects). */
+const inDefaultBuild = (c) =>
+  ["HS256", "HS384", "HS512", "ES256", null].includes(c.assertion_alg) &&
+  typeof c.config.private_key !== "string" && typeof c.config.dpop_key !== "string";
+
+for (const c of cases) {
+  test(`signing vector: ${c.name}`, async () => {
+    const ccauth = inDefaultBuild(c) ? small : full;
+    const context = { nowMs: c.context.now_ms, entropy: hex(c.context.entropy), dpopNonce: c.context.dpop_nonce ?? undefined };
+    const request = ccauth.buildTokenRequest(options(c.config), context);
+    assert.equal(request.body, c.expect.body, "the same bytes as the core's vector");
+    const dpop = request.headers.find(([n]) => n === "DPoP")?.[1] ?? null;
+    assert.equal(dpop, c.expect.dpop);
+
+    const params = c.config.body_format === "json" ? Object.entries(JSON.parse(request.body)) : [...new URLSearchParams(request.body)];
+    const assertion = params.find(([k]) => k === "client_assertion")?.[1];
+    if (c.assertion_alg) {
+      const keyText = c.assertion_alg.startsWith("HS") ? c.config.client_secret : c.public_key;
+      assert.ok(await verify(assertion, keyText), "WebCrypto verifies the assertion");
+      const claims = part(assertion, 1);
+      assert.equal(part(assertion, 0).alg, c.assertion_alg);
+      assert.equal(claims.iss, c.config.client_id);
+      assert.equal(claims.sub, c.config.client_id);
+      assert.equal(claims.aud, c.config.assertion_audience ?? c.config.token_endpoint);
+      assert.equal(claims.exp - claims.iat, (c.config.assertion_lifetime_ms ?? 60000) / 1000);
+    } else {
+      assert.equal(assertion, undefined);
+    }
+    if (dpop) {
+      assert.ok(await verify(dpop, c.dpop_public_key), "WebCrypto verifies the DPoP proof");
+      const header = part(dpop, 0);
+      assert.equal(header.typ, "dpop+jwt");
+      assert.equal(header.jwk.d, undefined);
+      const claims = part(dpop, 1);
+      assert.deepEqual([claims.htm, claims.htu, claims.nonce], ["POST", c.config.token_endpoint, c.context.dpop_nonce ?? undefined]);
+    }
+    // A tampered signature fails: the verification above can fail.
+    if (assertion && !c.assertion_alg.startsWith("HS")) {
+      const [h, p, s] = assertion.split(".");
+      const flipped = `${h}.${p}.${s[0] === "A" ? "B" : "A"}${s.slice(1)}`;
+      assert.equal(await verify(flipped, c.public_key).catch(() => false), false);
+    }
+  });
+}
+
+test("the default build names the entry point for algorithms it leaves out", () => {
+  const rsa = cases.find((c) => c.assertion_alg === "RS256");
+  const err = (() => {
+    try {
+      small.buildTokenRequest(options(rsa.config));
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(small.isCcauthError(err));
+  assert.equal(err.code, "INVALID_KEY");
+  assert.match(err.message, /ccauth\/full|JWK only/);
+  assert.ok(!err.message.includes("PRIVATE KEY"));
+});
