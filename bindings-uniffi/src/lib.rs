@@ -15,7 +15,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use ccauth::{ClientConfig, Error, HttpResponse, TokenKey, TokenManager};
+use ccauth::{ClientConfig, Error, HttpResponse, RequestContext, TokenKey, TokenManager};
 
 uniffi::setup_scaffolding!();
 
@@ -106,6 +106,204 @@ pub fn parse_token_response(
     ccauth::parse_token_response(&config, &response, now_ms)
         .map(|t| Arc::new(AccessToken(Arc::new(t))))
         .map_err(|e| Error::from(e).into())
+}
+
+fn entropy(bytes: &[u8]) -> Result<[u8; 32], CcauthError> {
+    RequestContext::entropy_from(bytes).map_err(|e| Error::from(e).into())
+}
+
+fn context<'a>(
+    now_ms: u64,
+    entropy_bytes: &[u8],
+    dpop_nonce: Option<&'a str>,
+) -> Result<RequestContext<'a>, CcauthError> {
+    Ok(RequestContext {
+        now_ms,
+        entropy: entropy(entropy_bytes)?,
+        dpop_nonce,
+    })
+}
+
+/// Builds the token request at `now_ms`, signing what the config asks for
+/// (client assertion, DPoP proof) with 32 bytes of host randomness.
+#[uniffi::export]
+pub fn build_token_request_at(
+    config_json: String,
+    now_ms: u64,
+    entropy: Vec<u8>,
+    dpop_nonce: Option<String>,
+) -> Result<Arc<TokenRequest>, CcauthError> {
+    let config = config_from(&config_json)?;
+    let context = context(now_ms, &entropy, dpop_nonce.as_deref())?;
+    Ok(Arc::new(TokenRequest(ccauth::build_token_request_at(
+        &config, &context,
+    ))))
+}
+
+/// A new P-256 key (DPoP, ES256) from 32 bytes of host randomness, as a
+/// private JWK (a secret: it goes straight into a config document).
+#[uniffi::export]
+pub fn generate_dpop_key(entropy: Vec<u8>) -> Result<String, CcauthError> {
+    let key = ccauth::PrivateKey::generate_p256(&self::entropy(&entropy)?)
+        .map_err(|e| CcauthError::from(Error::from(e)))?;
+    Ok(key.private_jwk().to_string())
+}
+
+/// Which token `revoke`/`introspect` concern (`token_type_hint`).
+#[derive(uniffi::Enum)]
+pub enum TokenTypeHint {
+    /// `access_token`.
+    AccessToken,
+    /// `refresh_token`.
+    RefreshToken,
+}
+
+impl From<TokenTypeHint> for ccauth::TokenTypeHint {
+    fn from(hint: TokenTypeHint) -> Self {
+        match hint {
+            TokenTypeHint::AccessToken => Self::AccessToken,
+            TokenTypeHint::RefreshToken => Self::RefreshToken,
+        }
+    }
+}
+
+/// The RFC 7009 revocation request for `token` at `endpoint`.
+#[uniffi::export]
+pub fn build_revocation_request(
+    config_json: String,
+    endpoint: String,
+    token: String,
+    hint: Option<TokenTypeHint>,
+    now_ms: u64,
+    entropy: Vec<u8>,
+) -> Result<Arc<TokenRequest>, CcauthError> {
+    let config = config_from(&config_json)?;
+    let context = context(now_ms, &entropy, None)?;
+    ccauth::build_revocation_request(&config, &endpoint, &token, hint.map(Into::into), &context)
+        .map(|r| Arc::new(TokenRequest(r)))
+        .map_err(|e| Error::from(e).into())
+}
+
+/// Reads the revocation answer (any 2xx is success).
+#[uniffi::export]
+pub fn parse_revocation_response(
+    config_json: String,
+    status: u16,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    now_ms: u64,
+) -> Result<(), CcauthError> {
+    let config = config_from(&config_json)?;
+    ccauth::parse_revocation_response(&config, &response_from(status, headers, body), now_ms)
+        .map_err(|e| Error::from(e).into())
+}
+
+/// The RFC 7662 introspection request for `token` at `endpoint`.
+#[uniffi::export]
+pub fn build_introspection_request(
+    config_json: String,
+    endpoint: String,
+    token: String,
+    hint: Option<TokenTypeHint>,
+    now_ms: u64,
+    entropy: Vec<u8>,
+) -> Result<Arc<TokenRequest>, CcauthError> {
+    let config = config_from(&config_json)?;
+    let context = context(now_ms, &entropy, None)?;
+    ccauth::build_introspection_request(&config, &endpoint, &token, hint.map(Into::into), &context)
+        .map(|r| Arc::new(TokenRequest(r)))
+        .map_err(|e| Error::from(e).into())
+}
+
+/// Reads the introspection answer: its members as a JSON object (with a boolean `active`).
+#[uniffi::export]
+pub fn parse_introspection_response(
+    config_json: String,
+    status: u16,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    now_ms: u64,
+) -> Result<String, CcauthError> {
+    let config = config_from(&config_json)?;
+    ccauth::parse_introspection_response(&config, &response_from(status, headers, body), now_ms)
+        .map(|i| serde_json::Value::Object(i.fields().clone()).to_string())
+        .map_err(|e| Error::from(e).into())
+}
+
+/// Which well-known metadata document.
+#[derive(uniffi::Enum)]
+pub enum MetadataKind {
+    /// RFC 8414 `/.well-known/oauth-authorization-server`.
+    OAuth,
+    /// OpenID Connect `/.well-known/openid-configuration`.
+    OpenId,
+}
+
+/// The GET request for `issuer`'s metadata.
+#[uniffi::export]
+pub fn build_metadata_request(
+    issuer: String,
+    kind: MetadataKind,
+    danger_accept_insecure_http: bool,
+) -> Result<Arc<TokenRequest>, CcauthError> {
+    let kind = match kind {
+        MetadataKind::OAuth => ccauth::MetadataKind::OAuth,
+        MetadataKind::OpenId => ccauth::MetadataKind::OpenId,
+    };
+    ccauth::build_metadata_request(&issuer, kind, danger_accept_insecure_http)
+        .map(|r| Arc::new(TokenRequest(r)))
+        .map_err(|e| Error::from(e).into())
+}
+
+/// Reads `issuer`'s metadata response: the metadata as JSON (for the config
+/// document's `server_metadata`), after checking the issuer.
+#[uniffi::export]
+pub fn parse_metadata_response(
+    issuer: String,
+    status: u16,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+    now_ms: u64,
+) -> Result<String, CcauthError> {
+    ccauth::parse_metadata_response(&issuer, &response_from(status, headers, body), now_ms)
+        .map(|m| m.to_json())
+        .map_err(|e| Error::from(e).into())
+}
+
+/// Discovered metadata by issuer, each kept for a TTL (the core's
+/// `MetadataCache`); safe to share between threads.
+#[derive(uniffi::Object)]
+pub struct MetadataCache(Mutex<ccauth::MetadataCache>);
+
+#[uniffi::export]
+impl MetadataCache {
+    /// A cache keeping each document `ttl_ms`.
+    #[uniffi::constructor]
+    pub fn new(ttl_ms: u64) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(ccauth::MetadataCache::new(ttl_ms))))
+    }
+
+    /// The metadata JSON of `issuer` while fresh.
+    pub fn get(&self, issuer: String, now_ms: u64) -> Option<String> {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(&issuer, now_ms)
+            .map(ccauth::ServerMetadata::to_json)
+    }
+
+    /// Keeps metadata JSON (from `parse_metadata_response`) from `now_ms`.
+    pub fn insert(
+        &self,
+        issuer: String,
+        metadata_json: String,
+        now_ms: u64,
+    ) -> Result<(), CcauthError> {
+        let metadata = ccauth::ServerMetadata::from_json(&issuer, &metadata_json)
+            .map_err(|e| CcauthError::from(Error::from(e)))?;
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(metadata, now_ms);
+        Ok(())
+    }
 }
 
 /// What a caller should do now (the core's `TokenDecision`).
@@ -331,6 +529,54 @@ impl TokenLifecycle {
             .import(*key, &document, now_ms)
             .map(token)
             .map_err(CcauthError::from)
+    }
+
+    /// Seeds the randomness of signatures (`jti`, salts) with 32 bytes from
+    /// the host's cryptographic random source. Call once for configs that sign.
+    pub fn seed_entropy(&self, entropy: Vec<u8>) -> Result<(), CcauthError> {
+        let bytes = self::entropy(&entropy)?;
+        let (manager, _) = &mut *self.lock();
+        manager.seed_entropy(bytes);
+        Ok(())
+    }
+
+    /// Ticket `ticket_id`'s request with the client assertion the host read
+    /// from its source (workload identity). A bad or expired assertion fails
+    /// the fetch for every waiter and is returned as the error.
+    pub fn request_with_assertion(
+        &self,
+        ticket_id: u64,
+        assertion: String,
+        now_ms: u64,
+    ) -> Result<Arc<TokenRequest>, CcauthError> {
+        let (manager, _) = &mut *self.lock();
+        manager
+            .request_with_assertion(ticket_id, &assertion, now_ms)
+            .map(|r| Arc::new(TokenRequest(r)))
+            .map_err(CcauthError::from)
+    }
+
+    /// The `DPoP` header value for an API call with `access_token` (None
+    /// without DPoP): a fresh proof with `ath` and the API's last nonce.
+    pub fn dpop_proof(
+        &self,
+        access_token: String,
+        method: String,
+        url: String,
+        now_ms: u64,
+    ) -> Option<String> {
+        let (manager, key) = &mut *self.lock();
+        match manager.dpop_proof(*key, &access_token, &method, &url, now_ms) {
+            // The host sends the proof with its API call.
+            Ok(Some(proof)) => Some(proof.expose_secret().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Remembers a resource server's `DPoP-Nonce` for its next proofs.
+    pub fn remember_dpop_nonce(&self, url: String, nonce: String) -> bool {
+        let (manager, _) = &mut *self.lock();
+        manager.remember_dpop_nonce(&url, &nonce)
     }
 
     /// The cache key (endpoint, client id, method, scopes, audience,

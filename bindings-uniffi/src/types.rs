@@ -180,12 +180,15 @@ pub struct FetchTicket {
     pub id: u64,
     /// 1 for the first attempt of a fetch cycle, 2 for the first retry, ….
     pub attempt: u32,
-    /// Always `POST`.
+    /// `POST` (token requests).
     pub method: String,
     /// The token endpoint URL with any extra query parameters.
     pub url: String,
     /// The request to send.
     pub request: Arc<TokenRequest>,
+    /// The host must add its externally minted client assertion first
+    /// (`TokenLifecycle::request_with_assertion`).
+    pub needs_client_assertion: bool,
 }
 
 impl From<ccauth::FetchTicket> for FetchTicket {
@@ -196,6 +199,7 @@ impl From<ccauth::FetchTicket> for FetchTicket {
             method: ticket.request().method().to_owned(),
             url: ticket.request().url().to_owned(),
             request: Arc::new(TokenRequest(ticket.request().clone())),
+            needs_client_assertion: ticket.needs_client_assertion(),
         }
     }
 }
@@ -323,11 +327,14 @@ impl AccessToken {
         let t = &self.0;
         TokenInfo {
             token_type: t.token_type().to_owned(),
-            authorization_scheme: if t.is_bearer() {
-                "Bearer".to_owned()
-            } else {
-                t.token_type().to_owned()
-            },
+            // The scheme the core writes into the header (Bearer, DPoP normalized).
+            authorization_scheme: t
+                .authorization_header()
+                .expose_secret()
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
             issued_at_ms: t.issued_at_ms(),
             expires_at_ms: t.expires_at_ms(),
             refresh_at_ms: t.refresh_at_ms(),

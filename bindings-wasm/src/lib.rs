@@ -101,9 +101,7 @@ pub fn build_token_request_json(config_json: &str) -> Result<String, JsValue> {
 
 /// 32 bytes of host randomness, or a typed error.
 fn entropy_from(bytes: &[u8]) -> Result<[u8; 32], JsValue> {
-    bytes.try_into().map_err(|_| {
-        JsValue::from_str(&json!({ "code": "INVALID_ENTROPY", "message": "INVALID_ENTROPY: pass exactly 32 random bytes" }).to_string())
-    })
+    RequestContext::entropy_from(bytes).map_err(|e| throw(&e.into()))
 }
 
 /// Builds the token request at `now_ms`, signing what the config asks for

@@ -102,6 +102,19 @@ pub struct RequestContext<'a> {
     pub dpop_nonce: Option<&'a str>,
 }
 
+impl RequestContext<'_> {
+    /// Checks that `bytes` are the 32 random bytes a context needs.
+    pub fn entropy_from(bytes: &[u8]) -> Result<[u8; 32], ConfigError> {
+        bytes.try_into().map_err(|_| {
+            ConfigError::new(
+                ConfigErrorKind::InvalidParameter,
+                "entropy",
+                "must be exactly 32 random bytes",
+            )
+        })
+    }
+}
+
 impl std::fmt::Debug for RequestContext<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestContext")

@@ -39,7 +39,7 @@ const CLIENTS = [
     client_id: `ccauth-${name}`,
     token_endpoint_auth_method: 'private_key_jwt',
     token_endpoint_auth_signing_alg: alg,
-    jwks: { keys: [publicJwk(file)] },
+    jwks: { keys: [{ ...publicJwk(file), kid: `${name}-1` }] },
   })),
   // DPoP-bound tokens (RFC 9449); revocable and introspectable (opaque tokens).
   { client_id: 'ccauth-dpop', client_secret: 'dpop-secret-0123456789', token_endpoint_auth_method: 'client_secret_basic' },

@@ -16,6 +16,7 @@ class Server:
     token_endpoint: str
     api: str
     stats: str
+    issuer: str
 
     def token_requests(self, client_id: str) -> int:
         """How many token requests the server has seen from ``client_id``."""
@@ -28,7 +29,7 @@ def server() -> Server:
     env = os.environ
     if "CCAUTH_TOKEN_ENDPOINT" not in env:
         pytest.fail("run through scripts/with-auth-server.sh (make test does)")
-    return Server(env["CCAUTH_TOKEN_ENDPOINT"], env["CCAUTH_API_URL"], env["CCAUTH_STATS_URL"])
+    return Server(env["CCAUTH_TOKEN_ENDPOINT"], env["CCAUTH_API_URL"], env["CCAUTH_STATS_URL"], env["CCAUTH_ISSUER"])
 
 
 BASIC_SECRET = 's3cr3t+/:%&= "~*'

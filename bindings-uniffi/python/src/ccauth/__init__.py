@@ -6,7 +6,7 @@
 'Bearer eyJ…'
 """
 
-from ._client import ClientCredentials
+from ._client import ClientCredentials, Introspection
 from ._errors import (
     Challenge,
     ConfigError,
@@ -16,7 +16,7 @@ from ._errors import (
     TokenDocumentError,
     TransportError,
 )
-from ._options import RefreshPolicy, RetryPolicy
+from ._options import KeyInput, RefreshPolicy, RetryPolicy
 from ._sansio import TokenRequest, build_token_request, parse_token_response
 from ._token import AccessToken
 from ._transport import (
@@ -34,6 +34,8 @@ __all__ = [
     "AccessToken",
     "AsyncTransport",
     "Challenge",
+    "Introspection",
+    "KeyInput",
     "ClientCredentials",
     "ConfigError",
     "Error",

@@ -11,14 +11,18 @@ constructor drops its secret arguments before anything can raise.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import secrets as _random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Set, Tuple, Union
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
-from ._errors import FFI_ERRORS, Error, from_ffi, from_info
+from ._errors import FFI_ERRORS, Error, config_error, from_ffi, from_info, transport_error
 from ._ffi import ccauth_ffi as _ffi
-from ._options import Pairs, RefreshPolicy, RetryPolicy, config_document
+from ._options import KeyInput, Pairs, RefreshPolicy, RetryPolicy, config_document
 from ._token import AccessToken
 from ._transport import AsyncTransport, HttpReply, Transport, TransportFailure, UrllibTransport
 
@@ -31,7 +35,38 @@ if TYPE_CHECKING:  # pragma: no cover
 # asyncio is imported where it is used: it is most of the import time of the
 # package, and sync-only services never need it.
 
-__all__ = ["ClientCredentials"]
+__all__ = ["ClientCredentials", "Introspection"]
+
+# Discovered metadata, shared by every client in the process (the core keeps each an hour).
+_METADATA = _ffi.MetadataCache(3_600_000)
+
+_HINTS = {"access_token": _ffi.TokenTypeHint.ACCESS_TOKEN, "refresh_token": _ffi.TokenTypeHint.REFRESH_TOKEN}
+
+
+class _Sealed:
+    """Holds the config document (it has the credentials) out of repr() and vars()."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "_Sealed([REDACTED])"
+
+
+@dataclass(frozen=True)
+class Introspection:
+    """What the server says of a token (RFC 7662)."""
+
+    active: bool
+    scope: Optional[str] = None
+    client_id: Optional[str] = None
+    exp: Optional[int] = None
+    """Expiry, Unix seconds."""
+    token_type: Optional[str] = None
+    fields: Dict[str, Any] = field(default_factory=dict, repr=False)
+    """Every member the server sent."""
 
 _KINDS = {
     "timeout": _ffi.TransportKind.TIMEOUT,
@@ -84,9 +119,19 @@ class ClientCredentials:
         max_response_bytes: Optional[int] = None,
         refresh: Optional[RefreshPolicy] = None,
         retry: Optional[RetryPolicy] = None,
+        private_key: Optional[KeyInput] = None,
+        client_assertion_alg: Optional[str] = None,
+        key_id: Optional[str] = None,
+        assertion_audience: Optional[str] = None,
+        assertion_lifetime_ms: Optional[int] = None,
+        client_assertion: Optional[Callable[[], str]] = None,
+        dpop: Union[bool, KeyInput, None] = None,
+        revocation_endpoint: Optional[str] = None,
+        introspection_endpoint: Optional[str] = None,
         transport: Optional[Transport] = None,
         async_transport: Optional[AsyncTransport] = None,
         timeout: float = 10.0,
+        _discovered: Optional[Tuple[str, Mapping[str, Any]]] = None,
     ) -> None:
         """
         :param token_endpoint: the token endpoint URL (https, or http to a loopback host).
@@ -108,12 +153,48 @@ class ClientCredentials:
         :param max_response_bytes: largest token response accepted (default 1 MiB).
         :param refresh: when to refresh (:class:`RefreshPolicy`).
         :param retry: how to retry a failed token request (:class:`RetryPolicy`).
+        :param private_key: the key for ``private_key_jwt`` (RFC 7523): PKCS#8 PEM
+            text, or a JWK (mapping or JSON text). RS256/PS256, ES256, ES384, EdDSA.
+        :param client_assertion_alg: the assertion ``alg``: ``HS256`` (default),
+            ``HS384`` or ``HS512`` for ``client_secret_jwt``; the key's own otherwise.
+        :param key_id: the ``kid`` header of client assertions.
+        :param assertion_audience: the assertions' ``aud`` (default: the token
+            endpoint; the issuer after :meth:`discover`).
+        :param assertion_lifetime_ms: lifetime of each assertion, 1 s to 5 min (default 60 s).
+        :param client_assertion: ``private_key_jwt`` with an assertion minted
+            elsewhere (workload identity): called for every token request, e.g.
+            to read a Kubernetes service-account token file. An expired one is never sent.
+        :param dpop: DPoP (RFC 9449): ``True`` for a new ES256 key, or the key to use.
+        :param revocation_endpoint: RFC 7009 endpoint for :meth:`revoke` (discovery fills it).
+        :param introspection_endpoint: RFC 7662 endpoint for :meth:`introspect` (discovery fills it).
         :param transport: sends token requests; default: the standard library.
         :param async_transport: sends token requests for the ``*_async`` methods;
             default: ``transport`` in a worker thread.
         :param timeout: seconds before a token request counts as timed out.
         """
+        error: Optional[Error] = None
+        dpop_key: Optional[KeyInput] = None
+        if dpop is True:
+            try:
+                dpop_key = _ffi.generate_dpop_key(os.urandom(32))
+            except FFI_ERRORS as e:
+                error = from_ffi(e)
+        elif dpop is not None and dpop is not False:
+            dpop_key = dpop
+        del dpop
+        if error is not None:
+            raise error
+        issuer, metadata = _discovered if _discovered is not None else (None, None)
         document = config_document(
+            private_key=private_key,
+            client_assertion_alg=client_assertion_alg,
+            key_id=key_id,
+            assertion_audience=assertion_audience,
+            assertion_lifetime_ms=assertion_lifetime_ms,
+            external_client_assertion=client_assertion is not None,
+            dpop_key=dpop_key,
+            issuer=issuer,
+            server_metadata=metadata,
             token_endpoint=token_endpoint,
             client_id=client_id,
             client_secret=client_secret,
@@ -132,15 +213,23 @@ class ClientCredentials:
             refresh=refresh,
             retry=retry,
         )
-        del client_secret
-        error: Optional[Error] = None
+        del client_secret, private_key, dpop_key
         try:
             self._lifecycle = _ffi.TokenLifecycle(document, _random.randbits(63))
+            # Randomness for signatures (jti, salts): the OS source.
+            self._lifecycle.seed_entropy(os.urandom(32))
         except FFI_ERRORS as e:
             error = from_ffi(e)
-        del document
         if error is not None:
+            del document
             raise error
+        # Kept for revocation and introspection requests (same client authentication).
+        self._document = _Sealed(document)
+        del document
+        self._client_assertion = client_assertion
+        meta: Mapping[str, Any] = metadata or {}
+        self._revocation_endpoint = revocation_endpoint or meta.get("revocation_endpoint")
+        self._introspection_endpoint = introspection_endpoint or meta.get("introspection_endpoint")
         self._transport: Transport = transport if transport is not None else UrllibTransport()
         self._async_transport = async_transport
         self._timeout = timeout
@@ -219,24 +308,39 @@ class ClientCredentials:
             raise
         self._report(ticket, reply, kind, message)
 
+    def _request(self, ticket: Any) -> Any:
+        """The ticket's request; with the host's assertion when the config
+        takes one minted elsewhere (read from its source for each request)."""
+        if not ticket.needs_client_assertion:
+            return ticket.request
+        assert self._client_assertion is not None
+        try:
+            return self._lifecycle.request_with_assertion(ticket.id, self._client_assertion(), _now_ms())
+        except FFI_ERRORS:
+            # The core failed the fetch already (every waiter gets the error).
+            raise TransportFailure("other", "the client assertion was refused") from None
+
     def _send(self, ticket: Any) -> HttpReply:
         # The credentials go straight into the call: no local of this frame
-        # (or any ccauth frame a traceback shows) holds them.
+        # (or any ccauth frame a traceback shows) holds them in the clear
+        # (the request object prints redacted).
+        request = self._request(ticket)
         return self._transport.send(
             ticket.method,
             ticket.url,
-            [(h.name, h.value) for h in ticket.request.headers()],
-            ticket.request.body(),
+            [(h.name, h.value) for h in request.headers()],
+            request.body(),
             self._timeout,
         )
 
     async def _send_async(self, ticket: Any) -> HttpReply:
         assert self._async_transport is not None
+        request = self._request(ticket)
         return await self._async_transport.send(
             ticket.method,
             ticket.url,
-            [(h.name, h.value) for h in ticket.request.headers()],
-            ticket.request.body(),
+            [(h.name, h.value) for h in request.headers()],
+            request.body(),
             self._timeout,
         )
 
@@ -358,6 +462,135 @@ class ClientCredentials:
             self._generation += 1
             self._ready = None
         return self._lifecycle.invalidate(token.access_token, www_authenticate)
+
+    # -- DPoP, revocation, introspection, discovery ---------------------------
+
+    def _headers_for(self, token: AccessToken, method: str, url: str) -> Dict[str, str]:
+        if token.token_type.lower() != "dpop":
+            return {"Authorization": token.authorization}
+        proof = self._lifecycle.dpop_proof(token.access_token, method.upper(), url, _now_ms())
+        if proof is None:
+            return {"Authorization": token.authorization}
+        return {"Authorization": token.authorization, "DPoP": proof}
+
+    def authorization_headers(self, method: str, url: str) -> Dict[str, str]:
+        """The headers for an API call: ``Authorization``, plus ``DPoP`` (a
+        fresh proof for ``method`` and ``url``) when the token is DPoP-bound.
+        Pass a ``DPoP-Nonce`` the API answers to :meth:`remember_dpop_nonce`."""
+        return self._headers_for(self.get_token(), method, url)
+
+    async def authorization_headers_async(self, method: str, url: str) -> Dict[str, str]:
+        """:meth:`authorization_headers` for asyncio."""
+        return self._headers_for(await self.get_token_async(), method, url)
+
+    def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
+        """Remembers a resource server's ``DPoP-Nonce`` for the next proofs to it."""
+        return self._lifecycle.remember_dpop_nonce(url, nonce)
+
+    def revoke(self, token: Union[AccessToken, str, None] = None, hint: str = "access_token") -> None:
+        """Revokes ``token`` (RFC 7009; default: the cached one, which is then
+        dropped so the next call fetches a new token)."""
+        value = self.get_token().access_token if token is None else token if isinstance(token, str) else token.access_token
+        self._admin("revocation", self._revocation_endpoint, value, hint)
+        with self._cond:
+            self._generation += 1
+            self._ready = None
+        self._lifecycle.invalidate(value, None)
+
+    def introspect(self, token: Union[AccessToken, str], hint: Optional[str] = None) -> Introspection:
+        """Asks the server about ``token`` (RFC 7662)."""
+        value = token if isinstance(token, str) else token.access_token
+        members: Dict[str, Any] = json.loads(self._admin("introspection", self._introspection_endpoint, value, hint))
+        return Introspection(
+            active=members.get("active") is True,
+            scope=members.get("scope"),
+            client_id=members.get("client_id"),
+            exp=members.get("exp"),
+            token_type=members.get("token_type"),
+            fields=members,
+        )
+
+    def _admin(self, kind: str, endpoint: Optional[str], token: str, hint: Optional[str]) -> str:
+        if endpoint is None:
+            raise config_error(f"no {kind} endpoint (pass {kind}_endpoint or use discover())", f"{kind}_endpoint")
+        error: Optional[Error] = None
+        reply: Optional[HttpReply] = None
+        build = _ffi.build_revocation_request if kind == "revocation" else _ffi.build_introspection_request
+        try:
+            request = build(self._document.value, endpoint, token, _HINTS.get(hint or ""), _now_ms(), os.urandom(32))
+            headers = [(h.name, h.value) for h in request.headers()]
+        except FFI_ERRORS as e:
+            error = from_ffi(e)
+        if error is not None:
+            raise error
+        try:
+            reply = self._transport.send("POST", request.url(), headers, request.body(), self._timeout)
+        except TransportFailure as e:
+            error = transport_error(e)
+        if error is not None or reply is None:
+            raise error or transport_error(RuntimeError())
+        pairs = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
+        try:
+            if kind == "revocation":
+                _ffi.parse_revocation_response(self._document.value, reply.status, pairs, reply.body, _now_ms())
+                return "null"
+            return str(_ffi.parse_introspection_response(self._document.value, reply.status, pairs, reply.body, _now_ms()))
+        except FFI_ERRORS as e:
+            error = from_ffi(e)
+        raise error
+
+    @classmethod
+    def discover(
+        cls,
+        issuer: str,
+        client_id: str,
+        client_secret: Optional[str] = None,
+        *,
+        token_endpoint: Optional[str] = None,
+        transport: Optional[Transport] = None,
+        danger_accept_insecure_http: bool = False,
+        timeout: float = 10.0,
+        **options: Any,
+    ) -> "ClientCredentials":
+        """A client from the issuer alone: fetches its metadata (RFC 8414,
+        then OpenID Connect Discovery), checks the issuer, and takes the token
+        endpoint, the auth method and the signing algorithm the server supports.
+        Metadata is cached per issuer for an hour. Other keyword options are
+        those of :class:`ClientCredentials`."""
+        sender: Transport = transport if transport is not None else UrllibTransport()
+        text = _METADATA.get(issuer, _now_ms())
+        error: Optional[Error] = None
+        for kind in (_ffi.MetadataKind.O_AUTH, _ffi.MetadataKind.OPEN_ID):
+            if text is not None:
+                break
+            try:
+                request = _ffi.build_metadata_request(issuer, kind, danger_accept_insecure_http)
+            except FFI_ERRORS as e:
+                error = from_ffi(e)
+                break
+            try:
+                reply = sender.send("GET", request.url(), [(h.name, h.value) for h in request.headers()], b"", timeout)
+            except TransportFailure as e:
+                error = transport_error(e)
+                continue
+            try:
+                pairs = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
+                text = _ffi.parse_metadata_response(issuer, reply.status, pairs, reply.body, _now_ms())
+                _METADATA.insert(issuer, text, _now_ms())
+            except FFI_ERRORS as e:
+                error = from_ffi(e)
+        if text is None:
+            raise error or transport_error(RuntimeError())
+        return cls(
+            token_endpoint or "",
+            client_id,
+            client_secret,
+            transport=transport,
+            danger_accept_insecure_http=danger_accept_insecure_http,
+            timeout=timeout,
+            _discovered=(issuer, json.loads(text)),
+            **options,
+        )
 
     def export_token(self) -> Optional[str]:
         """The cached token as a versioned JSON document (it holds the token:

@@ -133,3 +133,25 @@ FFI_ERRORS = (
 def from_ffi(error: BaseException) -> Error:
     """The exception for an error raised by the generated module."""
     return from_info(getattr(error, "info"))
+
+
+def _local(kind: Any, code: str, message: str, field: Optional[str] = None, retryable: bool = False) -> Error:
+    """An error raised by the Python driver itself, shaped like the core's."""
+    from types import SimpleNamespace
+
+    info = SimpleNamespace(
+        kind=kind, code=code, message=f"{code}: {message}", retryable=retryable, status=None, error=None,
+        error_description=None, error_uri=None, retry_after_ms=None, body_kind=None, excerpt=None,
+        www_authenticate=[], field=field,
+    )
+    return from_info(info)
+
+
+def config_error(message: str, field: str) -> Error:
+    """A :class:`ConfigError` for an option the driver checks itself."""
+    return _local(_ffi.ErrorKind.CONFIG, "INVALID_PARAMETER", message, field)
+
+
+def transport_error(failure: BaseException) -> Error:
+    """A :class:`TransportError` for a request the driver sent outside the lifecycle."""
+    return _local(_ffi.ErrorKind.TRANSPORT, "TRANSPORT_ERROR", type(failure).__name__, retryable=True)

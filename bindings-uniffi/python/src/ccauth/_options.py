@@ -9,6 +9,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 Pairs = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 """Name/value pairs: a mapping, or a sequence of pairs (keeps duplicates and order)."""
 
+KeyInput = Union[str, Mapping[str, Any]]
+"""A private key: a PKCS#8 PEM string, or a JWK (a mapping, or its JSON text)."""
+
 
 @dataclass(frozen=True)
 class RefreshPolicy:
@@ -54,6 +57,11 @@ def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
+def _key(key: Optional[KeyInput]) -> Any:
+    """A mapping (JWK) becomes an object; text (PEM, or JWK JSON) is read by the core."""
+    return dict(key) if isinstance(key, Mapping) else key
+
+
 def config_document(
     *,
     token_endpoint: str,
@@ -73,6 +81,15 @@ def config_document(
     max_response_bytes: Optional[int] = None,
     refresh: Optional[RefreshPolicy] = None,
     retry: Optional[RetryPolicy] = None,
+    private_key: Optional[KeyInput] = None,
+    client_assertion_alg: Optional[str] = None,
+    key_id: Optional[str] = None,
+    assertion_audience: Optional[str] = None,
+    assertion_lifetime_ms: Optional[int] = None,
+    external_client_assertion: bool = False,
+    dpop_key: Optional[KeyInput] = None,
+    issuer: Optional[str] = None,
+    server_metadata: Optional[Mapping[str, Any]] = None,
 ) -> str:
     """The config document as JSON text (validated by the core, not here)."""
     doc = _drop_none(
@@ -94,6 +111,15 @@ def config_document(
             "max_response_bytes": max_response_bytes,
             "refresh": None if refresh is None else _drop_none(asdict(refresh)),
             "retry": None if retry is None else _drop_none(asdict(retry)),
+            "private_key": _key(private_key),
+            "client_assertion_alg": client_assertion_alg,
+            "key_id": key_id,
+            "assertion_audience": assertion_audience,
+            "assertion_lifetime_ms": assertion_lifetime_ms,
+            "external_client_assertion": external_client_assertion or None,
+            "dpop_key": _key(dpop_key),
+            "issuer": issuer,
+            "server_metadata": None if server_metadata is None else dict(server_metadata),
         }
     )
     return json.dumps(doc)

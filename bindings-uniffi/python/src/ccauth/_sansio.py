@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple, Union
 
@@ -22,14 +24,23 @@ class TokenRequest:
     body: bytes = field(repr=False)
 
 
-def build_token_request(**options: Any) -> TokenRequest:
+def build_token_request(
+    *,
+    now_ms: Optional[int] = None,
+    entropy: Optional[bytes] = None,
+    dpop_nonce: Optional[str] = None,
+    **options: Any,
+) -> TokenRequest:
     """The token request for ``options`` (the keyword options of :class:`ClientCredentials`
-    that describe the request)."""
+    that describe the request, plus ``dpop_key``). Configs that sign (JWT client
+    authentication, DPoP) sign at ``now_ms`` (default: now) with ``entropy``
+    (32 random bytes; default: fresh from the OS); the same inputs give the same bytes."""
     document = config_document(**options)
     del options
     error: Optional[Error] = None
+    when = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     try:
-        r = _ffi.build_token_request(document)
+        r = _ffi.build_token_request_at(document, when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
         return TokenRequest(r.method(), r.url(), [(h.name, h.value) for h in r.headers()], r.body())
     except FFI_ERRORS as e:
         error = from_ffi(e)
