@@ -20,12 +20,45 @@ import kotlinx.coroutines.future.await
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.booleanOrNull
+import kotlinx.serialization.json.contentOrNull
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.longOrNull
+import uniffi.ccauth_ffi.CcauthException
 import uniffi.ccauth_ffi.FetchOutcome
 import uniffi.ccauth_ffi.FetchTicket
 import uniffi.ccauth_ffi.Header
 import uniffi.ccauth_ffi.TokenDecision
+import uniffi.ccauth_ffi.MetadataCache
+import uniffi.ccauth_ffi.MetadataKind
 import uniffi.ccauth_ffi.TokenLifecycle
+import uniffi.ccauth_ffi.TokenRequest
+import uniffi.ccauth_ffi.TokenTypeHint
 import uniffi.ccauth_ffi.TransportKind
+import uniffi.ccauth_ffi.buildIntrospectionRequest
+import uniffi.ccauth_ffi.buildMetadataRequest
+import uniffi.ccauth_ffi.buildRevocationRequest
+import uniffi.ccauth_ffi.generateDpopKey
+import uniffi.ccauth_ffi.parseIntrospectionResponse
+import uniffi.ccauth_ffi.parseMetadataResponse
+import uniffi.ccauth_ffi.parseRevocationResponse
+
+/** What the server says of a token (RFC 7662). [fields] holds every member it sent. */
+class Introspection(
+    val active: Boolean,
+    val scope: String?,
+    val clientId: String?,
+    /** Expiry, Unix seconds. */
+    val exp: Long?,
+    val tokenType: String?,
+    val fields: JsonObject,
+) {
+    override fun toString(): String = "Introspection(active=$active, clientId=$clientId, scope=$scope)"
+}
 
 /**
  * An OAuth 2.0 client credentials client: tokens cached, refreshed ahead of
@@ -40,17 +73,37 @@ import uniffi.ccauth_ffi.TransportKind
  * this class sends requests with `java.net.http.HttpClient`, reads the clock
  * and wakes waiters. Options are validated at once ([CcauthError.Config]).
  */
-class ClientCredentials @JvmOverloads constructor(
+class ClientCredentials private constructor(
     options: ClientCredentialsOptions,
-    private val http: HttpClient = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER) // a redirect would resend the credentials elsewhere
-        .connectTimeout(Duration.ofSeconds(10))
-        .build(),
-    /** A token request that takes longer counts as timed out. */
-    private val timeout: Duration = Duration.ofSeconds(10),
+    private val http: HttpClient,
+    private val timeout: Duration,
+    discovered: Pair<String, String>?,
 ) : AutoCloseable {
+    @JvmOverloads constructor(
+        options: ClientCredentialsOptions,
+        http: HttpClient = defaultHttpClient(),
+        /** A token request that takes longer counts as timed out. */
+        timeout: Duration = Duration.ofSeconds(10),
+    ) : this(options, http, timeout, null)
+
+    /** The config document (it holds the credentials): for revocation and introspection requests. */
+    private val document: String = options.toConfigJson(
+        dpopKeyJson = if (options.dpop && options.dpopKey == null) translated { generateDpopKey(randomBytes(32)) } else null,
+        issuer = discovered?.first,
+        metadataJson = discovered?.second,
+    )
+    private val clientAssertion = options.clientAssertion
+    private val metadata = discovered?.second?.let { Json.parseToJsonElement(it).jsonObject }
+    private val revocationEndpoint = options.revocationEndpoint ?: metadata?.get("revocation_endpoint")?.jsonPrimitive?.contentOrNull
+    private val introspectionEndpoint = options.introspectionEndpoint ?: metadata?.get("introspection_endpoint")?.jsonPrimitive?.contentOrNull
+
     private val lifecycle: TokenLifecycle =
-        translated { TokenLifecycle(options.toConfigJson(), SecureRandom().nextLong().toULong()) }
+        translated {
+            TokenLifecycle(document, SecureRandom().nextLong().toULong()).also {
+                // Randomness for signatures (jti, salts): the platform's CSPRNG.
+                it.seedEntropy(randomBytes(32))
+            }
+        }
 
     /** Background refreshes run here; [close] cancels them. */
     private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO)
@@ -112,6 +165,57 @@ class ClientCredentials @JvmOverloads constructor(
         return lifecycle.invalidate(token.accessToken, wwwAuthenticate)
     }
 
+    private fun headersFor(token: AccessToken, method: String, url: String): Map<String, String> {
+        if (!token.tokenType.equals("dpop", ignoreCase = true)) return mapOf("Authorization" to token.authorization)
+        val proof = lifecycle.dpopProof(token.accessToken, method.uppercase(), url, nowMs())
+            ?: return mapOf("Authorization" to token.authorization)
+        return mapOf("Authorization" to token.authorization, "DPoP" to proof)
+    }
+
+    /**
+     * The headers for an API call: `Authorization`, plus `DPoP` (a fresh proof
+     * for [method] and [url]) when the token is DPoP-bound. Pass a `DPoP-Nonce`
+     * the API answers to [rememberDpopNonce].
+     */
+    suspend fun authorizationHeaders(method: String, url: String): Map<String, String> = headersFor(token(), method, url)
+
+    /** [authorizationHeaders] for blocking callers. */
+    fun authorizationHeadersBlocking(method: String, url: String): Map<String, String> = headersFor(tokenBlocking(), method, url)
+
+    /** Remembers a resource server's `DPoP-Nonce` for the next proofs to it. */
+    fun rememberDpopNonce(url: String, nonce: String): Boolean = lifecycle.rememberDpopNonce(url, nonce)
+
+    /** Revokes [accessToken] (RFC 7009; default: the cached one, which is then dropped so the next call fetches anew). */
+    suspend fun revoke(accessToken: String? = null, hint: TokenTypeHint = TokenTypeHint.ACCESS_TOKEN) {
+        val value = accessToken ?: token().accessToken
+        val endpoint = revocationEndpoint ?: throw missingEndpoint("revocation")
+        val request = translated { buildRevocationRequest(document, endpoint, value, hint, nowMs(), randomBytes(32)) }
+        val (status, headers, body) = send(request)
+        translated { parseRevocationResponse(document, status, headers, body, nowMs()) }
+        rotate(null)
+        lifecycle.invalidate(value, null)
+    }
+
+    /** Asks the server about [token] (RFC 7662). */
+    suspend fun introspect(token: String, hint: TokenTypeHint? = null): Introspection {
+        val endpoint = introspectionEndpoint ?: throw missingEndpoint("introspection")
+        val request = translated { buildIntrospectionRequest(document, endpoint, token, hint, nowMs(), randomBytes(32)) }
+        val (status, headers, body) = send(request)
+        val fields = Json.parseToJsonElement(translated { parseIntrospectionResponse(document, status, headers, body, nowMs()) }).jsonObject
+        fun text(name: String) = (fields[name] as? JsonPrimitive)?.contentOrNull
+        return Introspection(
+            active = (fields["active"] as? JsonPrimitive)?.booleanOrNull == true,
+            scope = text("scope"),
+            clientId = text("client_id"),
+            exp = (fields["exp"] as? JsonPrimitive)?.longOrNull,
+            tokenType = text("token_type"),
+            fields = fields,
+        )
+    }
+
+    private suspend fun send(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> =
+        exchange(http, request.method(), request.url(), request.headers(), request.body(), timeout)
+
     /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
     fun exportToken(): String? = lifecycle.exportToken()
 
@@ -153,8 +257,22 @@ class ClientCredentials @JvmOverloads constructor(
     private suspend fun fetch(ticket: FetchTicket) {
         var token: AccessToken? = null
         try {
+            val request: TokenRequest = if (ticket.needsClientAssertion) {
+                try {
+                    lifecycle.requestWithAssertion(ticket.id, clientAssertion!!.invoke(), nowMs())
+                } catch (e: CcauthException) {
+                    return // the core failed the fetch already; every waiter gets its error
+                } catch (e: CancellationException) {
+                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", nowMs())
+                    throw e
+                } catch (e: Exception) {
+                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "the client assertion source failed", nowMs())
+                    return
+                }
+            } else {
+                ticket.request
+            }
             val outcome = try {
-                val request = ticket.request
                 val builder = HttpRequest.newBuilder(URI.create(ticket.url))
                     .timeout(timeout)
                     .method(ticket.method, HttpRequest.BodyPublishers.ofByteArray(request.body()))
@@ -182,10 +300,83 @@ class ClientCredentials @JvmOverloads constructor(
         }
     }
 
-    private companion object {
+    companion object {
         /** The core trusts a token from 5 s before its issue time (clock steps back). */
-        const val CLOCK_STEP_MS = 5_000L
+        private const val CLOCK_STEP_MS = 5_000L
 
-        fun nowMs(): ULong = System.currentTimeMillis().toULong()
+        /** Discovered metadata by issuer, for every client in the process (kept an hour by the core). */
+        private val metadataCache = MetadataCache(3_600_000uL)
+
+        private fun nowMs(): ULong = System.currentTimeMillis().toULong()
+
+        private fun randomBytes(n: Int): ByteArray = ByteArray(n).also { SecureRandom().nextBytes(it) }
+
+        private fun defaultHttpClient(): HttpClient = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER) // a redirect would resend the credentials elsewhere
+            .connectTimeout(Duration.ofSeconds(10))
+            .build()
+
+        private fun missingEndpoint(kind: String) = CcauthError.Config(
+            uniffi.ccauth_ffi.ErrorInfo(
+                kind = uniffi.ccauth_ffi.ErrorKind.CONFIG, code = "INVALID_PARAMETER",
+                message = "INVALID_PARAMETER: no $kind endpoint (set ${kind}Endpoint or use discover)",
+                retryable = false, status = null, error = null, errorDescription = null, errorUri = null,
+                retryAfterMs = null, bodyKind = null, excerpt = null, wwwAuthenticate = emptyList(), field = "${kind}_endpoint",
+            ),
+        )
+
+        private suspend fun exchange(
+            http: HttpClient, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration,
+        ): Triple<UShort, List<Header>, ByteArray> {
+            val builder = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                .method(method, if (method == "GET") HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofByteArray(body))
+            headers.forEach { builder.header(it.name, it.value) }
+            val response = try {
+                http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray()).await()
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                throw CcauthError.Transport(
+                    uniffi.ccauth_ffi.ErrorInfo(
+                        kind = uniffi.ccauth_ffi.ErrorKind.TRANSPORT, code = "TRANSPORT_ERROR",
+                        message = "TRANSPORT_ERROR: ${e.javaClass.simpleName}", retryable = true, status = null, error = null,
+                        errorDescription = null, errorUri = null, retryAfterMs = null, bodyKind = null, excerpt = null,
+                        wwwAuthenticate = emptyList(), field = null,
+                    ),
+                )
+            }
+            val pairs = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
+            return Triple(response.statusCode().toUShort(), pairs, response.body())
+        }
+
+        /**
+         * A client from the issuer alone: fetches its metadata (RFC 8414, then
+         * OpenID Connect Discovery), checks the issuer, and takes the token
+         * endpoint (when [options] leaves it empty), the auth method and the
+         * signing algorithm the server supports. Metadata is cached an hour.
+         */
+        @JvmStatic
+        @JvmOverloads
+        suspend fun discover(
+            issuer: String,
+            options: ClientCredentialsOptions,
+            http: HttpClient = defaultHttpClient(),
+            timeout: Duration = Duration.ofSeconds(10),
+        ): ClientCredentials {
+            var text = metadataCache.get(issuer, nowMs())
+            var last: CcauthError? = null
+            for (kind in listOf(MetadataKind.O_AUTH, MetadataKind.OPEN_ID)) {
+                if (text != null) break
+                val request = translated { buildMetadataRequest(issuer, kind, options.dangerAcceptInsecureHttp) }
+                try {
+                    val (status, headers, body) = exchange(http, "GET", request.url(), request.headers(), ByteArray(0), timeout)
+                    text = translated { parseMetadataResponse(issuer, status, headers, body, nowMs()) }
+                    metadataCache.insert(issuer, text, nowMs())
+                } catch (e: CcauthError) {
+                    last = e
+                }
+            }
+            return ClientCredentials(options, http, timeout, issuer to (text ?: throw last!!))
+        }
     }
 }

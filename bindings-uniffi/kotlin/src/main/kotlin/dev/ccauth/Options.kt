@@ -1,5 +1,6 @@
 package dev.ccauth
 
+import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.buildJsonArray
@@ -34,6 +35,16 @@ data class RetryPolicy(
  * @param bodyFormat `form` (default) or `json`
  * @param dangerAcceptInsecureHttp allow plain http to a non-loopback host
  * @param maxResponseBytes largest token response accepted (default 1 MiB)
+ * @param privateKey the key for `private_key_jwt` (RFC 7523): PKCS#8 PEM, or a JWK as JSON text
+ * @param clientAssertionAlg `HS256` (default), `HS384`, `HS512` for `client_secret_jwt`; else the key's
+ * @param keyId the `kid` header of client assertions
+ * @param assertionAudience the assertions' `aud` (default: the token endpoint; the issuer after discovery)
+ * @param assertionLifetimeMs lifetime of each assertion, 1 s to 5 min (default 60 s)
+ * @param clientAssertion `private_key_jwt` with an assertion minted elsewhere (workload identity):
+ *   called for every token request (e.g. reads a Kubernetes service-account token file)
+ * @param dpop DPoP (RFC 9449) with a new ES256 key; [dpopKey] gives the key instead
+ * @param revocationEndpoint RFC 7009 endpoint for [ClientCredentials.revoke] (discovery fills it)
+ * @param introspectionEndpoint RFC 7662 endpoint for [ClientCredentials.introspect] (discovery fills it)
  */
 class ClientCredentialsOptions(
     val tokenEndpoint: String,
@@ -53,11 +64,21 @@ class ClientCredentialsOptions(
     val maxResponseBytes: Long? = null,
     val refresh: RefreshPolicy? = null,
     val retry: RetryPolicy? = null,
+    val privateKey: String? = null,
+    val clientAssertionAlg: String? = null,
+    val keyId: String? = null,
+    val assertionAudience: String? = null,
+    val assertionLifetimeMs: Long? = null,
+    val clientAssertion: (() -> String)? = null,
+    val dpop: Boolean = false,
+    val dpopKey: String? = null,
+    val revocationEndpoint: String? = null,
+    val introspectionEndpoint: String? = null,
 ) {
     override fun toString(): String = "ClientCredentialsOptions(tokenEndpoint=$tokenEndpoint, clientId=$clientId, clientSecret=[REDACTED])"
 
     /** The core's config document (the shared vectors' `config`), as JSON text. */
-    internal fun toConfigJson(): String {
+    internal fun toConfigJson(dpopKeyJson: String? = null, issuer: String? = null, metadataJson: String? = null): String {
         fun pairs(p: List<Pair<String, String>>): JsonArray =
             buildJsonArray { p.forEach { (k, v) -> add(buildJsonArray { add(JsonPrimitive(k)); add(JsonPrimitive(v)) }) } }
         return buildJsonObject {
@@ -84,6 +105,15 @@ class ClientCredentialsOptions(
                     r.defaultLifetimeMs?.let { put("default_lifetime_ms", it) }
                 })
             }
+            privateKey?.let { put("private_key", it) }
+            clientAssertionAlg?.let { put("client_assertion_alg", it) }
+            keyId?.let { put("key_id", it) }
+            assertionAudience?.let { put("assertion_audience", it) }
+            assertionLifetimeMs?.let { put("assertion_lifetime_ms", it) }
+            if (clientAssertion != null) put("external_client_assertion", true)
+            (dpopKeyJson ?: dpopKey)?.let { put("dpop_key", it) }
+            issuer?.let { put("issuer", it) }
+            metadataJson?.let { put("server_metadata", Json.parseToJsonElement(it)) }
             retry?.let { r ->
                 put("retry", buildJsonObject {
                     r.maxAttempts?.let { put("max_attempts", it) }

@@ -25,6 +25,8 @@ class IntegrationTest {
     private val tokenEndpoint = env["CCAUTH_TOKEN_ENDPOINT"] ?: error("run through scripts/with-auth-server.sh")
     private val api = env["CCAUTH_API_URL"]!!
     private val stats = env["CCAUTH_STATS_URL"]!!
+    private val issuer = env["CCAUTH_ISSUER"]!!
+    private val keys = java.io.File(System.getProperty("ccauth.vectors"), "keys")
     private val http = HttpClient.newHttpClient()
 
     private fun tokenRequests(clientId: String): Int {
@@ -99,6 +101,49 @@ class IntegrationTest {
             val fetches = tokenRequests("ccauth-short") - before
             println("[single-flight/kotlin] $served tokens to 200-coroutine waves in ~8 s with short tokens: $fetches token requests")
             assertTrue(fetches in 2..8, "token requests: $fetches")
+        }
+    }
+
+    private fun get(headers: Map<String, String>): HttpResponse<String> {
+        val builder = HttpRequest.newBuilder(URI.create(api))
+        headers.forEach { (k, v) -> builder.header(k, v) }
+        return http.send(builder.build(), HttpResponse.BodyHandlers.ofString())
+    }
+
+    @Test
+    fun `private_key_jwt with ES256 (JWK) and EdDSA (PEM with kid), client_secret_jwt`() {
+        val cases = listOf(
+            ClientCredentialsOptions(tokenEndpoint, "ccauth-es256", authMethod = "private_key_jwt", privateKey = keys.resolve("p256.jwk.json").readText(), scopes = listOf("api.read")),
+            ClientCredentialsOptions(tokenEndpoint, "ccauth-eddsa", authMethod = "private_key_jwt", privateKey = keys.resolve("ed25519.pem").readText(), keyId = "eddsa-1", scopes = listOf("api.read")),
+            ClientCredentialsOptions(tokenEndpoint, "ccauth-secret-jwt", "jwt-secret-0123456789-0123456789-abcdef", authMethod = "client_secret_jwt", scopes = listOf("api.read")),
+        )
+        for (options in cases) {
+            ClientCredentials(options).use { client ->
+                assertEquals(200, callApi(client.authorizationHeaderBlocking()), options.clientId)
+                assertFalse(options.toString().contains("PRIVATE KEY"))
+            }
+        }
+    }
+
+    @Test
+    fun `discovery, DPoP with the nonce dance, revocation and introspection`() = runBlocking {
+        val before = tokenRequests("ccauth-dpop")
+        val dpopOptions = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
+        ClientCredentials.discover(issuer, dpopOptions).use { client ->
+            val token = client.token()
+            assertEquals("DPoP", token.tokenType)
+            assertEquals(2, tokenRequests("ccauth-dpop") - before, "one use_dpop_nonce answer, then the token")
+            assertEquals(401, callApi("Bearer ${token.accessToken}"))
+            val first = get(client.authorizationHeaders("GET", api))
+            assertEquals(401, first.statusCode())
+            client.rememberDpopNonce(api, first.headers().firstValue("dpop-nonce").get())
+            val second = get(client.authorizationHeaders("GET", api))
+            assertEquals(200, second.statusCode(), second.body())
+            assertTrue(second.body().contains("\"dpop\":true"))
+            assertTrue(client.introspect(token.accessToken).active)
+            client.revoke()
+            assertFalse(client.introspect(token.accessToken).active)
+            assertTrue(client.token().accessToken != token.accessToken, "a new token after revoke")
         }
     }
 }
