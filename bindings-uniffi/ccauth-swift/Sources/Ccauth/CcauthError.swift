@@ -54,6 +54,29 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         }
     }
 
+    /// An error of the Swift driver itself, shaped like the core's.
+    private init(kind: Kind, code: String, message: String, retryable: Bool, field: String?) {
+        self.kind = kind
+        self.code = code
+        self.message = "\(code): \(message)"
+        self.retryable = retryable
+        status = nil
+        error = nil
+        errorDescription = nil
+        errorUri = nil
+        retryAfterMs = nil
+        self.field = field
+    }
+
+    static func missingEndpoint(_ what: String) -> CcauthError {
+        CcauthError(kind: .config, code: "INVALID_PARAMETER",
+                    message: "no \(what) endpoint (set \(what)Endpoint or use discover)", retryable: false, field: "\(what)_endpoint")
+    }
+
+    static func transport(_ message: String) -> CcauthError {
+        CcauthError(kind: .transport, code: "TRANSPORT_ERROR", message: message, retryable: true, field: nil)
+    }
+
     init(_ error: CcauthFFI.CcauthError) {
         switch error {
         case let .Config(info), let .Response(info), let .Transport(info), let .TokenDocument(info):

@@ -54,6 +54,26 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
     public var maxResponseBytes: Int?
     public var refresh: RefreshPolicy?
     public var retry: RetryPolicy?
+    /// The key for `private_key_jwt` (RFC 7523): PKCS#8 PEM, or a JWK as JSON text.
+    public var privateKey: String?
+    /// `HS256` (default), `HS384`, `HS512` for `client_secret_jwt`; otherwise the key's own.
+    public var clientAssertionAlg: String?
+    /// The `kid` header of client assertions.
+    public var keyId: String?
+    /// The assertions' `aud` (default: the token endpoint; the issuer after discovery).
+    public var assertionAudience: String?
+    /// Lifetime of each client assertion, 1 s to 5 min (default 60 s).
+    public var assertionLifetimeMs: UInt64?
+    /// `private_key_jwt` with an assertion minted elsewhere (workload identity):
+    /// called for every token request, e.g. to read a service-account token file.
+    public var clientAssertion: (@Sendable () async throws -> String)?
+    /// DPoP (RFC 9449) with a new ES256 key; `dpopKey` gives the key instead.
+    public var dpop: Bool
+    public var dpopKey: String?
+    /// RFC 7009 endpoint for `revoke` (discovery fills it in).
+    public var revocationEndpoint: String?
+    /// RFC 7662 endpoint for `introspect` (discovery fills it in).
+    public var introspectionEndpoint: String?
 
     public init(
         tokenEndpoint: String, clientId: String, clientSecret: String? = nil,
@@ -62,8 +82,23 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         extraBodyParams: [(String, String)] = [], extraQueryParams: [(String, String)] = [],
         extraHeaders: [(String, String)] = [], bodyFormat: String? = nil,
         dangerAcceptInsecureHttp: Bool = false, maxResponseBytes: Int? = nil,
-        refresh: RefreshPolicy? = nil, retry: RetryPolicy? = nil
+        refresh: RefreshPolicy? = nil, retry: RetryPolicy? = nil,
+        privateKey: String? = nil, clientAssertionAlg: String? = nil, keyId: String? = nil,
+        assertionAudience: String? = nil, assertionLifetimeMs: UInt64? = nil,
+        clientAssertion: (@Sendable () async throws -> String)? = nil,
+        dpop: Bool = false, dpopKey: String? = nil,
+        revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil
     ) {
+        self.privateKey = privateKey
+        self.clientAssertionAlg = clientAssertionAlg
+        self.keyId = keyId
+        self.assertionAudience = assertionAudience
+        self.assertionLifetimeMs = assertionLifetimeMs
+        self.clientAssertion = clientAssertion
+        self.dpop = dpop
+        self.dpopKey = dpopKey
+        self.revocationEndpoint = revocationEndpoint
+        self.introspectionEndpoint = introspectionEndpoint
         self.tokenEndpoint = tokenEndpoint
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -92,7 +127,7 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
     }
 
     /// The core's config document (the shared vectors' `config`), as JSON text.
-    func configJSON() -> String {
+    func configJSON(dpopKeyJSON: String? = nil, issuer: String? = nil, metadataJSON: String? = nil) -> String {
         var doc: [String: Any] = [
             "token_endpoint": tokenEndpoint, "client_id": clientId, "scopes": scopes, "resources": resources,
             "extra_body_params": extraBodyParams.map { [$0.0, $0.1] },
@@ -107,6 +142,17 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         doc["audience"] = audience
         doc["body_format"] = bodyFormat
         doc["max_response_bytes"] = maxResponseBytes
+        doc["private_key"] = privateKey
+        doc["client_assertion_alg"] = clientAssertionAlg
+        doc["key_id"] = keyId
+        doc["assertion_audience"] = assertionAudience
+        doc["assertion_lifetime_ms"] = assertionLifetimeMs
+        if clientAssertion != nil { doc["external_client_assertion"] = true }
+        doc["dpop_key"] = dpopKeyJSON ?? dpopKey
+        doc["issuer"] = issuer
+        if let metadataJSON {
+            doc["server_metadata"] = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8))
+        }
         if let r = refresh {
             var o: [String: Any] = [:]
             o["min_leeway_ms"] = r.minLeewayMs
@@ -123,7 +169,7 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
             o["attempt_timeout_ms"] = r.attemptTimeoutMs
             doc["retry"] = o
         }
-        // Every value is a string, number, bool or array of them: serialization cannot fail.
+        // Every value is a string, number, bool, array or parsed JSON: serialization cannot fail.
         let data = (try? JSONSerialization.data(withJSONObject: doc)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
