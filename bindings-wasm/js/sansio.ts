@@ -77,3 +77,50 @@ export function parseTokenResponse(options: ClientCredentialsOptions, response: 
   if (out.error) throw new CcauthError(out.error);
   return new AccessToken(out.token as CoreToken);
 }
+
+/** Server metadata (RFC 8414) as parsed: the members this client uses, snake_case as sent. */
+export interface ServerMetadata {
+  issuer: string;
+  token_endpoint: string;
+  token_endpoint_auth_methods_supported?: string[];
+  token_endpoint_auth_signing_alg_values_supported?: string[];
+  revocation_endpoint?: string;
+  introspection_endpoint?: string;
+  dpop_signing_alg_values_supported?: string[];
+}
+
+/** Reads `issuer`'s metadata response; throws a CcauthError (e.g. `ISSUER_MISMATCH`) when unusable. */
+export function parseMetadataResponse(issuer: string, response: TokenResponse, nowMs: number = Date.now()): ServerMetadata {
+  loadCore();
+  const out = JSON.parse(
+    core.parseMetadataResponse(issuer, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs),
+  ) as { metadata?: ServerMetadata; error?: CoreError };
+  if (out.error) throw new CcauthError(out.error);
+  return out.metadata as ServerMetadata;
+}
+
+function adminResponse(options: ClientCredentialsOptions, kind: string, response: TokenResponse, nowMs: number): unknown {
+  loadCore();
+  let out: { ok?: boolean; introspection?: unknown; error?: CoreError };
+  try {
+    out = JSON.parse(
+      core.parseTokenAdminResponse(
+        configDocument(options), kind, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs,
+      ),
+    );
+  } catch (e) {
+    return rethrow(e);
+  }
+  if (out.error) throw new CcauthError(out.error);
+  return out.introspection ?? out.ok;
+}
+
+/** Reads an introspection answer (RFC 7662): its members, with a boolean `active`. */
+export function parseIntrospectionResponse(options: ClientCredentialsOptions, response: TokenResponse, nowMs: number = Date.now()): Record<string, unknown> & { active: boolean } {
+  return adminResponse(options, "introspection", response, nowMs) as Record<string, unknown> & { active: boolean };
+}
+
+/** Reads a revocation answer (RFC 7009): any 2xx is success; otherwise throws a CcauthError. */
+export function parseRevocationResponse(options: ClientCredentialsOptions, response: TokenResponse, nowMs: number = Date.now()): void {
+  adminResponse(options, "revocation", response, nowMs);
+}

@@ -289,11 +289,13 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 
 /// The checks every endpoint reply shares (size, status, RFC 6749 `error`
 /// body), for the revocation, introspection and metadata endpoints. On
-/// success returns the body's JSON object, if it is one.
+/// success returns the body's JSON object; a 2xx body that is not one is
+/// `not_object`, or ignored when that is `None` (revocation: any 2xx is success).
 pub(crate) fn check_reply(
     config: &ClientConfig,
     response: &HttpResponse,
     now_ms: u64,
+    not_object: Option<Kind>,
 ) -> Result<Option<Map<String, Value>>, ResponseError> {
     if response.body.len() > config.max_response_bytes {
         return Err(base_error(
@@ -307,6 +309,9 @@ pub(crate) fn check_reply(
     if !(200..300).contains(&response.status) {
         return Err(error_response(config, response, body, now_ms));
     }
+    let Some(not_object) = not_object else {
+        return Ok(None);
+    };
     match body {
         Body::Fields(mut fields, kind) => {
             if fields.error().is_some() {
@@ -316,21 +321,14 @@ pub(crate) fn check_reply(
                 return Err(error);
             }
             fields.zeroize();
-            Ok(serde_json::from_slice(&response.body).ok())
-        }
-        Body::NotAnObject => Err(base_error(
-            Kind::InvalidTokenResponse,
-            response,
-            BodyKind::Json,
-            now_ms,
-        )),
-        Body::Unparsed(_, kind) => {
-            if response.body.iter().all(u8::is_ascii_whitespace) {
-                Ok(None)
-            } else {
-                Err(base_error(Kind::ResponseNotJson, response, kind, now_ms))
+            match serde_json::from_slice(&response.body) {
+                Ok(object) => Ok(Some(object)),
+                // Form-encoded: not what these endpoints send.
+                Err(_) => Err(base_error(not_object, response, kind, now_ms)),
             }
         }
+        Body::NotAnObject => Err(base_error(not_object, response, BodyKind::Json, now_ms)),
+        Body::Unparsed(_, kind) => Err(base_error(not_object, response, kind, now_ms)),
     }
 }
 

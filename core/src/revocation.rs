@@ -69,5 +69,5 @@ pub fn parse_revocation_response(
     response: &HttpResponse,
     now_ms: u64,
 ) -> Result<(), ResponseError> {
-    check_reply(config, response, now_ms).map(|_| ())
+    check_reply(config, response, now_ms, None).map(|_| ())
 }

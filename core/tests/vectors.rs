@@ -349,6 +349,53 @@ fn default_response_config() -> Value {
     json!({"token_endpoint": "https://as.example.com/token", "client_id": "client", "client_secret": "vector-secret-1"})
 }
 
+/// A metadata, introspection or revocation reply (`endpoint_replies.json`).
+fn run_endpoint_case(case: &Value) -> Result<(), String> {
+    let name = case["name"].as_str().unwrap();
+    let config = config_from(&default_response_config()).unwrap();
+    let r = &case["response"];
+    let response = HttpResponse::new(
+        r["status"].as_u64().unwrap() as u16,
+        pairs(r.get("headers")),
+        r["body"].as_str().unwrap().as_bytes().to_vec(),
+    );
+    let now_ms = 1_700_000_000_000;
+    let result: Result<Value, ccauth::ResponseError> = match case["endpoint"].as_str().unwrap() {
+        "metadata" => ccauth::parse_metadata_response(case["issuer"].as_str().unwrap(), &response, now_ms)
+            .map(|m| {
+                json!({
+                    "token_endpoint": m.token_endpoint,
+                    "token_endpoint_auth_methods_supported": m.token_endpoint_auth_methods_supported,
+                    "revocation_endpoint": m.revocation_endpoint,
+                    "introspection_endpoint": m.introspection_endpoint,
+                })
+            }),
+        "introspection" => ccauth::parse_introspection_response(&config, &response, now_ms).map(|i| {
+            json!({
+                "active": i.active(), "client_id": i.client_id(), "scope": i.scope(),
+                "exp": i.exp(), "token_type": i.token_type(),
+            })
+        }),
+        _ => ccauth::parse_revocation_response(&config, &response, now_ms).map(|()| json!({})),
+    };
+    match (result, case.get("expect"), case.get("expect_error")) {
+        (Ok(got), Some(want), None) if got == *want => Ok(()),
+        (Ok(got), _, _) => Err(format!("{name}: got {got}, want {case}")),
+        (Err(e), None, Some(want)) => {
+            let got = json!({
+                "code": e.code(), "status": e.status(), "error": e.error(), "retry_after_ms": e.retry_after_ms(),
+            });
+            for (key, value) in want.as_object().unwrap() {
+                if got[key] != *value {
+                    return Err(format!("{name}: {key}: got {}, want {value}", got[key]));
+                }
+            }
+            Ok(())
+        }
+        (Err(e), _, _) => Err(format!("{name}: unexpected error {e}")),
+    }
+}
+
 fn run_response_case(case: &Value) -> Result<(), String> {
     let name = case["name"].as_str().unwrap();
     let config_json = case
@@ -501,6 +548,8 @@ fn every_vector_passes() {
                 run_response_case(case)
             } else if stem.starts_with("lifecycle_") {
                 run_lifecycle_case(case)
+            } else if stem.starts_with("endpoint_") {
+                run_endpoint_case(case)
             } else {
                 Err(format!("{stem}: unknown vector file kind"))
             };

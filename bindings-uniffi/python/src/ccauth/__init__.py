@@ -17,7 +17,14 @@ from ._errors import (
     TransportError,
 )
 from ._options import KeyInput, RefreshPolicy, RetryPolicy
-from ._sansio import TokenRequest, build_token_request, parse_token_response
+from ._sansio import (
+    TokenRequest,
+    build_token_request,
+    parse_introspection_response,
+    parse_metadata_response,
+    parse_revocation_response,
+    parse_token_response,
+)
 from ._token import AccessToken
 from ._transport import (
     AsyncTransport,
@@ -54,5 +61,8 @@ __all__ = [
     "TransportFailure",
     "UrllibTransport",
     "build_token_request",
+    "parse_introspection_response",
+    "parse_metadata_response",
+    "parse_revocation_response",
     "parse_token_response",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._errors import FFI_ERRORS, Error, from_ffi
 from ._ffi import ccauth_ffi as _ffi
@@ -72,3 +73,51 @@ def parse_token_response(
         error = from_ffi(e)
     del document, data
     raise error
+
+
+def parse_metadata_response(
+    issuer: str, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
+) -> Dict[str, Any]:
+    """Reads ``issuer``'s metadata response (RFC 8414): the members this client
+    uses. Raises :class:`ResponseError` (e.g. ``ISSUER_MISMATCH``) when unusable."""
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    error: Optional[Error] = None
+    try:
+        pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
+        metadata: Dict[str, Any] = json.loads(_ffi.parse_metadata_response(issuer, status, pairs, data, now_ms))
+        return metadata
+    except FFI_ERRORS as e:
+        error = from_ffi(e)
+    raise error
+
+
+def _admin(kind: str, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, options: Dict[str, Any]) -> str:
+    document = config_document(**options)
+    del options
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    error: Optional[Error] = None
+    try:
+        pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
+        if kind == "revocation":
+            _ffi.parse_revocation_response(document, status, pairs, data, now_ms)
+            return "null"
+        return str(_ffi.parse_introspection_response(document, status, pairs, data, now_ms))
+    except FFI_ERRORS as e:
+        error = from_ffi(e)
+    del document
+    raise error
+
+
+def parse_introspection_response(
+    status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, **options: Any
+) -> Dict[str, Any]:
+    """Reads an introspection answer (RFC 7662): its members, ``active`` a bool."""
+    members: Dict[str, Any] = json.loads(_admin("introspection", status, headers, body, now_ms, options))
+    return members
+
+
+def parse_revocation_response(
+    status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, **options: Any
+) -> None:
+    """Reads a revocation answer (RFC 7009): any 2xx is success, else raises."""
+    _admin("revocation", status, headers, body, now_ms, options)
