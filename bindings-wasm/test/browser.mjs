@@ -16,7 +16,7 @@ const files = {
   "/": ["text/html", "<!doctype html><title>ccauth</title>"],
   "/ccauth.mjs": ["text/javascript", readFileSync(join(require.resolve("ccauth/package.json"), "..", "dist/index.mjs"))],
   "/vector-cases.mjs": ["text/javascript", readFileSync(new URL("./vector-cases.mjs", import.meta.url))],
-  "/vectors/": ["application/json", JSON.stringify(readdirSync(vectors).filter((f) => /^(request|response)_.*\.json$/.test(f)))],
+  "/vectors/": ["application/json", JSON.stringify(readdirSync(vectors).filter((f) => /^(request|response)_.*\.json$|^signing\.json$/.test(f)))],
 };
 for (const f of readdirSync(vectors)) files[`/vectors/${f}`] = ["application/json", readFileSync(join(vectors, f))];
 
@@ -43,7 +43,7 @@ try {
     const failures = [];
     let count = 0;
     for (const file of await (await fetch("/vectors/")).json()) {
-      const kind = file.split("_")[0];
+      const kind = file.replace(/\.json$/, "").split("_")[0];
       for (const c of (await (await fetch(`/vectors/${file}`)).json()).cases) {
         count += 1;
         try {

@@ -15,12 +15,12 @@ assert.ok(dir, "CCAUTH_VECTORS must point at tests/vectors");
 
 let count = 0;
 for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
-  const kind = file.split("_")[0];
-  if (kind !== "request" && kind !== "response") continue; // lifecycle: Rust, and the integration tests here
+  const kind = file.replace(/\.json$/, "").split("_")[0];
+  if (kind !== "request" && kind !== "response" && kind !== "signing") continue; // lifecycle: Rust, and the integration tests here
   for (const c of JSON.parse(readFileSync(join(dir, file), "utf8")).cases) {
     count += 1;
     test(`${file}: ${c.name}`, () => runVectorCase(ccauth, kind, c, inspect));
   }
 }
 
-test("there are enough vectors", () => assert.ok(count >= 140, `only ${count} request/response vectors`));
+test("there are enough vectors", () => assert.ok(count >= 150, `only ${count} request/response/signing vectors`));

@@ -24,8 +24,8 @@ copyFileSync(entry, join(dir, "ccauth.mjs"));
 copyFileSync(join(dirname(entry), "ccauth_wasm_bg.wasm"), join(dir, "ccauth_wasm_bg.wasm"));
 copyFileSync(new URL("./vector-cases.mjs", import.meta.url), join(dir, "vector-cases.mjs"));
 const files = readdirSync(vectors)
-  .filter((f) => /^(request|response)_.*\.json$/.test(f))
-  .map((file) => ({ file, kind: file.split("_")[0], cases: JSON.parse(readFileSync(join(vectors, file), "utf8")).cases }));
+  .filter((f) => /^(request|response)_.*\.json$|^signing\.json$/.test(f))
+  .map((file) => ({ file, kind: file.replace(/\.json$/, "").split("_")[0], cases: JSON.parse(readFileSync(join(vectors, file), "utf8")).cases }));
 writeFileSync(join(dir, "vectors.json"), JSON.stringify(files));
 writeFileSync(join(dir, "worker.mjs"), `
 import * as ccauth from "./ccauth.mjs";
