@@ -29,3 +29,14 @@ try {
   if (!isCcauthError(e)) throw e;
   console.log(`[node] wrong secret: ${e.code} (error=${e.error}, status=${e.status})`);
 }
+
+// Beyond shared secrets: discovery from the issuer, a private_key_jwt key
+// (a JWK; the test key of tests/vectors/keys) and DPoP-bound tokens.
+const issuer = env("CCAUTH_ISSUER");
+const { readFileSync } = await import("node:fs");
+const privateKey = JSON.parse(readFileSync(new URL("../../tests/vectors/keys/p256.jwk.json", import.meta.url), "utf8"));
+const signed = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey, scope: "api.read" });
+console.log(`[node] private_key_jwt (ES256) via discovery: API answered ${(await signed.fetch(api)).status}`);
+const bound = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scope: "api.read" });
+const answer = await bound.fetch(api);
+console.log(`[node] DPoP: ${(await bound.getToken()).tokenType} token, API answered ${answer.status} ${await answer.text()}`);
