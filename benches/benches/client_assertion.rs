@@ -44,7 +44,10 @@ fn jsonwebtoken_request(key: &EncodingKey, alg: Algorithm, counter: &mut u64) ->
         .append_pair("grant_type", "client_credentials")
         .append_pair("client_id", "my-service")
         .append_pair("scope", "api.read")
-        .append_pair("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        .append_pair(
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        )
         .append_pair("client_assertion", &jwt)
         .finish()
 }
@@ -67,7 +70,11 @@ fn benches(c: &mut Criterion) {
         group.bench_function(format!("ccauth/private_key_jwt/{name}"), |b| {
             b.iter(|| {
                 seed = seed.wrapping_add(1);
-                let context = RequestContext { now_ms: NOW_MS, entropy: [seed; 32], dpop_nonce: None };
+                let context = RequestContext {
+                    now_ms: NOW_MS,
+                    entropy: [seed; 32],
+                    dpop_nonce: None,
+                };
                 build_token_request_at(black_box(&config), &context)
             })
         });
@@ -82,6 +89,27 @@ fn benches(c: &mut Criterion) {
             b.iter(|| jsonwebtoken_request(black_box(&key), alg, &mut counter))
         });
     }
+    // A DPoP proof per API call (RFC 9449 §7): the cost on the hot path of a DPoP client.
+    let key = PrivateKey::parse(&key_text("p256.pem"), None, "dpop_key").unwrap();
+    let config = ClientConfig::builder(ENDPOINT, "my-service")
+        .client_secret("s3cr3t")
+        .dpop_key(key)
+        .build()
+        .unwrap();
+    let (mut manager, token_key) = ccauth::TokenManager::with_config(config, 7);
+    group.bench_function("ccauth/dpop_api_proof/ES256", |b| {
+        b.iter(|| {
+            manager
+                .dpop_proof(
+                    token_key,
+                    black_box("access-token-value"),
+                    "GET",
+                    "https://api.example.com/orders",
+                    NOW_MS,
+                )
+                .unwrap()
+        })
+    });
     group.finish();
 }
 

@@ -102,8 +102,13 @@ pub fn parse_metadata_response(
     // Metadata is public; any config serves for the shared checks.
     let limits = ClientConfig::metadata_limits();
     let invalid = |kind| base_error(kind, response, BodyKind::Json, now_ms);
-    let fields = check_reply(&limits, response, now_ms, Some(ResponseErrorKind::InvalidServerMetadata))?
-        .ok_or_else(|| invalid(ResponseErrorKind::InvalidServerMetadata))?;
+    let fields = check_reply(
+        &limits,
+        response,
+        now_ms,
+        Some(ResponseErrorKind::InvalidServerMetadata),
+    )?
+    .ok_or_else(|| invalid(ResponseErrorKind::InvalidServerMetadata))?;
     let metadata = ServerMetadata::from_object(&fields)
         .ok_or_else(|| invalid(ResponseErrorKind::InvalidServerMetadata))?;
     if metadata.issuer != issuer {

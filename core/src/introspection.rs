@@ -83,7 +83,12 @@ pub fn parse_introspection_response(
     response: &HttpResponse,
     now_ms: u64,
 ) -> Result<Introspection, ResponseError> {
-    let fields = check_reply(config, response, now_ms, Some(ResponseErrorKind::InvalidIntrospectionResponse))?;
+    let fields = check_reply(
+        config,
+        response,
+        now_ms,
+        Some(ResponseErrorKind::InvalidIntrospectionResponse),
+    )?;
     let invalid = || {
         base_error(
             ResponseErrorKind::InvalidIntrospectionResponse,

@@ -109,6 +109,9 @@ impl FromStr for JwsAlgorithm {
 pub struct PrivateKey {
     alg: JwsAlgorithm,
     key: KeyMaterial,
+    /// Computed once: deriving the public point costs a scalar multiplication,
+    /// and every DPoP proof carries it.
+    public_jwk: std::sync::Arc<str>,
 }
 
 #[derive(Clone)]
@@ -214,7 +217,16 @@ impl PrivateKey {
                 "the key type does not fit the algorithm (RS256/PS256: RSA, ES256: P-256, ES384: P-384, EdDSA: Ed25519)",
             ));
         }
-        Ok(Self { alg, key })
+        Ok(Self::new(alg, key))
+    }
+
+    fn new(alg: JwsAlgorithm, key: KeyMaterial) -> Self {
+        let public_jwk = public_jwk_of(&key).into();
+        Self {
+            alg,
+            key,
+            public_jwk,
+        }
     }
 
     /// A P-256 key from 32 bytes of the host's cryptographic randomness
@@ -226,10 +238,10 @@ impl PrivateKey {
                 "the random bytes are not a valid P-256 scalar; draw again",
             )
         })?;
-        Ok(Self {
-            alg: JwsAlgorithm::Es256,
-            key: KeyMaterial::P256(secret.into()),
-        })
+        Ok(Self::new(
+            JwsAlgorithm::Es256,
+            KeyMaterial::P256(secret.into()),
+        ))
     }
 
     /// The algorithm this key signs with.
@@ -240,39 +252,7 @@ impl PrivateKey {
     /// The public key as a JWK object (members in RFC 7638 order, so the
     /// same text also serves the thumbprint).
     pub fn public_jwk(&self) -> String {
-        match &self.key {
-            #[cfg(feature = "rsa")]
-            KeyMaterial::Rsa(key) => {
-                use rsa::traits::PublicKeyParts as _;
-                format!(
-                    r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-                    B64.encode(key.e().to_bytes_be()),
-                    B64.encode(key.n().to_bytes_be())
-                )
-            }
-            KeyMaterial::P256(key) => {
-                let point = key.verifying_key().to_encoded_point(false);
-                ec_jwk(
-                    "P-256",
-                    point.x().map(|x| x.as_slice()),
-                    point.y().map(|y| y.as_slice()),
-                )
-            }
-            #[cfg(feature = "es384")]
-            KeyMaterial::P384(key) => {
-                let point = key.verifying_key().to_encoded_point(false);
-                ec_jwk(
-                    "P-384",
-                    point.x().map(|x| x.as_slice()),
-                    point.y().map(|y| y.as_slice()),
-                )
-            }
-            #[cfg(feature = "eddsa")]
-            KeyMaterial::Ed25519(key) => format!(
-                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
-                B64.encode(key.verifying_key().as_bytes())
-            ),
-        }
+        self.public_jwk.to_string()
     }
 
     /// The private key as a JWK, for a host that persists a generated key.
@@ -335,6 +315,43 @@ impl PrivateKey {
             #[cfg(feature = "eddsa")]
             KeyMaterial::Ed25519(key) => key.sign(input).to_bytes().to_vec(),
         }
+    }
+}
+
+/// The public half as a JWK (members in RFC 7638 order).
+fn public_jwk_of(key: &KeyMaterial) -> String {
+    match key {
+        #[cfg(feature = "rsa")]
+        KeyMaterial::Rsa(key) => {
+            use rsa::traits::PublicKeyParts as _;
+            format!(
+                r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                B64.encode(key.e().to_bytes_be()),
+                B64.encode(key.n().to_bytes_be())
+            )
+        }
+        KeyMaterial::P256(key) => {
+            let point = key.verifying_key().to_encoded_point(false);
+            ec_jwk(
+                "P-256",
+                point.x().map(|x| x.as_slice()),
+                point.y().map(|y| y.as_slice()),
+            )
+        }
+        #[cfg(feature = "es384")]
+        KeyMaterial::P384(key) => {
+            let point = key.verifying_key().to_encoded_point(false);
+            ec_jwk(
+                "P-384",
+                point.x().map(|x| x.as_slice()),
+                point.y().map(|y| y.as_slice()),
+            )
+        }
+        #[cfg(feature = "eddsa")]
+        KeyMaterial::Ed25519(key) => format!(
+            r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+            B64.encode(key.verifying_key().as_bytes())
+        ),
     }
 }
 

@@ -361,21 +361,27 @@ fn run_endpoint_case(case: &Value) -> Result<(), String> {
     );
     let now_ms = 1_700_000_000_000;
     let result: Result<Value, ccauth::ResponseError> = match case["endpoint"].as_str().unwrap() {
-        "metadata" => ccauth::parse_metadata_response(case["issuer"].as_str().unwrap(), &response, now_ms)
-            .map(|m| {
-                json!({
-                    "token_endpoint": m.token_endpoint,
-                    "token_endpoint_auth_methods_supported": m.token_endpoint_auth_methods_supported,
-                    "revocation_endpoint": m.revocation_endpoint,
-                    "introspection_endpoint": m.introspection_endpoint,
-                })
-            }),
-        "introspection" => ccauth::parse_introspection_response(&config, &response, now_ms).map(|i| {
+        "metadata" => ccauth::parse_metadata_response(
+            case["issuer"].as_str().unwrap(),
+            &response,
+            now_ms,
+        )
+        .map(|m| {
             json!({
-                "active": i.active(), "client_id": i.client_id(), "scope": i.scope(),
-                "exp": i.exp(), "token_type": i.token_type(),
+                "token_endpoint": m.token_endpoint,
+                "token_endpoint_auth_methods_supported": m.token_endpoint_auth_methods_supported,
+                "revocation_endpoint": m.revocation_endpoint,
+                "introspection_endpoint": m.introspection_endpoint,
             })
         }),
+        "introspection" => {
+            ccauth::parse_introspection_response(&config, &response, now_ms).map(|i| {
+                json!({
+                    "active": i.active(), "client_id": i.client_id(), "scope": i.scope(),
+                    "exp": i.exp(), "token_type": i.token_type(),
+                })
+            })
+        }
         _ => ccauth::parse_revocation_response(&config, &response, now_ms).map(|()| json!({})),
     };
     match (result, case.get("expect"), case.get("expect_error")) {
