@@ -55,8 +55,8 @@ export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
-/** Whether a config signs (and so needs cryptographic randomness). */
-const signs = (o: ClientCredentialsOptions): boolean =>
+/** Whether a config signs (and so needs cryptographic randomness). @internal */
+export const signs = (o: ClientCredentialsOptions): boolean =>
   o.authMethod === "client_secret_jwt" || o.authMethod === "private_key_jwt" || o.privateKey !== undefined ||
   o.clientAssertion !== undefined || (o.dpop !== undefined && o.dpop !== false);
 

@@ -1,7 +1,7 @@
 /** The sans-IO functions: build a token request, parse a response. No network. */
 import { CcauthError, type CoreError, rethrow } from "./errors.js";
 import { type ClientCredentialsOptions, configDocument } from "./options.js";
-import { randomBytes } from "./client.js";
+import { randomBytes, signs } from "./client.js";
 import { AccessToken, type CoreToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
 
@@ -31,7 +31,8 @@ export interface RequestContext {
 export function buildTokenRequest(options: ClientCredentialsOptions, context: RequestContext = {}): TokenRequest {
   loadCore();
   try {
-    const entropy = context.entropy ?? randomBytes(32);
+    // Only a config that signs needs randomness (and WebCrypto, absent in Node 18 by default).
+    const entropy = context.entropy ?? (signs(options) ? randomBytes(32) : new Uint8Array(32));
     return JSON.parse(
       core.buildTokenRequestAt(configDocument(options), context.nowMs ?? Date.now(), entropy, context.dpopNonce),
     ) as TokenRequest;
