@@ -18,7 +18,7 @@ const files = {
   "/vector-cases.mjs": ["text/javascript", readFileSync(new URL("./vector-cases.mjs", import.meta.url))],
   "/vectors/": ["application/json", JSON.stringify(readdirSync(vectors).filter((f) => /^(request|response)_.*\.json$|^signing\.json$/.test(f)))],
 };
-for (const f of readdirSync(vectors)) files[`/vectors/${f}`] = ["application/json", readFileSync(join(vectors, f))];
+for (const f of readdirSync(vectors).filter((f) => f.endsWith(".json"))) files[`/vectors/${f}`] = ["application/json", readFileSync(join(vectors, f))];
 
 const server = http.createServer((req, res) => {
   const file = files[new URL(req.url, "http://x").pathname];
