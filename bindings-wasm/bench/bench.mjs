@@ -77,6 +77,35 @@ function report(title, rows) {
 report("token request + parse, stubbed fetch", exchange);
 report("cached-token hot path", hot);
 
+// 4. Signing: a private_key_jwt (ES256) exchange, and a DPoP proof per API
+// call. ccauth signs in wasm (RustCrypto p256); oauth4webapi with WebCrypto.
+const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+const jwk = await crypto.subtle.exportKey("jwk", keyPair.privateKey);
+const signer = new ClientCredentials({ tokenEndpoint: ENDPOINT, clientId: "svc", authMethod: "private_key_jwt", privateKey: jwk, scope: "api.read", fetch: stubFetch });
+const signedExchange = [
+  await measure("ccauth", async () => {
+    signer.invalidate(await signer.getToken());
+    return signer.getToken();
+  }),
+  await measure("oauth4webapi", async () => {
+    const response = await oauth.clientCredentialsGrantRequest(as, o4wClient, oauth.PrivateKeyJwt(keyPair.privateKey), new URLSearchParams({ scope: "api.read" }), { [oauth.customFetch]: stubFetch });
+    return oauth.processClientCredentialsResponse(as, o4wClient, response);
+  }),
+];
+const DPOP_BODY = JSON.stringify({ access_token: TOKEN, token_type: "DPoP", expires_in: 3600 });
+const dpopFetch = async () => new Response(DPOP_BODY, { status: 200, headers: { "content-type": "application/json" } });
+const apiFetch = async () => new Response("{}", { status: 200 });
+const bound = new ClientCredentials({ tokenEndpoint: ENDPOINT, clientId: "svc", clientSecret: "s3cr3t", dpop: jwk, fetch: async (url, init) => (String(url) === ENDPOINT ? dpopFetch() : apiFetch()) });
+await bound.getToken();
+const dpopHandle = oauth.DPoP(o4wClient, keyPair);
+const API = new URL("https://api.example.com/orders");
+const dpopCall = [
+  await measure("ccauth", () => bound.fetch(API.href)),
+  await measure("oauth4webapi", () => oauth.protectedResourceRequest(TOKEN, "GET", API, new Headers(), null, { DPoP: dpopHandle, [oauth.customFetch]: apiFetch })),
+];
+report("private_key_jwt (ES256) token request + parse, stubbed fetch", signedExchange);
+report("API call with a DPoP proof (ES256), stubbed fetch", dpopCall);
+
 const { CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_STATS_URL: stats } = process.env;
 if (tokenEndpoint && stats) {
   const requests = async () => (await (await fetch(stats)).json()).token_requests_by_client["ccauth-post"] ?? 0;
