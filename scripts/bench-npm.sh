@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The npm package beside oauth4webapi, openid-client and simple-oauth2, in one run.
 source "$(dirname "$0")/lib.sh"
-bash "$ROOT/scripts/build-npm.sh" 2>/dev/null
+[ -n "${CCAUTH_BENCH_NO_BUILD:-}" ] || bash "$ROOT/scripts/build-npm.sh" 2>/dev/null
 dir="$ROOT/target/npm/bench"
 rm -rf "$dir" && mkdir -p "$dir"
 cp "$ROOT/bindings-wasm/bench/package.json" "$ROOT/bindings-wasm/bench/bench.mjs" "$dir/"

@@ -26,6 +26,12 @@ export CARGO_TARGET_DIR="$ROOT/target/wasm"
 # Two builds: the default one (ES256 and HS256/384/512, keys as JWK: within
 # the 120 KB gzipped budget) for `ccauth`, and `full` (adds RS256, PS256,
 # ES384, EdDSA and PEM keys) for `ccauth/full`. Same JS glue, other wasm.
+# The elliptic-curve arithmetic is built for speed, not size: ES256 signing
+# (a DPoP proof on every API call) is 1.3-1.7x faster for +1 KB gzipped.
+fast_crypto=""
+for crate in p256 p384 primeorder elliptic-curve crypto-bigint ecdsa curve25519-dalek; do
+  fast_crypto="$fast_crypto --config profile.release.package.$crate.opt-level=3"
+done
 build_variant() { # $1: cargo features ("" or full), $2: output dir
   say "building ccauth-wasm for wasm32${1:+ (features: $1)}"
   RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
@@ -34,7 +40,7 @@ build_variant() { # $1: cargo features ("" or full), $2: output dir
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=immediate-abort \
     /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown \
       -Zpanic-immediate-abort -Zbuild-std=std,panic_abort \
-      -Zbuild-std-features=optimize_for_size -p ccauth-wasm ${1:+--features "$1"}
+      -Zbuild-std-features=optimize_for_size -p ccauth-wasm ${1:+--features "$1"} $fast_crypto
   rm -rf "$2"
   wasm-bindgen --target web --remove-name-section --remove-producers-section \
     --out-dir "$2" --out-name ccauth_wasm \
