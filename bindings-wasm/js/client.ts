@@ -69,6 +69,26 @@ function target(input: RequestInfo | URL, init?: RequestInit): { method: string;
   };
 }
 
+/**
+ * Sends a core-built request outside the token lifecycle (metadata,
+ * revocation, introspection); no response is a CcauthError `TRANSPORT_ERROR`
+ * (the error's name only: a message could quote the request).
+ */
+async function send(doFetch: typeof fetch, request: CoreRequest, timeoutMs: number): Promise<Response> {
+  try {
+    return await doFetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.method === "GET" ? undefined : request.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const kind = transportKind(error);
+    throw new CcauthError({ code: "TRANSPORT_ERROR", message: `TRANSPORT_ERROR: ${kind} (${(error as Error)?.name ?? "error"})`, retryable: true });
+  }
+}
+
 /** Introspection (RFC 7662): whether a token is active, and what the server says of it. */
 export interface Introspection {
   active: boolean;
@@ -177,11 +197,7 @@ export class ClientCredentials {
       } catch (e) {
         return rethrow(e);
       }
-      const response = await doFetch(request.url, {
-        headers: request.headers,
-        redirect: "manual",
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-      });
+      const response = await send(doFetch, request, options.timeoutMs ?? 10_000);
       const body = new Uint8Array(await response.arrayBuffer());
       const out = JSON.parse(
         core.parseMetadataResponse(options.issuer, response.status, JSON.stringify([...response.headers]), body, Date.now()),
@@ -392,13 +408,7 @@ export class ClientCredentials {
     } catch (e) {
       return rethrow(e);
     }
-    const response = await this.#fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(this.#timeoutMs),
-    });
+    const response = await send(this.#fetch, request, this.#timeoutMs);
     const body = new Uint8Array(await response.arrayBuffer());
     const out = JSON.parse(
       core.parseTokenAdminResponse(this.#document, kind, response.status, JSON.stringify([...response.headers]), body, Date.now()),

@@ -48,7 +48,8 @@ test("discovery from the issuer only: endpoint and auth method come from the met
   const client = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey: jwk("p256"), scope: "api.read" });
   assert.equal((await client.fetch(api)).status, 200);
   const err = await ClientCredentials.discover({ issuer: "http://127.0.0.1:9/nothing", clientId: "x", timeoutMs: 2000 }).then(() => undefined, (e) => e);
-  assert.ok(err instanceof Error);
+  assert.ok(isCcauthError(err));
+  assert.equal(err.code, "TRANSPORT_ERROR");
 });
 
 test("DPoP: the token is bound, the nonce dance happens once, the protected API answers 200", async () => {
