@@ -6,9 +6,9 @@ use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
 use crate::error::{ConfigError, ResponseError, ResponseErrorKind};
-use crate::request::{build_for, HttpRequest, RequestContext};
+use crate::request::{HttpRequest, RequestContext};
 use crate::response::{base_error, check_reply, BodyKind, HttpResponse};
-use crate::revocation::{checked_endpoint, TokenTypeHint};
+use crate::revocation::{token_admin_request, TokenTypeHint};
 
 /// What the server said about a token.
 #[derive(Clone, PartialEq)]
@@ -69,12 +69,14 @@ pub fn build_introspection_request(
     hint: Option<TokenTypeHint>,
     context: &RequestContext<'_>,
 ) -> Result<HttpRequest, ConfigError> {
-    checked_endpoint(config, endpoint, "introspection_endpoint")?;
-    let mut params = vec![("token", token)];
-    if let Some(hint) = hint {
-        params.push(("token_type_hint", hint.as_str()));
-    }
-    Ok(build_for(config, endpoint, &params, false, Some(context)))
+    token_admin_request(
+        config,
+        endpoint,
+        "introspection_endpoint",
+        token,
+        hint,
+        context,
+    )
 }
 
 /// Reads the introspection answer: a JSON object with a boolean `active`.

@@ -25,9 +25,27 @@ impl TokenTypeHint {
     }
 }
 
+/// A `token` (+ `token_type_hint`) POST to a revocation or introspection
+/// endpoint (`field` names it in errors), with the config's client authentication.
+pub(crate) fn token_admin_request(
+    config: &ClientConfig,
+    endpoint: &str,
+    field: &'static str,
+    token: &str,
+    hint: Option<TokenTypeHint>,
+    context: &RequestContext<'_>,
+) -> Result<HttpRequest, ConfigError> {
+    checked_endpoint(config, endpoint, field)?;
+    let mut params = vec![("token", token)];
+    if let Some(hint) = hint {
+        params.push(("token_type_hint", hint.as_str()));
+    }
+    Ok(build_for(config, endpoint, &params, false, Some(context)))
+}
+
 /// Checks a revocation or introspection endpoint URL with the token
 /// endpoint's rules (https, loopback excepted, or the insecure opt-in).
-pub(crate) fn checked_endpoint(
+fn checked_endpoint(
     config: &ClientConfig,
     url: &str,
     field: &'static str,
@@ -54,12 +72,14 @@ pub fn build_revocation_request(
     hint: Option<TokenTypeHint>,
     context: &RequestContext<'_>,
 ) -> Result<HttpRequest, ConfigError> {
-    checked_endpoint(config, endpoint, "revocation_endpoint")?;
-    let mut params = vec![("token", token)];
-    if let Some(hint) = hint {
-        params.push(("token_type_hint", hint.as_str()));
-    }
-    Ok(build_for(config, endpoint, &params, false, Some(context)))
+    token_admin_request(
+        config,
+        endpoint,
+        "revocation_endpoint",
+        token,
+        hint,
+        context,
+    )
 }
 
 /// Reads the revocation endpoint's answer: any 2xx is success (RFC 7009

@@ -2,57 +2,18 @@
 //! that this test starts on 127.0.0.1. No mocks: tokens, Basic decoding and
 //! errors all come from a certified OpenID provider.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 use ccauth::{BasicAuthEncoding, ClientAuthMethod, ClientConfig};
 use ccauth_example::{agent, call_api, fetch_token, now_ms, DriverError, SharedTokens};
 
-/// URLs of the running server. Its stdin is held by `_child`; the server
-/// exits when this test process does.
-struct Server {
-    token_endpoint: String,
-    api: String,
-    stats: String,
-    _child: Child,
-}
+mod common;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::Server;
 
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let root = repo_root();
-        let status = Command::new("bash")
-            .arg(root.join("scripts/auth-server.sh"))
-            .status()
-            .expect("bash is needed to install the test server");
-        assert!(status.success(), "scripts/auth-server.sh failed");
-        let mut child = Command::new("node")
-            .arg(root.join("tests/server/server.mjs"))
-            .args(["--port", "0", "--max-seconds", "300", "--short-ttl", "4"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node is needed to run the test server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("server did not announce itself ({e}): {line:?}"));
-        Server {
-            token_endpoint: ready["token_endpoint"].as_str().unwrap().to_owned(),
-            api: ready["api"].as_str().unwrap().to_owned(),
-            stats: ready["stats"].as_str().unwrap().to_owned(),
-            _child: child,
-        }
-    })
+    SERVER.get_or_init(|| common::start(&["--short-ttl", "4"]))
 }
 
 /// The secret of `ccauth-basic` holds every character RFC 6749 §2.3.1 encoding must handle.

@@ -2,9 +2,6 @@
 //! against node-oidc-provider on 127.0.0.1 (tests/server): every token here
 //! is issued, bound, revoked and introspected by the real server.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 use ccauth::{
@@ -16,54 +13,13 @@ use ccauth::{
 use ccauth_example::{agent, entropy, fetch_token, now_ms, send, DriverError, SharedTokens};
 use serde_json::Value;
 
-struct Server {
-    issuer: String,
-    token_endpoint: String,
-    revocation_endpoint: String,
-    introspection_endpoint: String,
-    api: String,
-    stats: String,
-    _child: Child,
-}
+mod common;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{repo_root, Server};
 
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let root = repo_root();
-        let status = Command::new("bash")
-            .arg(root.join("scripts/auth-server.sh"))
-            .status()
-            .expect("bash is needed to install the test server");
-        assert!(status.success(), "scripts/auth-server.sh failed");
-        let mut child = Command::new("node")
-            .arg(root.join("tests/server/server.mjs"))
-            .args(["--port", "0", "--max-seconds", "300"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node is needed to run the test server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let ready: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("server did not announce itself ({e}): {line:?}"));
-        let url = |name: &str| ready[name].as_str().unwrap().to_owned();
-        Server {
-            issuer: url("issuer"),
-            token_endpoint: url("token_endpoint"),
-            revocation_endpoint: url("revocation_endpoint"),
-            introspection_endpoint: url("introspection_endpoint"),
-            api: url("api"),
-            stats: url("stats"),
-            _child: child,
-        }
-    })
+    SERVER.get_or_init(|| common::start(&[]))
 }
 
 fn key(file: &str) -> PrivateKey {
