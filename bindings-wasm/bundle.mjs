@@ -1,6 +1,6 @@
 // Bundles the package:
-// - index.mjs / index.cjs: the wasm inlined as bytes (browsers, any runtime);
-// - node.mjs / node.cjs: reads the .wasm next to it (Node, Deno, Bun: faster start);
+// - index.mjs / index.cjs: the wasm inlined as bytes (browsers, bundlers, any runtime);
+// - node.mjs / node.cjs: reads the .wasm next to it (Node, Deno, Bun unbundled: faster start);
 // - workerd.mjs: imports the .wasm as a module (Workers forbid compiling bytes).
 import { copyFileSync } from "node:fs";
 import { build } from "esbuild";
@@ -25,20 +25,22 @@ const variant = (pkg) => ({
 });
 
 for (const [pkg, dir] of [["pkg", "dist"], ["pkg-full", "dist/full"]]) {
-  const inline = { ...common, loader: { ".wasm": "binary" }, plugins: [variant(pkg)] };
+  // The file to ship, as error messages name it.
+  const define = { CCAUTH_WASM_FILE: JSON.stringify(`node_modules/ccauth/${dir}/ccauth_wasm_bg.wasm`) };
+  const inline = { ...common, define, loader: { ".wasm": "binary" }, plugins: [variant(pkg)] };
   await build({ ...inline, format: "esm", outfile: `${dir}/index.mjs` });
   await build({ ...inline, format: "cjs", outfile: `${dir}/index.cjs`, logOverride: { "empty-import-meta": "silent" } });
 
-  const node = { ...common, platform: "node", plugins: [loader("js/wasm-node.ts", false)] };
+  const node = { ...common, define, platform: "node", plugins: [loader("js/wasm-node.ts", false)] };
   await build({ ...node, format: "esm", outfile: `${dir}/node.mjs` });
   await build({
     ...node,
     format: "cjs",
     outfile: `${dir}/node.cjs`,
-    define: { "import.meta.url": "__ccauth_module_url" },
+    define: { ...define, "import.meta.url": "__ccauth_module_url" },
     banner: { js: 'const __ccauth_module_url = require("node:url").pathToFileURL(__filename).href;' },
   });
 
-  await build({ ...common, format: "esm", outfile: `${dir}/workerd.mjs`, plugins: [loader("js/wasm-workers.ts", true)] });
+  await build({ ...common, define, format: "esm", outfile: `${dir}/workerd.mjs`, plugins: [loader("js/wasm-workers.ts", true)] });
   copyFileSync(`${pkg}/ccauth_wasm_bg.wasm`, `${dir}/ccauth_wasm_bg.wasm`);
 }

@@ -32,6 +32,8 @@ fast_crypto=""
 for crate in p256 p384 primeorder elliptic-curve crypto-bigint ecdsa curve25519-dalek; do
   fast_crypto="$fast_crypto --config profile.release.package.$crate.opt-level=3"
 done
+# --omit-default-module-path: the glue's async init would otherwise name the
+# .wasm by URL, which bundlers (webpack, Vite) copy as an unused asset.
 build_variant() { # $1: cargo features ("" or full), $2: output dir
   say "building ccauth-wasm for wasm32${1:+ (features: $1)}"
   RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
@@ -42,7 +44,7 @@ build_variant() { # $1: cargo features ("" or full), $2: output dir
       -Zpanic-immediate-abort -Zbuild-std=std,panic_abort \
       -Zbuild-std-features=optimize_for_size -p ccauth-wasm ${1:+--features "$1"} $fast_crypto
   rm -rf "$2"
-  wasm-bindgen --target web --remove-name-section --remove-producers-section \
+  wasm-bindgen --target web --omit-default-module-path --remove-name-section --remove-producers-section \
     --out-dir "$2" --out-name ccauth_wasm \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/ccauth_wasm.wasm"
   ls -l "$2"/*.wasm >&2

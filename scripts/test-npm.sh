@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The npm package as a user gets it: packs the tarball, installs it into a
-# scratch project, runs the vectors (Node, Deno, Bun, Chromium, workerd) and the CommonJS check
-# there, then the integration tests against the local authorization server
-# in Node, Deno and Bun.
+# scratch project, runs the vectors (Node, Deno, Bun, Chromium, workerd), the
+# CommonJS check and TypeScript consumers there, then the integration tests
+# against the local authorization server in Node, Deno and Bun, and a sample
+# app bundled by esbuild and webpack (Node, run from another folder; browser).
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-npm.sh"
 scratch="$ROOT/target/npm/scratch"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 printf '{ "private": true, "type": "module" }\n' > package.json
-npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz playwright-core@1.65.1
-cp "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs .
+# The bundlers a user would have, pinned (npm's cache makes reruns quick).
+npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz playwright-core@1.65.1 \
+  esbuild@0.28.2 webpack@5.113.0
+cp -r "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs "$ROOT"/bindings-wasm/test/types .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
 say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies) and require()"
@@ -21,11 +24,14 @@ say "npm package in Node $("$node18" --version) (the oldest the package claims):
 say "TypeScript: the published declarations type-check the examples (tsc --strict, deno check)"
 (cd "$ROOT/bindings-wasm" && npx tsc -p tsconfig.examples.json)
 (cd "$ROOT/examples/deno" && npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz >/dev/null && "$bin/deno" check --quiet main.ts)
+say "TypeScript: CommonJS (.cts) and ESM (.mts) consumers of the installed package, \"module\": \"node16\""
+"$ROOT/bindings-wasm/node_modules/.bin/tsc" -p types/tsconfig.json
 say "npm package in Deno $("$bin/deno" --version | head -1 | cut -d' ' -f2): shared vectors"
 "$bin/deno" test -A --no-check --quiet vectors.test.mjs >/dev/null
 say "npm package in Bun $("$bin/bun" --version): shared vectors"
 "$bin/bun" test ./vectors.test.mjs 2>&1 | tail -3
-bash "$ROOT/scripts/chromium.sh"
+# CHROMIUM=/path/to/chromium uses that browser instead of installing Debian's.
+[ -n "${CHROMIUM:-}" ] || bash "$ROOT/scripts/chromium.sh"
 say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
@@ -42,3 +48,5 @@ CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash
   "$0/deno" test -A --no-check integration.test.mjs 2>&1 | tail -2
   "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | tail -3
 ' "$bin" "$node18"
+say "npm package bundled: esbuild (Node CommonJS and ESM, custom conditions) and webpack, each run from another folder against the local authorization server; esbuild and webpack browser bundles in headless Chromium"
+bash "$ROOT/scripts/with-auth-server.sh" node bundlers.mjs

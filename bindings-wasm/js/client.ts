@@ -3,9 +3,9 @@
  * Protocol and timing decisions are the core's; this file sends requests,
  * reads the clock and wakes waiters.
  */
-import { CcauthError, type CoreError, rethrow } from "./errors.js";
+import { ccauthError, type CoreError, rethrow } from "./errors.js";
 import { type ClientCredentialsOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
-import { AccessToken, type CoreToken } from "./token.js";
+import { accessToken, type AccessToken, type CoreToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
 
 interface CoreRequest {
@@ -46,7 +46,7 @@ function randomSeed(): number {
 export function randomBytes(n: number): Uint8Array {
   const crypto = (globalThis as { crypto?: Crypto }).crypto;
   if (!crypto?.getRandomValues) {
-    throw new CcauthError({
+    throw ccauthError({
       code: "NO_RANDOM_SOURCE",
       message: "NO_RANDOM_SOURCE: signing needs globalThis.crypto (Node 18: --experimental-global-webcrypto)",
       retryable: false,
@@ -85,7 +85,7 @@ async function send(doFetch: typeof fetch, request: CoreRequest, timeoutMs: numb
     });
   } catch (error) {
     const kind = transportKind(error);
-    throw new CcauthError({ code: "TRANSPORT_ERROR", message: `TRANSPORT_ERROR: ${kind} (${(error as Error)?.name ?? "error"})`, retryable: true });
+    throw ccauthError({ code: "TRANSPORT_ERROR", message: `TRANSPORT_ERROR: ${kind} (${(error as Error)?.name ?? "error"})`, retryable: true });
   }
 }
 
@@ -108,6 +108,13 @@ export type DiscoveryOptions = Omit<ClientCredentialsOptions, "tokenEndpoint"> &
   /** Overrides the discovered token endpoint. */
   tokenEndpoint?: string;
 };
+
+/**
+ * How `discover()` hands the metadata to the constructor: a key no user can
+ * write, so the public constructor takes the options alone.
+ */
+const DISCOVERED = Symbol("ccauth.discovered");
+type WithDiscovered = ClientCredentialsOptions & { [DISCOVERED]?: Discovered };
 
 /** Discovered metadata, shared by every client of this module instance (kept 1 h by the core). */
 let metadataCache: InstanceType<typeof core.MetadataCache> | undefined;
@@ -157,8 +164,9 @@ export class ClientCredentials {
   readonly #introspectionEndpoint: string | undefined;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
-  constructor(options: ClientCredentialsOptions, discovered?: Discovered) {
+  constructor(options: ClientCredentialsOptions) {
     loadCore();
+    const discovered = (options as WithDiscovered)[DISCOVERED];
     const meta = discovered?.metadata as { revocation_endpoint?: string; introspection_endpoint?: string } | undefined;
     try {
       let dpopKey: KeyInput | undefined;
@@ -209,9 +217,10 @@ export class ClientCredentials {
         last = out.error;
       }
     }
-    if (text === undefined) throw new CcauthError(last as CoreError);
+    if (text === undefined) throw ccauthError(last as CoreError);
     const { issuer, ...rest } = options;
-    return new ClientCredentials({ ...rest, tokenEndpoint: options.tokenEndpoint ?? "" }, { issuer, metadata: JSON.parse(text) });
+    const withMetadata: WithDiscovered = { ...rest, tokenEndpoint: options.tokenEndpoint ?? "", [DISCOVERED]: { issuer, metadata: JSON.parse(text) } };
+    return new ClientCredentials(withMetadata);
   }
 
   #renew(): void {
@@ -281,7 +290,7 @@ export class ClientCredentials {
       const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
       switch (decision.decision) {
         case "ready": {
-          const token = new AccessToken(decision.token);
+          const token = accessToken(decision.token);
           // The core trusts a token from 5 s before its issue time (clock steps) to its refresh time.
           this.#ready = {
             token,
@@ -297,7 +306,7 @@ export class ClientCredentials {
           break;
         case "refresh_ahead":
           void this.#run(decision.ticket);
-          return new AccessToken(decision.token);
+          return accessToken(decision.token);
         case "wait": {
           const wait = Math.min(Math.max(decision.until_ms - Date.now(), 1), 1_000);
           let timer: ReturnType<typeof setTimeout> | undefined;
@@ -306,7 +315,7 @@ export class ClientCredentials {
           break;
         }
         case "failed":
-          throw new CcauthError(decision.error);
+          throw ccauthError(decision.error);
       }
     }
   }
@@ -400,7 +409,7 @@ export class ClientCredentials {
 
   async #admin(kind: "revocation" | "introspection", endpoint: string | undefined, token: string, hint?: string): Promise<unknown> {
     if (endpoint === undefined) {
-      throw new CcauthError({ code: "INVALID_PARAMETER", message: `INVALID_PARAMETER: no ${kind} endpoint (set ${kind}Endpoint or use discover())`, retryable: false, field: `${kind}_endpoint` });
+      throw ccauthError({ code: "INVALID_PARAMETER", message: `INVALID_PARAMETER: no ${kind} endpoint (set ${kind}Endpoint or use discover())`, retryable: false, field: `${kind}_endpoint` });
     }
     let request: CoreRequest;
     try {
@@ -413,7 +422,7 @@ export class ClientCredentials {
     const out = JSON.parse(
       core.parseTokenAdminResponse(this.#document, kind, response.status, JSON.stringify([...response.headers]), body, Date.now()),
     ) as { ok?: boolean; introspection?: unknown; error?: CoreError };
-    if (out.error) throw new CcauthError(out.error);
+    if (out.error) throw ccauthError(out.error);
     return out.introspection ?? out.ok;
   }
 
@@ -432,7 +441,7 @@ export class ClientCredentials {
   importToken(document: string): AccessToken {
     this.#ready = undefined;
     try {
-      return new AccessToken(JSON.parse(this.#lifecycle.importToken(document, Date.now())) as CoreToken);
+      return accessToken(JSON.parse(this.#lifecycle.importToken(document, Date.now())) as CoreToken);
     } catch (e) {
       return rethrow(e);
     }

@@ -10,7 +10,7 @@ export type CcauthErrorCode =
   | "TRANSPORT_ERROR" | "INVALID_TOKEN_DOCUMENT" | "UNSUPPORTED_TOKEN_DOCUMENT_VERSION"
   | "TOKEN_DOCUMENT_KEY_MISMATCH" | "TOKEN_DOCUMENT_EXPIRED" | "UNKNOWN_TOKEN_KEY"
   | "INVALID_KEY" | "INVALID_CLIENT_ASSERTION" | "INVALID_INTROSPECTION_RESPONSE" | "INVALID_SERVER_METADATA"
-  | "ISSUER_MISMATCH" | "NO_RANDOM_SOURCE";
+  | "ISSUER_MISMATCH" | "NO_RANDOM_SOURCE" | "WASM_LOAD_FAILED";
 
 /** A `WWW-Authenticate` challenge as the core parsed it. */
 export interface Challenge {
@@ -34,6 +34,13 @@ export interface CoreError {
   www_authenticate?: Challenge[];
 }
 
+/**
+ * Makes a CcauthError from a core report. The constructor is private (users
+ * receive these errors, they never build them); this is the package's way in.
+ * @internal
+ */
+export let ccauthError: (core: CoreError) => CcauthError;
+
 export class CcauthError extends Error {
   /** The stable ccauth code, e.g. `TOKEN_ENDPOINT_ERROR`. */
   readonly code: CcauthErrorCode;
@@ -56,8 +63,7 @@ export class CcauthError extends Error {
   /** A short sanitized excerpt of a non-2xx body. */
   readonly excerpt?: string;
 
-  /** @internal */
-  constructor(core: CoreError) {
+  private constructor(core: CoreError) {
     super(core.message);
     this.name = "CcauthError";
     this.code = core.code;
@@ -70,6 +76,10 @@ export class CcauthError extends Error {
     this.field = core.field;
     this.wwwAuthenticate = core.www_authenticate ?? [];
     this.excerpt = core.excerpt ?? undefined;
+  }
+
+  static {
+    ccauthError = (core) => new CcauthError(core);
   }
 }
 
@@ -87,7 +97,12 @@ export function rethrow(thrown: unknown): never {
     } catch {
       // not ours: fall through
     }
-    if (core && typeof core.code === "string") throw new CcauthError(core);
+    if (core && typeof core.code === "string") throw ccauthError(core);
   }
   throw thrown;
+}
+
+/** The wasm core could not be loaded; `detail` says why and what to do (file paths, never a secret). */
+export function wasmLoadFailed(detail: string): CcauthError {
+  return ccauthError({ code: "WASM_LOAD_FAILED", message: `WASM_LOAD_FAILED: ${detail}`, retryable: false });
 }

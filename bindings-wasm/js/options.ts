@@ -90,7 +90,7 @@ const pairs = (p: Pairs | undefined): [string, string][] =>
 const drop = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** What discovery adds to a config document (from {@link ClientCredentials.discover}). */
+/** What discovery adds to a config document (from {@link ClientCredentials.discover}). @internal */
 export interface Discovered {
   issuer: string;
   metadata: Record<string, unknown>;

@@ -1,8 +1,8 @@
 /** The sans-IO functions: build a token request, parse a response. No network. */
-import { CcauthError, type CoreError, rethrow } from "./errors.js";
+import { ccauthError, type CoreError, rethrow } from "./errors.js";
 import { type ClientCredentialsOptions, configDocument } from "./options.js";
 import { randomBytes, signs } from "./client.js";
-import { AccessToken, type CoreToken } from "./token.js";
+import { accessToken, type AccessToken, type CoreToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
 
 /** A token request to send: exact method, URL, headers and body. */
@@ -75,8 +75,8 @@ export function parseTokenResponse(options: ClientCredentialsOptions, response: 
   } catch (e) {
     return rethrow(e);
   }
-  if (out.error) throw new CcauthError(out.error);
-  return new AccessToken(out.token as CoreToken);
+  if (out.error) throw ccauthError(out.error);
+  return accessToken(out.token as CoreToken);
 }
 
 /** Server metadata (RFC 8414) as parsed: the members this client uses, snake_case as sent. */
@@ -96,7 +96,7 @@ export function parseMetadataResponse(issuer: string, response: TokenResponse, n
   const out = JSON.parse(
     core.parseMetadataResponse(issuer, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs),
   ) as { metadata?: ServerMetadata; error?: CoreError };
-  if (out.error) throw new CcauthError(out.error);
+  if (out.error) throw ccauthError(out.error);
   return out.metadata as ServerMetadata;
 }
 
@@ -112,7 +112,7 @@ function adminResponse(options: ClientCredentialsOptions, kind: string, response
   } catch (e) {
     return rethrow(e);
   }
-  if (out.error) throw new CcauthError(out.error);
+  if (out.error) throw ccauthError(out.error);
   return out.introspection ?? out.ok;
 }
 

@@ -20,6 +20,12 @@ export interface CoreToken {
 
 const inspect = Symbol.for("nodejs.util.inspect.custom");
 
+/**
+ * Makes an AccessToken from the core's token. The constructor is private
+ * (tokens come from the client or the parsers, never from users). @internal
+ */
+export let accessToken: (core: CoreToken) => AccessToken;
+
 export class AccessToken {
   readonly #core: CoreToken;
   /** `token_type` as sent (`Bearer` when the server sent none). */
@@ -39,8 +45,7 @@ export class AccessToken {
   /** RFC deviations the parser tolerated (`expires_in_string`, …), for logging. */
   readonly deviations: readonly string[];
 
-  /** @internal */
-  constructor(core: CoreToken) {
+  private constructor(core: CoreToken) {
     this.#core = core;
     this.tokenType = core.token_type;
     this.issuedAt = new Date(core.issued_at_ms);
@@ -87,5 +92,9 @@ export class AccessToken {
 
   [inspect](): string {
     return this.toString();
+  }
+
+  static {
+    accessToken = (core) => new AccessToken(core);
   }
 }

@@ -1,18 +1,40 @@
 /**
- * The core for Node, Deno and Bun (the `node` export condition): the .wasm
- * file is read from next to this module, which starts faster than decoding
- * bytes inlined in JavaScript.
+ * The core for Node, Deno and Bun (the `node` export condition, unbundled):
+ * the .wasm file is read from next to this module, which starts faster than
+ * decoding bytes inlined in JavaScript. Bundlers get the inlined build (the
+ * `module` condition); one that bundles this file anyway moves it away from
+ * its .wasm, and the error then names the file to ship.
  */
 import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { wasmLoadFailed } from "./errors.js";
 import { initSync } from "../pkg/ccauth_wasm.js";
 
 let ready = false;
 
 export function loadCore(): void {
-  if (!ready) {
-    initSync({ module: readFileSync(new URL("./ccauth_wasm_bg.wasm", import.meta.url)) });
-    ready = true;
+  if (ready) return;
+  let bytes: Uint8Array;
+  let where = "ccauth_wasm_bg.wasm";
+  try {
+    // The first form is the one bundlers (webpack, Vite) copy as an asset; in
+    // a CommonJS bundle made from this ESM file, import.meta is empty and the
+    // bundle's own file stands in.
+    const url = import.meta.url
+      ? new URL("./ccauth_wasm_bg.wasm", import.meta.url)
+      : new URL("./ccauth_wasm_bg.wasm", pathToFileURL(__filename));
+    where = url.protocol === "file:" ? fileURLToPath(url) : url.href;
+    bytes = readFileSync(url);
+  } catch (e) {
+    const code = (e as { code?: unknown })?.code;
+    throw wasmLoadFailed(
+      `cannot read ${where}${typeof code === "string" ? ` (${code})` : ""}. A bundle of ccauth's Node build must ship ` +
+        `${CCAUTH_WASM_FILE} next to it (or resolve the "module" export condition, as esbuild, webpack, Rollup and ` +
+        `Vite do by default: the wasm is then inlined)`,
+    );
   }
+  initSync({ module: bytes });
+  ready = true;
 }
 
 export * as core from "../pkg/ccauth_wasm.js";

@@ -1,6 +1,7 @@
 // The npm package in headless Chromium: the ESM file loaded straight from
-// a loopback server (no bundler), the shared vectors run in the page.
-// Usage: node browser.mjs   (CCAUTH_VECTORS points at tests/vectors)
+// a loopback server (no bundler), or a browser bundle of it (an ES module
+// re-exporting ccauth; see bundlers.mjs), the shared vectors run in the page.
+// Usage: node browser.mjs [bundle.mjs]   (CCAUTH_VECTORS points at tests/vectors)
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
@@ -12,17 +13,22 @@ import { chromium } from "playwright-core";
 const vectors = process.env.CCAUTH_VECTORS;
 assert.ok(vectors, "CCAUTH_VECTORS must point at tests/vectors");
 const require = createRequire(import.meta.url);
+const entry = process.argv[2] ?? join(require.resolve("ccauth/package.json"), "..", "dist/index.mjs");
 const files = {
   "/": ["text/html", "<!doctype html><title>ccauth</title>"],
-  "/ccauth.mjs": ["text/javascript", readFileSync(join(require.resolve("ccauth/package.json"), "..", "dist/index.mjs"))],
+  "/ccauth.mjs": ["text/javascript", readFileSync(entry)],
   "/vector-cases.mjs": ["text/javascript", readFileSync(new URL("./vector-cases.mjs", import.meta.url))],
   "/vectors/": ["application/json", JSON.stringify(readdirSync(vectors).filter((f) => /^(request|response)_.*\.json$|^signing\.json$/.test(f)))],
 };
 for (const f of readdirSync(vectors).filter((f) => f.endsWith(".json"))) files[`/vectors/${f}`] = ["application/json", readFileSync(join(vectors, f))];
 
+// A page whose Content-Security-Policy does not allow compiling wasm.
+files["/strict-csp"] = files["/"];
 const server = http.createServer((req, res) => {
-  const file = files[new URL(req.url, "http://x").pathname];
-  res.writeHead(file ? 200 : 404, { "content-type": file ? file[0] : "text/plain" });
+  const path = new URL(req.url, "http://x").pathname;
+  const file = files[path];
+  const csp = path === "/strict-csp" ? { "content-security-policy": "script-src 'self'" } : {};
+  res.writeHead(file ? 200 : 404, { "content-type": file ? file[0] : "text/plain", ...csp });
   res.end(file ? file[1] : "not found");
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
@@ -55,9 +61,23 @@ try {
     }
     return { count, failures, userAgent: navigator.userAgent };
   });
-  console.log(`${result.userAgent.match(/Chrome\/[\d.]+/)?.[0]}: ${result.count - result.failures.length}/${result.count} vectors passed`);
+  console.log(`${result.userAgent.match(/Chrome\/[\d.]+/)?.[0]}, ${process.argv[2] ? "bundle" : "dist/index.mjs"}: ${result.count - result.failures.length}/${result.count} vectors passed`);
   assert.deepEqual(result.failures, []);
   assert.ok(result.count >= 140, `only ${result.count} vectors`);
+
+  // Without 'wasm-unsafe-eval' the page may not compile wasm: a CcauthError that says so.
+  await page.goto(`${origin}/strict-csp`);
+  const refused = await page.evaluate(async () => {
+    const ccauth = await import("/ccauth.mjs");
+    try {
+      ccauth.buildTokenRequest({ tokenEndpoint: "https://as.example.com/t", clientId: "c", clientSecret: "s" });
+      return { code: "none" };
+    } catch (e) {
+      return { code: e.code, isCcauthError: ccauth.isCcauthError(e), message: e.message };
+    }
+  });
+  assert.equal(refused.code, "WASM_LOAD_FAILED", JSON.stringify(refused));
+  assert.ok(refused.isCcauthError && refused.message.includes("'wasm-unsafe-eval'"), refused.message);
 } finally {
   await browser.close();
   server.close();

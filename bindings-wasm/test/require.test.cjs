@@ -21,3 +21,27 @@ test("the inlined CommonJS build (what non-Node require() resolvers pick) works 
   assert.throws(() => inlined.buildTokenRequest({ tokenEndpoint: "ftp://x/t", clientId: "c", clientSecret: "s" }),
     (e) => inlined.isCcauthError(e) && e.code === "INVALID_TOKEN_ENDPOINT");
 });
+
+test("the Node build moved away from its .wasm (a bundle that left it behind) throws a CcauthError naming the file to ship", () => {
+  const fs = require("node:fs");
+  const os = require("node:os");
+  const path = require("node:path");
+  const dist = path.join(path.dirname(require.resolve("ccauth/package.json")), "dist");
+  for (const variant of ["", "full"]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccauth-no-wasm-"));
+    try {
+      fs.copyFileSync(path.join(dist, variant, "node.cjs"), path.join(dir, "node.cjs"));
+      const moved = require(path.join(dir, "node.cjs"));
+      const options = { tokenEndpoint: "https://as.example.com/t", clientId: "c", clientSecret: "s" };
+      assert.throws(() => new moved.ClientCredentials(options), (e) =>
+        e instanceof moved.CcauthError && e.code === "WASM_LOAD_FAILED" && e.retryable === false &&
+        e.message.includes(`cannot read ${path.join(dir, "ccauth_wasm_bg.wasm")} (ENOENT)`) &&
+        e.message.includes(`ship node_modules/ccauth/${variant ? "dist/full" : "dist"}/ccauth_wasm_bg.wasm next to it`));
+      // Shipping the file is the fix.
+      fs.copyFileSync(path.join(dist, variant, "ccauth_wasm_bg.wasm"), path.join(dir, "ccauth_wasm_bg.wasm"));
+      assert.equal(moved.buildTokenRequest(options).headers[2][1], "Basic Yzpz");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

@@ -1,0 +1,21 @@
+// The same consumer as an ES module ("module": "node16", a .mts file): it
+// reads the import-side declarations (.d.ts).
+import { AccessToken, CcauthError, ClientCredentials, buildTokenRequest, isCcauthError, type CcauthErrorCode, type TokenRequest } from "ccauth";
+import { ClientCredentials as FullClientCredentials } from "ccauth/full";
+
+const options = { tokenEndpoint: "https://as.example.com/token", clientId: "c", clientSecret: "s" };
+export const client = new ClientCredentials(options);
+export const full = new FullClientCredentials(options);
+export const token: Promise<AccessToken> = client.getToken();
+export const request: TokenRequest = buildTokenRequest(options);
+export const code: CcauthErrorCode = "WASM_LOAD_FAILED";
+export const describe = (e: unknown): string => (isCcauthError(e) ? `${e.code} ${e.status ?? ""}` : String(e));
+
+// What users receive but never build has no public constructor. An unused
+// expect-error directive fails the compile, so each line must stay an error.
+// @ts-expect-error AccessToken's constructor is private
+new AccessToken();
+// @ts-expect-error CcauthError's constructor is private (not Error's)
+new CcauthError("message");
+// @ts-expect-error the constructor takes the options alone (discover() passes metadata internally)
+new ClientCredentials(options, { issuer: "https://as.example.com", metadata: {} });
