@@ -10,9 +10,9 @@ scratch="$ROOT/target/npm/scratch"
 rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 printf '{ "private": true, "type": "module" }\n' > package.json
-# The bundlers a user would have, pinned (npm's cache makes reruns quick).
+# The bundlers a user would have and the types checker, pinned (npm's cache makes reruns quick).
 npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz playwright-core@1.65.1 \
-  esbuild@0.28.2 webpack@5.113.0
+  esbuild@0.28.2 webpack@5.113.0 @arethetypeswrong/cli@0.18.5
 cp -r "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs "$ROOT"/bindings-wasm/test/types .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
@@ -24,8 +24,10 @@ say "npm package in Node $("$node18" --version) (the oldest the package claims):
 say "TypeScript: the published declarations type-check the examples (tsc --strict, deno check)"
 (cd "$ROOT/bindings-wasm" && npx tsc -p tsconfig.examples.json)
 (cd "$ROOT/examples/deno" && npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz >/dev/null && "$bin/deno" check --quiet main.ts)
-say "TypeScript: CommonJS (.cts) and ESM (.mts) consumers of the installed package, \"module\": \"node16\""
+say "TypeScript: CommonJS (.cts) and ESM (.mts) consumers of the installed package, \"module\": \"node16\"; arethetypeswrong on the tarball"
 "$ROOT/bindings-wasm/node_modules/.bin/tsc" -p types/tsconfig.json
+node_modules/.bin/attw --quiet "$ROOT"/target/npm/ccauth-*.tgz
+echo "attw: no problem for node10, node16 (CJS and ESM) and bundler resolution of ccauth and ccauth/full"
 say "npm package in Deno $("$bin/deno" --version | head -1 | cut -d' ' -f2): shared vectors"
 "$bin/deno" test -A --no-check --quiet vectors.test.mjs >/dev/null
 say "npm package in Bun $("$bin/bun" --version): shared vectors"

@@ -22,4 +22,4 @@ export {
   type TokenRequest,
   type TokenResponse,
 } from "./sansio.js";
-export { AccessToken } from "./token.js";
+export { AccessToken, type ExpirySource } from "./token.js";

@@ -1,5 +1,8 @@
 /** AccessToken: what the server issued, with the token value kept out of logs. */
 
+/** Where a token's expiry came from: `expires_in`, Entra's `expires_on`, the JWT's `exp`, or the default lifetime. */
+export type ExpirySource = "expires_in" | "expires_on" | "jwt_exp" | "default";
+
 /** The token shape the wasm layer reports (snake_case, from the core). */
 export interface CoreToken {
   access_token: string;
@@ -8,7 +11,7 @@ export interface CoreToken {
   issued_at_ms: number;
   expires_at_ms: number;
   refresh_at_ms: number;
-  expiry_source: "expires_in" | "expires_on" | "jwt_exp" | "default";
+  expiry_source: ExpirySource;
   scope: string | null;
   refresh_token: string | null;
   id_token: string | null;
@@ -39,7 +42,7 @@ export class AccessToken {
   /** Granted scope, when the server stated it. */
   readonly scope: string | undefined;
   /** Where the expiry came from. */
-  readonly expirySource: CoreToken["expiry_source"];
+  readonly expirySource: ExpirySource;
   /** Other fields of the response, kept as sent. */
   readonly extras: Readonly<Record<string, unknown>>;
   /** RFC deviations the parser tolerated (`expires_in_string`, …), for logging. */
