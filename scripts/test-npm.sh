@@ -50,5 +50,5 @@ CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash
   "$0/deno" test -A --no-check integration.test.mjs 2>&1 | tail -2
   "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | tail -3
 ' "$bin" "$node18"
-say "npm package bundled: esbuild (Node CommonJS and ESM, custom conditions) and webpack, each run from another folder against the local authorization server; esbuild and webpack browser bundles in headless Chromium"
-bash "$ROOT/scripts/with-auth-server.sh" node bundlers.mjs
+say "npm package bundled: esbuild (Node CommonJS and ESM, custom conditions), webpack and bun build, each run from another folder against the local authorization server; esbuild and webpack browser bundles in headless Chromium"
+BUN="$bin/bun" bash "$ROOT/scripts/with-auth-server.sh" node bundlers.mjs

@@ -5,8 +5,9 @@
 // server. Told to use other conditions than `module`, both bundle the Node
 // build: webpack copies its .wasm (new URL(…, import.meta.url)); esbuild
 // leaves it behind, which must be a CcauthError naming the file, and shipping
-// the file must fix it. Browser bundles (esbuild, webpack) of the
-// package run the vectors in headless Chromium (browser.mjs).
+// the file must fix it. bun build (when $BUN is set) resolves `module` only
+// when told to. Browser bundles (esbuild, webpack) of the package run the
+// vectors in headless Chromium (browser.mjs).
 // Usage: scripts/with-auth-server.sh node bundlers.mjs   (CCAUTH_VECTORS set;
 // run in the scratch project that has ccauth, esbuild and webpack installed)
 import assert from "node:assert/strict";
@@ -115,6 +116,19 @@ try {
     copyFileSync(wasmFile, join(out, "ccauth_wasm_bg.wasm"));
     return `without the .wasm: CcauthError WASM_LOAD_FAILED naming the file; with it: ${assertWorked("esbuild conditions, shipped", runElsewhere(out, "app.cjs"))}`;
   });
+
+  if (process.env.BUN) {
+    await step("bun build --target=node (no `module` condition: the Node build), then with --conditions=module", async () => {
+      const out = join(work, "bun");
+      execFileSync(process.env.BUN, ["build", "--target=node", "--outfile", join(out, "app.mjs"), app], { stdio: "ignore" });
+      const failed = runElsewhere(out, "app.mjs");
+      assert.deepEqual([failed.status, failed.result.code], [1, "WASM_LOAD_FAILED"], JSON.stringify(failed.result));
+      assert.ok(failed.result.message.includes(`cannot read ${join(failed.elsewhere, "ccauth_wasm_bg.wasm")} (ENOENT)`), failed.result.message);
+      const inlined = join(work, "bun-module");
+      execFileSync(process.env.BUN, ["build", "--target=node", "--conditions=module", "--outfile", join(inlined, "app.mjs"), app], { stdio: "ignore" });
+      return `without: WASM_LOAD_FAILED naming the file; with: ${assertWorked("bun build --conditions=module", runElsewhere(inlined, "app.mjs"))}; ${sizes(inlined)}`;
+    });
+  }
 
   // Browser bundles: an ES module re-exporting the package, as a web app's bundle would hold it.
   const entry = join(here, "bundle-browser-entry.mjs");
