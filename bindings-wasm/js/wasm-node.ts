@@ -33,7 +33,11 @@ export function loadCore(): void {
         `Vite do by default: the wasm is then inlined)`,
     );
   }
-  initSync({ module: bytes });
+  try {
+    initSync({ module: bytes });
+  } catch (e) {
+    throw wasmLoadFailed(`${where} is not a wasm module this build can load (${(e as Error)?.name ?? "error"}); ship ${CCAUTH_WASM_FILE} there`);
+  }
   ready = true;
 }
 

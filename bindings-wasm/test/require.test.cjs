@@ -45,3 +45,21 @@ test("the Node build moved away from its .wasm (a bundle that left it behind) th
     }
   }
 });
+
+test("a file that is not the package's wasm beside the Node build is a CcauthError too", () => {
+  const fs = require("node:fs");
+  const os = require("node:os");
+  const path = require("node:path");
+  const dist = path.join(path.dirname(require.resolve("ccauth/package.json")), "dist");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ccauth-bad-wasm-"));
+  try {
+    fs.copyFileSync(path.join(dist, "node.cjs"), path.join(dir, "node.cjs"));
+    fs.writeFileSync(path.join(dir, "ccauth_wasm_bg.wasm"), "<html>not found</html>");
+    const moved = require(path.join(dir, "node.cjs"));
+    assert.throws(() => moved.buildTokenRequest({ tokenEndpoint: "https://as.example.com/t", clientId: "c", clientSecret: "s" }), (e) =>
+      moved.isCcauthError(e) && e.code === "WASM_LOAD_FAILED" &&
+      e.message.includes(`${path.join(dir, "ccauth_wasm_bg.wasm")} is not a wasm module this build can load (CompileError)`));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
