@@ -18,7 +18,7 @@ import secrets as _random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
 
 from ._errors import FFI_ERRORS, Error, config_error, from_ffi, from_info, transport_error
 from ._ffi import ccauth_ffi as _ffi
@@ -617,13 +617,24 @@ class ClientCredentials:
     def httpx_auth(self) -> "httpx.Auth":
         """An ``httpx.Auth`` (sync and async clients) that adds the token and
         retries once, with a fresh token, on an ``invalid_token`` 401."""
-        from ._integrations import HttpxAuth
-
+        try:
+            from ._httpx_auth import HttpxAuth
+        except ModuleNotFoundError as e:
+            _raise_missing_extra("httpx", e)
         return HttpxAuth(self)
 
     def requests_auth(self) -> "requests.auth.AuthBase":
         """A ``requests`` auth that adds the token and retries once, with a
         fresh token, on an ``invalid_token`` 401 (when the body can be resent)."""
-        from ._integrations import RequestsAuth
-
+        try:
+            from ._requests_auth import RequestsAuth
+        except ModuleNotFoundError as e:
+            _raise_missing_extra("requests", e)
         return RequestsAuth(self)
+
+
+def _raise_missing_extra(extra: str, cause: ModuleNotFoundError) -> "NoReturn":
+    """Says the install line when the optional library a hook needs is absent."""
+    if (cause.name or "").split(".")[0] != extra:
+        raise cause  # something else is missing: do not hide it
+    raise ImportError(f'client.{extra}_auth() needs {extra}: pip install "ccauth[{extra}]"') from cause
