@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Generates the UniFFI Swift for ccauth-ffi into the Swift package: the Swift
 # module (Sources/CcauthFFI) and the C module ccauth_ffiFFI (header + a
-# module map that links libccauth_ffi). Generated files are not committed.
+# module map that links libccauth_ffi), plus the pkg-config file through
+# which SwiftPM finds target/release/libccauth_ffi.so on Linux
+# (target/swift-pkgconfig; in-swift-root.sh puts it on PKG_CONFIG_PATH).
+# Generated files are not committed.
 source "$(dirname "$0")/lib.sh"
 need_rust
 cd "$ROOT"
@@ -23,3 +26,14 @@ module ccauth_ffiFFI {
     export *
 }
 MAP
+# What an installed library's ccauth_ffi.pc says (dist-swift.sh ships one),
+# pointing at this build.
+mkdir -p "$ROOT/target/swift-pkgconfig"
+cat > "$ROOT/target/swift-pkgconfig/ccauth_ffi.pc" <<PC
+libdir=$ROOT/target/release
+
+Name: ccauth_ffi
+Description: ccauth's UniFFI library (this checkout's build)
+Version: $(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+Libs: -L\${libdir} -lccauth_ffi
+PC

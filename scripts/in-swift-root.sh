@@ -16,6 +16,6 @@ mountpoint -q "$R/proc" || as_root mount -t proc proc "$R/proc"
 mountpoint -q "$R$ROOT" || as_root mount --bind "$ROOT" "$R$ROOT"
 # sudo drops the environment: pass what the tests need explicitly.
 as_root chroot "$R" /usr/bin/env PATH=/usr/bin:/bin HOME=/root \
-  LD_LIBRARY_PATH="$ROOT/target/release" \
+  LD_LIBRARY_PATH="$ROOT/target/release" PKG_CONFIG_PATH="$ROOT/target/swift-pkgconfig" \
   CCAUTH_ISSUER="${CCAUTH_ISSUER:-}" CCAUTH_TOKEN_ENDPOINT="${CCAUTH_TOKEN_ENDPOINT:-}" \
   CCAUTH_API_URL="${CCAUTH_API_URL:-}" CCAUTH_STATS_URL="${CCAUTH_STATS_URL:-}" "$@"

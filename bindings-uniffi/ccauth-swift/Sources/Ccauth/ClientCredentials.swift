@@ -132,7 +132,8 @@ public actor ClientCredentials {
         return lifecycle.invalidate(accessToken: token.accessToken, wwwAuthenticate: wwwAuthenticate)
     }
 
-    private func headers(for token: AccessToken, method: String, url: String) -> [String: String] {
+    /// The headers for `token` on one API call (internal: `data(for:session:)` uses it too).
+    func headers(for token: AccessToken, method: String, url: String) -> [String: String] {
         guard token.tokenType.lowercased() == "dpop",
               let proof = lifecycle.dpopProof(accessToken: token.accessToken, method: method.uppercased(), url: url, nowMs: nowMs())
         else { return ["Authorization": token.authorization] }
@@ -164,7 +165,7 @@ public actor ClientCredentials {
         let (status, headers, body) = try await exchange(request)
         try translated { try parseRevocationResponse(configJson: document, status: status, headers: headers, body: body, nowMs: nowMs()) }
         changed(nil)
-        lifecycle.invalidate(accessToken: value, wwwAuthenticate: nil)
+        _ = lifecycle.invalidate(accessToken: value, wwwAuthenticate: nil)
     }
 
     /// Asks the server about `accessToken` (RFC 7662).
