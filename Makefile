@@ -1,12 +1,21 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test test-rust test-python test-kotlin test-swift bench lint fmt fuzz bench-npm size-npm bench-python bench-kotlin-swift
+.PHONY: demo test dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint fmt fuzz bench-npm size-npm bench-python bench-kotlin-swift
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
 
 test:            ## every test (installs what it needs)
 	bash scripts/test.sh
+
+dist:            ## every artifact for every platform into target/dist/ (wheels + sdist, jar, XCFramework, npm tarball)
+	bash scripts/dist.sh
+
+dist-python:     ## the Python wheels for every platform and the sdist, checked
+	bash scripts/dist-python.sh
+
+test-python-platforms: ## lone extras; the wheels in Debian 11 (old glibc) and arm64 under qemu
+	bash scripts/test-python-platforms.sh
 
 test-rust:       ## the Rust core, vectors, properties and integration only
 	bash scripts/test-rust.sh

@@ -5,6 +5,7 @@ start=$(date +%s)
 bash "$ROOT/scripts/lint-rust.sh"
 bash "$ROOT/scripts/test-rust.sh"
 bash "$ROOT/scripts/test-python.sh"
+bash "$ROOT/scripts/test-python-platforms.sh"
 bash "$ROOT/scripts/test-kotlin.sh"
 bash "$ROOT/scripts/test-swift.sh"
 bash "$ROOT/scripts/test-npm.sh"

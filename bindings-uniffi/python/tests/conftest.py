@@ -10,6 +10,8 @@ from typing import Callable
 
 import pytest
 
+from server_clients import BASIC_SECRET, POST_SECRET, SHORT_SECRET  # noqa: F401 (tests import them from here)
+
 
 @dataclass(frozen=True)
 class Server:
@@ -31,7 +33,3 @@ def server() -> Server:
         pytest.fail("run through scripts/with-auth-server.sh (make test does)")
     return Server(env["CCAUTH_TOKEN_ENDPOINT"], env["CCAUTH_API_URL"], env["CCAUTH_STATS_URL"], env["CCAUTH_ISSUER"])
 
-
-BASIC_SECRET = 's3cr3t+/:%&= "~*'
-POST_SECRET = "post-secret-0123456789"
-SHORT_SECRET = "short-secret-0123456789"
