@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Generates the UniFFI Kotlin for ccauth-ffi into target/kotlin/generated and
-# puts the native library where JNA finds it in the jar
-# (target/kotlin/native/linux-x86-64/). Maven (scripts/test-kotlin.sh) builds
-# the jar from these and bindings-uniffi/kotlin/src.
+# Generates the UniFFI Kotlin for ccauth-ffi into target/kotlin/generated (from
+# the host build: the metadata is the same for every target) and puts native
+# libraries where JNA looks for them in the jar, target/kotlin/native/<prefix>/
+# (JNA's resource prefixes: linux-x86-64, linux-aarch64, darwin-x86-64,
+# darwin-aarch64, win32-x86-64). Maven builds the jar from these and
+# bindings-uniffi/kotlin/src.
+#   bash scripts/build-kotlin.sh             # the host build as linux-x86-64 (demo, bench)
+#   bash scripts/build-kotlin.sh TARGET...   # cross-built by scripts/cross-ffi.sh, e.g.
+#       x86_64-unknown-linux-gnu.2.17 aarch64-unknown-linux-gnu.2.17   (test-kotlin.sh)
+#       ... x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu (dist-kotlin.sh)
 source "$(dirname "$0")/lib.sh"
 need_rust
 command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven (and a JDK >= 17)"
@@ -12,7 +18,26 @@ cargo build --quiet --locked --release -p ccauth-ffi
 cargo build --quiet --locked -p ccauth-uniffi-bindgen
 out="$ROOT/target/kotlin"
 rm -rf "$out/generated" "$out/native"
-mkdir -p "$out/native/linux-x86-64"
 "$ROOT/target/debug/uniffi-bindgen" generate --no-format --language kotlin \
+  --config "$ROOT/bindings-uniffi/kotlin/uniffi.toml" \
   --library "$ROOT/target/release/libccauth_ffi.so" --out-dir "$out/generated" >/dev/null
-cp "$ROOT/target/release/libccauth_ffi.so" "$out/native/linux-x86-64/"
+
+if [ $# -eq 0 ]; then
+  mkdir -p "$out/native/linux-x86-64"
+  cp "$ROOT/target/release/libccauth_ffi.so" "$out/native/linux-x86-64/"
+  exit 0
+fi
+bash "$ROOT/scripts/cross-ffi.sh" "$@"
+for target in "$@"; do
+  triple="${target%.2.17}"
+  case "$triple" in
+    x86_64-unknown-linux-gnu) prefix=linux-x86-64 file=libccauth_ffi.so ;;
+    aarch64-unknown-linux-gnu) prefix=linux-aarch64 file=libccauth_ffi.so ;;
+    x86_64-apple-darwin) prefix=darwin-x86-64 file=libccauth_ffi.dylib ;;
+    aarch64-apple-darwin) prefix=darwin-aarch64 file=libccauth_ffi.dylib ;;
+    x86_64-pc-windows-gnu) prefix=win32-x86-64 file=ccauth_ffi.dll ;;
+    *) die "no JNA resource prefix known for $target" ;;
+  esac
+  mkdir -p "$out/native/$prefix"
+  cp "$ROOT/target/cross/lib/$triple/$file" "$out/native/$prefix/"
+done

@@ -2,11 +2,7 @@ package dev.ccauth
 
 import java.io.IOException
 import java.net.ConnectException
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest
-import java.net.http.HttpResponse
-import java.net.http.HttpTimeoutException
+import java.net.SocketTimeoutException
 import java.security.SecureRandom
 import java.time.Duration
 import javax.net.ssl.SSLException
@@ -16,9 +12,9 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
-import kotlinx.coroutines.future.await
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.runInterruptible
 import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
@@ -70,21 +66,22 @@ class Introspection(
  * ```
  *
  * The core decides who fetches, who waits, when to refresh and when to retry;
- * this class sends requests with `java.net.http.HttpClient`, reads the clock
- * and wakes waiters. Options are validated at once ([CcauthError.Config]).
+ * this class sends requests through an [HttpTransport] (default:
+ * [UrlConnectionTransport], which Android has too), reads the clock and wakes
+ * waiters. Options are validated at once ([CcauthError.Config]).
  */
 class ClientCredentials private constructor(
     options: ClientCredentialsOptions,
-    private val http: HttpClient,
+    private val transport: HttpTransport,
     private val timeout: Duration,
     discovered: Pair<String, String>?,
 ) : AutoCloseable {
     @JvmOverloads constructor(
         options: ClientCredentialsOptions,
-        http: HttpClient = defaultHttpClient(),
+        transport: HttpTransport = UrlConnectionTransport(),
         /** A token request that takes longer counts as timed out. */
         timeout: Duration = Duration.ofSeconds(10),
-    ) : this(options, http, timeout, null)
+    ) : this(options, transport, timeout, null)
 
     /** The config document (it holds the credentials): for revocation and introspection requests. */
     private val document: String = options.toConfigJson(
@@ -165,7 +162,11 @@ class ClientCredentials private constructor(
         return lifecycle.invalidate(token.accessToken, wwwAuthenticate)
     }
 
-    private fun headersFor(token: AccessToken, method: String, url: String): Map<String, String> {
+    /**
+     * The headers for an API call with this [token] (one [token] returned):
+     * for a retry with the same token and a new DPoP proof.
+     */
+    fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> {
         if (!token.tokenType.equals("dpop", ignoreCase = true)) return mapOf("Authorization" to token.authorization)
         val proof = lifecycle.dpopProof(token.accessToken, method.uppercase(), url, nowMs())
             ?: return mapOf("Authorization" to token.authorization)
@@ -177,10 +178,10 @@ class ClientCredentials private constructor(
      * for [method] and [url]) when the token is DPoP-bound. Pass a `DPoP-Nonce`
      * the API answers to [rememberDpopNonce].
      */
-    suspend fun authorizationHeaders(method: String, url: String): Map<String, String> = headersFor(token(), method, url)
+    suspend fun authorizationHeaders(method: String, url: String): Map<String, String> = authorizationHeadersFor(token(), method, url)
 
     /** [authorizationHeaders] for blocking callers. */
-    fun authorizationHeadersBlocking(method: String, url: String): Map<String, String> = headersFor(tokenBlocking(), method, url)
+    fun authorizationHeadersBlocking(method: String, url: String): Map<String, String> = authorizationHeadersFor(tokenBlocking(), method, url)
 
     /** Remembers a resource server's `DPoP-Nonce` for the next proofs to it. */
     fun rememberDpopNonce(url: String, nonce: String): Boolean = lifecycle.rememberDpopNonce(url, nonce)
@@ -214,7 +215,7 @@ class ClientCredentials private constructor(
     }
 
     private suspend fun send(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> =
-        exchange(http, request.method(), request.url(), request.headers(), request.body(), timeout)
+        exchange(transport, request.method(), request.url(), request.headers(), request.body(), timeout)
 
     /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
     fun exportToken(): String? = lifecycle.exportToken()
@@ -273,19 +274,15 @@ class ClientCredentials private constructor(
                 ticket.request
             }
             val outcome = try {
-                val builder = HttpRequest.newBuilder(URI.create(ticket.url))
-                    .timeout(timeout)
-                    .method(ticket.method, HttpRequest.BodyPublishers.ofByteArray(request.body()))
-                request.headers().forEach { builder.header(it.name, it.value) }
-                val response = http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray()).await()
-                val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
-                lifecycle.handleResponse(ticket.id, response.statusCode().toUShort(), headers, response.body(), nowMs())
+                val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeout)
+                val headers = response.headers.map { (name, value) -> Header(name, value) }
+                lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
             } catch (e: CancellationException) {
                 lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", nowMs())
                 throw e
             } catch (e: Exception) {
                 val kind = when (e) {
-                    is HttpTimeoutException -> TransportKind.TIMEOUT
+                    is SocketTimeoutException -> TransportKind.TIMEOUT
                     is ConnectException -> TransportKind.CONNECT
                     is SSLException -> TransportKind.TLS
                     is IOException -> if (e.cause is ConnectException) TransportKind.CONNECT else TransportKind.OTHER
@@ -311,10 +308,15 @@ class ClientCredentials private constructor(
 
         private fun randomBytes(n: Int): ByteArray = ByteArray(n).also { SecureRandom().nextBytes(it) }
 
-        private fun defaultHttpClient(): HttpClient = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER) // a redirect would resend the credentials elsewhere
-            .connectTimeout(Duration.ofSeconds(10))
-            .build()
+        /** One exchange on the IO dispatcher; cancelling the caller interrupts it. */
+        private suspend fun call(
+            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration,
+        ): HttpTransport.Response {
+            val request = HttpTransport.Request(
+                method, url, headers.map { it.name to it.value }, if (method == "GET") null else body, timeout,
+            )
+            return runInterruptible(Dispatchers.IO) { transport.send(request) }
+        }
 
         private fun missingEndpoint(kind: String) = CcauthError.Config(
             uniffi.ccauth_ffi.ErrorInfo(
@@ -326,13 +328,10 @@ class ClientCredentials private constructor(
         )
 
         private suspend fun exchange(
-            http: HttpClient, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration,
+            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration,
         ): Triple<UShort, List<Header>, ByteArray> {
-            val builder = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
-                .method(method, if (method == "GET") HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofByteArray(body))
-            headers.forEach { builder.header(it.name, it.value) }
             val response = try {
-                http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofByteArray()).await()
+                call(transport, method, url, headers, body, timeout)
             } catch (e: CancellationException) {
                 throw e
             } catch (e: Exception) {
@@ -345,8 +344,7 @@ class ClientCredentials private constructor(
                     ),
                 )
             }
-            val pairs = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
-            return Triple(response.statusCode().toUShort(), pairs, response.body())
+            return Triple(response.status.toUShort(), response.headers.map { (name, value) -> Header(name, value) }, response.body)
         }
 
         /**
@@ -360,7 +358,7 @@ class ClientCredentials private constructor(
         suspend fun discover(
             issuer: String,
             options: ClientCredentialsOptions,
-            http: HttpClient = defaultHttpClient(),
+            transport: HttpTransport = UrlConnectionTransport(),
             timeout: Duration = Duration.ofSeconds(10),
         ): ClientCredentials {
             var text = metadataCache.get(issuer, nowMs())
@@ -369,14 +367,14 @@ class ClientCredentials private constructor(
                 if (text != null) break
                 val request = translated { buildMetadataRequest(issuer, kind, options.dangerAcceptInsecureHttp) }
                 try {
-                    val (status, headers, body) = exchange(http, "GET", request.url(), request.headers(), ByteArray(0), timeout)
+                    val (status, headers, body) = exchange(transport, "GET", request.url(), request.headers(), ByteArray(0), timeout)
                     text = translated { parseMetadataResponse(issuer, status, headers, body, nowMs()) }
                     metadataCache.insert(issuer, text, nowMs())
                 } catch (e: CcauthError) {
                     last = e
                 }
             }
-            return ClientCredentials(options, http, timeout, issuer to (text ?: throw last!!))
+            return ClientCredentials(options, transport, timeout, issuer to (text ?: throw last!!))
         }
     }
 }

@@ -1,0 +1,55 @@
+package dev.ccauth
+
+import java.net.ServerSocket
+import java.time.Duration
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * Both built-in transports against the real local server: the default
+ * (HttpURLConnection, what Android uses) and java.net.http; no response is a
+ * Transport error with the core's code, never a message quoting the request.
+ */
+class TransportTest {
+    private val tokenEndpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT") ?: error("run through scripts/with-auth-server.sh")
+    private val api = System.getenv("CCAUTH_API_URL")!!
+    private val secret = "s3cr3t+/:%&= \"~*"
+
+    private fun apiStatus(transport: HttpTransport, headers: Map<String, String>): Int =
+        transport.send(HttpTransport.Request("GET", api, headers.toList(), null, Duration.ofSeconds(5))).status
+
+    @Test
+    fun `each transport fetches a token the API accepts, and reports a 401 as an OAuth error`() {
+        for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
+            val name = transport.javaClass.simpleName
+            ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", secret, scopes = listOf("api.read")), transport).use { client ->
+                assertEquals(200, apiStatus(transport, client.authorizationHeadersBlocking("GET", api)), name)
+            }
+            assertEquals(401, apiStatus(transport, mapOf("Authorization" to "Bearer not-a-token")), name)
+            ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "wrong-secret-3"), transport).use { client ->
+                val e = assertThrows<CcauthError.OAuth>(name) { client.tokenBlocking() }
+                assertEquals("invalid_client" to 401, e.error to e.status, name)
+            }
+        }
+    }
+
+    @Test
+    fun `a closed port is a Transport error for each transport`() {
+        val closed = ServerSocket(0).use { it.localPort }
+        for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
+            val options = ClientCredentialsOptions(
+                "http://127.0.0.1:$closed/token", "ccauth-basic", "closed-port-secret-9", retry = RetryPolicy(maxAttempts = 1),
+            )
+            ClientCredentials(options, transport).use { client ->
+                val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { runBlocking { client.token() } }
+                assertEquals("TRANSPORT_ERROR", e.code)
+                assertTrue(e.message!!.contains("Connect"), e.message) // classified as a connection failure
+                assertFalse("$e".contains("closed-port-secret-9"))
+            }
+        }
+    }
+}
