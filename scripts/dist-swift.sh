@@ -7,6 +7,7 @@
 #   ccauth_ffiFFI.xcframework.zip.sha256   binaryTarget(url:checksum:)
 #                                    (the SHA-256 `swift package compute-checksum` gives)
 #   ccauth_ffi-<v>-linux-<arch>.tar.gz   lib/libccauth_ffi.so + lib/pkgconfig/ccauth_ffi.pc
+#                                    (+ share/doc/ccauth_ffi/LICENSE-*), for a prefix
 #   swift/ccauth-swift/              the source package to publish (a git
 #                                    repository tagged <v>): generated Swift
 #                                    included, the XCFramework by URL + checksum
@@ -95,9 +96,9 @@ fi
 linux_tarball() { # $1: arch, $2: the library
   local stage
   stage=$(mktemp -d)
-  mkdir -p "$stage/lib/pkgconfig"
+  mkdir -p "$stage/lib/pkgconfig" "$stage/share/doc/ccauth_ffi"
   cp "$2" "$stage/lib/libccauth_ffi.so"
-  cp "$ROOT/LICENSE-MIT" "$ROOT/LICENSE-APACHE" "$stage/"
+  cp "$ROOT/LICENSE-MIT" "$ROOT/LICENSE-APACHE" "$stage/share/doc/ccauth_ffi/"
   cat > "$stage/lib/pkgconfig/ccauth_ffi.pc" <<PC
 prefix=\${pcfiledir}/../..
 libdir=\${prefix}/lib
@@ -107,7 +108,7 @@ Description: ccauth's UniFFI library (the Swift package's C module links it)
 Version: $version
 Libs: -L\${libdir} -lccauth_ffi
 PC
-  tar -C "$stage" -czf "$dist/ccauth_ffi-$version-linux-$1.tar.gz" lib LICENSE-MIT LICENSE-APACHE
+  tar -C "$stage" -czf "$dist/ccauth_ffi-$version-linux-$1.tar.gz" lib share
   rm -rf "$stage"
 }
 if [ "$apple" = 1 ]; then
@@ -147,3 +148,5 @@ git -C "$tree" init -q -b main
 git -C "$tree" add -A
 git -C "$tree" -c user.name=ccauth -c user.email=ccauth@localhost commit -qm "ccauth-swift $version"
 git -C "$tree" tag "$version"
+[ "$apple" = 1 ] && bash "$ROOT/scripts/check-dist-swift.sh"
+true
