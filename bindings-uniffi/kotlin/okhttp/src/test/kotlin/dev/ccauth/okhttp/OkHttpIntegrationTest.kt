@@ -1,0 +1,120 @@
+package dev.ccauth.okhttp
+
+import dev.ccauth.CcauthError
+import dev.ccauth.ClientCredentials
+import dev.ccauth.ClientCredentialsOptions
+import kotlinx.coroutines.runBlocking
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.int
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import okhttp3.OkHttpClient
+import okhttp3.Request
+import okhttp3.Response
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * The interceptor, authenticator and transport against the real local
+ * authorization server and its protected API (scripts/with-auth-server.sh):
+ * the API checks tokens for real (signature, revocation, DPoP proofs and nonce).
+ */
+class OkHttpIntegrationTest {
+    private val env = System.getenv()
+    private val tokenEndpoint = env["CCAUTH_TOKEN_ENDPOINT"] ?: error("run through scripts/with-auth-server.sh")
+    private val api = env["CCAUTH_API_URL"]!!
+    private val stats = env["CCAUTH_STATS_URL"]!!
+    private val issuer = env["CCAUTH_ISSUER"]!!
+    private val plain = OkHttpClient()
+    private val transport = OkHttpTransport(plain)
+
+    private fun tokenRequests(clientId: String): Int =
+        plain.newCall(Request.Builder().url(stats).build()).execute().use { r ->
+            Json.parseToJsonElement(r.body!!.string()).jsonObject["token_requests_by_client"]!!.jsonObject[clientId]?.jsonPrimitive?.int ?: 0
+        }
+
+    private fun get(http: OkHttpClient): Pair<Response, String> =
+        http.newCall(Request.Builder().url(api).build()).execute().use { it to it.body!!.string() }
+
+    @Test
+    fun `the interceptor adds the token, and tokens come through OkHttpTransport`() {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))
+        ClientCredentials(options, transport).use { credentials ->
+            val before = tokenRequests("ccauth-basic")
+            val http = OkHttpClient.Builder().ccauth(credentials).build()
+            repeat(3) {
+                val (response, body) = get(http)
+                assertEquals(200, response.code, body)
+                assertNull(response.priorResponse, "no 401 on the way")
+            }
+            assertEquals(1, tokenRequests("ccauth-basic") - before, "one token for three calls")
+        }
+    }
+
+    @Test
+    fun `a token revoked behind the client's back - 401, dropped, one retry with a fresh token`() = runBlocking {
+        // ccauth-secret-jwt has opaque tokens, which the API checks with the provider: revocation shows.
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-secret-jwt", "jwt-secret-0123456789-0123456789-abcdef", authMethod = "client_secret_jwt", scopes = listOf("api.read"))
+        ClientCredentials(options, transport).use { credentials ->
+            val old = credentials.token()
+            ClientCredentials.discover(issuer, options).use { other -> other.revoke(old.accessToken) }
+            val before = tokenRequests("ccauth-secret-jwt")
+            val (response, body) = get(OkHttpClient.Builder().ccauth(credentials).build())
+            assertEquals(200, response.code, body)
+            val first = response.priorResponse!!
+            assertEquals(401, first.code)
+            assertTrue(first.header("WWW-Authenticate")!!.contains("invalid_token"))
+            assertNull(first.priorResponse, "exactly one retry")
+            assertEquals(1, tokenRequests("ccauth-secret-jwt") - before, "one new token")
+            assertNotEquals(old.accessToken, credentials.token().accessToken)
+            assertEquals(credentials.token().authorization, response.request.header("Authorization"))
+        }
+    }
+
+    @Test
+    fun `DPoP - the API's nonce is learnt on the first call's 401 and sent from then on`() = runBlocking {
+        val options = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
+        ClientCredentials.discover(issuer, options, transport).use { credentials ->
+            val http = OkHttpClient.Builder().ccauth(credentials).build()
+            val (first, firstBody) = get(http)
+            assertEquals(200, first.code, firstBody)
+            assertTrue(firstBody.contains("\"dpop\":true"))
+            assertTrue(first.request.header("Authorization")!!.startsWith("DPoP "))
+            val refused = first.priorResponse!!
+            assertEquals(401, refused.code)
+            assertTrue(refused.header("WWW-Authenticate")!!.contains("use_dpop_nonce"))
+            val (second, secondBody) = get(http)
+            assertEquals(200, second.code, secondBody)
+            assertNull(second.priorResponse, "the nonce was remembered")
+            assertNotEquals(first.request.header("DPoP"), second.request.header("DPoP"), "a fresh proof per request")
+        }
+    }
+
+    @Test
+    fun `the authenticator alone answers the API's 401 with the token`() {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "post-secret-0123456789", authMethod = "client_secret_post", scopes = listOf("api.read"))
+        ClientCredentials(options, transport).use { credentials ->
+            val (response, body) = get(OkHttpClient.Builder().authenticator(CcauthAuthenticator(credentials)).build())
+            assertEquals(200, response.code, body)
+            assertEquals(401, response.priorResponse!!.code)
+            assertNull(response.priorResponse!!.request.header("Authorization"))
+        }
+    }
+
+    @Test
+    fun `no token is an IOException carrying the typed error, without the secret`() {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "wrong-okhttp-secret-7")
+        ClientCredentials(options, transport).use { credentials ->
+            val e = assertThrows<CcauthIOException> { get(OkHttpClient.Builder().ccauth(credentials).build()) }
+            val error = e.error
+            assertTrue(error is CcauthError.OAuth)
+            assertEquals("invalid_client" to 401, error.error to error.status)
+            assertFalse(e.stackTraceToString().contains("wrong-okhttp-secret-7"))
+        }
+    }
+}
