@@ -16,15 +16,9 @@ func env(_ name: String) -> String {
 let tokenEndpoint = env("CCAUTH_TOKEN_ENDPOINT")
 let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic",
                                          clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
-var request = URLRequest(url: URL(string: env("CCAUTH_API_URL"))!)
-try await client.authorize(&request)
-let (status, body): (Int, String) = try await withCheckedThrowingContinuation { c in
-    URLSession.shared.dataTask(with: request) { data, response, error in
-        if let error { c.resume(throwing: error) } else {
-            c.resume(returning: ((response as! HTTPURLResponse).statusCode, String(decoding: data ?? Data(), as: UTF8.self)))
-        }
-    }.resume()
-}
+// The token attached; a 401 that condemns it gets one retry with a fresh one.
+let (data, response) = try await client.data(for: URLRequest(url: URL(string: env("CCAUTH_API_URL"))!))
+let (status, body) = (response.statusCode, String(decoding: data, as: UTF8.self))
 print("[swift] API answered \(status) \(body)")
 print("[swift] \(try await client.token()) (printing the token never prints the token)")
 func distinctTokens(_ client: ClientCredentials, tasks: Int) async throws -> Int {
