@@ -588,9 +588,12 @@ fn usable_token(entry: &Entry, now_ms: u64) -> Option<&Arc<AccessToken>> {
 }
 
 /// Whether a deadline set at most `span_ms` ahead has come. A deadline further
-/// ahead than it was ever set means the clock jumped back: treat it as come.
+/// ahead than it was ever set, by more than the backward tolerance, means the
+/// clock jumped back: treat it as come. Within the tolerance it is a reading
+/// taken before another caller's (hosts read the clock before taking a lock),
+/// and a fetch in flight must not be declared lost for it.
 fn is_due(deadline_ms: u64, now_ms: u64, span_ms: u64) -> bool {
-    now_ms >= deadline_ms || deadline_ms - now_ms > span_ms
+    now_ms >= deadline_ms || deadline_ms - now_ms > span_ms + BACKWARD_TOLERANCE_MS
 }
 
 fn shift(ms: u64, by: i64) -> u64 {
@@ -818,6 +821,29 @@ mod tests {
             m.poll(key, T0 - 3_600_000).unwrap(),
             TokenDecision::Fetch(_)
         ));
+    }
+
+    #[test]
+    fn a_reading_older_than_the_fetch_in_flight_waits_for_it() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        // Callers that read the clock before the fetch started, out of order.
+        for now in [T0 - 1, T0 - 4_000] {
+            assert!(matches!(m.poll(key, now).unwrap(), TokenDecision::Wait { .. }));
+        }
+        assert!(matches!(
+            m.handle_response(ticket.id(), &ok("t1", 3600), T0 + 5),
+            FetchOutcome::Token(_)
+        ));
+        // A real jump back, far beyond the tolerance, still replaces the fetch.
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        fetch(m.poll(key, T0).unwrap());
+        let until_ms = match m.poll(key, T0 - 600_000).unwrap() {
+            TokenDecision::Wait { until_ms } => until_ms, // the lost attempt's backoff
+            other => panic!("{other:?}"),
+        };
+        assert!(until_ms < T0 - 600_000 + 1_000);
+        assert_eq!(fetch(m.poll(key, until_ms).unwrap()).attempt(), 2);
     }
 
     #[test]
