@@ -11,8 +11,10 @@ its size and the native library's.
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,44 @@ def check_linux(wheel: pathlib.Path, tag: str, lib: pathlib.Path, tools: pathlib
     return f"glibc symbols up to {'.'.join(map(str, versions[-1]))}" if versions else "musl"
 
 
+def verify_adhoc_signature(lib: pathlib.Path) -> str:
+    """Recomputes every page hash of a Mach-O's code signature: macOS on arm64
+    refuses to load a dylib whose ad-hoc signature no longer matches (after
+    strip or install-name-tool, say). x86-64 images may be unsigned."""
+    data = lib.read_bytes()
+    magic, _, _, _, ncmds, _, _, _ = struct.unpack_from("<8I", data, 0)
+    if magic != 0xFEEDFACF:
+        return "not a 64-bit Mach-O"
+    at, signature = 32, None
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from("<2I", data, at)
+        if cmd == 0x1D:  # LC_CODE_SIGNATURE
+            signature = struct.unpack_from("<2I", data, at + 8)
+        at += size
+    if signature is None:
+        return "unsigned"
+    base = signature[0]
+    blob_magic, _, count = struct.unpack_from(">3I", data, base)
+    assert blob_magic == 0xFADE0CC0, "not an embedded signature"
+    for i in range(count):
+        kind, offset = struct.unpack_from(">2I", data, base + 12 + 8 * i)
+        cd = base + offset
+        if kind != 0 or struct.unpack_from(">I", data, cd)[0] != 0xFADE0C02:
+            continue  # only the CodeDirectory holds page hashes
+        hash_offset, _, _, n_code, code_limit = struct.unpack_from(">5I", data, cd + 16)
+        hash_size, hash_type, _, page_log2 = struct.unpack_from(">4B", data, cd + 36)
+        if hash_type != 2:  # SHA-256
+            return f"signed with hash type {hash_type} (not checked)"
+        page = 1 << page_log2
+        for slot in range(n_code):
+            chunk = data[slot * page : min((slot + 1) * page, code_limit)]
+            want = data[cd + hash_offset + slot * hash_size : cd + hash_offset + (slot + 1) * hash_size]
+            if hashlib.sha256(chunk).digest() != want:
+                raise ValueError(f"code signature page {slot} does not match")
+        return f"ad-hoc signature valid ({n_code} pages)"
+    raise ValueError("signature without a CodeDirectory")
+
+
 def check_macos(wheel: pathlib.Path, tag: str, lib: pathlib.Path) -> str:
     major, minor, arch = re.match(r"macosx_(\d+)_(\d+)_(\w+)", tag).groups()  # type: ignore[union-attr]
     archs = run("llvm-lipo-22", "-archs", str(lib)).split()
@@ -54,12 +94,21 @@ def check_macos(wheel: pathlib.Path, tag: str, lib: pathlib.Path) -> str:
     minos = re.search(r"minos (\d+)\.(\d+)", run("llvm-objdump-22", "--macho", "--private-headers", str(lib)))
     if not minos or (int(minos[1]), int(minos[2])) > (int(major), int(minor)):
         fail(wheel, f"needs macOS {minos and minos.group(0)}, tag says {major}.{minor}")
-    used = run("llvm-objdump-22", "--macho", "--dylibs-used", str(lib)).splitlines()[1:]
-    for line in used:
-        path = line.strip().split(" ")[0]
+    used = [line.strip().split(" ")[0] for line in run("llvm-objdump-22", "--macho", "--dylibs-used", str(lib)).splitlines()[1:]]
+    used = [path for path in used if not path.endswith("/libccauth_ffi.dylib")]  # its own install name
+    for path in used:
         if not path.startswith(("/usr/lib/", "/System/Library/")):
             fail(wheel, f"links {path}, which a Mac does not have")
-    return f"minimum macOS {minos[1]}.{minos[2]}, {len(used)} system libraries"
+    exported = run("llvm-objdump-22", "--macho", "--exports-trie", str(lib)).count("uniffi_ccauth_ffi_fn_")
+    if exported == 0:
+        fail(wheel, "exports no UniFFI functions")
+    try:
+        signature = verify_adhoc_signature(lib)
+    except ValueError as e:
+        fail(wheel, str(e))
+    if arch == "arm64" and not signature.startswith("ad-hoc signature valid"):
+        fail(wheel, f"arm64 macOS needs a valid signature: {signature}")
+    return f"minimum macOS {minos[1]}.{minos[2]}, {len(used)} system libraries, {exported} UniFFI exports, {signature}"
 
 
 def check_windows(wheel: pathlib.Path, lib: pathlib.Path) -> str:

@@ -38,6 +38,12 @@ for target in "$@"; do
     *) file=libccauth_ffi.so ;;
   esac
   flags=""
+  # zig would otherwise stamp its own default (macOS 15) as the minimum.
+  case "$triple" in
+    x86_64-apple-darwin) export MACOSX_DEPLOYMENT_TARGET=10.12 ;;
+    aarch64-apple-darwin) export MACOSX_DEPLOYMENT_TARGET=11.0 ;;
+    *) unset MACOSX_DEPLOYMENT_TARGET ;;
+  esac
   case "$triple" in
     *-musl) flags="-C target-feature=-crt-static" ;;  # a cdylib links libc dynamically
     *-windows-gnu) flags="-L native=$stubs" ;;
@@ -64,6 +70,12 @@ for target in "$@"; do
   cp "$built" "$out/$file"
   if [ "$crate_type" = staticlib ]; then
     llvm-strip-22 --strip-debug "$out/$file"   # the linker still needs its symbols
+  elif [ "$file" = libccauth_ffi.dylib ]; then
+    # Its own name, not this machine's build path; LLVM's tools re-sign an
+    # ad-hoc (linker-signed) arm64 image after changing it (checked by
+    # scripts/check-wheels.py: every page hash).
+    llvm-install-name-tool-22 -id @rpath/libccauth_ffi.dylib "$out/$file"
+    llvm-strip-22 --strip-all "$out/$file"
   else
     llvm-strip-22 --strip-all "$out/$file"
   fi
