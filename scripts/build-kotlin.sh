@@ -15,7 +15,7 @@ command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven (and a JDK >
 cd "$ROOT"
 say "building ccauth-ffi and uniffi-bindgen"
 cargo build --quiet --locked --release -p ccauth-ffi
-cargo build --quiet --locked -p ccauth-uniffi-bindgen
+cargo build --quiet --locked -p ccauth-ffi --features bindgen --bin uniffi-bindgen
 out="$ROOT/target/kotlin"
 rm -rf "$out/generated" "$out/native"
 "$ROOT/target/debug/uniffi-bindgen" generate --no-format --language kotlin \

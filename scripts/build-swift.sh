@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 need_rust
 cd "$ROOT"
 cargo build --quiet --locked --release -p ccauth-ffi
-cargo build --quiet --locked -p ccauth-uniffi-bindgen
+cargo build --quiet --locked -p ccauth-ffi --features bindgen --bin uniffi-bindgen
 pkg="$ROOT/bindings-uniffi/ccauth-swift"
 gen="$ROOT/target/swift-generated"
 rm -rf "$gen"
