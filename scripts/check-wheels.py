@@ -1,7 +1,7 @@
 """Checks each Python wheel the way an installer and a platform would see it,
 for the wheels that cannot be run here (macOS, Windows, musl) as well as the
 rest: its platform tag matches its native library (architecture; no glibc
-symbol newer than a manylinux tag, per auditwheel; the minimum macOS version
+symbol newer than a manylinux tag, per auditwheel; musl: libc.so only; the minimum macOS version
 of a Mach-O; only system DLLs imported by a PE), RECORD hashes hold, both
 licences and the package metadata are there. Prints one line per wheel with
 its size and the native library's.
@@ -40,12 +40,21 @@ def check_linux(wheel: pathlib.Path, tag: str, lib: pathlib.Path, tools: pathlib
     header = run("llvm-readobj-22", "--file-headers", str(lib))
     if f"elf64-{'x86-64' if arch == 'x86_64' else 'littleaarch64'}" not in header:
         fail(wheel, f"native library is not {arch}")
+    if tag.startswith("musl"):
+        # auditwheel needs a musl host to resolve libc.so; the musllinux
+        # policy allows that one library and no glibc symbol version.
+        needed = re.findall(r"^\s+(\S+)$", run("llvm-readobj-22", "--needed-libs", str(lib)).split("NeededLibraries [")[1], re.M)
+        if [n for n in needed if n != "]"] != ["libc.so"]:
+            fail(wheel, f"a musllinux library may need libc.so only, needs {needed}")
+        if "GLIBC_" in run("llvm-readobj-22", "--dyn-syms", str(lib)):
+            fail(wheel, "a musl library with glibc symbol versions")
+        return "needs libc.so only (musl)"
     shown = run(str(tools / "auditwheel"), "show", str(wheel))
-    policy = tag.split(".")[0] if tag.startswith("musl") else f"manylinux_2_17_{arch}"
+    policy = f"manylinux_2_17_{arch}"
     if f'"{policy}"' not in shown.replace("\n", " "):
         fail(wheel, f"auditwheel does not find it consistent with {policy}:\n{shown}")
     versions = sorted({tuple(map(int, v.split("."))) for v in re.findall(r"GLIBC_([0-9.]+)", run("llvm-readobj-22", "--dyn-syms", str(lib)))})
-    return f"glibc symbols up to {'.'.join(map(str, versions[-1]))}" if versions else "musl"
+    return f"glibc symbols up to {'.'.join(map(str, versions[-1]))} (auditwheel: {policy})"
 
 
 def verify_adhoc_signature(lib: pathlib.Path) -> str:
@@ -91,7 +100,11 @@ def check_macos(wheel: pathlib.Path, tag: str, lib: pathlib.Path) -> str:
     archs = run("llvm-lipo-22", "-archs", str(lib)).split()
     if archs != [arch]:
         fail(wheel, f"Mach-O architectures {archs}, tag says {arch}")
-    minos = re.search(r"minos (\d+)\.(\d+)", run("llvm-objdump-22", "--macho", "--private-headers", str(lib)))
+    headers = run("llvm-objdump-22", "--macho", "--private-headers", str(lib))
+    # LC_BUILD_VERSION (minos) or, for older minimums, LC_VERSION_MIN_MACOSX (version).
+    minos = re.search(r"minos (\d+)\.(\d+)", headers) or re.search(
+        r"LC_VERSION_MIN_MACOSX\s+cmdsize \d+\s+version (\d+)\.(\d+)", headers
+    )
     if not minos or (int(minos[1]), int(minos[2])) > (int(major), int(minor)):
         fail(wheel, f"needs macOS {minos and minos.group(0)}, tag says {major}.{minor}")
     used = [line.strip().split(" ")[0] for line in run("llvm-objdump-22", "--macho", "--dylibs-used", str(lib)).splitlines()[1:]]
