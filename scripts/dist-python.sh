@@ -2,7 +2,8 @@
 # Every Python artifact into target/dist/: wheels for manylinux2014 x86_64 and
 # aarch64, musllinux_1_2 x86_64 and aarch64, macOS x86_64 and arm64, Windows
 # x86_64 (one native library each, cross-built here: scripts/cross-ffi.sh),
-# and the sdist. Then checks every wheel (scripts/check-wheels.py) and builds
+# and the sdist. Then checks every wheel (scripts/check-wheels.py), loads the
+# musl one with musl's loader (scripts/check-musl-load.sh), and builds
 # the sdist from source, as pip does where no wheel fits, into a fresh
 # virtualenv that runs the vectors.
 source "$(dirname "$0")/lib.sh"
@@ -24,6 +25,7 @@ say "python: the sdist (maturin)"
 tools=$(bash "$ROOT/scripts/cross-tools.sh")
 say "python: every wheel's tags, native library, RECORD, licences and metadata"
 python3 "$ROOT/scripts/check-wheels.py" "$tools" "$dist"/ccauth-*.whl
+bash "$ROOT/scripts/check-musl-load.sh" "$(ls "$dist"/ccauth-*musllinux_1_2_x86_64.whl)"
 
 say "python: pip builds the sdist from source (Rust toolchain present) and the result runs the vectors"
 venv="$ROOT/target/python/sdist-venv"
