@@ -2,8 +2,8 @@
 # Checks what scripts/dist-swift.sh made, as far as a Linux machine can:
 # the XCFramework's Info.plist parses (plistlib) and names each slice; each
 # static library has the architectures its slice claims (llvm-lipo) and
-# objects built for its platform (the Mach-O LC_BUILD_VERSION platform:
-# 2 iOS, 7 iOS simulator, 1 macOS); each slice's header + module map are
+# objects built for its platform (their Mach-O version load commands);
+# each slice's header + module map are
 # there, and Swift finds the module through them (the generated Swift
 # type-checks against each slice's Headers, in the trixie root); the zip
 # holds the XCFramework and both licences, and its checksum is the file's
@@ -24,20 +24,37 @@ for lib in info["AvailableLibraries"]:
     print(lib["LibraryIdentifier"], lib["SupportedPlatform"], lib.get("SupportedPlatformVariant", "-"),
           ",".join(lib["SupportedArchitectures"]), lib["LibraryPath"], lib["HeadersPath"])
 PY
-check_slice() { # $1: slice, $2: lipo's architectures, $3: LC_BUILD_VERSION platform
-  local lib="$xc/$1/libccauth_ffi.a" archs platforms size
-  [ -f "$xc/$1/Headers/$name/$name.h" ] && [ -f "$xc/$1/Headers/$name/module.modulemap" ] ||
-    die "$1: header or module map missing"
-  archs=$(llvm-lipo-22 -archs "$lib")
-  [ "$archs" = "$2" ] || die "$1: architectures '$archs', want '$2'"
-  platforms=$(llvm-objdump-22 --macho --private-headers "$lib" | awk '$1 == "platform" { print $2 }' | sort -u | tr '\n' ' ')
-  [ "$platforms" = "$3 " ] || die "$1: platforms '$platforms', want '$3'"
-  size=$(du -k "$lib" | cut -f1)
-  echo "ok $1: $(llvm-lipo-22 -info "$lib" | sed 's/.*: //'), platform $3, ${size} KB" >&2
+# What marks each architecture's objects as built for a platform: the Mach-O
+# load command (LC_VERSION_MIN_* for the targets' old minimum versions,
+# LC_BUILD_VERSION with a platform for arm64 macOS and the arm64 simulator).
+marks() { # $1: a thin library
+  llvm-objdump-22 --macho --private-headers "$1" |
+    awk '$1 == "cmd" { if (c != "") print c; c = ($2 ~ /^LC_(BUILD_VERSION|VERSION_MIN_)/) ? $2 : "" }
+         $1 == "platform" && c != "" { c = c ":" $2 } END { if (c != "") print c }' |
+    sort -u | tr '\n' ' '
 }
-check_slice ios-arm64 "arm64" 2
-check_slice ios-arm64_x86_64-simulator "arm64 x86_64" 7
-check_slice macos-arm64_x86_64 "arm64 x86_64" 1
+check_slice() { # $1: slice, then ARCH=MARK for each architecture it must hold
+  local slice="$1" lib="$xc/$1/libccauth_ffi.a" archs want=() arch mark got thin
+  shift
+  [ -f "$xc/$slice/Headers/$name/$name.h" ] && [ -f "$xc/$slice/Headers/$name/module.modulemap" ] ||
+    die "$slice: header or module map missing"
+  for pair in "$@"; do want+=("${pair%%=*}"); done
+  archs=$(llvm-lipo-22 -archs "$lib" | tr ' ' '\n' | grep . | sort | paste -sd' ')  # want: in sorted order
+  [ "$archs" = "${want[*]}" ] || die "$slice: architectures '$archs', want '${want[*]}'"
+  thin=$(mktemp)
+  for pair in "$@"; do
+    arch="${pair%%=*}" mark="${pair#*=}"
+    if [ "${#want[@]}" -gt 1 ]; then llvm-lipo-22 -thin "$arch" "$lib" -output "$thin"; else cp "$lib" "$thin"; fi
+    got=$(marks "$thin")
+    [ "$got" = "$mark " ] || { rm -f "$thin"; die "$slice $arch: objects marked '$got', want '$mark'"; }
+    echo "ok $slice $arch: every object $mark" >&2
+  done
+  rm -f "$thin"
+  echo "ok $slice: $(llvm-lipo-22 -info "$lib" | sed 's/.*: //'), $(du -k "$lib" | cut -f1) KB" >&2
+}
+check_slice ios-arm64 arm64=LC_VERSION_MIN_IPHONEOS
+check_slice ios-arm64_x86_64-simulator arm64=LC_BUILD_VERSION:iossimulator x86_64=LC_VERSION_MIN_IPHONEOS
+check_slice macos-arm64_x86_64 arm64=LC_BUILD_VERSION:macos x86_64=LC_VERSION_MIN_MACOSX
 
 listing=$(unzip -Z1 "$dist/$name.xcframework.zip")
 for f in LICENSE-MIT LICENSE-APACHE "$name.xcframework/Info.plist" "$name.xcframework/macos-arm64_x86_64/libccauth_ffi.a"; do
