@@ -93,7 +93,7 @@ fi
 
 # Linux: the shared library and a relocatable pkg-config file. The release
 # uses the cross builds (glibc 2.17, scripts/cross-ffi.sh); --linux the host's.
-linux_tarball() { # $1: arch, $2: the library
+linux_tarball() { # $1: arch, $2: the library, $3: the folder for the tarball
   local stage
   stage=$(mktemp -d)
   mkdir -p "$stage/lib/pkgconfig" "$stage/share/doc/ccauth_ffi"
@@ -108,16 +108,18 @@ Description: ccauth's UniFFI library (the Swift package's C module links it)
 Version: $version
 Libs: -L\${libdir} -lccauth_ffi
 PC
-  tar -C "$stage" -czf "$dist/ccauth_ffi-$version-linux-$1.tar.gz" lib share
+  mkdir -p "$3"
+  tar -C "$stage" -czf "$3/ccauth_ffi-$version-linux-$1.tar.gz" lib share
   rm -rf "$stage"
 }
 if [ "$apple" = 1 ]; then
   bash "$ROOT/scripts/cross-ffi.sh" x86_64-unknown-linux-gnu.2.17 aarch64-unknown-linux-gnu.2.17
   for arch in x86_64 aarch64; do
-    linux_tarball "$arch" "$ROOT/target/cross/lib/$arch-unknown-linux-gnu/libccauth_ffi.so"
+    linux_tarball "$arch" "$ROOT/target/cross/lib/$arch-unknown-linux-gnu/libccauth_ffi.so" "$dist"
   done
 else
-  linux_tarball "$(uname -m)" "$ROOT/target/release/libccauth_ffi.so"
+  # Not the release's tarball: target/dist/host/ (built against this host's glibc).
+  linux_tarball "$(uname -m)" "$ROOT/target/release/libccauth_ffi.so" "$dist/host"
 fi
 
 # The source package users depend on by URL: SwiftPM wants Package.swift at

@@ -18,7 +18,7 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
 # A fresh resolution each run: the release tree is re-tagged by every dist.
 rm -rf "$work" "$ROOT/bindings-uniffi/ccauth-swift/Consumer/Package.resolved"
 mkdir -p "$work/prefix"
-tar -xzf "$ROOT/target/dist/ccauth_ffi-$version-linux-$(uname -m).tar.gz" -C "$work/prefix"
+tar -xzf "$ROOT/target/dist/host/ccauth_ffi-$version-linux-$(uname -m).tar.gz" -C "$work/prefix"
 "$ROOT/scripts/with-auth-server.sh" bash "$ROOT/scripts/in-swift-root.sh" sh -c \
   "export PKG_CONFIG_PATH='$work/prefix/lib/pkgconfig' LD_LIBRARY_PATH='$work/prefix/lib' &&
    cd '$ROOT/bindings-uniffi/ccauth-swift/Consumer' &&
