@@ -17,7 +17,9 @@ say "building ccauth-ffi and uniffi-bindgen"
 cargo build --quiet --locked --release -p ccauth-ffi
 cargo build --quiet --locked -p ccauth-ffi --features bindgen --bin uniffi-bindgen
 out="$ROOT/target/kotlin"
-rm -rf "$out/generated" "$out/native"
+# Maven copies resources without removing old ones: a jar built after a
+# five-platform one would keep its natives. The classes go too.
+rm -rf "$out/generated" "$out/native" "$out/maven/classes"
 "$ROOT/target/debug/uniffi-bindgen" generate --no-format --language kotlin \
   --config "$ROOT/bindings-uniffi/kotlin/uniffi.toml" \
   --library "$ROOT/target/release/libccauth_ffi.so" --out-dir "$out/generated" >/dev/null
