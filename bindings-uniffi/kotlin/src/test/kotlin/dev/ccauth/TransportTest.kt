@@ -52,4 +52,20 @@ class TransportTest {
             }
         }
     }
+
+    @Test
+    fun `a server that never answers is a Transport error classified as a timeout`() {
+        // A listening socket nobody reads: the kernel accepts, no response ever comes.
+        ServerSocket(0).use { silent ->
+            for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
+                val options = ClientCredentialsOptions(
+                    "http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", "silent-secret-4", retry = RetryPolicy(maxAttempts = 1),
+                )
+                ClientCredentials(options, transport, Duration.ofMillis(300)).use { client ->
+                    val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { client.tokenBlocking() }
+                    assertTrue(e.message!!.contains("Timeout"), e.message)
+                }
+            }
+        }
+    }
 }

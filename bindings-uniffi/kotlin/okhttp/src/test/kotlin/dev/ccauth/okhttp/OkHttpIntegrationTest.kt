@@ -117,4 +117,17 @@ class OkHttpIntegrationTest {
             assertFalse(e.stackTraceToString().contains("wrong-okhttp-secret-7"))
         }
     }
+
+    @Test
+    fun `OkHttpTransport - a server that never answers is a Transport error classified as a timeout`() {
+        java.net.ServerSocket(0).use { silent ->
+            val options = ClientCredentialsOptions(
+                "http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", "silent-secret-5", retry = dev.ccauth.RetryPolicy(maxAttempts = 1),
+            )
+            ClientCredentials(options, transport, java.time.Duration.ofMillis(300)).use { credentials ->
+                val e = assertThrows<CcauthError.Transport> { credentials.tokenBlocking() }
+                assertTrue(e.message!!.contains("Timeout"), e.message)
+            }
+        }
+    }
 }
