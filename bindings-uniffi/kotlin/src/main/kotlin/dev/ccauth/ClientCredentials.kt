@@ -163,8 +163,8 @@ class ClientCredentials private constructor(
     }
 
     /**
-     * The headers for an API call with this [token] (one [token] returned):
-     * for a retry with the same token and a new DPoP proof.
+     * The headers for an API call with a given [token] (one this client
+     * returned): to resend a request with the same token and a fresh DPoP proof.
      */
     fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> {
         if (!token.tokenType.equals("dpop", ignoreCase = true)) return mapOf("Authorization" to token.authorization)
