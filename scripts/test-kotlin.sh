@@ -18,4 +18,4 @@ say "kotlin: mvn install (JUnit 5: vectors, transports, integration; animal-snif
   python3 "$ROOT/scripts/check-kotlin-jar.py" "$ROOT/target/kotlin/maven/ccauth-0.1.0.jar" linux-x86-64 linux-aarch64
   (cd okhttp && mvn -q -B -Dstyle.color=never install)
   bash "$ROOT/scripts/run-kotlin-arm64.sh"' _ "$@"
-ls -l "$ROOT"/target/kotlin/maven/ccauth-*.jar "$ROOT"/target/kotlin/maven-okhttp/ccauth-okhttp-*.jar >&2
+ls -l "$ROOT"/target/kotlin/maven/ccauth-0.1.0.jar "$ROOT"/target/kotlin/maven-okhttp/ccauth-okhttp-0.1.0.jar >&2
