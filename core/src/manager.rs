@@ -829,7 +829,10 @@ mod tests {
         let ticket = fetch(m.poll(key, T0).unwrap());
         // Callers that read the clock before the fetch started, out of order.
         for now in [T0 - 1, T0 - 4_000] {
-            assert!(matches!(m.poll(key, now).unwrap(), TokenDecision::Wait { .. }));
+            assert!(matches!(
+                m.poll(key, now).unwrap(),
+                TokenDecision::Wait { .. }
+            ));
         }
         assert!(matches!(
             m.handle_response(ticket.id(), &ok("t1", 3600), T0 + 5),
