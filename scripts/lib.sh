@@ -28,3 +28,21 @@ venv_with_wheel() {
   fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$ROOT"/target/wheels/ccauth-*.whl
 }
+
+# Runs `env ASSIGNMENTS... CMD ARGS...` inside the chroot $1 (a Debian root
+# of scripts/swift-root.sh or debian-root.sh) with this repository
+# bind-mounted at the same path, /proc mounted and the host's loopback
+# network (the local authorization server is reachable). Unmounts on exit.
+# sudo drops the environment, so the CCAUTH_* variables of
+# scripts/with-auth-server.sh are passed explicitly.
+run_in_root() {
+  local R="$1"; shift
+  as_root mkdir -p "$R$ROOT"
+  # shellcheck disable=SC2064 # expand now: $R is local
+  trap "as_root umount '$R$ROOT' 2>/dev/null || true; as_root umount '$R/proc' 2>/dev/null || true" EXIT
+  mountpoint -q "$R/proc" || as_root mount -t proc proc "$R/proc"
+  mountpoint -q "$R$ROOT" || as_root mount --bind "$ROOT" "$R$ROOT"
+  as_root chroot "$R" /usr/bin/env HOME=/root \
+    CCAUTH_ISSUER="${CCAUTH_ISSUER:-}" CCAUTH_TOKEN_ENDPOINT="${CCAUTH_TOKEN_ENDPOINT:-}" \
+    CCAUTH_API_URL="${CCAUTH_API_URL:-}" CCAUTH_STATS_URL="${CCAUTH_STATS_URL:-}" "$@"
+}
