@@ -43,17 +43,7 @@ extension ClientCredentials {
         for (name, value) in await headers(for: token, method: method, url: url) {
             request.setValue(value, forHTTPHeaderField: name)
         }
-        let (data, response): (Data, HTTPURLResponse) = try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error {
-                    continuation.resume(throwing: error)
-                } else if let http = response as? HTTPURLResponse {
-                    continuation.resume(returning: (data ?? Data(), http))
-                } else {
-                    continuation.resume(throwing: URLError(.badServerResponse))
-                }
-            }.resume()
-        }
+        let (data, response): (Data, HTTPURLResponse) = try await session.httpData(for: request)
         if let nonce = response.value(forHTTPHeaderField: "DPoP-Nonce") {
             await rememberDpopNonce(url: url, nonce: nonce)
         }

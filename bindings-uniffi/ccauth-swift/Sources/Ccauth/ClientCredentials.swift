@@ -313,17 +313,7 @@ public actor ClientCredentials {
         if let transfers {
             return try await transfers.send(request, on: session)
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            session.dataTask(with: request) { data, response, error in
-                if let error {
-                    continuation.resume(throwing: error)
-                } else if let http = response as? HTTPURLResponse {
-                    continuation.resume(returning: (data ?? Data(), http))
-                } else {
-                    continuation.resume(throwing: URLError(.badServerResponse))
-                }
-            }.resume()
-        }
+        return try await session.httpData(for: request)
     }
 
     private static func transportKind(_ error: Error) -> (TransportKind, String) {
