@@ -1,44 +1,35 @@
 #!/usr/bin/env python3
 """Checks a ccauth jar's native libraries: exactly the JNA folders named, each
-holding a library for its OS and CPU (ELF/Mach-O/PE headers read here), Linux
-ones needing no glibc newer than 2.17 (manylinux2014; a library linked on this
-machine needs 2.34), and both licence texts in META-INF/. Prints the sizes.
+holding the library its platform loads and accepts (scripts/native_checks.py:
+architecture; Linux: glibc <= 2.17, manylinux2014, where a library linked on
+this machine needs 2.34; macOS: minimum version, system libraries, exports,
+arm64 signature; Windows: system DLLs only), and both licence texts in
+META-INF/. Prints the sizes.
     python3 scripts/check-kotlin-jar.py JAR PREFIX...
 """
 import os
+import pathlib
 import re
-import struct
 import sys
+import tempfile
 import zipfile
 
-# JNA prefix -> (file name, format, machine)
+from native_checks import check_library
+
+# JNA prefix -> (file name, system, arch, glibc ceiling or macOS floor)
 EXPECTED = {
-    "linux-x86-64": ("libccauth_ffi.so", "elf", 62),        # EM_X86_64
-    "linux-aarch64": ("libccauth_ffi.so", "elf", 183),      # EM_AARCH64
-    "darwin-x86-64": ("libccauth_ffi.dylib", "macho", 0x01000007),  # CPU_TYPE_X86_64
-    "darwin-aarch64": ("libccauth_ffi.dylib", "macho", 0x0100000C),  # CPU_TYPE_ARM64
-    "win32-x86-64": ("ccauth_ffi.dll", "pe", 0x8664),       # IMAGE_FILE_MACHINE_AMD64
+    "linux-x86-64": ("libccauth_ffi.so", "linux-gnu", "x86_64", (2, 17)),
+    "linux-aarch64": ("libccauth_ffi.so", "linux-gnu", "aarch64", (2, 17)),
+    "darwin-x86-64": ("libccauth_ffi.dylib", "macos", "x86_64", (10, 12)),
+    "darwin-aarch64": ("libccauth_ffi.dylib", "macos", "aarch64", (11, 0)),
+    "win32-x86-64": ("ccauth_ffi.dll", "windows", "x86_64", None),
 }
-MAX_GLIBC = (2, 17)
-
-
-def machine(data: bytes, fmt: str) -> int:
-    if fmt == "elf":
-        assert data[:4] == b"\x7fELF" and data[4] == 2, "not a 64-bit ELF"
-        return struct.unpack_from("<H", data, 18)[0]
-    if fmt == "macho":
-        assert data[:4] == b"\xcf\xfa\xed\xfe", "not a 64-bit Mach-O"
-        return struct.unpack_from("<I", data, 4)[0]
-    assert data[:2] == b"MZ", "not a PE file"
-    pe = struct.unpack_from("<I", data, 0x3C)[0]
-    assert data[pe:pe + 4] == b"PE\0\0", "no PE header"
-    return struct.unpack_from("<H", data, pe + 4)[0]
 
 
 def main() -> None:
     jar, prefixes = sys.argv[1], sys.argv[2:]
     assert prefixes and all(p in EXPECTED for p in prefixes), f"prefixes: {sorted(EXPECTED)}"
-    with zipfile.ZipFile(jar) as z:
+    with zipfile.ZipFile(jar) as z, tempfile.TemporaryDirectory() as tmp:
         names = set(z.namelist())
         natives = {n for n in names if re.search(r"\.(so|dylib|dll)$", n)}
         want = {f"{p}/{EXPECTED[p][0]}" for p in prefixes}
@@ -46,18 +37,13 @@ def main() -> None:
         for licence in ("META-INF/LICENSE-MIT", "META-INF/LICENSE-APACHE"):
             assert licence in names, f"{licence} is missing"
         for p in prefixes:
-            name, fmt, cpu = EXPECTED[p]
-            data = z.read(f"{p}/{name}")
-            got = machine(data, fmt)
-            assert got == cpu, f"{p}/{name}: machine {got:#x}, expected {cpu:#x}"
-            note = ""
-            if fmt == "elf":
-                versions = {tuple(map(int, v)) for v in re.findall(rb"GLIBC_(\d+)\.(\d+)", data)}
-                assert versions, f"{p}/{name}: no glibc symbol versions found"
-                newest = max(versions)
-                assert newest <= MAX_GLIBC, f"{p}/{name} needs glibc {newest[0]}.{newest[1]} (> 2.17)"
-                note = f", glibc <= {newest[0]}.{newest[1]}"
-            print(f"[jar] {p}/{name}: {len(data) / 1024:.0f} KiB{note}")
+            name, system, arch, bound = EXPECTED[p]
+            lib = pathlib.Path(z.extract(f"{p}/{name}", tmp))
+            try:
+                detail = check_library(lib, system, arch, bound)
+            except ValueError as e:
+                raise AssertionError(f"{p}/{name}: {e}") from e
+            print(f"[jar] {p}/{name}: {lib.stat().st_size / 1024:.0f} KiB, {detail}")
     print(f"[jar] {os.path.basename(jar)}: {os.path.getsize(jar) / 1024:.0f} KiB, {len(prefixes)} platform(s), licences in META-INF/")
 
 
