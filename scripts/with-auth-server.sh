@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a command with the local authorization server up on 127.0.0.1:
 #   scripts/with-auth-server.sh CMD ARGS...
-# Exports CCAUTH_ISSUER, CCAUTH_TOKEN_ENDPOINT, CCAUTH_API_URL, CCAUTH_STATS_URL.
+# Exports CCAUTH_ISSUER, CCAUTH_TOKEN_ENDPOINT, CCAUTH_API_URL, CCAUTH_STATS_URL,
+# CCAUTH_OVERSIZED_URL (tests/server/oversized.mjs: POST $URL/token?mib=N).
 # Extra server flags via CCAUTH_SERVER_ARGS (e.g. "--short-ttl 3").
 # The server is stopped when the command ends, whatever happens.
 source "$(dirname "$0")/lib.sh"
@@ -33,11 +34,12 @@ done
 [ -s "$work/ready" ] || die "the authorization server did not start within 30 s"
 read -r ready < "$work/ready"
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$ready" "$1"; }
-export CCAUTH_ISSUER CCAUTH_TOKEN_ENDPOINT CCAUTH_API_URL CCAUTH_STATS_URL
+export CCAUTH_ISSUER CCAUTH_TOKEN_ENDPOINT CCAUTH_API_URL CCAUTH_STATS_URL CCAUTH_OVERSIZED_URL
 CCAUTH_ISSUER=$(field issuer)
 CCAUTH_TOKEN_ENDPOINT=$(field token_endpoint)
 CCAUTH_API_URL=$(field api)
 CCAUTH_STATS_URL=$(field stats)
+CCAUTH_OVERSIZED_URL=$(field oversized)
 status=0
 "$@" || status=$?
 exit "$status"

@@ -1,10 +1,11 @@
 // A real authorization server for ccauth's integration tests and demos:
 // node-oidc-provider (a certified OpenID provider) on 127.0.0.1, plus a small
-// protected API and a token-request counter on the same port.
+// protected API and a token-request counter on the same port, and a hostile
+// endpoint streaming oversized token responses (oversized.mjs).
 //
 //   node server.mjs [--port 0] [--short-ttl 5] [--max-seconds 900]
 //
-// Prints one JSON line when ready: {"issuer","token_endpoint","api","stats"}.
+// Prints one JSON line when ready: {"issuer","token_endpoint","api","stats","oversized"}.
 // Stops by itself after --max-seconds, when stdin closes, or on SIGTERM/SIGINT.
 // Never prints a secret or a token.
 
@@ -15,6 +16,8 @@ import { parseArgs } from 'node:util';
 
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
+
+import { oversized } from './oversized.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -172,7 +175,9 @@ async function api(req, res) {
 
 const providerCallback = provider.callback();
 server.on('request', (req, res) => {
-  const path = new URL(req.url, issuer).pathname;
+  const url = new URL(req.url, issuer);
+  const path = url.pathname;
+  if (oversized(req, res, url)) return;
   if (req.method === 'POST' && path === '/token') stats.token_requests += 1;
   if (path === '/api/hello' && req.method === 'GET') return void api(req, res);
   if (path === '/stats' && req.method === 'GET') return json(res, 200, stats);
@@ -207,5 +212,6 @@ process.stdout.write(
     introspection_endpoint: discovery.introspection_endpoint,
     api: `${issuer}/api/hello`,
     stats: `${issuer}/stats`,
+    oversized: `${issuer}/oversized`,
   })}\n`,
 );
