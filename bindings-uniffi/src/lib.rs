@@ -76,6 +76,13 @@ fn response_from(status: u16, headers: Vec<Header>, body: Vec<u8>) -> HttpRespon
     HttpResponse::new(status, headers, body)
 }
 
+/// The default limit on reply bodies, for replies read before a config
+/// exists (discovery metadata).
+#[uniffi::export]
+pub fn default_max_response_bytes() -> u64 {
+    ccauth::DEFAULT_MAX_RESPONSE_BYTES as u64
+}
+
 /// Checks a config document (the shared vectors' `config` object, as JSON)
 /// and returns its cache key (no secret in it).
 #[uniffi::export]
@@ -380,6 +387,8 @@ pub enum TransportKind {
     Connect,
     /// TLS handshake or certificate failure.
     Tls,
+    /// The connection was reset or closed after the request was sent.
+    Reset,
     /// Anything else.
     Other,
 }
@@ -482,25 +491,48 @@ impl TokenLifecycle {
         manager.handle_response(ticket_id, &response, now_ms).into()
     }
 
-    /// Reports that ticket `ticket_id` got no response.
+    /// Reports that ticket `ticket_id` got no response: the kind, a short
+    /// description, the platform's code (`ECONNREFUSED`, an exception class
+    /// name, …) and whether the request had been sent, when known.
     pub fn handle_transport_error(
         &self,
         ticket_id: u64,
         kind: TransportKind,
         message: String,
+        cause: Option<String>,
+        request_sent: Option<bool>,
         now_ms: u64,
     ) -> FetchOutcome {
         let kind = match kind {
             TransportKind::Timeout => ccauth::TransportErrorKind::Timeout,
             TransportKind::Connect => ccauth::TransportErrorKind::Connect,
             TransportKind::Tls => ccauth::TransportErrorKind::Tls,
+            TransportKind::Reset => ccauth::TransportErrorKind::Reset,
             TransportKind::Other => ccauth::TransportErrorKind::Other,
         };
-        let error = ccauth::TransportError::new(kind, &message);
+        let mut error = ccauth::TransportError::new(kind, &message);
+        if let Some(cause) = cause {
+            error = error.with_cause(&cause);
+        }
+        if let Some(sent) = request_sent {
+            error = error.with_request_sent(sent);
+        }
         let (manager, _) = &mut *self.lock();
         manager
             .handle_transport_error(ticket_id, error, now_ms)
             .into()
+    }
+
+    /// The most body bytes to read from the token endpoint: hosts stop at
+    /// this + 1 (and read nothing when `Content-Length` is over it), then
+    /// hand what they have to the core, which answers `RESPONSE_TOO_LARGE`.
+    pub fn max_response_bytes(&self) -> u64 {
+        let (manager, key) = &*self.lock();
+        manager
+            .config(*key)
+            .map_or(ccauth::DEFAULT_MAX_RESPONSE_BYTES, |c| {
+                c.max_response_bytes()
+            }) as u64
     }
 
     /// The API rejected `access_token` with this `WWW-Authenticate`;
@@ -628,8 +660,13 @@ mod tests {
             TokenDecision::Ready { .. }
         ));
         assert!(lifecycle.invalidate("tok-0123456789".into(), None));
+        // Fetches start at least 1 s apart.
         assert!(matches!(
             lifecycle.poll(NOW + 2),
+            TokenDecision::Wait { until_ms } if until_ms == NOW + 1_000
+        ));
+        assert!(matches!(
+            lifecycle.poll(NOW + 1_000),
             TokenDecision::Fetch { .. }
         ));
     }

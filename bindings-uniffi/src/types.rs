@@ -69,8 +69,28 @@ pub struct ErrorInfo {
     pub excerpt: Option<String>,
     /// Parsed `WWW-Authenticate` of the response.
     pub www_authenticate: Vec<Challenge>,
-    /// The config option at fault (config errors only).
+    /// The config option at fault (config errors only), in the core's
+    /// snake_case spelling; bindings show their own option name.
     pub field: Option<String>,
+    /// Why the option was refused, without its name (config errors only).
+    pub reason: Option<String>,
+    /// Position within a list option (config errors only).
+    pub index: Option<u32>,
+    /// The response's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The response body's length (or its declared `Content-Length`).
+    pub body_len: Option<u64>,
+    /// The server's other members of an error body, as a JSON object text
+    /// (`{}` when none): Entra's `trace_id`, `correlation_id`, ….
+    pub extras_json: String,
+    /// The `DPoP-Nonce` of a `use_dpop_nonce` error.
+    pub dpop_nonce: Option<String>,
+    /// `timeout`, `connect`, `tls`, `reset` or `other` (transport errors only).
+    pub transport_kind: Option<String>,
+    /// The platform's code for a transport failure (`ECONNREFUSED`, …).
+    pub cause: Option<String>,
+    /// Whether the request had been sent when the transport failed.
+    pub request_sent: Option<bool>,
 }
 
 fn owned(s: Option<&str>) -> Option<String> {
@@ -103,6 +123,15 @@ impl From<&Error> for ErrorInfo {
             excerpt: None,
             www_authenticate: Vec::new(),
             field: None,
+            reason: None,
+            index: None,
+            content_type: None,
+            body_len: None,
+            extras_json: "{}".to_owned(),
+            dpop_nonce: None,
+            transport_kind: None,
+            cause: None,
+            request_sent: None,
         };
         match error {
             Error::Response(e) => {
@@ -112,6 +141,10 @@ impl From<&Error> for ErrorInfo {
                 info.error_uri = owned(e.error_uri());
                 info.body_kind = Some(e.body_kind().as_str().to_owned());
                 info.excerpt = owned(e.excerpt());
+                info.content_type = owned(e.content_type());
+                info.body_len = Some(e.body_len() as u64);
+                info.extras_json = serde_json::Value::Object(e.extras().clone()).to_string();
+                info.dpop_nonce = owned(e.dpop_nonce());
                 info.www_authenticate = e
                     .www_authenticate()
                     .iter()
@@ -128,7 +161,16 @@ impl From<&Error> for ErrorInfo {
                     })
                     .collect();
             }
-            Error::Config(e) => info.field = Some(e.field().to_owned()),
+            Error::Config(e) => {
+                info.field = Some(e.field().to_owned());
+                info.reason = Some(e.reason().to_owned());
+                info.index = e.index().and_then(|i| u32::try_from(i).ok());
+            }
+            Error::Transport(e) => {
+                info.transport_kind = Some(e.kind().as_str().to_owned());
+                info.cause = owned(e.cause());
+                info.request_sent = e.request_sent();
+            }
             _ => {}
         }
         info

@@ -12,7 +12,7 @@ use ccauth::{
     parse_metadata_response, parse_revocation_response, parse_token_response, AccessToken,
     ClientConfig, Error, FetchOutcome, HttpRequest, HttpResponse, MetadataKind, PrivateKey,
     RequestContext, TokenDecision, TokenKey, TokenManager, TokenTypeHint, TransportError,
-    TransportErrorKind,
+    TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -36,6 +36,10 @@ fn error_json(error: &Error) -> Value {
         out["retry_after_ms"] = json!(e.retry_after_ms());
         out["body_kind"] = json!(e.body_kind().as_str());
         out["excerpt"] = json!(e.excerpt());
+        out["content_type"] = json!(e.content_type());
+        out["body_len"] = json!(e.body_len());
+        out["extras"] = Value::Object(e.extras().clone());
+        out["dpop_nonce"] = json!(e.dpop_nonce());
         out["www_authenticate"] = e
             .www_authenticate()
             .iter()
@@ -44,6 +48,13 @@ fn error_json(error: &Error) -> Value {
     }
     if let Error::Config(e) = error {
         out["field"] = json!(e.field());
+        out["reason"] = json!(e.reason());
+        out["index"] = json!(e.index());
+    }
+    if let Error::Transport(e) = error {
+        out["transport_kind"] = json!(e.kind().as_str());
+        out["cause"] = json!(e.cause());
+        out["request_sent"] = json!(e.request_sent());
     }
     out
 }
@@ -90,6 +101,13 @@ fn response_from(status: u16, headers_json: &str, body: Vec<u8>) -> HttpResponse
 
 fn config_from(config_json: &str) -> Result<ClientConfig, JsValue> {
     ClientConfig::from_json(config_json).map_err(|e| throw(&e.into()))
+}
+
+/// The default limit on reply bodies, for replies read before a config
+/// exists (discovery metadata).
+#[wasm_bindgen(js_name = defaultMaxResponseBytes)]
+pub fn default_max_response_bytes() -> f64 {
+    DEFAULT_MAX_RESPONSE_BYTES as f64
 }
 
 /// Builds the token request for a config document: `{method, url, headers, body}` as JSON.
@@ -353,7 +371,9 @@ impl TokenLifecycle {
         .to_string()
     }
 
-    /// Reports that ticket `ticket` got no response (`kind`: timeout, connect, tls, other).
+    /// Reports that ticket `ticket` got no response (`kind`: timeout,
+    /// connect, tls, reset, other; `cause`: the platform's code such as
+    /// `ECONNREFUSED`; `requestSent`: whether the request went out, if known).
     #[wasm_bindgen(js_name = handleTransportError)]
     pub fn handle_transport_error(
         &mut self,
@@ -361,19 +381,38 @@ impl TokenLifecycle {
         kind: &str,
         message: &str,
         now_ms: f64,
+        cause: Option<String>,
+        request_sent: Option<bool>,
     ) -> String {
         let kind = match kind {
             "timeout" => TransportErrorKind::Timeout,
             "connect" => TransportErrorKind::Connect,
             "tls" => TransportErrorKind::Tls,
+            "reset" => TransportErrorKind::Reset,
             _ => TransportErrorKind::Other,
         };
-        let error = TransportError::new(kind, message);
+        let mut error = TransportError::new(kind, message);
+        if let Some(cause) = cause {
+            error = error.with_cause(&cause);
+        }
+        if let Some(sent) = request_sent {
+            error = error.with_request_sent(sent);
+        }
         outcome_json(
             self.manager
                 .handle_transport_error(ms(ticket), error, ms(now_ms)),
         )
         .to_string()
+    }
+
+    /// The most body bytes to read from the token endpoint: hosts stop at
+    /// this + 1 (nothing when `Content-Length` is over it) and hand what they
+    /// have to the core, which answers `RESPONSE_TOO_LARGE`.
+    #[wasm_bindgen(js_name = maxResponseBytes)]
+    pub fn max_response_bytes(&self) -> f64 {
+        self.manager
+            .config(self.key)
+            .map_or(DEFAULT_MAX_RESPONSE_BYTES, ClientConfig::max_response_bytes) as f64
     }
 
     /// The API rejected `token`; returns whether the cached token was dropped.

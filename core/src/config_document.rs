@@ -87,21 +87,89 @@ struct RetryDocument {
     attempt_timeout_ms: Option<u64>,
 }
 
-fn unknown(field: &'static str) -> ConfigError {
-    ConfigError::new(Kind::InvalidParameter, field, "unknown value")
+/// A value outside an option's set, naming the allowed ones.
+fn unknown(field: &'static str, allowed: &[&str]) -> ConfigError {
+    ConfigError::named(
+        Kind::InvalidParameter,
+        field.to_owned(),
+        format!("unknown value; expected one of: {}", allowed.join(", ")),
+    )
+}
+
+const AUTH_METHODS: &[&str] = &[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "none",
+];
+
+/// Why a document could not be read, naming the option and never a value:
+/// serde's own text is read only for the names it holds (an unknown or a
+/// missing field), never shown (a wrong-type message quotes the value).
+fn document_error(error: serde_path_to_error::Error<serde_json::Error>) -> ConfigError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    let text = inner.to_string();
+    let quoted: Vec<&str> = text.split('`').skip(1).step_by(2).collect();
+    let (field, reason) = if text.starts_with("unknown field") {
+        let name = quoted.first().copied().unwrap_or("?");
+        let known = quoted.get(1..).unwrap_or_default();
+        let full = match path.rsplit_once('.') {
+            Some((parent, _)) => format!("{parent}.{name}"),
+            None => name.to_owned(),
+        };
+        let reason = match closest(name, known) {
+            Some(near) => format!("unknown option; did you mean `{near}`?"),
+            None => "unknown option".to_owned(),
+        };
+        (full, reason)
+    } else if text.starts_with("missing field") {
+        let name = quoted.first().copied().unwrap_or("?");
+        let full = if path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        (full, "required option missing".to_owned())
+    } else if inner.is_data() && path != "." {
+        (path, "wrong type or value out of range".to_owned())
+    } else {
+        ("config".to_owned(), "not valid JSON".to_owned())
+    };
+    ConfigError::named(Kind::InvalidConfigDocument, sanitize_name(&field), reason)
+}
+
+/// A field name from the document, bounded and printable.
+fn sanitize_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(80).collect()
+}
+
+/// The known name nearest to `name` (edit distance ≤ 2, or one contains the other).
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(name, k), *k))
+        .filter(|(d, k)| *d <= 2 || k.contains(name) || name.contains(k))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 impl ClientConfig {
     /// A config from the JSON document of `tests/vectors/README.md`
     /// (snake_case fields, defaults as in the builder).
     pub fn from_json(text: &str) -> Result<ClientConfig, ConfigError> {
-        let doc: Document = serde_json::from_slice(text.as_bytes()).map_err(|_| {
-            ConfigError::new(
+        if !text.trim_start().starts_with('{') {
+            return Err(ConfigError::new(
                 Kind::InvalidConfigDocument,
                 "config",
-                "not a config document (unknown field, wrong type or missing token_endpoint/client_id)",
-            )
-        })?;
+                "not a JSON object",
+            ));
+        }
+        let mut reader = serde_json::Deserializer::from_slice(text.as_bytes());
+        let doc: Document =
+            serde_path_to_error::deserialize(&mut reader).map_err(document_error)?;
         let mut b = ClientConfig::builder(doc.token_endpoint, doc.client_id)
             .scopes(doc.scopes)
             .danger_accept_insecure_http(doc.danger_accept_insecure_http);
@@ -112,14 +180,14 @@ impl ClientConfig {
             b = b.auth_method(
                 method
                     .parse::<ClientAuthMethod>()
-                    .map_err(|_| unknown("auth_method"))?,
+                    .map_err(|_| unknown("auth_method", AUTH_METHODS))?,
             );
         }
         if let Some(encoding) = doc.basic_auth_encoding {
             b = b.basic_auth_encoding(match encoding.as_str() {
                 "form_urlencoded" => BasicAuthEncoding::FormUrlEncoded,
                 "raw" => BasicAuthEncoding::Raw,
-                _ => return Err(unknown("basic_auth_encoding")),
+                _ => return Err(unknown("basic_auth_encoding", &["form_urlencoded", "raw"])),
             });
         }
         if let Some(include) = doc.include_scope {
@@ -144,7 +212,7 @@ impl ClientConfig {
             b = b.body_format(match format.as_str() {
                 "form" => BodyFormat::Form,
                 "json" => BodyFormat::Json,
-                _ => return Err(unknown("body_format")),
+                _ => return Err(unknown("body_format", &["form", "json"])),
             });
         }
         if let Some(limit) = doc.max_response_bytes {
@@ -169,10 +237,14 @@ impl ClientConfig {
             });
         }
         let alg = match doc.client_assertion_alg.as_deref() {
-            Some(name) => Some(
-                name.parse::<JwsAlgorithm>()
-                    .map_err(|()| unknown("client_assertion_alg"))?,
-            ),
+            Some(name) => Some(name.parse::<JwsAlgorithm>().map_err(|()| {
+                unknown(
+                    "client_assertion_alg",
+                    &[
+                        "HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA",
+                    ],
+                )
+            })?),
             None => None,
         };
         if let Some(alg) = alg {
@@ -252,6 +324,57 @@ mod tests {
         assert_eq!(
             (err.code(), err.field()),
             ("INVALID_PARAMETER", "auth_method")
+        );
+        assert!(err
+            .reason()
+            .contains("client_secret_basic, client_secret_post"));
+    }
+
+    fn error_of(text: &str) -> (String, String, String) {
+        let err = ClientConfig::from_json(text).unwrap_err();
+        (
+            err.code().to_owned(),
+            err.field().to_owned(),
+            err.reason().to_owned(),
+        )
+    }
+
+    #[test]
+    fn document_errors_name_the_option() {
+        let (code, field, reason) =
+            error_of(r#"{"token_endpoint":"https://a/t","client_id":"c","scope":["a"]}"#);
+        assert_eq!(
+            (code.as_str(), field.as_str()),
+            ("INVALID_CONFIG_DOCUMENT", "scope")
+        );
+        assert_eq!(reason, "unknown option; did you mean `scopes`?");
+        let (_, field, reason) = error_of(r#"{"token_endpoint":"https://a/t"}"#);
+        assert_eq!(
+            (field.as_str(), reason.as_str()),
+            ("client_id", "required option missing")
+        );
+        let (_, field, _) = error_of(r#"{"token_endpoint":"https://a/t","client_id":null}"#);
+        assert_eq!(field, "client_id");
+        let (_, field, reason) = error_of(
+            r#"{"token_endpoint":"https://a/t","client_id":"c","retry":{"max_atempts":2}}"#,
+        );
+        assert_eq!(field, "retry.max_atempts");
+        assert_eq!(reason, "unknown option; did you mean `max_attempts`?");
+        let (_, field, reason) =
+            error_of(r#"{"token_endpoint":"https://a/t","client_id":"c","scopes":["a",7]}"#);
+        assert_eq!(
+            (field.as_str(), reason.as_str()),
+            ("scopes[1]", "wrong type or value out of range")
+        );
+        let (_, field, reason) = error_of("[1]");
+        assert_eq!(
+            (field.as_str(), reason.as_str()),
+            ("config", "not a JSON object")
+        );
+        let (_, field, reason) = error_of("{");
+        assert_eq!(
+            (field.as_str(), reason.as_str()),
+            ("config", "not valid JSON")
         );
     }
 }

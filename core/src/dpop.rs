@@ -80,6 +80,15 @@ pub fn jwk_thumbprint(key: &PrivateKey) -> String {
     B64.encode(sha2::Sha256::digest(key.public_jwk().as_bytes()))
 }
 
+/// RFC 9449 §8.1: `nonce = 1*NQCHAR`, visible ASCII without `"` and `\`.
+pub(crate) fn is_nonce(nonce: &str) -> bool {
+    !nonce.is_empty()
+        && nonce.len() <= 512
+        && nonce
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

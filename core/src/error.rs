@@ -5,7 +5,10 @@
 //! Messages are fixed templates filled with non-secret values only: no error
 //! ever holds a secret, a token or a raw response body.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use serde_json::{Map, Value};
 
 use crate::challenge::Challenge;
 use crate::response::BodyKind;
@@ -73,8 +76,8 @@ impl ConfigErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     kind: ConfigErrorKind,
-    field: &'static str,
-    reason: &'static str,
+    field: Cow<'static, str>,
+    reason: Cow<'static, str>,
     index: Option<usize>,
 }
 
@@ -82,8 +85,19 @@ impl ConfigError {
     pub(crate) fn new(kind: ConfigErrorKind, field: &'static str, reason: &'static str) -> Self {
         Self {
             kind,
-            field,
-            reason,
+            field: Cow::Borrowed(field),
+            reason: Cow::Borrowed(reason),
+            index: None,
+        }
+    }
+
+    /// An error about a field known only at run time (an unknown option in a
+    /// config document); the name is the caller's, never a value.
+    pub(crate) fn named(kind: ConfigErrorKind, field: String, reason: String) -> Self {
+        Self {
+            kind,
+            field: Cow::Owned(field),
+            reason: Cow::Owned(reason),
             index: None,
         }
     }
@@ -103,9 +117,16 @@ impl ConfigError {
         self.kind.code()
     }
 
-    /// The config field at fault, in the snake_case spelling of the vectors.
-    pub fn field(&self) -> &'static str {
-        self.field
+    /// The config field at fault, in the snake_case spelling of the vectors
+    /// (`refresh.min_leeway_ms` for a nested one). Bindings map it to their
+    /// own option names.
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// Why, without the field name (bindings build their own message from it).
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 
     /// Position within a list field (`scopes`, `extra_headers`, …), when relevant.
@@ -148,6 +169,9 @@ pub enum ResponseErrorKind {
     MissingAccessToken,
     /// An `access_token` that could not be sent in a header (spaces, control or non-ASCII characters).
     InvalidAccessToken,
+    /// A `token_type` this client cannot use (RFC 6749 §7.1: not Bearer, or
+    /// DPoP without a DPoP key in the config).
+    UnsupportedTokenType,
     /// An introspection answer without a boolean `active` (RFC 7662 §2.2).
     InvalidIntrospectionResponse,
     /// A metadata document that is not a JSON object with an `issuer` and a `token_endpoint`.
@@ -169,6 +193,7 @@ impl ResponseErrorKind {
             Self::InvalidTokenResponse => "INVALID_TOKEN_RESPONSE",
             Self::MissingAccessToken => "MISSING_ACCESS_TOKEN",
             Self::InvalidAccessToken => "INVALID_ACCESS_TOKEN",
+            Self::UnsupportedTokenType => "UNSUPPORTED_TOKEN_TYPE",
             Self::InvalidIntrospectionResponse => "INVALID_INTROSPECTION_RESPONSE",
             Self::InvalidServerMetadata => "INVALID_SERVER_METADATA",
             Self::IssuerMismatch => "ISSUER_MISMATCH",
@@ -195,6 +220,8 @@ pub struct ResponseError {
     pub(crate) body_kind: BodyKind,
     pub(crate) body_len: usize,
     pub(crate) excerpt: Option<String>,
+    pub(crate) extras: Map<String, Value>,
+    pub(crate) dpop_nonce: Option<String>,
 }
 
 impl ResponseError {
@@ -218,7 +245,8 @@ impl ResponseError {
         self.error.as_deref()
     }
 
-    /// The server's `error_description`, sanitized.
+    /// The server's `error_description` as written (line breaks kept), with
+    /// control characters, the client secret and JWT-shaped words removed.
     pub fn error_description(&self) -> Option<&str> {
         self.error_description.as_deref()
     }
@@ -248,9 +276,24 @@ impl ResponseError {
         self.body_kind
     }
 
-    /// Body length in bytes.
+    /// Body length in bytes (the `Content-Length` when the host refused to
+    /// read a body declared too large).
     pub fn body_len(&self) -> usize {
         self.body_len
+    }
+
+    /// The other members of an error body (Entra's `error_codes`,
+    /// `trace_id`, `correlation_id`, `timestamp`, a returned `scope`, …):
+    /// what support asks for. At most 32, strings sanitized like the
+    /// description, no member that may hold a token.
+    pub fn extras(&self) -> &Map<String, Value> {
+        &self.extras
+    }
+
+    /// The `DPoP-Nonce` sent with a `use_dpop_nonce` error (RFC 9449 §8):
+    /// the same request with this nonce will succeed.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.dpop_nonce.as_deref()
     }
 
     /// A short sanitized excerpt of a non-2xx body (secrets and JWT-shaped words redacted).
@@ -268,6 +311,7 @@ impl ResponseError {
                         self.error.as_deref(),
                         Some("temporarily_unavailable" | "server_error")
                     )
+                    || self.dpop_nonce.is_some()
             }
             _ => false,
         }
@@ -286,7 +330,7 @@ impl fmt::Display for ResponseError {
             write!(f, " with error `{error}`")?;
         }
         if let Some(description) = &self.error_description {
-            write!(f, ": {description}")?;
+            write!(f, ": {}", crate::sanitize::one_line_bounded(description))?;
         }
         if let Some(ms) = self.retry_after_ms {
             write!(f, " (retry after {ms} ms)")?;
@@ -307,8 +351,23 @@ pub enum TransportErrorKind {
     Connect,
     /// TLS handshake or certificate failure.
     Tls,
+    /// The connection was reset or closed after the request was sent.
+    Reset,
     /// Anything else.
     Other,
+}
+
+impl TransportErrorKind {
+    /// Stable name: `timeout`, `connect`, `tls`, `reset`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Reset => "reset",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// The host could not get an HTTP response. Always retryable.
@@ -316,6 +375,8 @@ pub enum TransportErrorKind {
 pub struct TransportError {
     kind: TransportErrorKind,
     message: String,
+    cause: Option<String>,
+    request_sent: Option<bool>,
 }
 
 impl TransportError {
@@ -325,12 +386,39 @@ impl TransportError {
         Self {
             kind,
             message: crate::sanitize::description(message, None),
+            cause: None,
+            request_sent: None,
         }
+    }
+
+    /// With the platform's code for the failure (`ECONNREFUSED`,
+    /// `ConnectException`, `cannotConnectToHost`, …); only `[A-Za-z0-9_.:-]`
+    /// is kept, at most 64 characters.
+    pub fn with_cause(mut self, code: &str) -> Self {
+        self.cause = crate::sanitize::code_word(code);
+        self
+    }
+
+    /// With whether the request had been sent when it failed (a reset after
+    /// sending may mean the server acted on it).
+    pub fn with_request_sent(mut self, sent: bool) -> Self {
+        self.request_sent = Some(sent);
+        self
     }
 
     /// What kind of failure.
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
+    }
+
+    /// The platform's code, when the host gave one.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// Whether the request had been sent, when the host knows.
+    pub fn request_sent(&self) -> Option<bool> {
+        self.request_sent
     }
 
     /// The stable code, `TRANSPORT_ERROR`.
@@ -346,7 +434,16 @@ impl TransportError {
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TRANSPORT_ERROR: {:?}: {}", self.kind, self.message)
+        write!(f, "TRANSPORT_ERROR: {}", self.kind.as_str())?;
+        match self.request_sent {
+            Some(true) => f.write_str(" after the request was sent")?,
+            Some(false) => f.write_str(" before the request was sent")?,
+            None => {}
+        }
+        if let Some(cause) = &self.cause {
+            write!(f, " ({cause})")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 

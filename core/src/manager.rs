@@ -17,12 +17,22 @@
 //! skew seen in the response's `Date` header. A clock that jumps backwards
 //! past a token's issue time (by more than 5 s) makes that token untrusted
 //! and a new one is fetched; a clock that jumps forwards just expires it.
+//!
+//! Hosts read the clock before they take the lock around the manager, so
+//! readings from many threads arrive out of order: a `now` up to 5 s older
+//! than one already seen is a late reading, not a clock jump. A response to
+//! a ticket the manager gave up on (its attempt timed out) is still used if
+//! it is a token. Fetches for one entry start at least 1 s apart, so a
+//! server that issues tokens valid for 0 s, or an API that rejects every
+//! token, cannot drive a hot loop; such a token serves the callers of that
+//! second.
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::challenge::parse_www_authenticate;
 use crate::config::ClientConfig;
+use crate::dpop::is_nonce;
 use crate::error::{Error, TransportError};
 use crate::request::{build_token_request_at, HttpRequest, RequestContext};
 use crate::response::{parse_token_response, HttpResponse};
@@ -34,6 +44,10 @@ use crate::token_document::{self, TokenDocument};
 const BACKWARD_TOLERANCE_MS: u64 = 5_000;
 /// Skew below this is Date-header rounding, not a wrong clock.
 const MIN_SKEW_MS: i64 = 2_000;
+/// Least time between the starts of two fetches for one entry.
+pub(crate) const MIN_FETCH_SPACING_MS: u64 = 1_000;
+/// How many given-up tickets per entry may still deliver a token.
+const MAX_GIVEN_UP: usize = 4;
 
 /// A handle to one cache entry (one config: endpoint, client, scopes, audience, resources).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -126,7 +140,8 @@ enum Flight {
     Idle,
     Fetching { ticket: u64, deadline_ms: u64 },
     Backoff { until_ms: u64 },
-    Failed { error: Error, until_ms: u64 },
+    /// Boxed: errors are large and failures rare.
+    Failed { error: Box<Error>, until_ms: u64 },
 }
 
 struct Entry {
@@ -139,6 +154,11 @@ struct Entry {
     dpop_nonce: Option<String>,
     /// Whether the attempt in flight already answered a `use_dpop_nonce`.
     nonce_retried: bool,
+    /// When the last fetch started, for [`MIN_FETCH_SPACING_MS`].
+    last_start_ms: Option<u64>,
+    /// Tickets declared lost by the attempt timeout, newest last: a token
+    /// they still bring is used.
+    given_up: Vec<u64>,
 }
 
 /// How many resource servers' DPoP nonces are remembered.
@@ -228,8 +248,16 @@ impl TokenManager {
             budget: RetryBudget::default(),
             dpop_nonce: None,
             nonce_retried: false,
+            last_start_ms: None,
+            given_up: Vec::new(),
         });
         TokenKey(self.entries.len() - 1)
+    }
+
+    /// The config an entry fetches with (its `max_response_bytes` is the
+    /// limit hosts stop reading at).
+    pub fn config(&self, key: TokenKey) -> Option<&ClientConfig> {
+        self.entries.get(key.0).map(|e| &e.config)
     }
 
     /// The cache key of an entry: endpoint, client id, auth method, sorted
@@ -260,20 +288,33 @@ impl TokenManager {
         }
         // A ticket nobody reported within the attempt timeout is presumed lost:
         // it counts as a failed attempt (a timeout), retried per the policy.
-        if let Flight::Fetching { deadline_ms, .. } = entry.flight {
+        if let Flight::Fetching {
+            deadline_ms,
+            ticket,
+        } = entry.flight
+        {
             if is_due(deadline_ms, now_ms, entry.config.retry.attempt_timeout_ms) {
                 let lost = TransportError::new(
                     crate::error::TransportErrorKind::Timeout,
                     "no outcome was reported for the token request within attempt_timeout_ms",
                 );
+                if let Some(entry) = self.entries.get_mut(key.0) {
+                    if entry.given_up.len() >= MAX_GIVEN_UP {
+                        entry.given_up.remove(0);
+                    }
+                    entry.given_up.push(ticket);
+                }
                 self.fail(key.0, lost.into(), now_ms);
             }
         }
         let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
         let usable = usable_token(entry, now_ms).cloned();
         let retry = &entry.config.retry;
+        let spaced = entry.last_start_ms.map_or(true, |at| {
+            !is_before(now_ms, at.saturating_add(MIN_FETCH_SPACING_MS))
+        });
         let may_start = match &entry.flight {
-            Flight::Idle => true,
+            Flight::Idle => spaced,
             Flight::Fetching { .. } => false,
             Flight::Backoff { until_ms } => is_due(*until_ms, now_ms, retry.max_wait_ms),
             Flight::Failed { until_ms, .. } => is_due(*until_ms, now_ms, retry.failure_cooldown_ms),
@@ -303,8 +344,12 @@ impl TokenManager {
             Flight::Backoff { until_ms } => TokenDecision::Wait {
                 until_ms: *until_ms,
             },
-            Flight::Failed { error, .. } => TokenDecision::Failed(error.clone()),
-            Flight::Idle => TokenDecision::Wait { until_ms: now_ms },
+            Flight::Failed { error, .. } => TokenDecision::Failed((**error).clone()),
+            Flight::Idle => TokenDecision::Wait {
+                until_ms: entry
+                    .last_start_ms
+                    .map_or(now_ms, |at| at.saturating_add(MIN_FETCH_SPACING_MS)),
+            },
         })
     }
 
@@ -322,7 +367,7 @@ impl TokenManager {
         now_ms: u64,
     ) -> FetchOutcome {
         let Some(index) = self.entry_in_flight(ticket) else {
-            return FetchOutcome::Stale;
+            return self.late_response(ticket, response, now_ms);
         };
         let mut retry_with_nonce = false;
         if let Some(entry) = self.entries.get_mut(index) {
@@ -355,6 +400,42 @@ impl TokenManager {
             Some(Err(error)) => self.fail(index, error.into(), now_ms),
             None => FetchOutcome::Stale,
         }
+    }
+
+    /// A response to a ticket given up on: a token is used (it is as good as
+    /// any, and throwing it away costs another request); anything else is stale.
+    fn late_response(&mut self, ticket: u64, response: &HttpResponse, now_ms: u64) -> FetchOutcome {
+        let Some(index) = self
+            .entries
+            .iter()
+            .position(|e| e.given_up.contains(&ticket))
+        else {
+            return FetchOutcome::Stale;
+        };
+        let Some(entry) = self.entries.get_mut(index) else {
+            return FetchOutcome::Stale;
+        };
+        entry.given_up.retain(|t| *t != ticket);
+        let Ok(token) = parse_token_response(&entry.config, response, now_ms) else {
+            return FetchOutcome::Stale;
+        };
+        let newer = entry
+            .token
+            .as_ref()
+            .map_or(true, |current| current.issued_at_ms <= token.issued_at_ms);
+        if !newer {
+            return FetchOutcome::Stale;
+        }
+        // A fetch started since keeps going (its answer will replace this one);
+        // a backoff or failure ends: there is a token.
+        let in_flight = matches!(entry.flight, Flight::Fetching { .. });
+        let saved = in_flight.then(|| (entry.flight.clone(), entry.budget));
+        let outcome = self.store(index, token);
+        if let (Some((flight, budget)), Some(entry)) = (saved, self.entries.get_mut(index)) {
+            entry.flight = flight;
+            entry.budget = budget;
+        }
+        outcome
     }
 
     /// The request of ticket `ticket` with a client assertion minted outside
@@ -511,7 +592,7 @@ impl TokenManager {
             AfterFailure::GiveUp { cooldown_ms } => {
                 let until_ms = now_ms.saturating_add(cooldown_ms);
                 entry.flight = Flight::Failed {
-                    error: error.clone(),
+                    error: Box::new(error.clone()),
                     until_ms,
                 };
                 entry.budget = RetryBudget::default();
@@ -579,12 +660,23 @@ impl TokenManager {
     }
 }
 
-/// The cached token, if valid at `now_ms` and not issued in what is now the future.
+/// The cached token, if valid at `now_ms` and not issued in what is now the
+/// future. A token valid for less than the fetch spacing serves until the
+/// next fetch may start.
 fn usable_token(entry: &Entry, now_ms: u64) -> Option<&Arc<AccessToken>> {
-    entry
-        .token
-        .as_ref()
-        .filter(|t| now_ms < t.expires_at_ms && now_ms + BACKWARD_TOLERANCE_MS >= t.issued_at_ms)
+    entry.token.as_ref().filter(|t| {
+        let until = t
+            .expires_at_ms
+            .max(t.issued_at_ms.saturating_add(MIN_FETCH_SPACING_MS));
+        now_ms < until && now_ms + BACKWARD_TOLERANCE_MS >= t.issued_at_ms
+    })
+}
+
+/// Whether `now_ms` is before `at_ms`, a time set from an earlier reading.
+/// A reading far older than that one (past the backward tolerance) is a
+/// clock jump, not a late reading: the time is treated as come.
+fn is_before(now_ms: u64, at_ms: u64) -> bool {
+    now_ms < at_ms && at_ms - now_ms <= MIN_FETCH_SPACING_MS + BACKWARD_TOLERANCE_MS
 }
 
 /// Whether a deadline set at most `span_ms` ahead has come. A deadline further
@@ -619,6 +711,7 @@ fn start_fetch(
         dpop_nonce: entry.dpop_nonce.as_deref(),
     };
     let request = build_token_request_at(&entry.config, &context);
+    entry.last_start_ms = Some(now_ms);
     entry.flight = Flight::Fetching {
         ticket: id,
         deadline_ms,
@@ -640,15 +733,6 @@ fn start_fetch(
 fn next_entropy(seed: &[u8; 32], counter: &mut u64) -> [u8; 32] {
     *counter += 1;
     crate::jws::derive(seed, &counter.to_be_bytes())
-}
-
-/// RFC 9449 §8.1: `nonce = 1*NQCHAR`, visible ASCII without `"` and `\`.
-fn is_nonce(nonce: &str) -> bool {
-    !nonce.is_empty()
-        && nonce.len() <= 512
-        && nonce
-            .bytes()
-            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
 }
 
 /// `scheme://authority` of a URL, the key of a resource server's nonce.
@@ -798,14 +882,100 @@ mod tests {
         assert!(!m.invalidate(key, "t1", Some(r#"Bearer error="insufficient_scope""#)));
         assert!(!m.invalidate(key, "t0-older", Some(r#"Bearer error="invalid_token""#)));
         assert!(m.invalidate(key, "t1", Some(r#"Bearer error="invalid_token""#)));
-        let ticket = fetch(m.poll(key, T0 + 1).unwrap());
-        m.handle_response(ticket.id(), &ok("t2", 3600), T0 + 2);
+        // The next fetch waits for the spacing after the last one started.
+        assert!(matches!(
+            m.poll(key, T0 + 1).unwrap(),
+            TokenDecision::Wait { until_ms } if until_ms == T0 + MIN_FETCH_SPACING_MS
+        ));
+        let at = T0 + MIN_FETCH_SPACING_MS;
+        let ticket = fetch(m.poll(key, at).unwrap());
+        m.handle_response(ticket.id(), &ok("t2", 3600), at + 2);
         // A second 401 for the old token (a request that was already in flight) does nothing.
         assert!(!m.invalidate(key, "t1", None));
         assert!(matches!(
-            m.poll(key, T0 + 3).unwrap(),
+            m.poll(key, at + 3).unwrap(),
             TokenDecision::Ready(_)
         ));
+    }
+
+    #[test]
+    fn a_zero_lifetime_token_serves_its_second_and_fetches_stay_spaced() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let mut fetches = 0;
+        let mut served = 0;
+        // Callers ask every 10 ms for 5 s; the server always answers expires_in 0.
+        for step in 0..500u64 {
+            let now = T0 + step * 10;
+            match m.poll(key, now).unwrap() {
+                TokenDecision::Fetch(t) | TokenDecision::RefreshAhead(_, t) => {
+                    fetches += 1;
+                    let outcome = m.handle_response(t.id(), &ok("zero", 0), now);
+                    assert!(
+                        matches!(&outcome, FetchOutcome::Token(t) if t.expires_at_ms() == now),
+                        "{outcome:?}"
+                    );
+                }
+                TokenDecision::Ready(_) => served += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(fetches, 5, "one fetch per second");
+        assert_eq!(served, 495);
+    }
+
+    #[test]
+    fn a_late_token_for_a_given_up_ticket_is_used() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let lost = fetch(m.poll(key, T0).unwrap());
+        // Declared lost at the attempt timeout: a retry is scheduled.
+        assert!(matches!(
+            m.poll(key, T0 + 30_000).unwrap(),
+            TokenDecision::Wait { .. }
+        ));
+        // Its answer arrives after all: the token is taken, the backoff ends.
+        assert!(matches!(
+            m.handle_response(lost.id(), &ok("late", 3600), T0 + 30_100),
+            FetchOutcome::Token(_)
+        ));
+        match m.poll(key, T0 + 30_200).unwrap() {
+            TokenDecision::Ready(t) => assert_eq!(t.value().expose_secret(), "late"),
+            other => panic!("{other:?}"),
+        }
+        // Only once, and only a token: a second report is stale.
+        assert!(matches!(
+            m.handle_response(lost.id(), &ok("late", 3600), T0 + 30_300),
+            FetchOutcome::Stale
+        ));
+    }
+
+    #[test]
+    fn a_late_token_does_not_cancel_the_fetch_that_replaced_it() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        let lost = fetch(m.poll(key, T0).unwrap());
+        assert!(matches!(
+            m.poll(key, T0 + 30_000).unwrap(),
+            TokenDecision::Wait { .. }
+        ));
+        let again = fetch(m.poll(key, T0 + 31_000).unwrap());
+        let error = HttpResponse::new(503, vec![], r#"{"error":"temporarily_unavailable"}"#);
+        // A late error is ignored, a late token is used, and the new fetch still counts.
+        assert!(matches!(
+            m.handle_response(lost.id(), &error, T0 + 31_100),
+            FetchOutcome::Stale
+        ));
+        let lost2 = lost.id();
+        assert!(matches!(
+            m.handle_response(lost2, &ok("late", 3600), T0 + 31_100),
+            FetchOutcome::Stale
+        ));
+        assert!(matches!(
+            m.handle_response(again.id(), &ok("new", 3600), T0 + 31_200),
+            FetchOutcome::Token(_)
+        ));
+        match m.poll(key, T0 + 31_300).unwrap() {
+            TokenDecision::Ready(t) => assert_eq!(t.value().expose_secret(), "new"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -863,8 +1033,9 @@ mod tests {
         let again = fetch(m.poll(key, T0 + 30_500).unwrap());
         assert_eq!(again.attempt(), 2);
         assert_ne!(lost.id(), again.id());
+        // An unknown ticket is stale.
         assert!(matches!(
-            m.handle_response(lost.id(), &ok("late", 60), T0 + 30_001),
+            m.handle_response(again.id() + 100, &ok("late", 60), T0 + 30_501),
             FetchOutcome::Stale
         ));
     }

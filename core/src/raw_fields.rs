@@ -23,25 +23,41 @@ pub(crate) struct RawFields {
     pub(crate) refresh_in: Option<Value>,
     /// Every other field, `error`/`error_description`/`error_uri` included.
     pub(crate) extras: Map<String, Value>,
+    /// A member the client acts on (`access_token`, `token_type`,
+    /// `expires_in`, `error`) came more than once: parsers that keep the
+    /// first and parsers that keep the last would disagree on the token.
+    pub(crate) duplicate: bool,
 }
 
 impl RawFields {
     /// Routes one field to its slot.
     pub(crate) fn insert(&mut self, name: Key, value: Value) {
         let slot = match name {
-            Key::AccessToken => &mut self.access_token,
-            Key::TokenType => &mut self.token_type,
-            Key::ExpiresIn => &mut self.expires_in,
+            Key::AccessToken | Key::TokenType | Key::ExpiresIn => {
+                let slot = match name {
+                    Key::AccessToken => &mut self.access_token,
+                    Key::TokenType => &mut self.token_type,
+                    _ => &mut self.expires_in,
+                };
+                self.duplicate |= slot.is_some();
+                slot
+            }
             Key::Scope => &mut self.scope,
             Key::RefreshToken => &mut self.refresh_token,
             Key::IdToken => &mut self.id_token,
             Key::RefreshIn => &mut self.refresh_in,
             Key::Other(name) => {
-                self.extras.insert(name, value);
+                let is_error = name == "error";
+                if let Some(mut earlier) = self.extras.insert(name, value) {
+                    crate::response::zeroize_value(&mut earlier);
+                    self.duplicate |= is_error;
+                }
                 return;
             }
         };
-        *slot = Some(value);
+        if let Some(mut earlier) = slot.replace(value) {
+            crate::response::zeroize_value(&mut earlier);
+        }
     }
 
     /// From form-encoded pairs: every value a string.
@@ -53,9 +69,13 @@ impl RawFields {
         fields
     }
 
-    /// The RFC 6749 `error` value, when it is a string.
+    /// The RFC 6749 `error` value, when it is a non-empty string (its
+    /// grammar is `1*NQSCHAR`: an empty `error` beside a token is no error).
     pub(crate) fn error(&self) -> Option<&str> {
-        self.extras.get("error").and_then(Value::as_str)
+        self.extras
+            .get("error")
+            .and_then(Value::as_str)
+            .filter(|e| !e.is_empty())
     }
 }
 

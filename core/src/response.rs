@@ -121,7 +121,12 @@ enum Body<'a> {
     Unparsed(Option<&'a str>, BodyKind),
 }
 
+/// The UTF-8 byte order mark, which RFC 8259 §8.1 lets a parser ignore
+/// (and `fetch`'s `.json()` does).
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn classify<'a>(body: &'a [u8], content_type: Option<&str>) -> Body<'a> {
+    let body = body.strip_prefix(BOM).unwrap_or(body);
     if body.is_empty() {
         return Body::Unparsed(None, BodyKind::Empty);
     }
@@ -151,13 +156,8 @@ pub fn parse_token_response(
 ) -> Result<AccessToken, ResponseError> {
     let status = response.status;
     let content_type = response.header("content-type");
-    if response.body.len() > config.max_response_bytes {
-        let kind = if std::str::from_utf8(&response.body).is_ok() {
-            BodyKind::Text
-        } else {
-            BodyKind::Binary
-        };
-        return Err(base_error(Kind::ResponseTooLarge, response, kind, now_ms));
+    if let Some(error) = too_large(config, response, now_ms) {
+        return Err(error);
     }
     let body = classify(&response.body, content_type);
     if status != 200 && status != 201 {
@@ -181,9 +181,12 @@ pub fn parse_token_response(
         fields.zeroize();
         Err(base_error(kind, response, body_kind, now_ms))
     };
+    if fields.duplicate {
+        return fail(Kind::InvalidTokenResponse, &mut fields);
+    }
     if fields.error().is_some() {
         let mut error = base_error(Kind::TokenEndpointError, response, body_kind, now_ms);
-        fill_rfc_fields(&mut error, &fields.extras, config);
+        fill_rfc_fields(&mut error, &fields, config, response);
         fields.zeroize();
         return Err(error);
     }
@@ -217,6 +220,13 @@ pub fn parse_token_response(
     };
     if !token_type.bytes().all(|b| b.is_ascii_graphic()) {
         return fail(Kind::InvalidTokenResponse, &mut fields);
+    }
+    // RFC 6749 §7.1: a client must not use a token whose type it does not
+    // understand; a DPoP-bound token is usable only with the key it is bound to.
+    let usable_type = token_type.eq_ignore_ascii_case("bearer")
+        || (token_type.eq_ignore_ascii_case("dpop") && config.dpop_key.is_some());
+    if !usable_type {
+        return fail(Kind::UnsupportedTokenType, &mut fields);
     }
 
     let expires_in_ms = read_expires_in(fields.expires_in.take(), &mut deviations);
@@ -297,13 +307,8 @@ pub(crate) fn check_reply(
     now_ms: u64,
     not_object: Option<Kind>,
 ) -> Result<Option<Map<String, Value>>, ResponseError> {
-    if response.body.len() > config.max_response_bytes {
-        return Err(base_error(
-            Kind::ResponseTooLarge,
-            response,
-            BodyKind::Text,
-            now_ms,
-        ));
+    if let Some(error) = too_large(config, response, now_ms) {
+        return Err(error);
     }
     let body = classify(&response.body, response.header("content-type"));
     if !(200..300).contains(&response.status) {
@@ -316,12 +321,13 @@ pub(crate) fn check_reply(
         Body::Fields(mut fields, kind) => {
             if fields.error().is_some() {
                 let mut error = base_error(Kind::TokenEndpointError, response, kind, now_ms);
-                fill_rfc_fields(&mut error, &fields.extras, config);
+                fill_rfc_fields(&mut error, &fields, config, response);
                 fields.zeroize();
                 return Err(error);
             }
             fields.zeroize();
-            match serde_json::from_slice(&response.body) {
+            let body = response.body.strip_prefix(BOM).unwrap_or(&response.body);
+            match serde_json::from_slice(body) {
                 Ok(object) => Ok(Some(object)),
                 // Form-encoded: not what these endpoints send.
                 Err(_) => Err(base_error(not_object, response, kind, now_ms)),
@@ -341,11 +347,11 @@ fn error_response(
 ) -> ResponseError {
     let status = response.status;
     let (fields, kind, text) = match &body {
-        Body::Fields(fields, kind) => (Some(&fields.extras), *kind, None),
+        Body::Fields(fields, kind) => (Some(fields), *kind, None),
         Body::NotAnObject => (None, BodyKind::Json, None),
         Body::Unparsed(text, kind) => (None, *kind, *text),
     };
-    let has_rfc_error = fields.is_some_and(|f| matches!(f.get("error"), Some(Value::String(_))));
+    let has_rfc_error = fields.is_some_and(|f| f.error().is_some());
     let error_kind = if status == 429 {
         Kind::RateLimited
     } else if has_rfc_error {
@@ -357,7 +363,7 @@ fn error_response(
     };
     let mut error = base_error(error_kind, response, kind, now_ms);
     if let Some(fields) = fields {
-        fill_rfc_fields(&mut error, fields, config);
+        fill_rfc_fields(&mut error, fields, config, response);
     }
     let secret = config.client_secret.as_ref();
     error.excerpt = match text {
@@ -391,17 +397,107 @@ pub(crate) fn base_error(
         },
         content_type: response.header("content-type").map(str::to_owned),
         body_kind,
-        body_len: response.body.len(),
+        body_len: response
+            .body
+            .len()
+            .max(declared_length(response).unwrap_or(0)),
         excerpt: None,
+        extras: Map::new(),
+        dpop_nonce: None,
     }
 }
 
-fn fill_rfc_fields(error: &mut ResponseError, fields: &Map<String, Value>, config: &ClientConfig) {
+/// The `Content-Length` the response declared, when it is a number.
+fn declared_length(response: &HttpResponse) -> Option<usize> {
+    response.header("content-length")?.trim().parse().ok()
+}
+
+/// `RESPONSE_TOO_LARGE` when the body read, or the length declared, is over
+/// the limit. Hosts stop reading at limit + 1 bytes, and read nothing when
+/// `Content-Length` is over it: either way the answer is the same.
+fn too_large(config: &ClientConfig, response: &HttpResponse, now_ms: u64) -> Option<ResponseError> {
+    let limit = config.max_response_bytes;
+    let over = response.body.len() > limit || declared_length(response).is_some_and(|n| n > limit);
+    over.then(|| {
+        let kind = if response.body.is_empty() {
+            BodyKind::Empty
+        } else if std::str::from_utf8(&response.body).is_ok() {
+            BodyKind::Text
+        } else {
+            BodyKind::Binary
+        };
+        base_error(Kind::ResponseTooLarge, response, kind, now_ms)
+    })
+}
+
+/// Most members kept in [`ResponseError::extras`].
+const MAX_ERROR_EXTRAS: usize = 32;
+/// Longest member (as JSON text) kept in the extras.
+const MAX_EXTRA_BYTES: usize = 2048;
+
+fn fill_rfc_fields(
+    error: &mut ResponseError,
+    fields: &RawFields,
+    config: &ClientConfig,
+    response: &HttpResponse,
+) {
     let secret = config.client_secret.as_ref();
-    let text = |name: &str| fields.get(name).and_then(Value::as_str);
-    error.error = text("error").map(|e| sanitize::description(e, secret));
-    error.error_description = text("error_description").map(|d| sanitize::description(d, secret));
+    let text = |name: &str| fields.extras.get(name).and_then(Value::as_str);
+    error.error = fields.error().map(|e| sanitize::description(e, secret));
+    error.error_description = text("error_description").map(|d| sanitize::verbatim(d, secret));
     error.error_uri = text("error_uri").map(|u| sanitize::description(u, secret));
+    if error.error.as_deref() == Some("use_dpop_nonce") {
+        error.dpop_nonce = response
+            .header("dpop-nonce")
+            .filter(|n| crate::dpop::is_nonce(n))
+            .map(str::to_owned);
+    }
+    // Members that may hold a token (`access_token`, `refresh_token`,
+    // `id_token`) are never kept.
+    let named = [
+        ("token_type", &fields.token_type),
+        ("expires_in", &fields.expires_in),
+        ("scope", &fields.scope),
+        ("refresh_in", &fields.refresh_in),
+    ];
+    let named = named
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_ref()?)));
+    let others = fields
+        .extras
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "error" | "error_description" | "error_uri"))
+        .map(|(name, value)| (name.as_str(), value));
+    for (name, value) in named.chain(others) {
+        if error.extras.len() >= MAX_ERROR_EXTRAS {
+            break;
+        }
+        if name.len() > 128 || name.chars().any(char::is_control) {
+            continue;
+        }
+        if serde_json::to_string(value).map_or(true, |t| t.len() > MAX_EXTRA_BYTES) {
+            continue;
+        }
+        error
+            .extras
+            .insert(name.to_owned(), sanitize_value(value, secret));
+    }
+}
+
+/// A copy of a JSON value with every string sanitized like a description.
+fn sanitize_value(value: &Value, secret: Option<&crate::secret::ClientSecret>) -> Value {
+    match value {
+        Value::String(s) => Value::String(sanitize::verbatim(s, secret)),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| sanitize_value(v, secret)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), sanitize_value(v, secret)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// How a number of seconds was written.
@@ -413,6 +509,7 @@ struct SecondsForm {
 
 /// Whole seconds (rounded down) from a JSON number or numeric string.
 fn seconds(value: &Value) -> Option<(u64, SecondsForm)> {
+    // A number no float holds (`1e400`) reads as infinite, then as unusable.
     let (number, was_string) = match value {
         Value::Number(n) => (n.clone(), false),
         Value::String(s) => (s.trim().parse::<serde_json::Number>().ok()?, true),
@@ -461,10 +558,8 @@ fn read_expires_in(value: Option<Value>, deviations: &mut Vec<Deviation>) -> Opt
     if form.had_fraction {
         deviations.push(Deviation::ExpiresInFloat);
     }
-    if secs == 0 {
-        deviations.push(Deviation::ExpiresInInvalid);
-        return None;
-    }
+    // 0 is a token stale at once, not a missing lifetime: the manager
+    // spaces fetches so it cannot cause a hot loop.
     let ms = secs.saturating_mul(1000);
     if ms > MAX_LIFETIME_MS {
         deviations.push(Deviation::ExpiresInClamped);

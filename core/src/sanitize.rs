@@ -1,12 +1,15 @@
-//! Turning server text into something safe to put in an error message:
-//! one line, bounded, with the client secret and JWT-shaped words redacted.
+//! Turning server text into something safe to put in an error: bounded,
+//! with the client secret and JWT-shaped words redacted; one line where it
+//! goes into a message, line breaks kept where it is a field of its own.
 
 use crate::secret::{ClientSecret, REDACTED};
 
 /// Longest error excerpt, in characters.
 pub(crate) const EXCERPT_CHARS: usize = 200;
-/// Longest `error_description` kept, in characters.
+/// Longest one-line server text (in a message), in characters.
 pub(crate) const DESCRIPTION_CHARS: usize = 500;
+/// Longest `error_description` kept verbatim, in characters.
+pub(crate) const VERBATIM_CHARS: usize = 2000;
 
 /// Collapses control characters and whitespace runs into single spaces and trims.
 fn one_line(text: &str) -> String {
@@ -115,9 +118,60 @@ pub(crate) fn description(text: &str, secret: Option<&ClientSecret>) -> String {
     )
 }
 
+/// Text already sanitized, made one bounded line for a message.
+pub(crate) fn one_line_bounded(text: &str) -> String {
+    truncate_chars(one_line(text), DESCRIPTION_CHARS)
+}
+
+/// A server-sent `error_description` as written (line breaks and tabs kept,
+/// so support staff see what the server said), with other control
+/// characters dropped (they could rewrite a terminal), the secret and
+/// JWT-shaped words redacted, cut to 2000 characters.
+pub(crate) fn verbatim(text: &str, secret: Option<&ClientSecret>) -> String {
+    let kept: String = redact_secret(text.to_owned(), secret)
+        .chars()
+        .filter(|&c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .collect();
+    truncate_chars(redact_jwts(&kept), VERBATIM_CHARS)
+}
+
+/// A short token from the host's platform (`ECONNREFUSED`, a class name):
+/// only `[A-Za-z0-9_.:-]`, at most 64 characters; `None` when nothing is left.
+pub(crate) fn code_word(text: &str) -> Option<String> {
+    let word: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "_.:-".contains(*c))
+        .take(64)
+        .collect();
+    (!word.is_empty()).then_some(word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbatim_keeps_line_breaks_and_drops_escapes() {
+        let text = "AADSTS7000215: Invalid client secret.\r\nTrace ID: 1\u{1b}[31m eyJa.b s3cret";
+        let secret = ClientSecret::new("s3cret");
+        assert_eq!(
+            verbatim(text, Some(&secret)),
+            "AADSTS7000215: Invalid client secret.\r\nTrace ID: 1[31m [REDACTED] [REDACTED]"
+        );
+        assert_eq!(verbatim(&"x".repeat(3000), None).len(), VERBATIM_CHARS);
+    }
+
+    #[test]
+    fn code_words_keep_only_safe_characters() {
+        assert_eq!(code_word("ECONNREFUSED").as_deref(), Some("ECONNREFUSED"));
+        assert_eq!(
+            code_word("java.net.ConnectException").as_deref(),
+            Some("java.net.ConnectException")
+        );
+        assert_eq!(code_word("a b\n<c>").as_deref(), Some("abc"));
+        assert_eq!(code_word(" \n"), None);
+        assert_eq!(code_word(&"E".repeat(100)).map(|w| w.len()), Some(64));
+    }
 
     #[test]
     fn html_is_reduced_to_text() {

@@ -292,3 +292,106 @@ proptest! {
         prop_assert!(answered.contains_key(&0), "no answer within {bound} ms");
     }
 }
+
+/// One step of many threads sharing a manager: each reads the clock before
+/// taking the lock, so its reading may be up to `jitter` ms older than the
+/// latest one already seen.
+#[derive(Debug, Clone)]
+enum Threaded {
+    Ask {
+        jitter: u64,
+    },
+    Reply {
+        jitter: u64,
+        token: bool,
+        ttl_s: u64,
+    },
+    Advance(u64),
+    /// Nobody reports for longer than the attempt timeout.
+    Stall,
+}
+
+fn threaded() -> impl Strategy<Value = Threaded> {
+    prop_oneof![
+        8 => (0u64..50).prop_map(|jitter| Threaded::Ask { jitter }),
+        3 => ((0u64..50), any::<bool>(), prop_oneof![Just(0u64), 1u64..3600])
+            .prop_map(|(jitter, token, ttl_s)| Threaded::Reply { jitter, token, ttl_s }),
+        3 => (0u64..2_000).prop_map(Threaded::Advance),
+        1 => Just(Threaded::Stall),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Readings out of order by up to 50 ms never start a second fetch while
+    /// one is live, and never make the manager discard a good token response,
+    /// even one that comes after its ticket was given up.
+    #[test]
+    fn out_of_order_readings_keep_one_fetch_and_every_token(
+        seed in any::<u64>(),
+        steps in proptest::collection::vec(threaded(), 1..200),
+    ) {
+        let mut world = World::new(seed);
+        let key = world.keys[0];
+        let timeout = world.policy.attempt_timeout_ms;
+        // Outstanding tickets: (id, reading when issued).
+        let mut outstanding: Vec<(u64, u64)> = Vec::new();
+        let mut issued = 0u64;
+        for step in &steps {
+            match step {
+                Threaded::Ask { jitter } => {
+                    let reading = world.now.saturating_sub(*jitter);
+                    match world.manager.poll(key, reading).unwrap() {
+                        TokenDecision::Fetch(ticket) | TokenDecision::RefreshAhead(_, ticket) => {
+                            let live = outstanding
+                                .iter()
+                                .filter(|(_, at)| reading < at + timeout)
+                                .count();
+                            prop_assert_eq!(live, 0, "a second fetch while one is live");
+                            outstanding.push((ticket.id(), reading));
+                        }
+                        TokenDecision::Ready(token) => {
+                            let served_until = token
+                                .expires_at_ms()
+                                .max(token.issued_at_ms() + 1_000);
+                            prop_assert!(reading < served_until, "handed out a stale token");
+                        }
+                        TokenDecision::Wait { .. } | TokenDecision::Failed(_) => {}
+                        other => prop_assert!(false, "unexpected {other:?}"),
+                    }
+                }
+                Threaded::Reply { jitter, token, ttl_s } => {
+                    if outstanding.is_empty() {
+                        continue;
+                    }
+                    let (id, _) = outstanding.remove(0);
+                    let reading = world.now.saturating_sub(*jitter);
+                    let response = if *token {
+                        issued += 1;
+                        HttpResponse::new(
+                            200,
+                            vec![],
+                            format!(r#"{{"access_token":"t{issued}","token_type":"Bearer","expires_in":{ttl_s}}}"#),
+                        )
+                    } else {
+                        HttpResponse::new(503, vec![], r#"{"error":"temporarily_unavailable"}"#)
+                    };
+                    let newer_cached = world
+                        .manager
+                        .cached_token(key)
+                        .is_some_and(|t| t.issued_at_ms() > reading);
+                    let outcome = world.manager.handle_response(id, &response, reading);
+                    if *token && !newer_cached {
+                        prop_assert!(
+                            matches!(outcome, FetchOutcome::Token(_)),
+                            "a good token was thrown away: {outcome:?}"
+                        );
+                    }
+                }
+                Threaded::Advance(ms) => world.now += ms,
+                Threaded::Stall => world.now += timeout + 1,
+            }
+        }
+    }
+}

@@ -132,6 +132,10 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
                 .unwrap_or(d.attempt_timeout_ms),
         });
     }
+    if let Some(key) = c.get("dpop_key") {
+        let text = key.as_str().map_or_else(|| key.to_string(), str::to_owned);
+        b = b.dpop_key(ccauth::PrivateKey::parse(&text, None, "dpop_key").unwrap());
+    }
     let built = b.build();
     // The JSON document path the bindings use must agree with the builder.
     let from_json = ClientConfig::from_json(&c.to_string());
@@ -452,6 +456,10 @@ fn run_response_case(case: &Value) -> Result<(), String> {
         check_field(name, want, "retry_after_ms", json!(err.retry_after_ms()))?;
         check_field(name, want, "body_kind", json!(err.body_kind().as_str()))?;
         check_field(name, want, "excerpt", json!(err.excerpt()))?;
+        check_field(name, want, "extras", Value::Object(err.extras().clone()))?;
+        check_field(name, want, "dpop_nonce", json!(err.dpop_nonce()))?;
+        check_field(name, want, "content_type", json!(err.content_type()))?;
+        check_field(name, want, "body_len", json!(err.body_len()))?;
         let challenges: Vec<Value> = err
             .www_authenticate()
             .iter()
