@@ -4,6 +4,7 @@
 //! bytes and reads the clock, which is all a host driver should do.
 #![allow(clippy::result_large_err)] // errors are the cold path of an example
 
+use std::io::Read;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod shared;
@@ -12,14 +13,14 @@ pub use shared::SharedTokens;
 
 use ccauth::{
     build_token_request_at, parse_token_response, AccessToken, ClientConfig, HttpRequest,
-    HttpResponse, RequestContext,
+    HttpResponse, RequestContext, TransportError, TransportErrorKind,
 };
 
 /// What can go wrong when fetching a token: the network, or the protocol.
 #[derive(Debug)]
 pub enum DriverError {
-    /// The request never got an HTTP response.
-    Transport(String),
+    /// The request never got an HTTP response (kind, platform cause, whether it was sent).
+    Transport(TransportError),
     /// The core rejected the response (carries the stable code and RFC fields).
     Token(ccauth::ResponseError),
     /// The token lifecycle gave up (after its retries) or was misused.
@@ -29,7 +30,7 @@ pub enum DriverError {
 impl std::fmt::Display for DriverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Transport(message) => write!(f, "TRANSPORT_ERROR: {message}"),
+            Self::Transport(error) => error.fmt(f),
             Self::Token(error) => error.fmt(f),
             Self::Lifecycle(error) => error.fmt(f),
         }
@@ -73,9 +74,9 @@ pub fn send(
         }
         call.send(request.body())
     };
-    let mut response = sent.map_err(|e| DriverError::Transport(e.to_string()))?;
+    let response = sent.map_err(|e| DriverError::Transport(transport_error(&e, false)))?;
     let status = response.status().as_u16();
-    let headers = response
+    let headers: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(name, value)| {
@@ -85,14 +86,93 @@ pub fn send(
             )
         })
         .collect();
-    // One byte over the limit is enough for the core to report RESPONSE_TOO_LARGE.
-    let body = response
+    let body = read_limited(response, max_body)?;
+    Ok(HttpResponse::new(status, headers, body))
+}
+
+/// At most `max_body + 1` bytes of the body: one byte over the limit is enough
+/// for the core to answer `RESPONSE_TOO_LARGE`, and a `Content-Length` over
+/// it means nothing is read at all. Dropping the unread rest closes the
+/// connection (ureq never pools a connection with a body left in it).
+fn read_limited(
+    mut response: ureq::http::Response<ureq::Body>,
+    max_body: usize,
+) -> Result<Vec<u8>, DriverError> {
+    let declared = response
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body as u64) {
+        return Ok(Vec::new());
+    }
+    let cap = max_body as u64 + 1;
+    let mut body = Vec::new();
+    response
         .body_mut()
         .with_config()
-        .limit(max_body as u64 + 1)
-        .read_to_vec()
-        .map_err(|e| DriverError::Transport(e.to_string()))?;
-    Ok(HttpResponse::new(status, headers, body))
+        .limit(u64::MAX)
+        .reader()
+        .take(cap)
+        .read_to_end(&mut body)
+        .map_err(|e| DriverError::Transport(io_error(&e, true)))?;
+    Ok(body)
+}
+
+/// A ureq failure as the core's transport error: its kind, ureq's name for
+/// it as the cause, and whether the request had gone out.
+pub fn transport_error(error: &ureq::Error, reading_body: bool) -> TransportError {
+    use ureq::Error as E;
+    let (kind, cause, sent) = match error {
+        E::Io(io) => return io_error(io, reading_body),
+        E::Timeout(which) => {
+            let sent = !matches!(
+                which,
+                ureq::Timeout::Resolve | ureq::Timeout::Connect | ureq::Timeout::SendRequest
+            );
+            (
+                TransportErrorKind::Timeout,
+                format!("Timeout{which:?}"),
+                Some(sent),
+            )
+        }
+        E::HostNotFound => (
+            TransportErrorKind::Connect,
+            "HostNotFound".into(),
+            Some(false),
+        ),
+        E::ConnectionFailed => (
+            TransportErrorKind::Connect,
+            "ConnectionFailed".into(),
+            Some(false),
+        ),
+        E::Tls(_) => (TransportErrorKind::Tls, "Tls".into(), Some(false)),
+        E::Protocol(_) => (TransportErrorKind::Other, "Protocol".into(), Some(true)),
+        _ => (TransportErrorKind::Other, "Other".into(), None),
+    };
+    let mut out = TransportError::new(kind, &error.to_string()).with_cause(&cause);
+    if let Some(sent) = sent {
+        out = out.with_request_sent(sent);
+    }
+    out
+}
+
+fn io_error(error: &std::io::Error, reading_body: bool) -> TransportError {
+    use std::io::ErrorKind as K;
+    let (kind, sent) = match error.kind() {
+        K::ConnectionRefused | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable => {
+            (TransportErrorKind::Connect, false)
+        }
+        K::TimedOut | K::WouldBlock => (TransportErrorKind::Timeout, reading_body),
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+            (TransportErrorKind::Reset, true)
+        }
+        _ => (TransportErrorKind::Other, reading_body),
+    };
+    let cause = format!("{:?}", error.kind());
+    TransportError::new(kind, &error.to_string())
+        .with_cause(&cause)
+        .with_request_sent(sent)
 }
 
 /// 32 bytes from the operating system's random source.
@@ -127,11 +207,11 @@ pub fn call_api(
         .get(url)
         .header("Authorization", authorization.expose_secret())
         .call()
-        .map_err(|e| DriverError::Transport(e.to_string()))?;
+        .map_err(|e| DriverError::Transport(transport_error(&e, false)))?;
     let status = response.status().as_u16();
     let body = response
         .body_mut()
         .read_to_string()
-        .map_err(|e| DriverError::Transport(e.to_string()))?;
+        .map_err(|e| DriverError::Transport(transport_error(&e, true)))?;
     Ok((status, body))
 }

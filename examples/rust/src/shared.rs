@@ -77,7 +77,12 @@ impl SharedTokens {
                         .map_or_else(|p| p.into_inner().0, |r| r.0);
                 }
                 TokenDecision::Failed(error) => return Err(DriverError::Lifecycle(error)),
-                _ => return Err(DriverError::Transport("unknown decision".into())),
+                _ => {
+                    return Err(DriverError::Transport(ccauth::TransportError::new(
+                        TransportErrorKind::Other,
+                        "unknown decision",
+                    )))
+                }
             }
         }
     }
@@ -115,8 +120,7 @@ impl SharedTokens {
         let mut manager = self.lock();
         match result {
             Ok(response) => manager.handle_response(ticket.id(), &response, now_ms()),
-            Err(DriverError::Transport(message)) => {
-                let error = ccauth::TransportError::new(TransportErrorKind::Other, &message);
+            Err(DriverError::Transport(error)) => {
                 manager.handle_transport_error(ticket.id(), error, now_ms())
             }
             Err(_) => {

@@ -218,3 +218,43 @@ fn two_hundred_threads_share_one_fetch_per_refresh() {
         "too many token requests: {fetches}"
     );
 }
+
+/// 200 threads released at once on a client with no usable token, 20 times
+/// over: the server must count exactly one token request each time.
+#[test]
+fn two_hundred_threads_at_once_make_exactly_one_request_every_time() {
+    const THREADS: usize = 200;
+    const REPETITIONS: usize = 20;
+    let mut counts = Vec::new();
+    for _ in 0..REPETITIONS {
+        let config = config(
+            "ccauth-post",
+            "post-secret-0123456789",
+            ClientAuthMethod::ClientSecretPost,
+        )
+        .build()
+        .unwrap();
+        let tokens = SharedTokens::new(config, agent());
+        let before = token_requests("ccauth-post");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (tokens, barrier) = (tokens.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let token = tokens.token().expect("token");
+                    token.value().expose_secret().to_owned()
+                })
+            })
+            .collect();
+        let values: std::collections::BTreeSet<String> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(values.len(), 1, "every thread got the same token");
+        counts.push(token_requests("ccauth-post") - before);
+    }
+    eprintln!("[single-flight] {THREADS} threads x {REPETITIONS}: token requests per repetition {counts:?}");
+    assert!(
+        counts.iter().all(|&n| n == 1),
+        "token requests per repetition: {counts:?}"
+    );
+}

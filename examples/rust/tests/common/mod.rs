@@ -16,6 +16,8 @@ pub(crate) struct Server {
     pub(crate) introspection_endpoint: String,
     pub(crate) api: String,
     pub(crate) stats: String,
+    /// The hostile endpoint streaming oversized token responses (tests/server/oversized.mjs).
+    pub(crate) oversized: String,
     _child: Child,
 }
 
@@ -54,6 +56,7 @@ pub(crate) fn start(args: &[&str]) -> Server {
         introspection_endpoint: url("introspection_endpoint"),
         api: url("api"),
         stats: url("stats"),
+        oversized: url("oversized"),
         _child: child,
     }
 }
