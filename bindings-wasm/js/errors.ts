@@ -1,5 +1,7 @@
 /** The one error class ccauth throws. Its message never holds a secret or a token. */
 
+import { ENUMS, npmReason, optionName } from "./names.js";
+
 /** Stable ccauth error codes (the core's `code()`); upper-case, never the server's `error`. */
 export type CcauthErrorCode =
   | "INVALID_TOKEN_ENDPOINT" | "INSECURE_ENDPOINT" | "INVALID_CLIENT_ID" | "MISSING_CLIENT_SECRET"
@@ -7,7 +9,7 @@ export type CcauthErrorCode =
   | "RESERVED_PARAMETER" | "INVALID_HEADER" | "RESERVED_HEADER" | "INVALID_POLICY" | "INVALID_CONFIG_DOCUMENT"
   | "RESPONSE_TOO_LARGE" | "RATE_LIMITED" | "TOKEN_ENDPOINT_ERROR" | "SERVER_ERROR" | "UNEXPECTED_STATUS"
   | "RESPONSE_NOT_JSON" | "INVALID_TOKEN_RESPONSE" | "MISSING_ACCESS_TOKEN" | "INVALID_ACCESS_TOKEN"
-  | "TRANSPORT_ERROR" | "INVALID_TOKEN_DOCUMENT" | "UNSUPPORTED_TOKEN_DOCUMENT_VERSION"
+  | "UNSUPPORTED_TOKEN_TYPE" | "TRANSPORT_ERROR" | "INVALID_TOKEN_DOCUMENT" | "UNSUPPORTED_TOKEN_DOCUMENT_VERSION"
   | "TOKEN_DOCUMENT_KEY_MISMATCH" | "TOKEN_DOCUMENT_EXPIRED" | "UNKNOWN_TOKEN_KEY"
   | "INVALID_KEY" | "INVALID_CLIENT_ASSERTION" | "INVALID_INTROSPECTION_RESPONSE" | "INVALID_SERVER_METADATA"
   | "ISSUER_MISMATCH" | "NO_RANDOM_SOURCE" | "WASM_LOAD_FAILED";
@@ -18,68 +20,159 @@ export interface Challenge {
   params: [string, string][];
 }
 
+/** What a response body looked like. */
+export type BodyKind = "json" | "form" | "html" | "text" | "empty" | "binary";
+
+/**
+ * How a request failed without an HTTP response: no answer in time, no
+ * connection (DNS, refused), TLS, a connection reset or closed after the
+ * request went out, or anything else.
+ */
+export type TransportKind = "timeout" | "connect" | "tls" | "reset" | "other";
+
+/** The `cause` of a `TRANSPORT_ERROR`: the platform's short code, never the original error. */
+export interface TransportCause {
+  /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `UND_ERR_SOCKET`, `TimeoutError`, … when known. */
+  readonly code?: string;
+  /** Whether the request had gone out before the failure, when known. */
+  readonly requestSent?: boolean;
+}
+
 /** The error shape the wasm layer reports (snake_case, from the core). */
 export interface CoreError {
   code: CcauthErrorCode;
   message: string;
   retryable: boolean;
   field?: string;
+  reason?: string | null;
+  index?: number | null;
   status?: number;
   error?: string | null;
   error_description?: string | null;
   error_uri?: string | null;
   retry_after_ms?: number | null;
   body_kind?: string;
+  content_type?: string | null;
+  body_len?: number | null;
   excerpt?: string | null;
   www_authenticate?: Challenge[];
+  extras?: Record<string, unknown> | null;
+  dpop_nonce?: string | null;
+  transport_kind?: string | null;
+  cause?: string | null;
+  request_sent?: boolean | null;
 }
 
 /**
- * Makes a CcauthError from a core report. The constructor is private (users
- * receive these errors, they never build them); this is the package's way in.
+ * Makes a CcauthError from a core report, config field names turned into
+ * option names. The constructor is private (users receive these errors,
+ * they never build them); this is the package's way in.
  * @internal
  */
 export let ccauthError: (core: CoreError) => CcauthError;
 
+/** Makes a CcauthError from a report made here, as is (its field is already an option name). @internal */
+export let ownError: (core: CoreError) => CcauthError;
+
+/** The core's config message template: `CODE: invalid `field` (item N): reason`. */
+const TEMPLATE = /^[A-Z_]+: invalid `[^`]*`(?: \(item (\d+)\))?: ([\s\S]*)$/;
+
+/** A core config error in the package's words: option name, npm advice, allowed values. */
+function withOptionNames(core: CoreError): CoreError {
+  if (core.field === undefined) return core;
+  const field = optionName(core.field);
+  const parsed = TEMPLATE.exec(core.message);
+  let reason = core.reason ?? parsed?.[2];
+  const index = core.index ?? (parsed?.[1] === undefined ? undefined : Number(parsed[1]));
+  if (reason === undefined) return { ...core, field };
+  reason = npmReason(reason);
+  const allowed = ENUMS[field];
+  if (allowed && /\bunknown\b/i.test(reason) && !allowed.every((v) => reason?.includes(v))) {
+    reason = `${reason}; one of ${allowed.map((v) => `"${v}"`).join(", ")}`;
+  }
+  const at = index === undefined ? "" : ` (item ${index})`;
+  return { ...core, field, reason, index, message: `${core.code}: invalid \`${field}\`${at}: ${reason}` };
+}
+
+const some = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+
 export class CcauthError extends Error {
   /** The stable ccauth code, e.g. `TOKEN_ENDPOINT_ERROR`. */
   readonly code: CcauthErrorCode;
-  /** HTTP status of the token endpoint's answer, when there was one. */
+  /** Whether trying again later may succeed. */
+  readonly retryable: boolean;
+  /** HTTP status of the server's answer, when there was one. */
   readonly status?: number;
   /** The server's RFC 6749 `error` (`invalid_client`, …), when it sent one. */
   readonly error?: string;
-  /** The server's `error_description`, sanitized. */
+  /** The server's `error_description` as written (line breaks kept), secrets and token-like words redacted. */
   readonly errorDescription?: string;
   /** The server's `error_uri`. */
   readonly errorUri?: string;
-  /** Whether trying again later may succeed. */
-  readonly retryable: boolean;
   /** How long the server asked to wait, in ms. */
   readonly retryAfterMs?: number;
-  /** For config errors: the option at fault (snake_case, as in the core). */
-  readonly field?: string;
-  /** Parsed `WWW-Authenticate` challenges. */
-  readonly wwwAuthenticate: Challenge[];
+  /** What the answer's body looked like. */
+  readonly bodyKind?: BodyKind;
+  /** The answer's `Content-Type`. */
+  readonly contentType?: string;
+  /** The body's length in bytes (the declared `Content-Length` when a body too large was not read). */
+  readonly bodyLen?: number;
   /** A short sanitized excerpt of a non-2xx body. */
   readonly excerpt?: string;
+  /** Parsed `WWW-Authenticate` challenges. */
+  readonly wwwAuthenticate: Challenge[];
+  /**
+   * The error body's other members (Entra's `error_codes`, `trace_id`,
+   * `correlation_id`, `timestamp`, …), parsed; `{}` when none.
+   */
+  readonly extras: Readonly<Record<string, unknown>>;
+  /** The `DPoP-Nonce` of a `use_dpop_nonce` error: the same request with it succeeds. */
+  readonly dpopNonce?: string;
+  /** For config errors: the option at fault, as you spell it (`tokenEndpoint`, `refresh.minLeewayMs`). */
+  readonly field?: string;
+  /** For config errors: why, without the option's name. */
+  readonly reason?: string;
+  /** For config errors about a list option (`scope`, `extraHeaders`, …): the item's position. */
+  readonly index?: number;
+  /** For `TRANSPORT_ERROR`: how the request failed. */
+  readonly transportKind?: TransportKind;
+  /** For `TRANSPORT_ERROR`: whether the request had gone out (`undefined` when unknown). */
+  readonly requestSent?: boolean;
+  /** For `TRANSPORT_ERROR`: the platform's code and whether the request went out (never the original error). */
+  declare readonly cause?: TransportCause;
 
   private constructor(core: CoreError) {
     super(core.message);
     this.name = "CcauthError";
     this.code = core.code;
-    this.status = core.status;
-    this.error = core.error ?? undefined;
-    this.errorDescription = core.error_description ?? undefined;
-    this.errorUri = core.error_uri ?? undefined;
     this.retryable = core.retryable;
-    this.retryAfterMs = core.retry_after_ms ?? undefined;
-    this.field = core.field;
+    this.status = core.status;
+    this.error = some(core.error);
+    this.errorDescription = some(core.error_description);
+    this.errorUri = some(core.error_uri);
+    this.retryAfterMs = some(core.retry_after_ms);
+    this.bodyKind = some(core.body_kind) as BodyKind | undefined;
+    this.contentType = some(core.content_type);
+    this.bodyLen = some(core.body_len);
+    this.excerpt = some(core.excerpt);
     this.wwwAuthenticate = core.www_authenticate ?? [];
-    this.excerpt = core.excerpt ?? undefined;
+    this.extras = core.extras ?? {};
+    this.dpopNonce = some(core.dpop_nonce);
+    this.field = core.field;
+    this.reason = some(core.reason);
+    this.index = some(core.index);
+    this.transportKind = some(core.transport_kind) as TransportKind | undefined;
+    this.requestSent = some(core.request_sent);
+    if (this.transportKind !== undefined) {
+      // Like Error's own `cause` (not enumerable); a plain object, so no URL, header or body of the failed request.
+      const cause: TransportCause = { code: some(core.cause), requestSent: this.requestSent };
+      Object.defineProperty(this, "cause", { value: cause, writable: true, configurable: true, enumerable: false });
+    }
   }
 
   static {
-    ccauthError = (core) => new CcauthError(core);
+    ownError = (core) => new CcauthError(core);
+    ccauthError = (core) => new CcauthError(withOptionNames(core));
   }
 }
 
@@ -104,5 +197,5 @@ export function rethrow(thrown: unknown): never {
 
 /** The wasm core could not be loaded; `detail` says why and what to do (file paths, never a secret). */
 export function wasmLoadFailed(detail: string): CcauthError {
-  return ccauthError({ code: "WASM_LOAD_FAILED", message: `WASM_LOAD_FAILED: ${detail}`, retryable: false });
+  return ownError({ code: "WASM_LOAD_FAILED", message: `WASM_LOAD_FAILED: ${detail}`, retryable: false });
 }

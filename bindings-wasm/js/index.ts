@@ -9,7 +9,15 @@
  * ```
  */
 export { ClientCredentials, type DiscoveryOptions, type Introspection } from "./client.js";
-export { CcauthError, isCcauthError, type CcauthErrorCode, type Challenge } from "./errors.js";
+export {
+  type BodyKind,
+  CcauthError,
+  type CcauthErrorCode,
+  type Challenge,
+  isCcauthError,
+  type TransportCause,
+  type TransportKind,
+} from "./errors.js";
 export type { AuthMethod, ClientCredentialsOptions, KeyInput, Pairs, SigningAlg } from "./options.js";
 export {
   buildTokenRequest,

@@ -1,4 +1,6 @@
-/** Options, in camelCase, and their translation to the core's config document. */
+/** Options, in camelCase, their checks, and their translation to the core's config document. */
+import { type CoreError, ownError } from "./errors.js";
+import { closest, NESTED, OPTIONS } from "./names.js";
 
 /** How the client authenticates at the token endpoint. */
 export type AuthMethod =
@@ -99,8 +101,110 @@ export interface Discovered {
 /** A key as the config document takes it. */
 const keyValue = (k: KeyInput | undefined): unknown => k;
 
+type Check = (value: unknown) => string | undefined;
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const string: Check = (v) => (isString(v) ? undefined : "must be a string");
+const boolean: Check = (v) => (typeof v === "boolean" ? undefined : "must be true or false");
+const func: Check = (v) => (typeof v === "function" ? undefined : "must be a function");
+/** A whole number the core's integer type holds (`max`: u8, u32, or the largest exact double). */
+const whole = (max = Number.MAX_SAFE_INTEGER): Check => (v) =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= max ? undefined : `must be a whole number from 0 to ${max}`;
+const positive: Check = (v) => (typeof v === "number" && v > 0 && Number.isFinite(v) ? undefined : "must be a number above 0");
+const strings: Check = (v) =>
+  isString(v) || (Array.isArray(v) && v.every(isString)) ? undefined : "must be a string or an array of strings";
+const namePairs: Check = (v) =>
+  (Array.isArray(v) ? v.every((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1])) : isObject(v) && Object.values(v).every(isString))
+    ? undefined
+    : "must be an object of strings or an array of [name, value] string pairs";
+const key: Check = (v) => (isString(v) || isObject(v) ? undefined : "must be a JWK object or a PEM string");
+const dpop: Check = (v) => (typeof v === "boolean" || !key(v) ? undefined : "must be true, false, a JWK object or a PEM string");
+
+/** The type each option must have (values are the core's to judge). */
+const CHECKS: Readonly<Record<keyof ClientCredentialsOptions, Check>> = {
+  tokenEndpoint: string,
+  clientId: string,
+  clientSecret: string,
+  authMethod: string,
+  basicAuthEncoding: string,
+  scope: strings,
+  includeScope: boolean,
+  audience: string,
+  resource: strings,
+  extraBodyParams: namePairs,
+  extraQueryParams: namePairs,
+  extraHeaders: namePairs,
+  bodyFormat: string,
+  dangerAcceptInsecureHttp: boolean,
+  maxResponseBytes: whole(0xffff_ffff),
+  refresh: (v) => (isObject(v) ? undefined : "must be an object"),
+  retry: (v) => (isObject(v) ? undefined : "must be an object"),
+  privateKey: key,
+  clientAssertionAlg: string,
+  keyId: string,
+  assertionAudience: string,
+  assertionLifetimeMs: whole(),
+  clientAssertion: func,
+  dpop,
+  revocationEndpoint: string,
+  introspectionEndpoint: string,
+  fetch: func,
+  timeoutMs: positive,
+};
+
+const NESTED_CHECKS: Readonly<Partial<Record<string, Check>>> = { leewayPercent: whole(0xff), maxAttempts: whole(0xffff_ffff) };
+
+/** A config error made here: the option's own name, never its value. */
+function refuse(field: string, reason: string, message = `INVALID_CONFIG_DOCUMENT: invalid \`${field}\`: ${reason}`): never {
+  const error: CoreError = { code: "INVALID_CONFIG_DOCUMENT", message, retryable: false, field, reason };
+  throw ownError(error);
+}
+
+/** Refuses an option this package does not have, naming the closest one it has. */
+function unknownOption(name: string, known: readonly string[], hint?: string): never {
+  const near = closest(name, known);
+  const advice = hint ?? (near ? `did you mean \`${near}\`?` : `the options are ${known.join(", ")}`);
+  refuse(name, `unknown option; ${advice}`, `INVALID_CONFIG_DOCUMENT: unknown option \`${name}\`; ${advice}`);
+}
+
+/**
+ * Checks the options' names and types before the core sees them: an unknown
+ * option (`scopes` for `scope`) is refused with the closest known name
+ * instead of being ignored, a missing required option is named, and a value
+ * of the wrong type names its option. `extra` lists other accepted names
+ * (`issuer` for discovery). @internal
+ */
+export function checkOptions(o: unknown, extra: readonly string[] = []): void {
+  if (!isObject(o)) refuse("options", "must be an object", "INVALID_CONFIG_DOCUMENT: the options must be an object");
+  const known = [...Object.keys(OPTIONS), ...extra];
+  for (const [name, value] of Object.entries(o)) {
+    if (!known.includes(name)) {
+      unknownOption(name, known, name === "issuer" ? "an issuer is for `ClientCredentials.discover({ issuer, … })`" : undefined);
+    }
+    if (value === undefined) continue;
+    const check = (CHECKS as Record<string, Check | undefined>)[name] ?? string;
+    const reason = check(value);
+    if (reason) refuse(name, reason);
+    const members = NESTED[name];
+    if (members) {
+      for (const [member, v] of Object.entries(value as Record<string, unknown>)) {
+        if (!(member in members)) unknownOption(`${name}.${member}`, Object.keys(members).map((m) => `${name}.${m}`));
+        if (v === undefined) continue;
+        const why = (NESTED_CHECKS[member] ?? whole())(v);
+        if (why) refuse(`${name}.${member}`, why);
+      }
+    }
+  }
+  for (const name of ["clientId", ...(extra.includes("issuer") ? ["issuer"] : ["tokenEndpoint"])]) {
+    if (o[name] === undefined) refuse(name, "required, missing", `INVALID_CONFIG_DOCUMENT: missing option \`${name}\` (required)`);
+  }
+}
+
 /** The core's config document (snake_case), as JSON text. `dpopKey` is the resolved DPoP key. @internal */
 export function configDocument(o: ClientCredentialsOptions, dpopKey?: KeyInput, discovered?: Discovered): string {
+  checkOptions(o);
   const scopes = o.scope === undefined ? [] : Array.isArray(o.scope) ? o.scope : o.scope.split(" ").filter(Boolean);
   return JSON.stringify(
     drop({

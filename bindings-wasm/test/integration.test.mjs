@@ -2,12 +2,16 @@
 // (scripts/with-auth-server.sh exports its URLs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import process from "node:process";
 import { inspect } from "node:util";
 
 import { ClientCredentials, isCcauthError } from "ccauth";
 
-const { CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_API_URL: api, CCAUTH_STATS_URL: stats } = process.env;
-assert.ok(tokenEndpoint && api && stats, "run through scripts/with-auth-server.sh");
+const { CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_API_URL: api, CCAUTH_STATS_URL: stats, CCAUTH_OVERSIZED_URL: oversized } = process.env;
+assert.ok(tokenEndpoint && api && stats && oversized, "run through scripts/with-auth-server.sh");
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const MiB = 2 ** 20;
 
 const tokenRequests = async (clientId) => (await (await fetch(stats)).json()).token_requests_by_client[clientId] ?? 0;
 
@@ -92,4 +96,112 @@ test("a 401 invalid_token drops the token and retries once with a fresh one", as
   assert.equal(res.status, 200, "retried with a fresh token");
   assert.equal(await tokenRequests("ccauth-post") - before, 1);
   assert.notEqual((await victim.getToken()).accessToken, "revoked-or-forged-token");
+});
+
+// The size limit: a token endpoint streaming 256 MiB. The client reads at
+// most 1 MiB + 1 byte (or nothing, when Content-Length says too much),
+// closes the connection, and the core answers RESPONSE_TOO_LARGE.
+for (const [label, query] of [["chunked", ""], ["declared length", "&length=declared"]]) {
+  test(`oversized token response (${label}): RESPONSE_TOO_LARGE, memory bounded, connection closed early`, async () => {
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    const client = new ClientCredentials({
+      tokenEndpoint: `${oversized}/token?mib=256${query}`, clientId: "ccauth-basic", clientSecret: "oversized-secret", retry: { maxAttempts: 1 },
+    });
+    const err = await client.getToken().then(() => undefined, (e) => e);
+    const grown = (process.memoryUsage().rss - before) / MiB;
+    // The server notices the closed connection a moment later.
+    let last;
+    for (let i = 0; i < 50; i++) {
+      last = (await (await fetch(`${oversized}/stats`)).json()).at(-1);
+      if (last?.closed_early) break;
+      await sleep(100);
+    }
+    console.log(`[oversized/js] ${label}: ${err?.code}, +${grown.toFixed(1)} MiB RSS, server sent ${(last.bytes_sent / MiB).toFixed(2)} MiB of 256 (closed early: ${last.closed_early})`);
+    assert.ok(isCcauthError(err), String(err));
+    assert.equal(err.code, "RESPONSE_TOO_LARGE");
+    assert.equal(err.status, 200);
+    assert.ok(grown < 32, `RSS grew ${grown.toFixed(1)} MiB`);
+    assert.equal(last.declared, label !== "chunked");
+    assert.equal(last.closed_early, true);
+    assert.ok(last.bytes_sent < 32 * MiB, `the server sent ${last.bytes_sent} bytes`);
+  });
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** A loopback server doing `onConnection(socket)`; returns its URL and a close function. */
+async function rawServer(onConnection) {
+  const sockets = new Set();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    onConnection(socket);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** The errors of a token fetch and of discovery (which also reads for the core) against `base`. */
+async function failures(base, timeoutMs = 5_000) {
+  const options = { clientId: "ccauth-basic", clientSecret: "transport-secret", retry: { maxAttempts: 1 }, timeoutMs };
+  const lifecycle = await new ClientCredentials({ ...options, tokenEndpoint: `${base}/token` }).getToken().then(() => undefined, (e) => e);
+  const discovery = await ClientCredentials.discover({ ...options, issuer: base }).then(() => undefined, (e) => e);
+  return [["token", lifecycle], ["discovery", discovery]];
+}
+
+test("transport cause: a refused connection is connect / ECONNREFUSED / request not sent", async () => {
+  const base = `http://127.0.0.1:${await closedPort()}`;
+  for (const [where, err] of await failures(base)) {
+    assert.ok(isCcauthError(err), `${where}: ${err}`);
+    console.log(`[transport/js] ${where}, refused: ${err.message}`);
+    assert.equal(err.code, "TRANSPORT_ERROR");
+    assert.equal(err.transportKind, "connect", where);
+    assert.equal(err.requestSent, false, where);
+    assert.deepEqual(err.cause, { code: "ECONNREFUSED", requestSent: false }, where);
+    assert.match(err.message, /ECONNREFUSED/);
+    assert.equal(err.retryable, true);
+  }
+});
+
+test("transport cause: a connection closed after the request went out is reset / request sent", async () => {
+  const server = await rawServer((socket) => socket.once("data", () => socket.destroy()));
+  try {
+    for (const [where, err] of await failures(server.url)) {
+      assert.ok(isCcauthError(err), `${where}: ${err}`);
+      console.log(`[transport/js] ${where}, closed: ${err.message}`);
+      assert.equal(err.transportKind, "reset", where);
+      assert.equal(err.requestSent, true, where);
+      assert.match(err.cause.code, /^(UND_ERR_SOCKET|ECONNRESET|IncompleteMessage)$/, where);
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test("transport cause: no answer in time is timeout / TimeoutError", async () => {
+  const server = await rawServer(() => {});
+  try {
+    for (const [where, err] of await failures(server.url, 300)) {
+      assert.ok(isCcauthError(err), `${where}: ${err}`);
+      assert.equal(err.transportKind, "timeout", where);
+      assert.equal(err.cause.code, "TimeoutError", where);
+      assert.ok(!`${err.message}${inspect(err)}`.includes("transport-secret"));
+    }
+  } finally {
+    server.close();
+  }
 });

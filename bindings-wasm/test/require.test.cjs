@@ -7,7 +7,7 @@ test("require() loads the package and the wasm core", () => {
   const r = buildTokenRequest({ tokenEndpoint: "https://as.example.com/t", clientId: "c", clientSecret: "s" });
   assert.equal(r.headers[2][1], "Basic Yzpz");
   assert.throws(() => new ClientCredentials({ tokenEndpoint: "http://as.example.com/t", clientId: "c", clientSecret: "s" }),
-    (e) => e instanceof CcauthError && e.code === "INSECURE_ENDPOINT" && e.field === "token_endpoint");
+    (e) => e instanceof CcauthError && e.code === "INSECURE_ENDPOINT" && e.field === "tokenEndpoint");
 });
 
 test("the inlined CommonJS build (what non-Node require() resolvers pick) works on its own", () => {

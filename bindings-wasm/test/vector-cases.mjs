@@ -15,6 +15,10 @@ export function options(c) {
   return o;
 }
 
+/** The option a core field names (`token_endpoint` → `tokenEndpoint`): config errors speak the package's names. */
+const OPTION = { scopes: "scope", resources: "resource", dpop_key: "dpop", external_client_assertion: "clientAssertion" };
+export const optionName = (field) => field.split(".").map((p, i) => (i === 0 && OPTION[p]) || camel(p)).join(".");
+
 const DEFAULT = { token_endpoint: "https://as.example.com/token", client_id: "client", client_secret: "vector-secret-1" };
 
 /** JSON text with object keys sorted, so key order does not matter. */
@@ -61,7 +65,9 @@ export function runVectorCase(ccauth, kind, c, show = String) {
     if (c.expect_error) {
       const err = caught(() => buildTokenRequest(options(c.config)), isCcauthError, c.expect_error);
       check(c.expect_error, "code", err.code);
-      check(c.expect_error, "field", err.field);
+      if ("field" in c.expect_error) check({ field: optionName(c.expect_error.field) }, "field", err.field);
+      // The message names the option as the user wrote it, never the core's spelling.
+      if (err.field && !err.message.includes(`\`${err.field}\``)) throw new Error(`message does not name ${err.field}: ${err.message}`);
       assertClean(`${err.message} ${err.stack} ${show(err)}`, secrets);
       return;
     }
@@ -86,6 +92,11 @@ export function runVectorCase(ccauth, kind, c, show = String) {
     check(w, "retry_after_ms", err.retryAfterMs ?? null);
     check(w, "excerpt", err.excerpt ?? null);
     check(w, "www_authenticate", err.wwwAuthenticate);
+    check(w, "body_kind", err.bodyKind ?? null);
+    check(w, "body_len", err.bodyLen ?? null);
+    check(w, "content_type", err.contentType ?? null);
+    check(w, "dpop_nonce", err.dpopNonce ?? null);
+    check(w, "extras", err.extras);
     try {
       const parsed = JSON.parse(typeof body === "string" ? body : "");
       if (res.status < 300 && typeof parsed?.access_token === "string") secrets.push(parsed.access_token);

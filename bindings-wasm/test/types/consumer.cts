@@ -11,6 +11,9 @@ export const token: Promise<AccessToken> = client.getToken();
 export const request: TokenRequest = buildTokenRequest(options);
 export const code: CcauthErrorCode = "WASM_LOAD_FAILED";
 export const describe = (e: unknown): string => (isCcauthError(e) ? `${e.code} ${e.status ?? ""}` : String(e));
+// The error's fields are typed: a transport cause is an object, extras a record, not unknown.
+export const cause = (e: CcauthError): string | undefined => e.cause?.code ?? e.transportKind ?? e.bodyKind ?? e.field;
+export const traceId = (e: CcauthError): unknown => e.extras.trace_id ?? e.requestSent ?? e.dpopNonce ?? e.index;
 
 // What users receive but never build has no public constructor. An unused
 // expect-error directive fails the compile, so each line must stay an error.
