@@ -138,10 +138,18 @@ pub enum FetchOutcome {
 #[derive(Debug, Clone)]
 enum Flight {
     Idle,
-    Fetching { ticket: u64, deadline_ms: u64 },
-    Backoff { until_ms: u64 },
+    Fetching {
+        ticket: u64,
+        deadline_ms: u64,
+    },
+    Backoff {
+        until_ms: u64,
+    },
     /// Boxed: errors are large and failures rare.
-    Failed { error: Box<Error>, until_ms: u64 },
+    Failed {
+        error: Box<Error>,
+        until_ms: u64,
+    },
 }
 
 struct Entry {

@@ -27,6 +27,9 @@ pub(crate) struct RawFields {
     /// `expires_in`, `error`) came more than once: parsers that keep the
     /// first and parsers that keep the last would disagree on the token.
     pub(crate) duplicate: bool,
+    /// Members holding a number no float can hold (`1e400`): a known one
+    /// is left unset, another is kept in `extras` as its text.
+    pub(crate) out_of_range: Vec<String>,
 }
 
 impl RawFields {
@@ -67,6 +70,11 @@ impl RawFields {
             fields.insert(Key::from_name(&name), Value::String(value.into_owned()));
         }
         fields
+    }
+
+    /// Whether member `name` held a number no float can hold.
+    pub(crate) fn is_out_of_range(&self, name: &str) -> bool {
+        self.out_of_range.iter().any(|n| n == name)
     }
 
     /// The RFC 6749 `error` value, when it is a non-empty string (its
@@ -119,6 +127,58 @@ impl<'de> Deserialize<'de> for Key {
             }
         }
         deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Parses a JSON body. serde_json refuses a whole document for one number
+/// no float can hold (`1e400`); such a body is read again member by member
+/// (the slow path, only then), and only the members holding one lose their
+/// value, so one odd member does not throw a token away.
+pub(crate) fn parse_json_body(body: &[u8]) -> Option<JsonBody> {
+    match serde_json::from_slice::<JsonBody>(body) {
+        Ok(parsed) => Some(parsed),
+        Err(error) if error.to_string().starts_with("number out of range") => {
+            serde_json::from_slice::<Lenient>(body).ok().map(|l| l.0)
+        }
+        Err(_) => None,
+    }
+}
+
+/// A JSON body whose member values are read as raw text first.
+struct Lenient(JsonBody);
+
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LenientVisitor).map(Lenient)
+    }
+}
+
+struct LenientVisitor;
+
+impl<'de> Visitor<'de> for LenientVisitor {
+    type Value = JsonBody;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonBody, A::Error> {
+        let mut fields = RawFields::default();
+        while let Some(name) = map.next_key::<String>()? {
+            // Raw text is checked for syntax only, never turned into numbers.
+            let raw = map.next_value::<&serde_json::value::RawValue>()?;
+            let key = Key::from_name(&name);
+            match serde_json::from_str::<Value>(raw.get()) {
+                Ok(value) => fields.insert(key, value),
+                Err(_) => {
+                    if let Key::Other(other) = key {
+                        fields.insert(Key::Other(other), Value::String(raw.get().to_owned()));
+                    }
+                    fields.out_of_range.push(name);
+                }
+            }
+        }
+        Ok(JsonBody::Object(fields))
     }
 }
 

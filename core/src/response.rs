@@ -130,10 +130,10 @@ fn classify<'a>(body: &'a [u8], content_type: Option<&str>) -> Body<'a> {
     if body.is_empty() {
         return Body::Unparsed(None, BodyKind::Empty);
     }
-    match serde_json::from_slice::<JsonBody>(body) {
-        Ok(JsonBody::Object(fields)) => return Body::Fields(fields, BodyKind::Json),
-        Ok(JsonBody::NotAnObject) => return Body::NotAnObject,
-        Err(_) => {}
+    match crate::raw_fields::parse_json_body(body) {
+        Some(JsonBody::Object(fields)) => return Body::Fields(fields, BodyKind::Json),
+        Some(JsonBody::NotAnObject) => return Body::NotAnObject,
+        None => {}
     }
     let Ok(text) = std::str::from_utf8(body) else {
         return Body::Unparsed(None, BodyKind::Binary);
@@ -210,6 +210,10 @@ pub fn parse_token_response(
         return fail(Kind::InvalidAccessToken, &mut fields);
     }
 
+    // A member the client acts on that held a number no float can hold.
+    if fields.is_out_of_range("token_type") || fields.is_out_of_range("scope") {
+        return fail(Kind::InvalidTokenResponse, &mut fields);
+    }
     let token_type = match fields.token_type.take() {
         Some(Value::String(t)) if !t.is_empty() => t,
         None | Some(Value::Null) | Some(Value::String(_)) => {
@@ -229,7 +233,12 @@ pub fn parse_token_response(
         return fail(Kind::UnsupportedTokenType, &mut fields);
     }
 
-    let expires_in_ms = read_expires_in(fields.expires_in.take(), &mut deviations);
+    let expires_in_ms = if fields.is_out_of_range("expires_in") {
+        deviations.push(Deviation::ExpiresInInvalid);
+        None
+    } else {
+        read_expires_in(fields.expires_in.take(), &mut deviations)
+    };
     let (expires_at_ms, expiry_source) = match expires_in_ms {
         Some(ms) => (now_ms.saturating_add(ms), ExpirySource::ExpiresIn),
         None => fallback_expiry(&fields.extras, &value, config, now_ms),
@@ -509,7 +518,6 @@ struct SecondsForm {
 
 /// Whole seconds (rounded down) from a JSON number or numeric string.
 fn seconds(value: &Value) -> Option<(u64, SecondsForm)> {
-    // A number no float holds (`1e400`) reads as infinite, then as unusable.
     let (number, was_string) = match value {
         Value::Number(n) => (n.clone(), false),
         Value::String(s) => (s.trim().parse::<serde_json::Number>().ok()?, true),
