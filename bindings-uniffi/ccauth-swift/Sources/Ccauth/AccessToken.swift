@@ -22,6 +22,8 @@ public struct AccessToken: Sendable, CustomStringConvertible, CustomDebugStringC
     public let idToken: String?
     /// Response fields the core does not model, as a JSON object.
     public let extrasJson: String
+    /// `extrasJson` parsed (JSONSerialization types; a number no `Double` holds, as its text).
+    public var extras: [String: Any] { jsonObject(extrasJson) }
     /// Codes of provider quirks that were tolerated.
     public let deviations: [String]
 

@@ -48,8 +48,11 @@ public actor ClientCredentials {
     private let revocationEndpoint: String?
     private let introspectionEndpoint: String?
     private let session: URLSession
-    private let transfers: TokenTransfers?
+    /// The delegate of the session made here (nil for a session given by the caller).
+    private let reader: ReplyReader?
     private let timeout: TimeInterval
+    /// The most a reply body may hold (the core refuses more): at most one byte more is read.
+    private let responseLimit: Int
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
     /// Bumped by every report, invalidation and import: a poll's "ready" is memoized only if nothing happened since.
@@ -81,13 +84,14 @@ public actor ClientCredentials {
         introspectionEndpoint = options.introspectionEndpoint ?? metadata?["introspection_endpoint"] as? String
         if let session {
             self.session = session
-            transfers = nil
+            reader = nil
         } else {
-            let transfers = TokenTransfers()
-            self.session = URLSession(configuration: .ephemeral, delegate: transfers, delegateQueue: nil)
-            self.transfers = transfers
+            let reader = ReplyReader()
+            self.session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
+            self.reader = reader
         }
         self.timeout = timeout
+        responseLimit = Int(clamping: lifecycle.maxResponseBytes())
     }
 
     /// A valid token: cached, or fetched once for every concurrent caller.
@@ -187,9 +191,11 @@ public actor ClientCredentials {
         try await Self.exchange(request, send: { try await self.send($0) }, timeout: timeout)
     }
 
+    /// One request of the driver's own (discovery, revocation, introspection);
+    /// `send` reads the reply up to the limit that applies to it.
     private static func exchange(_ request: TokenRequest, send: (URLRequest) async throws -> (Data, HTTPURLResponse),
                                  timeout: TimeInterval) async throws -> (UInt16, [Header], Data) {
-        guard let url = URL(string: request.url()) else { throw CcauthError.transport("bad URL") }
+        guard let url = URL(string: request.url()) else { throw CcauthError.transport(TransportFailure(URLError(.badURL))) }
         var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
         urlRequest.httpMethod = request.method()
         for h in request.headers() { urlRequest.addValue(h.value, forHTTPHeaderField: h.name) }
@@ -198,7 +204,7 @@ public actor ClientCredentials {
         do {
             (data, response) = try await send(urlRequest)
         } catch {
-            throw CcauthError.transport(transportKind(error).1)
+            throw CcauthError.transport(TransportFailure(error))
         }
         let headers = response.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
         return (UInt16(clamping: response.statusCode), headers, data)
@@ -211,15 +217,17 @@ public actor ClientCredentials {
     public static func discover(issuer: String, _ options: ClientCredentialsOptions, timeout: TimeInterval = 10) async throws -> ClientCredentials {
         var text = metadataCache.get(issuer: issuer, nowMs: nowMs())
         var last: Error?
-        let transfers = TokenTransfers()
-        let session = URLSession(configuration: .ephemeral, delegate: transfers, delegateQueue: nil)
+        let reader = ReplyReader()
+        let session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
+        // No config yet: the core's default limit.
+        let limit = Int(clamping: defaultMaxResponseBytes())
         defer { session.finishTasksAndInvalidate() }
         for kind in [MetadataKind.oAuth, .openId] where text == nil {
             do {
                 let request = try translated {
                     try buildMetadataRequest(issuer: issuer, kind: kind, dangerAcceptInsecureHttp: options.dangerAcceptInsecureHttp)
                 }
-                let (status, headers, body) = try await exchange(request, send: { try await transfers.send($0, on: session) }, timeout: timeout)
+                let (status, headers, body) = try await exchange(request, send: { try await reader.send($0, on: session, limit: limit) }, timeout: timeout)
                 let found = try translated { try parseMetadataResponse(issuer: issuer, status: status, headers: headers, body: body, nowMs: nowMs()) }
                 try translated { try metadataCache.insert(issuer: issuer, metadataJson: found, nowMs: nowMs()) }
                 text = found
@@ -227,7 +235,7 @@ public actor ClientCredentials {
                 last = error
             }
         }
-        guard let metadata = text else { throw last ?? CcauthError.transport("no metadata") }
+        guard let metadata = text else { throw last ?? CcauthError.transport(TransportFailure(URLError(.resourceUnavailable))) }
         return try ClientCredentials(options, session: nil, timeout: timeout, discovered: (issuer, metadata))
     }
 
@@ -280,7 +288,8 @@ public actor ClientCredentials {
                 return
             } catch {
                 _ = lifecycle.handleTransportError(
-                    ticketId: ticket.id, kind: .other, message: "the client assertion source failed", nowMs: nowMs())
+                    ticketId: ticket.id, kind: .other, message: "the client assertion source failed",
+                    cause: "\(type(of: error))", requestSent: false, nowMs: nowMs())
                 changed(nil)
                 return
             }
@@ -297,8 +306,9 @@ public actor ClientCredentials {
             outcome = lifecycle.handleResponse(
                 ticketId: ticket.id, status: UInt16(clamping: response.statusCode), headers: headers, body: data, nowMs: nowMs())
         } catch {
-            let (kind, message) = Self.transportKind(error)
-            outcome = lifecycle.handleTransportError(ticketId: ticket.id, kind: kind, message: message, nowMs: nowMs())
+            let failure = TransportFailure(error)
+            outcome = lifecycle.handleTransportError(ticketId: ticket.id, kind: failure.ffiKind, message: failure.message,
+                                                     cause: failure.cause, requestSent: failure.requestSent, nowMs: nowMs())
         }
         if case let .token(token, info) = outcome {
             changed(AccessToken(token, info: info))
@@ -307,98 +317,27 @@ public actor ClientCredentials {
         }
     }
 
-    /// Sends through the session; with the default session, through the
-    /// delegate below (see `TokenTransfers` for why).
+    /// Sends through the session, reading the reply up to the limit; with
+    /// the default session, through its delegate (`ReplyReader`).
     private func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
-        if let transfers {
-            return try await transfers.send(request, on: session)
+        if let reader {
+            return try await reader.send(request, on: session, limit: responseLimit)
         }
-        return try await session.httpData(for: request)
+        return try await session.httpData(for: request, limit: responseLimit)
     }
+}
 
-    private static func transportKind(_ error: Error) -> (TransportKind, String) {
-        guard let e = error as? URLError else { return (.other, "\(type(of: error))") }
-        switch e.code {
-        case .timedOut: return (.timeout, "timed out")
-        case .cannotConnectToHost, .cannotFindHost, .networkConnectionLost, .notConnectedToInternet, .dnsLookupFailed:
-            return (.connect, "URLError \(e.code.rawValue)")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return (.tls, "URLError \(e.code.rawValue)")
-        default: return (.other, "URLError \(e.code.rawValue)")
+extension TransportFailure {
+    /// The core's kind.
+    var ffiKind: TransportKind {
+        switch kind {
+        case "timeout": return .timeout
+        case "connect": return .connect
+        case "reset": return .reset
+        case "tls": return .tls
+        default: return .other
         }
     }
 }
 
 private func nowMs() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
-
-/// The default session's delegate: refuses redirects (a token endpoint that
-/// redirects is misconfigured; following would resend the credentials) and
-/// treats a 401 as the answer it is. On Linux, FoundationNetworking turns a
-/// 401 with `WWW-Authenticate: Basic` into an authentication challenge and,
-/// with no stored credential, never completes the task (a bug in
-/// swift-corelibs-foundation): the response and body have arrived by then, so
-/// the transfer is finished here and the task cancelled.
-private final class TokenTransfers: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private struct Transfer {
-        var continuation: CheckedContinuation<(Data, HTTPURLResponse), Error>
-        var response: HTTPURLResponse?
-        var data = Data()
-    }
-
-    private let lock = NSLock()
-    private var transfers: [Int: Transfer] = [:]
-
-    func send(_ request: URLRequest, on session: URLSession) async throws -> (Data, HTTPURLResponse) {
-        try await withCheckedThrowingContinuation { continuation in
-            let task = session.dataTask(with: request)
-            lock.withLock { transfers[task.taskIdentifier] = Transfer(continuation: continuation) }
-            task.resume()
-        }
-    }
-
-    private func finish(_ task: URLSessionTask, _ result: Result<(Data, HTTPURLResponse), Error>) {
-        guard let transfer = lock.withLock({ transfers.removeValue(forKey: task.taskIdentifier) }) else { return }
-        transfer.continuation.resume(with: result)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        lock.withLock { transfers[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.withLock { transfers[dataTask.taskIdentifier]?.data.append(data) }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        let transfer = lock.withLock { transfers[task.taskIdentifier] }
-        if let error {
-            finish(task, .failure(error))
-        } else if let response = transfer?.response ?? task.response as? HTTPURLResponse {
-            finish(task, .success((transfer?.data ?? Data(), response)))
-        } else {
-            finish(task, .failure(URLError(.badServerResponse)))
-        }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
-        #if canImport(FoundationNetworking)
-        // The 401 is complete (status, headers, body): hand it to the core as it is.
-        let transfer = lock.withLock { transfers[task.taskIdentifier] }
-        if let response = transfer?.response ?? challenge.failureResponse as? HTTPURLResponse {
-            finish(task, .success((transfer?.data ?? Data(), response)))
-        }
-        completionHandler(.cancelAuthenticationChallenge, nil)
-        #else
-        completionHandler(.performDefaultHandling, nil)
-        #endif
-    }
-}

@@ -126,6 +126,47 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         Mirror(self, children: ["tokenEndpoint": tokenEndpoint, "clientId": clientId, "scopes": scopes], displayStyle: .struct)
     }
 
+    /// The option behind a field of the core's config document:
+    /// `token_endpoint` → `tokenEndpoint`, `refresh.min_leeway_ms` →
+    /// `refresh.minLeewayMs`, `external_client_assertion` → `clientAssertion`.
+    /// With `ifKnown`, a name that is no document field comes back as it is.
+    static func optionName(_ documentField: String, ifKnown: Bool = false) -> String {
+        if let special = renamed[documentField] { return special }
+        let segments = documentField.split(separator: ".", omittingEmptySubsequences: false)
+        if ifKnown, !(documentFields.contains(documentField) || segments.count == 2 && documentFields.contains(String(segments[0]))) {
+            return documentField
+        }
+        return segments.map { segment -> String in
+            let words = segment.split(separator: "_", omittingEmptySubsequences: true)
+            guard let first = words.first else { return String(segment) }
+            return ([String(first)] + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
+        }.joined(separator: ".")
+    }
+
+    /// Document fields whose option is not their camelCase spelling.
+    private static let renamed = [
+        "external_client_assertion": "clientAssertion",
+        "server_metadata": "discover(issuer:_:)",
+        "config": "ClientCredentialsOptions",
+    ]
+
+    /// The values of the string options that take one of a set, by document field.
+    static let allowedValues: [String: [String]] = [
+        "auth_method": ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "none"],
+        "basic_auth_encoding": ["form_urlencoded", "raw"],
+        "body_format": ["form", "json"],
+        "client_assertion_alg": ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA"],
+    ]
+
+    /// The config document's fields (`configJSON`).
+    private static let documentFields: Set<String> = [
+        "token_endpoint", "client_id", "client_secret", "auth_method", "basic_auth_encoding", "scopes", "include_scope",
+        "audience", "resources", "extra_body_params", "extra_query_params", "extra_headers", "body_format",
+        "danger_accept_insecure_http", "max_response_bytes", "refresh", "retry", "private_key", "client_assertion_alg",
+        "external_client_assertion", "key_id", "assertion_audience", "assertion_lifetime_ms", "dpop_key", "issuer",
+        "server_metadata",
+    ]
+
     /// The core's config document (the shared vectors' `config`), as JSON text.
     func configJSON(dpopKeyJSON: String? = nil, issuer: String? = nil, metadataJSON: String? = nil) -> String {
         var doc: [String: Any] = [

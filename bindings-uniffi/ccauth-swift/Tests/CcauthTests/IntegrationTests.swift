@@ -80,7 +80,7 @@ final class IntegrationTests: XCTestCase {
         XCTAssertThrowsError(try ClientCredentials(.init(tokenEndpoint: "ftp://as.example.com/t", clientId: "c", clientSecret: "config-secret-1"))) { error in
             let e = error as! CcauthError
             XCTAssertEqual(e.kind, .config)
-            XCTAssertEqual(e.field, "token_endpoint")
+            XCTAssertEqual(e.field, "tokenEndpoint") // the option's Swift name, not the core's token_endpoint
             XCTAssertFalse("\(e)".contains("config-secret-1"))
         }
     }

@@ -61,7 +61,7 @@ final class LifecycleVectorsTests: XCTestCase {
                         let headers = ((r["headers"] as? [[String]]) ?? []).map { Header(name: $0[0], value: $0[1]) }
                         o = lifecycle.handleResponse(ticketId: ticket, status: UInt16((r["status"] as! NSNumber).intValue), headers: headers, body: body, nowMs: now)
                     } else {
-                        o = lifecycle.handleTransportError(ticketId: ticket, kind: .connect, message: "refused", nowMs: now)
+                        o = lifecycle.handleTransportError(ticketId: ticket, kind: .connect, message: "refused", cause: nil, requestSent: nil, nowMs: now)
                     }
                     check(want, outcome(o), whereAt)
                 } else if let inv = step["invalidate"] as? [String: Any] {

@@ -42,12 +42,24 @@ final class VectorsTests: XCTestCase {
             let secret = config["client_secret"] as? String
             if let want = c["expect_error"] as? [String: Any] {
                 do {
-                    _ = try translated { try buildTokenRequest(configJson: json(config)) }
+                    _ = try translatedDocument { try buildTokenRequest(configJson: json(config)) }
                     XCTFail("\(id): want \(want["code"]!), got no error")
                 } catch let e as Ccauth.CcauthError {
                     check(want, "code", e.code, id)
                     check(want, "field", e.field, id)
                     assertClean("\(e) \(String(reflecting: e))", [secret], id)
+                }
+                // The client's errors name the same field as ClientCredentialsOptions does, in the message too.
+                do {
+                    _ = try translated { try buildTokenRequest(configJson: json(config)) }
+                } catch let e as Ccauth.CcauthError {
+                    if let coreField = want["field"] as? String {
+                        let own = ClientCredentialsOptions.optionName(coreField)
+                        XCTAssertEqual(e.field, own, id)
+                        XCTAssertTrue(e.message.contains("`\(own)`"), "\(id): \(e.message)")
+                        XCTAssertFalse(coreField.contains("_") && e.message.contains("`\(coreField)`"), "\(id): \(e.message)")
+                        XCTAssertNotNil(e.reason, id)
+                    }
                 }
                 continue
             }
@@ -74,7 +86,7 @@ final class VectorsTests: XCTestCase {
             let now = (c["now_ms"] as! NSNumber).uint64Value
             if let want = c["expect_error"] as? [String: Any] {
                 do {
-                    _ = try translated { try parseTokenResponse(configJson: config, status: status, headers: headers, body: body, nowMs: now) }
+                    _ = try translatedDocument { try parseTokenResponse(configJson: config, status: status, headers: headers, body: body, nowMs: now) }
                     XCTFail("\(id): want \(want["code"]!), got no error")
                 } catch let e as Ccauth.CcauthError {
                     check(want, "code", e.code, id)
@@ -84,12 +96,27 @@ final class VectorsTests: XCTestCase {
                     check(want, "error_uri", e.errorUri, id)
                     check(want, "retryable", e.retryable, id)
                     check(want, "retry_after_ms", e.retryAfterMs, id)
+                    check(want, "body_kind", e.bodyKind, id)
+                    check(want, "excerpt", e.excerpt, id)
+                    check(want, "content_type", e.contentType, id)
+                    check(want, "body_len", e.bodyLen, id)
+                    check(want, "dpop_nonce", e.dpopNonce, id)
+                    check(want, "extras", e.extras, id)
+                    check(want, "www_authenticate", e.wwwAuthenticate.map { c in
+                        ["scheme": c.scheme, "params": c.params.map { [$0.name, $0.value] }] as [String: Any]
+                    }, id)
                     XCTAssertEqual(e.kind == .oauth, e.code == "TOKEN_ENDPOINT_ERROR", id)
                     assertClean("\(e) \(String(reflecting: e))", [secret], id)
                 }
                 continue
             }
-            let ffi = try parseTokenResponse(configJson: config, status: status, headers: headers, body: body, nowMs: now)
+            let ffi: CcauthFFI.AccessToken
+            do {
+                ffi = try parseTokenResponse(configJson: config, status: status, headers: headers, body: body, nowMs: now)
+            } catch {
+                XCTFail("\(id): want a token, got \(error)")
+                continue
+            }
             let t = Ccauth.AccessToken(ffi)
             let want = c["expect"] as! [String: Any]
             check(want, "access_token", t.accessToken, id)
@@ -102,8 +129,7 @@ final class VectorsTests: XCTestCase {
             check(want, "scope", t.scope, id)
             check(want, "refresh_token", t.refreshToken, id)
             check(want, "id_token", t.idToken, id)
-            let extras = try JSONSerialization.jsonObject(with: Data(t.extrasJson.utf8)) as! [String: Any]
-            check(want, "extra_keys", extras.keys.sorted(), id)
+            check(want, "extra_keys", t.extras.keys.sorted(), id)
             check(want, "deviations", t.deviations, id)
             for at in (want["at"] as? [[String: Any]]) ?? [] {
                 XCTAssertEqual(ffi.isExpired(nowMs: (at["now_ms"] as! NSNumber).uint64Value), at["is_expired"] as? Bool, id)
