@@ -6,6 +6,7 @@
 //! (a secret in the wrong field, say).
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::client_auth::{BasicAuthEncoding, ClientAuthMethod};
 use crate::config::{BodyFormat, ClientConfig, RefreshPolicy, RetryPolicy};
@@ -108,37 +109,76 @@ const AUTH_METHODS: &[&str] = &[
 /// Why a document could not be read, naming the option and never a value:
 /// serde's own text is read only for the names it holds (an unknown or a
 /// missing field), never shown (a wrong-type message quotes the value).
-fn document_error(error: serde_path_to_error::Error<serde_json::Error>) -> ConfigError {
-    let path = error.path().to_string();
-    let inner = error.into_inner();
-    let text = inner.to_string();
+/// Which member has the wrong type is found by reading each one alone.
+fn document_error(document: &Map<String, Value>, error: &serde_json::Error) -> ConfigError {
+    let text = error.to_string();
     let quoted: Vec<&str> = text.split('`').skip(1).step_by(2).collect();
-    let (field, reason) = if text.starts_with("unknown field") {
-        let name = quoted.first().copied().unwrap_or("?");
+    let name = quoted.first().copied().unwrap_or("?");
+    let (field, reason, index) = if text.starts_with("unknown field") {
         let known = quoted.get(1..).unwrap_or_default();
-        let full = match path.rsplit_once('.') {
-            Some((parent, _)) => format!("{parent}.{name}"),
-            None => name.to_owned(),
-        };
+        // Nested documents (`refresh`, `retry`) are the only other objects.
+        let parent = ["refresh", "retry"].into_iter().find(|p| {
+            !document.contains_key(name)
+                && document
+                    .get(*p)
+                    .and_then(Value::as_object)
+                    .is_some_and(|o| o.contains_key(name))
+        });
+        let full = parent.map_or_else(|| name.to_owned(), |p| format!("{p}.{name}"));
         let reason = match closest(name, known) {
             Some(near) => format!("unknown option; did you mean `{near}`?"),
             None => "unknown option".to_owned(),
         };
-        (full, reason)
+        (full, reason, None)
     } else if text.starts_with("missing field") {
-        let name = quoted.first().copied().unwrap_or("?");
-        let full = if path == "." {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        };
-        (full, "required option missing".to_owned())
-    } else if inner.is_data() && path != "." {
-        (path, "wrong type or value out of range".to_owned())
+        (name.to_owned(), "required option missing".to_owned(), None)
     } else {
-        ("config".to_owned(), "not valid JSON".to_owned())
+        let (field, index) = wrong_member(document);
+        (field, "wrong type or value out of range".to_owned(), index)
     };
-    ConfigError::named(Kind::InvalidConfigDocument, sanitize_name(&field), reason)
+    let error = ConfigError::named(Kind::InvalidConfigDocument, sanitize_name(&field), reason);
+    match index {
+        Some(i) => error.at(i),
+        None => error,
+    }
+}
+
+/// The member (`retry.max_attempts`; a list item's position) that does not
+/// read alone, beside a valid `client_id`.
+fn wrong_member(document: &Map<String, Value>) -> (String, Option<usize>) {
+    let reads = |name: &str, value: &Value| {
+        let mut alone = Map::new();
+        alone.insert("client_id".to_owned(), Value::String(String::new()));
+        alone.insert(name.to_owned(), value.clone());
+        let ok = Document::deserialize(&Value::Object(alone.clone())).is_ok();
+        alone.values_mut().for_each(crate::response::zeroize_value);
+        ok
+    };
+    for (name, value) in document {
+        if reads(name, value) {
+            continue;
+        }
+        match value {
+            Value::Object(members) => {
+                for (inner, item) in members {
+                    let one = Value::Object(Map::from_iter([(inner.clone(), item.clone())]));
+                    if !reads(name, &one) {
+                        return (format!("{name}.{inner}"), None);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if !reads(name, &Value::Array(vec![item.clone()])) {
+                        return (name.clone(), Some(i));
+                    }
+                }
+            }
+            _ => {}
+        }
+        return (name.clone(), None);
+    }
+    ("config".to_owned(), None)
 }
 
 /// A field name from the document, bounded and printable.
@@ -160,16 +200,18 @@ impl ClientConfig {
     /// A config from the JSON document of `tests/vectors/README.md`
     /// (snake_case fields, defaults as in the builder).
     pub fn from_json(text: &str) -> Result<ClientConfig, ConfigError> {
-        if !text.trim_start().starts_with('{') {
-            return Err(ConfigError::new(
-                Kind::InvalidConfigDocument,
-                "config",
-                "not a JSON object",
-            ));
-        }
-        let mut reader = serde_json::Deserializer::from_slice(text.as_bytes());
-        let doc: Document =
-            serde_path_to_error::deserialize(&mut reader).map_err(document_error)?;
+        let document_error =
+            |reason| ConfigError::new(Kind::InvalidConfigDocument, "config", reason);
+        let mut value: Value = serde_json::from_slice(text.as_bytes())
+            .map_err(|_| document_error("not valid JSON"))?;
+        let Value::Object(document) = &value else {
+            return Err(document_error("not a JSON object"));
+        };
+        // Read from the parsed value, so a refusal can be traced to a member.
+        let doc = Document::deserialize(&value).map_err(|e| self::document_error(document, &e));
+        // Secrets and keys were copied out (into zeroizing holders) or refused.
+        crate::response::zeroize_value(&mut value);
+        let doc = doc?;
         let mut b = ClientConfig::builder(doc.token_endpoint, doc.client_id)
             .scopes(doc.scopes)
             .danger_accept_insecure_http(doc.danger_accept_insecure_http);
@@ -364,8 +406,19 @@ mod tests {
             error_of(r#"{"token_endpoint":"https://a/t","client_id":"c","scopes":["a",7]}"#);
         assert_eq!(
             (field.as_str(), reason.as_str()),
-            ("scopes[1]", "wrong type or value out of range")
+            ("scopes", "wrong type or value out of range")
         );
+        let err = ClientConfig::from_json(
+            r#"{"token_endpoint":"https://a/t","client_id":"c","scopes":["a",7]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.index(), Some(1));
+        let (_, field, _) = error_of(
+            r#"{"token_endpoint":"https://a/t","client_id":"c","retry":{"max_attempts":"x"}}"#,
+        );
+        assert_eq!(field, "retry.max_attempts");
+        let (_, field, _) = error_of(r#"{"token_endpoint":"https://a/t","client_id":7}"#);
+        assert_eq!(field, "client_id");
         let (_, field, reason) = error_of("[1]");
         assert_eq!(
             (field.as_str(), reason.as_str()),
