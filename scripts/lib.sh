@@ -44,5 +44,6 @@ run_in_root() {
   mountpoint -q "$R$ROOT" || as_root mount --bind "$ROOT" "$R$ROOT"
   as_root chroot "$R" /usr/bin/env HOME=/root \
     CCAUTH_ISSUER="${CCAUTH_ISSUER:-}" CCAUTH_TOKEN_ENDPOINT="${CCAUTH_TOKEN_ENDPOINT:-}" \
-    CCAUTH_API_URL="${CCAUTH_API_URL:-}" CCAUTH_STATS_URL="${CCAUTH_STATS_URL:-}" "$@"
+    CCAUTH_API_URL="${CCAUTH_API_URL:-}" CCAUTH_STATS_URL="${CCAUTH_STATS_URL:-}" \
+    CCAUTH_OVERSIZED_URL="${CCAUTH_OVERSIZED_URL:-}" "$@"
 }
