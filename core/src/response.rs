@@ -154,6 +154,14 @@ pub fn parse_token_response(
     response: &HttpResponse,
     now_ms: u64,
 ) -> Result<AccessToken, ResponseError> {
+    parse_token(config, response, now_ms).map_err(|e| e.without_secret(config))
+}
+
+fn parse_token(
+    config: &ClientConfig,
+    response: &HttpResponse,
+    now_ms: u64,
+) -> Result<AccessToken, ResponseError> {
     let status = response.status;
     let content_type = response.header("content-type");
     if let Some(error) = too_large(config, response, now_ms) {
@@ -316,6 +324,15 @@ pub(crate) fn check_reply(
     now_ms: u64,
     not_object: Option<Kind>,
 ) -> Result<Option<Map<String, Value>>, ResponseError> {
+    check(config, response, now_ms, not_object).map_err(|e| e.without_secret(config))
+}
+
+fn check(
+    config: &ClientConfig,
+    response: &HttpResponse,
+    now_ms: u64,
+    not_object: Option<Kind>,
+) -> Result<Option<Map<String, Value>>, ResponseError> {
     if let Some(error) = too_large(config, response, now_ms) {
         return Err(error);
     }
@@ -377,9 +394,17 @@ fn error_response(
     let secret = config.client_secret.as_ref();
     error.excerpt = match text {
         Some(text) => sanitize::excerpt(text, kind == BodyKind::Html, secret),
-        None => std::str::from_utf8(&response.body)
-            .ok()
-            .and_then(|text| sanitize::excerpt(text, false, secret)),
+        None => std::str::from_utf8(&response.body).ok().and_then(|text| {
+            // An error body that carries tokens anyway: never excerpt them.
+            let tokens = fields.map(|f| [&f.access_token, &f.refresh_token, &f.id_token]);
+            let mut text = std::borrow::Cow::Borrowed(text);
+            for token in tokens.into_iter().flatten().flatten() {
+                if let Some(token) = token.as_str().filter(|t| !t.is_empty()) {
+                    text = std::borrow::Cow::Owned(text.replace(token, crate::secret::REDACTED));
+                }
+            }
+            sanitize::excerpt(&text, false, secret)
+        }),
     };
     error
 }
@@ -437,6 +462,35 @@ fn too_large(config: &ClientConfig, response: &HttpResponse, now_ms: u64) -> Opt
         };
         base_error(Kind::ResponseTooLarge, response, kind, now_ms)
     })
+}
+
+impl ResponseError {
+    /// The client secret redacted from what headers put in the error
+    /// (challenges, content type); the body-derived fields already are.
+    fn without_secret(mut self, config: &ClientConfig) -> Self {
+        let Some(secret) = config.client_secret.as_ref() else {
+            return self;
+        };
+        let scrub = |text: &mut String| *text = sanitize::redact(std::mem::take(text), secret);
+        // Read to compare: challenge parameter names arrive lower-cased.
+        let lower = secret.expose_secret().to_ascii_lowercase();
+        for challenge in &mut self.www_authenticate {
+            scrub(&mut challenge.scheme);
+            for (name, value) in &mut challenge.params {
+                if !lower.is_empty() && name.contains(&lower) {
+                    *name = crate::secret::REDACTED.to_owned();
+                }
+                scrub(value);
+            }
+        }
+        if let Some(content_type) = &mut self.content_type {
+            scrub(content_type);
+        }
+        if let Some(nonce) = &mut self.dpop_nonce {
+            scrub(nonce);
+        }
+        self
+    }
 }
 
 /// Most members kept in [`ResponseError::extras`].

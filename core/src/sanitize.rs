@@ -118,6 +118,11 @@ pub(crate) fn description(text: &str, secret: Option<&ClientSecret>) -> String {
     )
 }
 
+/// `text` with the client secret (as is, and form-encoded) redacted.
+pub(crate) fn redact(text: String, secret: &ClientSecret) -> String {
+    redact_secret(text, Some(secret))
+}
+
 /// Text already sanitized, made one bounded line for a message.
 pub(crate) fn one_line_bounded(text: &str) -> String {
     truncate_chars(one_line(text), DESCRIPTION_CHARS)

@@ -121,3 +121,30 @@ fn config_errors() {
         .unwrap_err();
     assert_clean("ConfigError", &format!("{err} {err:?}"));
 }
+
+/// A server that echoes the secret in headers (a challenge, the content
+/// type) or in error members: the error never carries it. Found by fuzzing.
+#[test]
+fn a_secret_echoed_in_headers_or_error_members_is_redacted() {
+    let config = config(ClientAuthMethod::ClientSecretBasic);
+    let response = HttpResponse::new(
+        401,
+        vec![
+            (
+                "WWW-Authenticate".into(),
+                format!(r#"Basic realm="{SECRET}", {SECRET}=x"#),
+            ),
+            (
+                "Content-Type".into(),
+                format!("application/json; x={SECRET}"),
+            ),
+        ],
+        format!(
+            r#"{{"error":"invalid_client","error_description":"bad {SECRET}","hint":["{SECRET}"],"access_token":"{TOKEN}"}}"#
+        ),
+    );
+    let error = parse_token_response(&config, &response, 0).unwrap_err();
+    assert_eq!(error.code(), "TOKEN_ENDPOINT_ERROR");
+    assert_clean("ResponseError", &format!("{error} {error:?}"));
+    assert_eq!(error.extras()["hint"], serde_json::json!(["[REDACTED]"]));
+}
