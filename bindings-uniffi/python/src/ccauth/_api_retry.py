@@ -11,8 +11,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def condemned(client: "ClientCredentials", token: Any, status: int, challenge: "str | None") -> bool:
-    """True when a 401 invalidated ``token`` (``invalid_token``, or no error code)."""
-    return status == 401 and client.invalidate(token, challenge)
+    """On a 401, tells the core (it drops ``token`` for ``invalid_token`` or
+    no error code, keeps it for ``insufficient_scope``) and returns True: the
+    caller then resends if the client's token is no longer ``token``. Whether
+    *this* call dropped it does not matter: when many requests share a token
+    the server has just expired, the first 401 drops it and the others find
+    it gone; each must still be resent with the new one."""
+    if status != 401:
+        return False
+    client.invalidate(token, challenge)
+    return True
 
 
 def wants_nonce(client: "ClientCredentials", url: str, status: int, headers: Any) -> bool:
