@@ -51,7 +51,7 @@ def per_call_ns(fn: Callable[[], Any], n: int, repeat: int = 5) -> float:
 class StubTransport:
     """ccauth transport answering every token request from memory."""
 
-    def send(self, method: str, url: str, headers: Any, body: bytes, timeout: float) -> ccauth.HttpReply:
+    def send(self, method: str, url: str, headers: Any, body: bytes, timeout: float, *, max_bytes: int) -> ccauth.HttpReply:
         return ccauth.HttpReply(200, JSON, BODY)
 
 

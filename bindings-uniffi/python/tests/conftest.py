@@ -20,6 +20,16 @@ class Server:
     stats: str
     issuer: str
 
+    def reset_stats(self) -> None:
+        """Sets the server's request counters to zero."""
+        with urllib.request.urlopen(urllib.request.Request(f"{self.stats}/reset", data=b"", method="POST"), timeout=5):
+            pass
+
+    def all_token_requests(self) -> int:
+        """Token requests since the last :meth:`reset_stats`, from any client."""
+        with urllib.request.urlopen(self.stats, timeout=5) as r:
+            return int(json.load(r)["token_requests"])
+
     def token_requests(self, client_id: str) -> int:
         """How many token requests the server has seen from ``client_id``."""
         with urllib.request.urlopen(self.stats, timeout=5) as r:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pytest
 
 import ccauth
@@ -57,7 +59,9 @@ def test_a_cancelled_fetch_releases_its_ticket_at_once() -> None:
     class Transport:
         calls = 0
 
-        async def send(self, method: str, url: str, headers: object, body_: bytes, timeout: float) -> ccauth.HttpReply:
+        async def send(
+            self, method: str, url: str, headers: object, body_: bytes, timeout: float, *, max_bytes: int
+        ) -> ccauth.HttpReply:
             Transport.calls += 1
             if Transport.calls == 1:
                 await asyncio.sleep(3600)  # the first fetch hangs until cancelled
@@ -79,3 +83,118 @@ def test_a_cancelled_fetch_releases_its_ticket_at_once() -> None:
 
     assert asyncio.run(main()) == "tok-after-cancel"
     assert Transport.calls == 2
+
+
+ENDPOINT = "https://as.example.com/token"
+
+
+def config_error(call: Callable[[], object]) -> ccauth.ConfigError:
+    with pytest.raises(ccauth.ConfigError) as caught:
+        call()
+    assert_clean(printed(caught.value), [SECRET])
+    return caught.value
+
+
+def test_config_errors_use_the_python_option_names() -> None:
+    # The core calls these `dpop_key` and `external_client_assertion`.
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, dpop={"kty": "EC"}))
+    assert (e.code, e.field) == ("INVALID_KEY", "dpop")
+    assert e.message.startswith("INVALID_KEY: invalid `dpop`: ") and "dpop_key" not in e.message
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, client_assertion=lambda: "x"))
+    assert e.field == "client_assertion" and "`client_assertion`" in e.message
+    assert e.reason and "external_client_assertion" not in e.message
+    # A list option: the position of the bad item.
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, scopes=["a", "b c"]))
+    assert (e.code, e.field, e.index) == ("INVALID_SCOPE", "scopes", 1)
+    assert e.message.startswith("INVALID_SCOPE: invalid `scopes` (item 1): ")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, scope="api.read"),  # type: ignore[call-arg]
+        lambda: ccauth.ClientCredentials.discover("https://as.example.com", "client", SECRET, scope="api.read"),
+        lambda: ccauth.build_token_request(token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET, scope="a"),
+        lambda: ccauth.parse_token_response(200, [], "{}", 0, token_endpoint=ENDPOINT, client_id="c", client_secret=SECRET, scope="a"),
+    ],
+    ids=["ClientCredentials", "discover", "build_token_request", "parse_token_response"],
+)
+def test_an_unknown_option_is_refused_with_the_closest_name(call: Callable[[], object]) -> None:
+    e = config_error(call)
+    assert (e.code, e.field) == ("INVALID_CONFIG_DOCUMENT", "scope")
+    assert e.message == "INVALID_CONFIG_DOCUMENT: invalid `scope`: unknown option; did you mean `scopes`?"
+    assert isinstance(e, ValueError)
+
+
+def test_an_unknown_option_with_nothing_close_is_named_alone() -> None:
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, colour="blue"))  # type: ignore[call-arg]
+    assert (e.field, e.reason) == ("colour", "unknown option")
+
+
+def test_a_missing_required_option_is_named() -> None:
+    e = config_error(lambda: ccauth.ClientCredentials(client_id="client", client_secret=SECRET))  # type: ignore[call-arg]
+    assert (e.code, e.field) == ("INVALID_CONFIG_DOCUMENT", "token_endpoint")
+    e = config_error(lambda: ccauth.build_token_request(token_endpoint=ENDPOINT, client_secret=SECRET))
+    assert e.field == "client_id" and "`client_id`" in e.message
+
+
+def test_a_bad_enum_value_lists_the_allowed_values() -> None:
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, auth_method="magic"))
+    assert (e.code, e.field) == ("INVALID_PARAMETER", "auth_method")
+    for value in ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "none"):
+        assert value in e.message
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, body_format="xml"))
+    assert "form" in e.message and "json" in e.message
+
+
+def test_every_error_exposes_every_field() -> None:
+    fields = (
+        "code", "message", "retryable", "status", "error", "error_description", "error_uri", "retry_after_ms",
+        "body_kind", "content_type", "body_len", "excerpt", "www_authenticate", "extras", "dpop_nonce",
+        "field", "reason", "index", "transport_kind", "cause", "request_sent",
+    )
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, auth_method="magic"))
+    for name in fields:
+        assert hasattr(e, name), name
+    assert e.extras == {} and e.www_authenticate == []
+
+
+def test_an_entra_like_error_exposes_its_extras_parsed() -> None:
+    body = (
+        '{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\\r\\n'
+        'Trace ID: 0f2b6b8e\\r\\nCorrelation ID: 6a1c1d0e", "error_codes": [7000215], "timestamp": "2026-11-30 10:15:42Z",'
+        ' "trace_id": "0f2b6b8e", "correlation_id": "6a1c1d0e", "hint": "' + SECRET + '"}'
+    )
+    with pytest.raises(ccauth.OAuthError) as caught:
+        ccauth.parse_token_response(
+            401, [("Content-Type", "application/json; charset=utf-8")], body, 1_700_000_000_000,
+            token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET,
+        )
+    e = caught.value
+    assert (e.code, e.status, e.error, e.retryable) == ("TOKEN_ENDPOINT_ERROR", 401, "invalid_client", False)
+    assert e.extras == {
+        "error_codes": [7000215], "timestamp": "2026-11-30 10:15:42Z", "trace_id": "0f2b6b8e",
+        "correlation_id": "6a1c1d0e", "hint": "[REDACTED]",
+    }
+    assert e.error_description == "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 0f2b6b8e\r\nCorrelation ID: 6a1c1d0e"
+    assert "\n" not in e.message
+    assert (e.content_type, e.body_len) == ("application/json; charset=utf-8", len(body))
+    assert_clean(printed(e), [SECRET])
+
+
+def test_a_use_dpop_nonce_error_carries_the_nonce_and_is_retryable() -> None:
+    with pytest.raises(ccauth.OAuthError) as caught:
+        ccauth.parse_token_response(
+            400, [("Content-Type", "application/json"), ("DPoP-Nonce", "nonce-0123")], '{"error": "use_dpop_nonce"}',
+            1_700_000_000_000, token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET,
+        )
+    assert (caught.value.dpop_nonce, caught.value.retryable, caught.value.extras) == ("nonce-0123", True, {})
+
+
+def test_a_declared_length_over_the_limit_is_too_large_without_a_body() -> None:
+    with pytest.raises(ccauth.ResponseError) as caught:
+        ccauth.parse_token_response(
+            200, [("Content-Type", "application/json"), ("Content-Length", "5000000")], b"", 1_700_000_000_000,
+            token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET,
+        )
+    assert (caught.value.code, caught.value.retryable) == ("RESPONSE_TOO_LARGE", False)

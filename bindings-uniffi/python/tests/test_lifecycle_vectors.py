@@ -77,7 +77,7 @@ def test_lifecycle_vector(case: Dict[str, Any]) -> None:
                 headers = [ffi.Header(name=n, value=v) for n, v in r.get("headers", [])]
                 outcome = lifecycle.handle_response(ticket, r["status"], headers, body, now)
             else:
-                outcome = lifecycle.handle_transport_error(ticket, ffi.TransportKind.CONNECT, "refused", now)
+                outcome = lifecycle.handle_transport_error(ticket, ffi.TransportKind.CONNECT, "refused", "ECONNREFUSED", False, now)
             check(want, outcome_fields(outcome), where)
         elif "invalidate" in step:
             inv = step["invalidate"]

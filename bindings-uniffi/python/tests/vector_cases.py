@@ -99,6 +99,10 @@ def run_response_case(case: Dict[str, Any]) -> None:
             check(want, "retry_after_ms", e.retry_after_ms)
             check(want, "excerpt", e.excerpt)
             check(want, "www_authenticate", [{"scheme": c.scheme, "params": [list(p) for p in c.params]} for c in e.www_authenticate])
+            check(want, "extras", e.extras)
+            check(want, "dpop_nonce", e.dpop_nonce)
+            check(want, "content_type", e.content_type)
+            check(want, "body_len", e.body_len)
             assert isinstance(e, ccauth.OAuthError) == (e.code == "TOKEN_ENDPOINT_ERROR")
             try:
                 parsed = json.loads(body)

@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
 
-from ._errors import FFI_ERRORS, Error, config_error, from_ffi, from_info, transport_error
+from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, config_error, from_ffi, from_info, transport_error
 from ._ffi import ccauth_ffi as _ffi
-from ._options import KeyInput, Pairs, RefreshPolicy, RetryPolicy, config_document
+from ._options import KeyInput, Options, Pairs, RefreshPolicy, RetryPolicy, config_document
 from ._token import AccessToken
 from ._transport import AsyncTransport, HttpReply, Transport, TransportFailure, UrllibTransport
 
@@ -72,6 +72,7 @@ _KINDS = {
     "timeout": _ffi.TransportKind.TIMEOUT,
     "connect": _ffi.TransportKind.CONNECT,
     "tls": _ffi.TransportKind.TLS,
+    "reset": _ffi.TransportKind.RESET,
 }
 
 # The core trusts a token from 5 s before its issue time (clock steps back).
@@ -98,6 +99,16 @@ class ClientCredentials:
     Thread-safe; one instance serves threads and asyncio tasks together.
     Options are validated at once (a :class:`ConfigError` names the bad one).
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "ClientCredentials":
+        # An unknown keyword option (or a required one left out) is a
+        # ConfigError naming it, not Python's TypeError. Only names are read;
+        # the values (the secret) are dropped before anything is raised.
+        error = _OPTIONS.error(len(args), kwargs)
+        del args, kwargs
+        if error is not None:
+            raise error
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -219,7 +230,7 @@ class ClientCredentials:
             # Randomness for signatures (jti, salts): the OS source.
             self._lifecycle.seed_entropy(os.urandom(32))
         except FFI_ERRORS as e:
-            error = from_ffi(e)
+            error = from_ffi(e, CLIENT_OPTION_NAMES)
         if error is not None:
             del document
             raise error
@@ -233,6 +244,8 @@ class ClientCredentials:
         self._transport: Transport = transport if transport is not None else UrllibTransport()
         self._async_transport = async_transport
         self._timeout = timeout
+        # Replies are read up to this many bytes (+1: enough for the core to refuse them).
+        self._max_bytes: int = self._lifecycle.max_response_bytes()
         self._cond = threading.Condition()
         self._generation = 0
         self._async_waiters: List[Tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]] = []
@@ -296,17 +309,17 @@ class ClientCredentials:
         waiter wait for the core's attempt timeout.
         """
         reply: Optional[HttpReply] = None
-        kind, message = "other", "request failed"
+        failure = TransportFailure("other", "request failed")
         try:
             reply = self._send(ticket)
         except TransportFailure as e:
-            kind, message = e.kind, str(e)
+            failure = e
         except Exception as e:  # any failure of a host transport is a transport error
-            kind, message = "other", type(e).__name__
+            failure = TransportFailure("other", type(e).__name__, type(e).__name__)
         except BaseException:
-            self._report(ticket, None, "other", "interrupted")
+            self._report(ticket, None, TransportFailure("other", "interrupted"))
             raise
-        self._report(ticket, reply, kind, message)
+        self._report(ticket, reply, failure)
 
     def _request(self, ticket: Any) -> Any:
         """The ticket's request; with the host's assertion when the config
@@ -331,6 +344,7 @@ class ClientCredentials:
             [(h.name, h.value) for h in request.headers()],
             request.body(),
             self._timeout,
+            max_bytes=self._max_bytes,
         )
 
     async def _send_async(self, ticket: Any) -> HttpReply:
@@ -342,9 +356,10 @@ class ClientCredentials:
             [(h.name, h.value) for h in request.headers()],
             request.body(),
             self._timeout,
+            max_bytes=self._max_bytes,
         )
 
-    def _report(self, ticket: Any, reply: Optional[HttpReply], kind: str, message: str) -> None:
+    def _report(self, ticket: Any, reply: Optional[HttpReply], failure: TransportFailure) -> None:
         token: Optional[AccessToken] = None
         try:
             if reply is not None:
@@ -353,8 +368,10 @@ class ClientCredentials:
                 if outcome.is_TOKEN():
                     token = AccessToken._from_ffi(outcome.token, outcome.info)
             else:
-                kind_ffi = _KINDS.get(kind, _ffi.TransportKind.OTHER)
-                self._lifecycle.handle_transport_error(ticket.id, kind_ffi, message, _now_ms())
+                kind = _KINDS.get(failure.kind, _ffi.TransportKind.OTHER)
+                self._lifecycle.handle_transport_error(
+                    ticket.id, kind, str(failure), failure.cause, failure.request_sent, _now_ms()
+                )
         finally:
             self._wake(token)
 
@@ -435,20 +452,20 @@ class ClientCredentials:
         import asyncio
 
         reply: Optional[HttpReply] = None
-        kind, message = "other", "request failed"
+        failure = TransportFailure("other", "request failed")
         try:
             if self._async_transport is not None:
                 reply = await self._send_async(ticket)
             else:
                 reply = await asyncio.get_running_loop().run_in_executor(None, self._send, ticket)
         except TransportFailure as e:
-            kind, message = e.kind, str(e)
+            failure = e
         except Exception as e:  # any failure of a host transport is a transport error
-            kind, message = "other", type(e).__name__
+            failure = TransportFailure("other", type(e).__name__, type(e).__name__)
         except BaseException:  # asyncio.CancelledError, KeyboardInterrupt
-            self._report(ticket, None, "other", "cancelled")
+            self._report(ticket, None, TransportFailure("other", "cancelled"))
             raise
-        self._report(ticket, reply, kind, message)
+        self._report(ticket, reply, failure)
 
     # -- the rest -----------------------------------------------------------
 
@@ -491,7 +508,15 @@ class ClientCredentials:
         """Revokes ``token`` (RFC 7009; default: the cached one, which is then
         dropped so the next call fetches a new token)."""
         value = self.get_token().access_token if token is None else token if isinstance(token, str) else token.access_token
-        self._admin("revocation", self._revocation_endpoint, value, hint)
+        del token
+        error: Optional[Error] = None
+        try:
+            self._admin("revocation", self._revocation_endpoint, value, hint)
+        except Error as e:
+            error = e
+        if error is not None:
+            del value  # no token in a frame the traceback shows
+            raise error
         with self._cond:
             self._generation += 1
             self._ready = None
@@ -500,7 +525,17 @@ class ClientCredentials:
     def introspect(self, token: Union[AccessToken, str], hint: Optional[str] = None) -> Introspection:
         """Asks the server about ``token`` (RFC 7662)."""
         value = token if isinstance(token, str) else token.access_token
-        members: Dict[str, Any] = json.loads(self._admin("introspection", self._introspection_endpoint, value, hint))
+        del token
+        error: Optional[Error] = None
+        text = "null"
+        try:
+            text = self._admin("introspection", self._introspection_endpoint, value, hint)
+        except Error as e:
+            error = e
+        del value  # no token in a frame the traceback shows
+        if error is not None:
+            raise error
+        members: Dict[str, Any] = json.loads(text)
         return Introspection(
             active=members.get("active") is True,
             scope=members.get("scope"),
@@ -511,21 +546,33 @@ class ClientCredentials:
         )
 
     def _admin(self, kind: str, endpoint: Optional[str], token: str, hint: Optional[str]) -> str:
-        if endpoint is None:
-            raise config_error(f"no {kind} endpoint (pass {kind}_endpoint or use discover())", f"{kind}_endpoint")
+        # The token and the client's credentials are in the request (printed
+        # redacted) and go straight into the call: no local of this frame
+        # holds them in the clear when an error passes through it.
         error: Optional[Error] = None
         reply: Optional[HttpReply] = None
+        request: Any = None
         build = _ffi.build_revocation_request if kind == "revocation" else _ffi.build_introspection_request
-        try:
-            request = build(self._document.value, endpoint, token, _HINTS.get(hint or ""), _now_ms(), os.urandom(32))
-            headers = [(h.name, h.value) for h in request.headers()]
-        except FFI_ERRORS as e:
-            error = from_ffi(e)
+        if endpoint is None:
+            error = config_error(f"no {kind} endpoint (pass {kind}_endpoint or use discover())", f"{kind}_endpoint")
+        else:
+            try:
+                request = build(self._document.value, endpoint, token, _HINTS.get(hint or ""), _now_ms(), os.urandom(32))
+            except FFI_ERRORS as e:
+                error = from_ffi(e, CLIENT_OPTION_NAMES)
+        del token
         if error is not None:
             raise error
         try:
-            reply = self._transport.send("POST", request.url(), headers, request.body(), self._timeout)
-        except TransportFailure as e:
+            reply = self._transport.send(
+                "POST",
+                request.url(),
+                [(h.name, h.value) for h in request.headers()],
+                request.body(),
+                self._timeout,
+                max_bytes=self._max_bytes,
+            )
+        except Exception as e:  # any failure of a host transport is a transport error
             error = transport_error(e)
         if error is not None or reply is None:
             raise error or transport_error(RuntimeError())
@@ -557,9 +604,12 @@ class ClientCredentials:
         endpoint, the auth method and the signing algorithm the server supports.
         Metadata is cached per issuer for an hour. Other keyword options are
         those of :class:`ClientCredentials`."""
+        error: Optional[Error] = _OPTIONS.error(0, options, check_required=False)
+        if error is not None:
+            del client_secret, options
+            raise error
         sender: Transport = transport if transport is not None else UrllibTransport()
         text = _METADATA.get(issuer, _now_ms())
-        error: Optional[Error] = None
         for kind in (_ffi.MetadataKind.O_AUTH, _ffi.MetadataKind.OPEN_ID):
             if text is not None:
                 break
@@ -569,7 +619,14 @@ class ClientCredentials:
                 error = from_ffi(e)
                 break
             try:
-                reply = sender.send("GET", request.url(), [(h.name, h.value) for h in request.headers()], b"", timeout)
+                reply = sender.send(
+                    "GET",
+                    request.url(),
+                    [(h.name, h.value) for h in request.headers()],
+                    b"",
+                    timeout,
+                    max_bytes=_ffi.default_max_response_bytes(),
+                )
             except TransportFailure as e:
                 error = transport_error(e)
                 continue
@@ -631,6 +688,9 @@ class ClientCredentials:
         except ModuleNotFoundError as e:
             _raise_missing_extra("requests", e)
         return RequestsAuth(self)
+
+
+_OPTIONS = Options(ClientCredentials.__init__, method=True)
 
 
 def _raise_missing_extra(extra: str, cause: ModuleNotFoundError) -> "NoReturn":

@@ -6,7 +6,9 @@ Messages are the core's sanitized texts: no secret or token is ever in
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+import json
+import re
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ._ffi import ccauth_ffi as _ffi
 
@@ -38,33 +40,62 @@ class Challenge:
         return f"Challenge(scheme={self.scheme!r}, params={self.params!r})"
 
 
+_FIELDS = (
+    "code", "message", "retryable", "status", "error", "error_description", "error_uri", "retry_after_ms",
+    "body_kind", "content_type", "body_len", "excerpt", "www_authenticate", "extras", "dpop_nonce",
+    "field", "reason", "index", "transport_kind", "cause", "request_sent",
+)
+
+
 class Error(Exception):
-    """Base of every ccauth error. ``code`` is the core's stable code."""
+    """Base of every ccauth error. ``code`` is the core's stable code; every
+    other field is ``None`` (``[]``/``{}`` for the collections) when it does
+    not apply."""
 
     code: str
     """Stable code, e.g. ``TOKEN_ENDPOINT_ERROR``, ``INVALID_TOKEN_ENDPOINT``."""
     message: str
+    """One line: the code, then what went wrong (no secret, no token)."""
     retryable: bool
     """Whether the same request may succeed later."""
     status: Optional[int]
-    """HTTP status of the token endpoint's response, when there was one."""
+    """HTTP status of the server's response, when there was one."""
     error: Optional[str]
     """RFC 6749 ``error`` (``invalid_client``, …), when the server sent one."""
     error_description: Optional[str]
+    """The server's ``error_description`` as written (line breaks kept; secrets redacted)."""
     error_uri: Optional[str]
     retry_after_ms: Optional[int]
     """The server's ``Retry-After``, in milliseconds."""
     body_kind: Optional[str]
+    """What the body looked like: ``json``, ``html``, ``empty``, …"""
+    content_type: Optional[str]
+    """The response's ``Content-Type``."""
+    body_len: Optional[int]
+    """Body length in bytes (the declared ``Content-Length`` of a body too large to read)."""
     excerpt: Optional[str]
     """A short sanitized excerpt of a non-2xx body."""
     www_authenticate: List[Challenge]
+    extras: Dict[str, Any]
+    """The other members of an error body (Entra's ``error_codes``, ``trace_id``,
+    ``correlation_id``, ``timestamp``, …): what support asks for."""
+    dpop_nonce: Optional[str]
+    """The ``DPoP-Nonce`` of a ``use_dpop_nonce`` error (then ``retryable``)."""
     field: Optional[str]
-    """The option at fault (config errors)."""
+    """The option at fault (config errors), by its Python name."""
+    reason: Optional[str]
+    """Why the option was refused (config errors), without its name."""
+    index: Optional[int]
+    """Position of the bad item in a list option (``scopes``, ``extra_headers``, …)."""
+    transport_kind: Optional[str]
+    """No response: ``timeout``, ``connect``, ``tls``, ``reset`` or ``other``."""
+    cause: Optional[str]
+    """No response: the platform's code (``ECONNREFUSED``, ``ReadTimeout``, …)."""
+    request_sent: Optional[bool]
+    """No response: whether the request had been sent (``None``: unknown)."""
 
-    def __init__(self, info: Any) -> None:
-        super().__init__(info.message)
+    def __init__(self, info: Any, names: Optional[Mapping[str, str]] = None) -> None:
         self.code = info.code
-        self.message = info.message
         self.retryable = info.retryable
         self.status = info.status
         self.error = info.error
@@ -72,19 +103,91 @@ class Error(Exception):
         self.error_uri = info.error_uri
         self.retry_after_ms = info.retry_after_ms
         self.body_kind = info.body_kind
+        self.content_type = info.content_type
+        self.body_len = info.body_len
         self.excerpt = info.excerpt
         self.www_authenticate = [
             Challenge(c.scheme, [(p.name, p.value) for p in c.params]) for c in info.www_authenticate
         ]
+        self.extras = _extras(info.extras_json)
+        self.dpop_nonce = info.dpop_nonce
+        self.reason = info.reason
+        self.index = info.index
+        self.transport_kind = info.transport_kind
+        self.cause = info.cause
+        self.request_sent = info.request_sent
         self.field = info.field
+        self.message = info.message
+        if info.field is not None:
+            self.field, self.reason, self.index, self.message = option_message(
+                info.code, info.field, self.reason, self.index, info.message, names or {}
+            )
+        super().__init__(self.message)
 
     def __repr__(self) -> str:
         extra = "".join(
             f", {name}={getattr(self, name)!r}"
-            for name in ("status", "error", "field")
+            for name in ("status", "error", "field", "transport_kind", "cause")
             if getattr(self, name) is not None
         )
         return f"{type(self).__name__}(code={self.code!r}{extra}, message={self.message!r})"
+
+
+def _extras(text: str) -> Dict[str, Any]:
+    """The core's ``extras_json`` (always a JSON object) as a dict."""
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+# The core's config fields that ClientCredentials spells otherwise.
+CLIENT_OPTION_NAMES = {
+    "dpop_key": "dpop",
+    "external_client_assertion": "client_assertion",
+    "server_metadata": "issuer",  # what discover() fetched from the issuer
+}
+
+# Values of the options that take one of a few, in the spelling they are passed.
+ALLOWED_VALUES = {
+    "auth_method": (
+        "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
+        "tls_client_auth", "none",
+    ),
+    "basic_auth_encoding": ("form_urlencoded", "raw"),
+    "body_format": ("form", "json"),
+    "client_assertion_alg": ("HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA"),
+}
+
+
+_CORE_MESSAGE = re.compile(r"^[A-Z_]+: invalid `[^`]*`(?: \(item (\d+)\))?: (.*)$", re.S)
+
+
+def option_message(
+    code: str,
+    field: str,
+    reason: Optional[str],
+    index: Optional[int],
+    message: str,
+    names: Mapping[str, str],
+) -> Tuple[str, Optional[str], Optional[int], str]:
+    """(field, reason, index, message) with the core's config field names turned
+    into the option names the caller used."""
+    name = names.get(field, field)
+    if reason is None:  # the core's own message: "CODE: invalid `field` (item i): reason"
+        parsed = _CORE_MESSAGE.match(message)
+        if parsed is None:
+            return name, None, index, message.replace(f"`{field}`", f"`{name}`")
+        reason = parsed.group(2)
+        if index is None and parsed.group(1) is not None:
+            index = int(parsed.group(1))
+    for core, own in names.items():
+        reason = re.sub(rf"\b{re.escape(core)}\b", own, reason)
+    if "cargo feature" in reason or "feature)" in reason:
+        reason = "this build of ccauth leaves it out (the published wheels have every algorithm and key format)"
+    allowed = ALLOWED_VALUES.get(name)
+    if allowed and "unknown value" in reason and not all(v in reason for v in allowed):
+        reason = f"{reason}; one of: {', '.join(allowed)}"
+    at = f" (item {index})" if index is not None else ""
+    return name, reason, index, f"{code}: invalid `{name}`{at}: {reason}"
 
 
 class ConfigError(Error, ValueError):
@@ -116,9 +219,10 @@ _BY_KIND = {
 }
 
 
-def from_info(info: Any) -> Error:
-    """The exception for a core error record (the core classifies it)."""
-    return _BY_KIND.get(info.kind, Error)(info)
+def from_info(info: Any, names: Optional[Mapping[str, str]] = None) -> Error:
+    """The exception for a core error record (the core classifies it);
+    ``names`` maps core config fields to the caller's option names."""
+    return _BY_KIND.get(info.kind, Error)(info, names)
 
 
 FFI_ERRORS = (
@@ -130,28 +234,60 @@ FFI_ERRORS = (
 """What the generated module raises (one class per variant; catch these)."""
 
 
-def from_ffi(error: BaseException) -> Error:
+def from_ffi(error: BaseException, names: Optional[Mapping[str, str]] = None) -> Error:
     """The exception for an error raised by the generated module."""
-    return from_info(getattr(error, "info"))
+    return from_info(getattr(error, "info"), names)
 
 
-def _local(kind: Any, code: str, message: str, field: Optional[str] = None, retryable: bool = False) -> Error:
+def _local(kind: Any, code: str, message: str, retryable: bool = False, **fields: Any) -> Error:
     """An error raised by the Python driver itself, shaped like the core's."""
     from types import SimpleNamespace
 
-    info = SimpleNamespace(
-        kind=kind, code=code, message=f"{code}: {message}", retryable=retryable, status=None, error=None,
-        error_description=None, error_uri=None, retry_after_ms=None, body_kind=None, excerpt=None,
-        www_authenticate=[], field=field,
+    info = SimpleNamespace(**{name: None for name in _FIELDS}, extras_json="{}")
+    info.__dict__.update(
+        kind=kind, code=code, message=f"{code}: {message}", retryable=retryable, www_authenticate=[], **fields
     )
     return from_info(info)
 
 
 def config_error(message: str, field: str) -> Error:
     """A :class:`ConfigError` for an option the driver checks itself."""
-    return _local(_ffi.ErrorKind.CONFIG, "INVALID_PARAMETER", message, field)
+    return _local(_ffi.ErrorKind.CONFIG, "INVALID_PARAMETER", message, field=field)
+
+
+def unknown_option(name: str, known: Sequence[str]) -> Error:
+    """A :class:`ConfigError` for a keyword option that does not exist, with the closest known one."""
+    import difflib
+
+    shown = name if name.isidentifier() else repr(name)[:64]
+    close = difflib.get_close_matches(name, known, n=1)
+    reason = "unknown option" + (f"; did you mean `{close[0]}`?" if close else "")
+    return _local(
+        _ffi.ErrorKind.CONFIG, "INVALID_CONFIG_DOCUMENT", f"invalid `{shown}`: {reason}", field=shown, reason=reason
+    )
+
+
+def missing_option(name: str) -> Error:
+    """A :class:`ConfigError` for a required option left out."""
+    reason = "required option missing"
+    return _local(
+        _ffi.ErrorKind.CONFIG, "INVALID_CONFIG_DOCUMENT", f"invalid `{name}`: {reason}", field=name, reason=reason
+    )
 
 
 def transport_error(failure: BaseException) -> Error:
-    """A :class:`TransportError` for a request the driver sent outside the lifecycle."""
-    return _local(_ffi.ErrorKind.TRANSPORT, "TRANSPORT_ERROR", type(failure).__name__, retryable=True)
+    """A :class:`TransportError` for a request the driver sent outside the
+    lifecycle (discovery, revocation, introspection)."""
+    kind = getattr(failure, "kind", "other")
+    cause = getattr(failure, "cause", None) or type(failure).__name__
+    sent = getattr(failure, "request_sent", None)
+    when = "" if sent is None else " after the request was sent" if sent else " before the request was sent"
+    return _local(
+        _ffi.ErrorKind.TRANSPORT,
+        "TRANSPORT_ERROR",
+        f"{kind}{when} ({cause})",
+        retryable=True,
+        transport_kind=kind,
+        cause=cause,
+        request_sent=sent,
+    )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ._errors import missing_option, unknown_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._errors import Error
 
 Pairs = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 """Name/value pairs: a mapping, or a sequence of pairs (keeps duplicates and order)."""
@@ -123,3 +128,38 @@ def config_document(
         }
     )
     return json.dumps(doc)
+
+
+class Options:
+    """The keyword options a function takes, read from its code object (no
+    ``inspect`` import): an unknown one, or a required one left out, is a
+    :class:`ConfigError` naming it, like every other bad option, rather than
+    Python's ``TypeError``."""
+
+    def __init__(self, f: Callable[..., Any], method: bool = False) -> None:
+        code = f.__code__
+        names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+        self._names = frozenset(names)
+        self._positional = names[int(method) : code.co_argcount]
+        required = self._positional[: len(self._positional) - len(f.__defaults__ or ())]
+        kw_defaults = f.__kwdefaults__ or {}
+        kw_only = names[code.co_argcount :]
+        self._required = [*required, *(n for n in kw_only if n not in kw_defaults)]
+        self._known = sorted(n for n in self._names if n != "self" and not n.startswith("_"))
+
+    def error(self, positional: int, options: Mapping[str, Any], check_required: bool = True) -> "Optional[Error]":
+        """The error for a call with ``positional`` arguments and keyword
+        ``options`` (only their names are read), or ``None``."""
+        for name in options:
+            if name not in self._names:
+                return unknown_option(name, self._known)
+        if check_required:
+            given = self._positional[:positional]
+            for name in self._required:
+                if name not in options and name not in given:
+                    return missing_option(name)
+        return None
+
+
+DOCUMENT_OPTIONS = Options(config_document)
+"""The options of the sans-IO functions (:func:`config_document`'s keywords)."""

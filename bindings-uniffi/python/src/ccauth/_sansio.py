@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._errors import FFI_ERRORS, Error, from_ffi
 from ._ffi import ccauth_ffi as _ffi
-from ._options import config_document
+from ._options import DOCUMENT_OPTIONS, config_document
 from ._token import AccessToken
 
 
@@ -36,9 +36,12 @@ def build_token_request(
     that describe the request, plus ``dpop_key``). Configs that sign (JWT client
     authentication, DPoP) sign at ``now_ms`` (default: now) with ``entropy``
     (32 random bytes; default: fresh from the OS); the same inputs give the same bytes."""
+    error: Optional[Error] = DOCUMENT_OPTIONS.error(0, options)
+    if error is not None:
+        del options
+        raise error
     document = config_document(**options)
     del options
-    error: Optional[Error] = None
     when = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     try:
         r = _ffi.build_token_request_at(document, when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
@@ -61,11 +64,14 @@ def parse_token_response(
     Raises :class:`OAuthError` for an RFC 6749 error, :class:`ResponseError`
     for anything else that is not a token.
     """
+    error: Optional[Error] = DOCUMENT_OPTIONS.error(0, options)
+    if error is not None:
+        del options
+        raise error
     document = config_document(**options)
     del options
     data = body.encode() if isinstance(body, str) else bytes(body)
     del body
-    error: Optional[Error] = None
     try:
         pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
         return AccessToken._from_ffi(_ffi.parse_token_response(document, status, pairs, data, now_ms))
@@ -92,10 +98,13 @@ def parse_metadata_response(
 
 
 def _admin(kind: str, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, options: Dict[str, Any]) -> str:
+    error: Optional[Error] = DOCUMENT_OPTIONS.error(0, options)
+    if error is not None:
+        del options
+        raise error
     document = config_document(**options)
     del options
     data = body.encode() if isinstance(body, str) else bytes(body)
-    error: Optional[Error] = None
     try:
         pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
         if kind == "revocation":
