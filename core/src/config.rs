@@ -528,7 +528,8 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Largest token response body accepted (default 1 MiB).
+    /// Largest reply body accepted (default 1 MiB; at least 1). Drivers stop
+    /// reading at this + 1 bytes.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
         self
@@ -600,6 +601,15 @@ impl ClientConfigBuilder {
                     "DPoP needs an asymmetric key",
                 ));
             }
+        }
+
+        // A limit of 0 would refuse every reply: a mistake, not a policy.
+        if self.max_response_bytes == 0 {
+            return Err(ConfigError::new(
+                Kind::InvalidPolicy,
+                "max_response_bytes",
+                "must be at least 1",
+            ));
         }
 
         let basic_authorization = match (self.auth_method, &self.client_secret) {
