@@ -535,7 +535,12 @@ fn fill_rfc_fields(
         if error.extras.len() >= MAX_ERROR_EXTRAS {
             break;
         }
-        if name.len() > 128 || name.chars().any(char::is_control) {
+        // A name may echo the secret too (a form body is all names).
+        let echoes_secret = secret.is_some_and(|s| {
+            let secret = s.expose_secret();
+            !secret.is_empty() && name.contains(secret)
+        });
+        if name.len() > 128 || name.chars().any(char::is_control) || echoes_secret {
             continue;
         }
         if serde_json::to_string(value).map_or(true, |t| t.len() > MAX_EXTRA_BYTES) {

@@ -148,3 +148,21 @@ fn a_secret_echoed_in_headers_or_error_members_is_redacted() {
     assert_clean("ResponseError", &format!("{error} {error:?}"));
     assert_eq!(error.extras()["hint"], serde_json::json!(["[REDACTED]"]));
 }
+
+/// A form-encoded error body is all names: a name holding the secret is
+/// dropped from the extras. Found by fuzzing.
+#[test]
+fn a_secret_as_a_member_name_is_not_kept() {
+    let config = config(ClientAuthMethod::ClientSecretBasic);
+    let response = HttpResponse::new(
+        503,
+        vec![(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        )],
+        format!("error=temporarily_unavailable&{SECRET}x=1"),
+    );
+    let error = parse_token_response(&config, &response, 0).unwrap_err();
+    assert_clean("ResponseError", &format!("{error} {error:?}"));
+    assert!(error.extras().is_empty());
+}

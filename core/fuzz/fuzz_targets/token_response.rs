@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(error) => {
             let text = format!("{error} {error:?}");
-            assert!(!text.contains(SECRET), "the secret reached an error");
+            assert!(!text.contains(SECRET), "the secret reached an error: {text}");
             assert!(error.extras().len() <= 32);
             for (name, value) in error.extras() {
                 assert!(!matches!(name.as_str(), "access_token" | "refresh_token" | "id_token"));
