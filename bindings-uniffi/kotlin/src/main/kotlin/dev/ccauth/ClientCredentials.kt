@@ -1,11 +1,7 @@
 package dev.ccauth
 
-import java.io.IOException
-import java.net.ConnectException
-import java.net.SocketTimeoutException
 import java.security.SecureRandom
 import java.time.Duration
-import javax.net.ssl.SSLException
 import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
@@ -85,7 +81,7 @@ class ClientCredentials private constructor(
 
     /** The config document (it holds the credentials): for revocation and introspection requests. */
     private val document: String = options.toConfigJson(
-        dpopKeyJson = if (options.dpop && options.dpopKey == null) translated { generateDpopKey(randomBytes(32)) } else null,
+        dpopKeyJson = if (options.dpop && options.dpopKey == null) configured { generateDpopKey(randomBytes(32)) } else null,
         issuer = discovered?.first,
         metadataJson = discovered?.second,
     )
@@ -95,12 +91,15 @@ class ClientCredentials private constructor(
     private val introspectionEndpoint = options.introspectionEndpoint ?: metadata?.get("introspection_endpoint")?.jsonPrimitive?.contentOrNull
 
     private val lifecycle: TokenLifecycle =
-        translated {
+        configured {
             TokenLifecycle(document, SecureRandom().nextLong().toULong()).also {
                 // Randomness for signatures (jti, salts): the platform's CSPRNG.
                 it.seedEntropy(randomBytes(32))
             }
         }
+
+    /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
+    private val maxResponseBytes: Long = lifecycle.maxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
 
     /** Background refreshes run here; [close] cancels them. */
     private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO)
@@ -215,7 +214,7 @@ class ClientCredentials private constructor(
     }
 
     private suspend fun send(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> =
-        exchange(transport, request.method(), request.url(), request.headers(), request.body(), timeout)
+        exchange(transport, request.method(), request.url(), request.headers(), request.body(), timeout, maxResponseBytes)
 
     /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
     fun exportToken(): String? = lifecycle.exportToken()
@@ -264,32 +263,26 @@ class ClientCredentials private constructor(
                 } catch (e: CcauthException) {
                     return // the core failed the fetch already; every waiter gets its error
                 } catch (e: CancellationException) {
-                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", nowMs())
+                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
                     throw e
                 } catch (e: Exception) {
-                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "the client assertion source failed", nowMs())
+                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "the client assertion source failed", null, false, nowMs())
                     return
                 }
             } else {
                 ticket.request
             }
             val outcome = try {
-                val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeout)
+                val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeout, maxResponseBytes)
                 val headers = response.headers.map { (name, value) -> Header(name, value) }
                 lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
             } catch (e: CancellationException) {
-                lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", nowMs())
+                lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
                 throw e
             } catch (e: Exception) {
-                val kind = when (e) {
-                    is SocketTimeoutException -> TransportKind.TIMEOUT
-                    is ConnectException -> TransportKind.CONNECT
-                    is SSLException -> TransportKind.TLS
-                    is IOException -> if (e.cause is ConnectException) TransportKind.CONNECT else TransportKind.OTHER
-                    else -> TransportKind.OTHER
-                }
                 // The class name only: a message could quote a header.
-                lifecycle.handleTransportError(ticket.id, kind, e.javaClass.simpleName, nowMs())
+                val failure = TransportException.classify(e, null)
+                lifecycle.handleTransportError(ticket.id, failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent, nowMs())
             }
             if (outcome is FetchOutcome.Token) token = AccessToken.of(outcome.token, outcome.info)
         } finally {
@@ -310,37 +303,45 @@ class ClientCredentials private constructor(
 
         /** One exchange on the IO dispatcher; cancelling the caller interrupts it. */
         private suspend fun call(
-            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration,
+            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration, limit: Long,
         ): HttpTransport.Response {
             val request = HttpTransport.Request(
-                method, url, headers.map { it.name to it.value }, if (method == "GET") null else body, timeout,
+                method, url, headers.map { it.name to it.value }, if (method == "GET") null else body, timeout, limit,
             )
             return runInterruptible(Dispatchers.IO) { transport.send(request) }
         }
 
+        private fun TransportException.Kind.ffi(): TransportKind = when (this) {
+            TransportException.Kind.TIMEOUT -> TransportKind.TIMEOUT
+            TransportException.Kind.CONNECT -> TransportKind.CONNECT
+            TransportException.Kind.TLS -> TransportKind.TLS
+            TransportException.Kind.RESET -> TransportKind.RESET
+            TransportException.Kind.OTHER -> TransportKind.OTHER
+        }
+
         private fun missingEndpoint(kind: String) = CcauthError.Config(
-            uniffi.ccauth_ffi.ErrorInfo(
+            CcauthError.Details(
                 kind = uniffi.ccauth_ffi.ErrorKind.CONFIG, code = "INVALID_PARAMETER",
-                message = "INVALID_PARAMETER: no $kind endpoint (set ${kind}Endpoint or use discover)",
-                retryable = false, status = null, error = null, errorDescription = null, errorUri = null,
-                retryAfterMs = null, bodyKind = null, excerpt = null, wwwAuthenticate = emptyList(), field = "${kind}_endpoint",
+                message = "INVALID_PARAMETER: invalid `${kind}Endpoint`: no $kind endpoint (set it, or use discover)",
+                field = "${kind}Endpoint", reason = "no $kind endpoint (set it, or use discover)",
             ),
         )
 
+        /** A request outside the token lifecycle (discovery, revocation, introspection): a failure is thrown here, as the core words it. */
         private suspend fun exchange(
-            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration,
+            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration, limit: Long,
         ): Triple<UShort, List<Header>, ByteArray> {
             val response = try {
-                call(transport, method, url, headers, body, timeout)
+                call(transport, method, url, headers, body, timeout, limit)
             } catch (e: CancellationException) {
                 throw e
             } catch (e: Exception) {
+                val failure = TransportException.classify(e, null)
                 throw CcauthError.Transport(
-                    uniffi.ccauth_ffi.ErrorInfo(
+                    CcauthError.Details(
                         kind = uniffi.ccauth_ffi.ErrorKind.TRANSPORT, code = "TRANSPORT_ERROR",
-                        message = "TRANSPORT_ERROR: ${e.javaClass.simpleName}", retryable = true, status = null, error = null,
-                        errorDescription = null, errorUri = null, retryAfterMs = null, bodyKind = null, excerpt = null,
-                        wwwAuthenticate = emptyList(), field = null,
+                        message = failure.coreMessage(), retryable = true,
+                        transportKind = failure.kind.code, causeCode = failure.causeName, requestSent = failure.requestSent,
                     ),
                 )
             }
@@ -365,9 +366,11 @@ class ClientCredentials private constructor(
             var last: CcauthError? = null
             for (kind in listOf(MetadataKind.O_AUTH, MetadataKind.OPEN_ID)) {
                 if (text != null) break
-                val request = translated { buildMetadataRequest(issuer, kind, options.dangerAcceptInsecureHttp) }
+                val request = configured { buildMetadataRequest(issuer, kind, options.dangerAcceptInsecureHttp) }
                 try {
-                    val (status, headers, body) = exchange(transport, "GET", request.url(), request.headers(), ByteArray(0), timeout)
+                    val (status, headers, body) = exchange(
+                        transport, "GET", request.url(), request.headers(), ByteArray(0), timeout, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
+                    )
                     text = translated { parseMetadataResponse(issuer, status, headers, body, nowMs()) }
                     metadataCache.insert(issuer, text, nowMs())
                 } catch (e: CcauthError) {

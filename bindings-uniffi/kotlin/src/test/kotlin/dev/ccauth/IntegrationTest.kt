@@ -63,7 +63,7 @@ class IntegrationTest {
     @Test
     fun `a bad option is a config error naming it`() {
         val e = assertThrows<CcauthError.Config> { ClientCredentials(ClientCredentialsOptions("ftp://as.example.com/t", "c", "config-secret-1")) }
-        assertEquals("INVALID_TOKEN_ENDPOINT" to "token_endpoint", e.code to e.field)
+        assertEquals("INVALID_TOKEN_ENDPOINT" to "tokenEndpoint", e.code to e.field) // this library's option name
         assertFalse("$e ${e.stackTraceToString()}".contains("config-secret-1"))
     }
 

@@ -81,7 +81,7 @@ class LifecycleVectorsTest {
                                     ?: (r["body"]?.jsonPrimitive?.content ?: "").encodeToByteArray()
                                 val headers = r["headers"]?.jsonArray?.map { h -> Header(h.jsonArray[0].jsonPrimitive.content, h.jsonArray[1].jsonPrimitive.content) } ?: emptyList()
                                 lifecycle.handleResponse(ticket, r["status"]!!.jsonPrimitive.int.toUShort(), headers, body, now)
-                            } ?: lifecycle.handleTransportError(ticket, TransportKind.CONNECT, "refused", now)
+                            } ?: lifecycle.handleTransportError(ticket, TransportKind.CONNECT, "refused", "ConnectException", false, now)
                             check(want, outcome(o), where)
                         }
                         "invalidate" in step -> {

@@ -47,7 +47,10 @@ class TransportTest {
             ClientCredentials(options, transport).use { client ->
                 val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { runBlocking { client.token() } }
                 assertEquals("TRANSPORT_ERROR", e.code)
-                assertTrue(e.message!!.contains("Connect"), e.message) // classified as a connection failure
+                // Classified as a connection failure, with the platform's cause, before anything was sent.
+                assertEquals(Triple("connect", "ConnectException", false), Triple(e.transportKind, e.causeCode, e.requestSent), e.message)
+                assertTrue(e.message!!.startsWith("TRANSPORT_ERROR: connect before the request was sent (ConnectException)"), e.message)
+                assertTrue(e.retryable)
                 assertFalse("$e".contains("closed-port-secret-9"))
             }
         }
@@ -63,7 +66,7 @@ class TransportTest {
                 )
                 ClientCredentials(options, transport, Duration.ofMillis(300)).use { client ->
                     val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { client.tokenBlocking() }
-                    assertTrue(e.message!!.contains("Timeout"), e.message)
+                    assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)
                 }
             }
         }

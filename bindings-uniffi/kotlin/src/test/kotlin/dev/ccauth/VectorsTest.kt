@@ -94,6 +94,16 @@ class VectorsTest {
                 check(wantError, "error_uri", prim(e.errorUri))
                 check(wantError, "retryable", JsonPrimitive(e.retryable))
                 check(wantError, "retry_after_ms", prim(e.retryAfterMs))
+                check(wantError, "body_kind", prim(e.bodyKind))
+                check(wantError, "excerpt", prim(e.excerpt))
+                check(wantError, "content_type", prim(e.contentType))
+                check(wantError, "body_len", prim(e.bodyLen))
+                check(wantError, "dpop_nonce", prim(e.dpopNonce))
+                check(wantError, "www_authenticate", JsonArray(e.wwwAuthenticate.map { c ->
+                    JsonObject(mapOf("scheme" to JsonPrimitive(c.scheme), "params" to JsonArray(c.params.map { (k, v) -> JsonArray(listOf(JsonPrimitive(k), JsonPrimitive(v))) })))
+                }))
+                // Compared exactly: the map the user sees against the vector's object read the same way.
+                wantError["extras"]?.let { assertEquals(CcauthError.plain(it), e.extras, "extras") }
                 assertEquals(e is CcauthError.OAuth, e.code == "TOKEN_ENDPOINT_ERROR")
                 assertClean("$e ${e.message} ${e.stackTraceToString()}", listOf(secret))
                 return@dynamicTest

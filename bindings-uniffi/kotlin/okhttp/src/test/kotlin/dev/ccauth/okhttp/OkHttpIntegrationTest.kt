@@ -126,7 +126,7 @@ class OkHttpIntegrationTest {
             )
             ClientCredentials(options, transport, java.time.Duration.ofMillis(300)).use { credentials ->
                 val e = assertThrows<CcauthError.Transport> { credentials.tokenBlocking() }
-                assertTrue(e.message!!.contains("Timeout"), e.message)
+                assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)
             }
         }
     }
