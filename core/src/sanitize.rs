@@ -133,11 +133,12 @@ pub(crate) fn one_line_bounded(text: &str) -> String {
 /// characters dropped (they could rewrite a terminal), the secret and
 /// JWT-shaped words redacted, cut to 2000 characters.
 pub(crate) fn verbatim(text: &str, secret: Option<&ClientSecret>) -> String {
-    let kept: String = redact_secret(text.to_owned(), secret)
+    // Dropping characters can join the pieces of a secret: drop first, then redact.
+    let kept: String = text
         .chars()
         .filter(|&c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
         .collect();
-    truncate_chars(redact_jwts(&kept), VERBATIM_CHARS)
+    truncate_chars(redact_jwts(&redact_secret(kept, secret)), VERBATIM_CHARS)
 }
 
 /// A short token from the host's platform (`ECONNREFUSED`, a class name):
@@ -154,6 +155,12 @@ pub(crate) fn code_word(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbatim_redacts_a_secret_split_by_control_characters() {
+        let secret = ClientSecret::new("s3cret");
+        assert_eq!(verbatim("a s3\u{1}cret b", Some(&secret)), "a [REDACTED] b");
+    }
 
     #[test]
     fn verbatim_keeps_line_breaks_and_drops_escapes() {
