@@ -338,15 +338,19 @@ proptest! {
         // Outstanding tickets: (id, reading when issued).
         let mut outstanding: Vec<(u64, u64)> = Vec::new();
         let mut issued = 0u64;
+        // The latest reading the manager has seen: a ticket is given up by
+        // that clock, not by an older reading that arrives after it.
+        let mut latest = 0u64;
         for step in &steps {
             match step {
                 Threaded::Ask { jitter } => {
                     let reading = world.now.saturating_sub(*jitter);
+                    latest = latest.max(reading);
                     match world.manager.poll(key, reading).unwrap() {
                         TokenDecision::Fetch(ticket) | TokenDecision::RefreshAhead(_, ticket) => {
                             let live = outstanding
                                 .iter()
-                                .filter(|(_, at)| reading < at + timeout)
+                                .filter(|(_, at)| latest < at + timeout)
                                 .count();
                             prop_assert_eq!(live, 0, "a second fetch while one is live");
                             outstanding.push((ticket.id(), reading));
@@ -367,6 +371,7 @@ proptest! {
                     }
                     let (id, _) = outstanding.remove(0);
                     let reading = world.now.saturating_sub(*jitter);
+                    latest = latest.max(reading);
                     let response = if *token {
                         issued += 1;
                         HttpResponse::new(
