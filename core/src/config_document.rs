@@ -134,7 +134,14 @@ fn document_error(document: &Map<String, Value>, error: &serde_json::Error) -> C
         (name.to_owned(), "required option missing".to_owned(), None)
     } else {
         let (field, index) = wrong_member(document);
-        (field, "wrong type or value out of range".to_owned(), index)
+        // Only a required option refuses null (an unset environment variable, say).
+        let is_null = index.is_none() && document.get(&field).is_some_and(Value::is_null);
+        let reason = if is_null {
+            "required option missing (null)"
+        } else {
+            "wrong type or value out of range"
+        };
+        (field, reason.to_owned(), index)
     };
     let error = ConfigError::named(Kind::InvalidConfigDocument, sanitize_name(&field), reason);
     match index {
@@ -419,6 +426,11 @@ mod tests {
         assert_eq!(field, "retry.max_attempts");
         let (_, field, _) = error_of(r#"{"token_endpoint":"https://a/t","client_id":7}"#);
         assert_eq!(field, "client_id");
+        let (_, field, reason) = error_of(r#"{"token_endpoint":null,"client_id":"c"}"#);
+        assert_eq!(
+            (field.as_str(), reason.as_str()),
+            ("token_endpoint", "required option missing (null)")
+        );
         let (_, field, reason) = error_of("[1]");
         assert_eq!(
             (field.as_str(), reason.as_str()),
