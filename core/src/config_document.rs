@@ -190,7 +190,13 @@ fn wrong_member(document: &Map<String, Value>) -> (String, Option<usize>) {
 
 /// A field name from the document, bounded and printable.
 fn sanitize_name(name: &str) -> String {
-    name.chars().filter(|c| !c.is_control()).take(80).collect()
+    let name: String = name.chars().filter(|c| !c.is_control()).take(80).collect();
+    // An empty member name (`{"": 0}`) is still named, as JSON writes it.
+    if name.is_empty() {
+        "\"\"".to_owned()
+    } else {
+        name
+    }
 }
 
 /// The known name nearest to `name` (edit distance ≤ 2, or one contains the other).
@@ -431,6 +437,8 @@ mod tests {
             (field.as_str(), reason.as_str()),
             ("token_endpoint", "required option missing (null)")
         );
+        let (_, field, _) = error_of(r#"{"token_endpoint":"https://a/t","client_id":"c","":0}"#);
+        assert_eq!(field, r#""""#);
         let (_, field, reason) = error_of("[1]");
         assert_eq!(
             (field.as_str(), reason.as_str()),
