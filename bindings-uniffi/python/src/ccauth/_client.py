@@ -475,10 +475,13 @@ class ClientCredentials:
         Returns whether the core dropped it: then the next call fetches a new
         one. An ``insufficient_scope`` challenge keeps the token.
         """
+        # The core first, then the memo: a caller that polled the core before
+        # the drop read the old generation, so it cannot memoize the dropped token.
+        dropped = self._lifecycle.invalidate(token.access_token, www_authenticate)
         with self._cond:
             self._generation += 1
             self._ready = None
-        return self._lifecycle.invalidate(token.access_token, www_authenticate)
+        return dropped
 
     # -- DPoP, revocation, introspection, discovery ---------------------------
 

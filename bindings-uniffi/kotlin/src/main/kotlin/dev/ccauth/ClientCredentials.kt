@@ -157,8 +157,11 @@ class ClientCredentials private constructor(
      * `insufficient_scope` challenge keeps it.
      */
     fun invalidate(token: AccessToken, wwwAuthenticate: String? = null): Boolean {
+        // The core first, then the memo: a caller that polled the core before
+        // the drop holds the old signal, so it cannot memoize the dropped token.
+        val dropped = lifecycle.invalidate(token.accessToken, wwwAuthenticate)
         rotate(null)
-        return lifecycle.invalidate(token.accessToken, wwwAuthenticate)
+        return dropped
     }
 
     /**
