@@ -392,7 +392,7 @@ impl TokenManager {
             .get(index)
             .map(|e| parse_token_response(&e.config, response, now_ms));
         match parsed {
-            Some(Ok(token)) => self.store(index, token),
+            Some(Ok(token)) => self.store(index, token, true),
             Some(Err(error)) if retry_with_nonce && error.error() == Some("use_dpop_nonce") => {
                 // RFC 9449 §8: send again at once with the server's nonce; this
                 // answer is not a failure and costs no attempt (once per fetch).
@@ -434,16 +434,7 @@ impl TokenManager {
         if !newer {
             return FetchOutcome::Stale;
         }
-        // A fetch started since keeps going (its answer will replace this one);
-        // a backoff or failure ends: there is a token.
-        let in_flight = matches!(entry.flight, Flight::Fetching { .. });
-        let saved = in_flight.then(|| (entry.flight.clone(), entry.budget));
-        let outcome = self.store(index, token);
-        if let (Some((flight, budget)), Some(entry)) = (saved, self.entries.get_mut(index)) {
-            entry.flight = flight;
-            entry.budget = budget;
-        }
-        outcome
+        self.store(index, token, false)
     }
 
     /// The request of ticket `ticket` with a client assertion minted outside
@@ -547,7 +538,14 @@ impl TokenManager {
         }
     }
 
-    fn store(&mut self, index: usize, mut token: AccessToken) -> FetchOutcome {
+    /// Caches `token`. `answers_flight`: it is the answer to the fetch in
+    /// flight (else a late token for a ticket given up on).
+    fn store(
+        &mut self,
+        index: usize,
+        mut token: AccessToken,
+        answers_flight: bool,
+    ) -> FetchOutcome {
         if let Some(server_ms) = token.server_date_ms {
             let skew = server_ms as i64 - token.issued_at_ms as i64;
             self.clock_skew_ms = if skew.abs() >= MIN_SKEW_MS { skew } else { 0 };
@@ -577,9 +575,13 @@ impl TokenManager {
         };
         let token = Arc::new(token);
         entry.token = Some(Arc::clone(&token));
-        entry.flight = Flight::Idle;
-        entry.nonce_retried = false;
-        entry.budget = RetryBudget::default();
+        // A fetch in flight (one started after a late token's ticket was given
+        // up) keeps going: its answer replaces this one. Anything else ends.
+        if !matches!(entry.flight, Flight::Fetching { .. }) || answers_flight {
+            entry.flight = Flight::Idle;
+            entry.nonce_retried = false;
+            entry.budget = RetryBudget::default();
+        }
         FetchOutcome::Token(token)
     }
 
