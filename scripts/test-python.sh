@@ -2,7 +2,8 @@
 # The Python package: builds the wheel, installs *the wheel* into a fresh
 # virtualenv (not the source tree) and runs pytest there: every shared vector,
 # error and redaction checks, and integration against the local authorization
-# server; then mypy --strict on the example.
+# server; ruff and mypy --strict on the package before, mypy --strict on the
+# example after.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-python.sh"
 py="$ROOT/bindings-uniffi/python"
@@ -11,6 +12,8 @@ say "installing the wheel into the test virtualenv"
 venv_with_wheel "$venv" "$py/tests/requirements.txt"
 say "python: import from the installed wheel alone"
 (cd /tmp && "$venv/bin/python" -c 'import ccauth, sys; assert "site-packages" in ccauth.__file__, ccauth.__file__')
+say "python: ruff check and mypy --strict on the package (src/ccauth; rules in pyproject.toml)"
+(cd "$py" && "$venv/bin/ruff" check --no-cache src/ccauth && "$venv/bin/mypy" --strict --no-incremental src/ccauth)
 say "python: pytest (vectors, errors, integration)"
 cd "$py/tests"
 "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._client import ClientCredentials
 
 
-def condemned(client: "ClientCredentials", token: Any, status: int, challenge: "str | None") -> bool:
+def condemned(client: ClientCredentials, token: Any, status: int, challenge: str | None) -> bool:
     """On a 401, tells the core (it drops ``token`` for ``invalid_token`` or
     no error code, keeps it for ``insufficient_scope``) and returns True: the
     caller then resends if the client's token is no longer ``token``. Whether
@@ -23,7 +23,7 @@ def condemned(client: "ClientCredentials", token: Any, status: int, challenge: "
     return True
 
 
-def wants_nonce(client: "ClientCredentials", url: str, status: int, headers: Any) -> bool:
+def wants_nonce(client: ClientCredentials, url: str, status: int, headers: Any) -> bool:
     """Remembers a DPoP-Nonce; True when a 401 asks for it (RFC 9449 §9: resend once)."""
     nonce = headers.get("dpop-nonce")
     if nonce is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets as _random
 import threading
 import time
@@ -83,7 +82,7 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _resolve(fut: "asyncio.Future[None]") -> None:
+def _resolve(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
 
@@ -100,7 +99,7 @@ class ClientCredentials:
     Options are validated at once (a :class:`ConfigError` names the bad one).
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "ClientCredentials":
+    def __new__(cls, *args: Any, **kwargs: Any) -> ClientCredentials:
         # An unknown keyword option (or a required one left out) is a
         # ConfigError naming it, not Python's TypeError. Only names are read;
         # the values (the secret) are dropped before anything is raised.
@@ -248,8 +247,8 @@ class ClientCredentials:
         self._max_bytes: int = self._lifecycle.max_response_bytes()
         self._cond = threading.Condition()
         self._generation = 0
-        self._async_waiters: List[Tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]] = []
-        self._tasks: Set["asyncio.Future[None]"] = set()
+        self._async_waiters: List[Tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._tasks: Set[asyncio.Future[None]] = set()
         # The core's last "ready" answer, memoized: the core answers "ready"
         # with the same token until its refresh time, so asking again inside
         # that window would only cost a call into Rust. Any report,
@@ -436,7 +435,7 @@ class ClientCredentials:
         import asyncio
 
         loop = asyncio.get_running_loop()
-        fut: "asyncio.Future[None]" = loop.create_future()
+        fut: asyncio.Future[None] = loop.create_future()
         with self._cond:
             if self._generation != generation:
                 return
@@ -477,7 +476,7 @@ class ClientCredentials:
         """
         # The core first, then the memo: a caller that polled the core before
         # the drop read the old generation, so it cannot memoize the dropped token.
-        dropped = self._lifecycle.invalidate(token.access_token, www_authenticate)
+        dropped: bool = self._lifecycle.invalidate(token.access_token, www_authenticate)
         with self._cond:
             self._generation += 1
             self._ready = None
@@ -505,7 +504,8 @@ class ClientCredentials:
 
     def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
         """Remembers a resource server's ``DPoP-Nonce`` for the next proofs to it."""
-        return self._lifecycle.remember_dpop_nonce(url, nonce)
+        remembered: bool = self._lifecycle.remember_dpop_nonce(url, nonce)
+        return remembered
 
     def revoke(self, token: Union[AccessToken, str, None] = None, hint: str = "access_token") -> None:
         """Revokes ``token`` (RFC 7009; default: the cached one, which is then
@@ -601,7 +601,7 @@ class ClientCredentials:
         danger_accept_insecure_http: bool = False,
         timeout: float = 10.0,
         **options: Any,
-    ) -> "ClientCredentials":
+    ) -> ClientCredentials:
         """A client from the issuer alone: fetches its metadata (RFC 8414,
         then OpenID Connect Discovery), checks the issuer, and takes the token
         endpoint, the auth method and the signing algorithm the server supports.
@@ -655,7 +655,8 @@ class ClientCredentials:
     def export_token(self) -> Optional[str]:
         """The cached token as a versioned JSON document (it holds the token:
         store it like a secret), or ``None``."""
-        return self._lifecycle.export_token()
+        document: Optional[str] = self._lifecycle.export_token()
+        return document
 
     def import_token(self, document: str) -> AccessToken:
         """Loads a document from :meth:`export_token` (e.g. from Redis).
@@ -674,7 +675,7 @@ class ClientCredentials:
         del document
         raise error
 
-    def httpx_auth(self) -> "httpx.Auth":
+    def httpx_auth(self) -> httpx.Auth:
         """An ``httpx.Auth`` (sync and async clients) that adds the token and
         retries once, with a fresh token, on an ``invalid_token`` 401."""
         try:
@@ -683,7 +684,7 @@ class ClientCredentials:
             _raise_missing_extra("httpx", e)
         return HttpxAuth(self)
 
-    def requests_auth(self) -> "requests.auth.AuthBase":
+    def requests_auth(self) -> requests.auth.AuthBase:
         """A ``requests`` auth that adds the token and retries once, with a
         fresh token, on an ``invalid_token`` 401 (when the body can be resent)."""
         try:
@@ -696,7 +697,7 @@ class ClientCredentials:
 _OPTIONS = Options(ClientCredentials.__init__, method=True)
 
 
-def _raise_missing_extra(extra: str, cause: ModuleNotFoundError) -> "NoReturn":
+def _raise_missing_extra(extra: str, cause: ModuleNotFoundError) -> NoReturn:
     """Says the install line when the optional library a hook needs is absent."""
     if (cause.name or "").split(".")[0] != extra:
         raise cause  # something else is missing: do not hide it

@@ -26,7 +26,7 @@ __all__ = [
 class Challenge:
     """One ``WWW-Authenticate`` challenge, e.g. ``Bearer error="invalid_token"``."""
 
-    __slots__ = ("scheme", "params")
+    __slots__ = ("params", "scheme")
 
     def __init__(self, scheme: str, params: List[Tuple[str, str]]) -> None:
         self.scheme = scheme
@@ -236,7 +236,7 @@ FFI_ERRORS = (
 
 def from_ffi(error: BaseException, names: Optional[Mapping[str, str]] = None) -> Error:
     """The exception for an error raised by the generated module."""
-    return from_info(getattr(error, "info"), names)
+    return from_info(getattr(error, "info"), names)  # noqa: B009 (BaseException has no .info for mypy)
 
 
 def _local(kind: Any, code: str, message: str, retryable: bool = False, **fields: Any) -> Error:

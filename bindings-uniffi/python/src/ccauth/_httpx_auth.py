@@ -20,7 +20,7 @@ class HttpxAuth(httpx.Auth):
     # httpx reads the body first, so the retry can resend it.
     requires_request_body = True
 
-    def __init__(self, client: "ClientCredentials") -> None:
+    def __init__(self, client: ClientCredentials) -> None:
         self._client = client
 
     def _sign(self, request: httpx.Request, token: Any) -> None:

@@ -147,7 +147,7 @@ class Options:
         self._required = [*required, *(n for n in kw_only if n not in kw_defaults)]
         self._known = sorted(n for n in self._names if n != "self" and not n.startswith("_"))
 
-    def error(self, positional: int, options: Mapping[str, Any], check_required: bool = True) -> "Optional[Error]":
+    def error(self, positional: int, options: Mapping[str, Any], check_required: bool = True) -> Optional[Error]:
         """The error for a call with ``positional`` arguments and keyword
         ``options`` (only their names are read), or ``None``."""
         for name in options:

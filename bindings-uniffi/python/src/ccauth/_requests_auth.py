@@ -24,14 +24,14 @@ def _replayable(body: Any) -> bool:
 class RequestsAuth(requests.auth.AuthBase):
     """``requests.get(url, auth=client.requests_auth())``; streamed bodies are not replayed."""
 
-    def __init__(self, client: "ClientCredentials") -> None:
+    def __init__(self, client: ClientCredentials) -> None:
         self._client = client
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         token = self._client.get_token()
         r.headers.update(self._client._headers_for(token, r.method or "GET", r.url or ""))
         if _replayable(r.body):
-            r.register_hook("response", functools.partial(self._retry, token))
+            r.register_hook("response", functools.partial(self._retry, token))  # type: ignore[no-untyped-call]
         return r
 
     def _retry(self, token: Any, response: requests.Response, **kwargs: Any) -> requests.Response:
@@ -44,7 +44,7 @@ class RequestsAuth(requests.auth.AuthBase):
                 return response
         else:
             return response
-        response.content  # read it, so the connection can be reused
+        _ = response.content  # read it, so the connection can be reused
         response.close()
         retry = response.request.copy()
         retry.headers.update(self._client._headers_for(fresh, retry.method or "GET", url))

@@ -41,7 +41,7 @@ class AccessToken:
     """Codes of provider quirks that were tolerated."""
 
     @classmethod
-    def _from_ffi(cls, token: Any, info: Any = None) -> "AccessToken":
+    def _from_ffi(cls, token: Any, info: Any = None) -> AccessToken:
         # Each call into Rust costs microseconds: the non-secret fields come
         # at once (usually with the decision), then the token; the rarer
         # secrets only if present.

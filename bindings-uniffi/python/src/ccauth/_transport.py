@@ -171,7 +171,7 @@ def failure(error: BaseException, request_sent: Optional[bool]) -> TransportFail
     for e in chain:
         if isinstance(e, ssl.SSLError):
             kind = "tls"
-        elif isinstance(e, socket.gaierror) or isinstance(e, ConnectionRefusedError):
+        elif isinstance(e, (socket.gaierror, ConnectionRefusedError)):
             kind = "connect"
         elif isinstance(e, (socket.timeout, TimeoutError)):
             kind = "timeout"
@@ -218,7 +218,7 @@ def _cause(chain: List[BaseException]) -> str:
 class UrllibTransport:
     """The standard library's ``urllib`` (no third-party dependency); never follows redirects."""
 
-    def __init__(self, context: "Optional[ssl.SSLContext]" = None) -> None:
+    def __init__(self, context: Optional[ssl.SSLContext] = None) -> None:
         # Imported here: urllib.request (with http.client and ssl) is a large
         # share of import time, and hosts with their own transport never need it.
         import urllib.request
@@ -293,7 +293,7 @@ def _httpx_failure(e: Exception) -> TransportFailure:
 class HttpxTransport:
     """Sends with an ``httpx.Client`` (yours, for proxies/mTLS, or a new one)."""
 
-    def __init__(self, client: "Optional[httpx.Client]" = None) -> None:
+    def __init__(self, client: Optional[httpx.Client] = None) -> None:
         import httpx
 
         self._client = client if client is not None else httpx.Client()
@@ -327,7 +327,7 @@ class HttpxTransport:
 class HttpxAsyncTransport:
     """Sends with an ``httpx.AsyncClient`` (yours, or a new one)."""
 
-    def __init__(self, client: "Optional[httpx.AsyncClient]" = None) -> None:
+    def __init__(self, client: Optional[httpx.AsyncClient] = None) -> None:
         import httpx
 
         self._client = client if client is not None else httpx.AsyncClient()
@@ -377,7 +377,7 @@ def _requests_failure(e: Exception, reading: bool) -> TransportFailure:
 class RequestsTransport:
     """Sends with a ``requests.Session`` (yours, or a new one); no redirects."""
 
-    def __init__(self, session: "Optional[requests.Session]" = None) -> None:
+    def __init__(self, session: Optional[requests.Session] = None) -> None:
         import requests
 
         self._session = session if session is not None else requests.Session()
