@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint fmt fuzz bench-npm size-npm bench-python bench-kotlin-swift
+.PHONY: demo test dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint lint-npm fmt fuzz bench-npm size-npm bench-python bench-kotlin-swift
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -23,8 +23,12 @@ test-rust:       ## the Rust core, vectors, properties and integration only
 bench:           ## criterion benchmarks, ccauth beside oauth2-rs, with ratios
 	bash scripts/bench.sh
 
-lint:
+lint:            ## clippy and rustfmt --check (Rust), Biome (npm's TypeScript)
 	bash scripts/lint-rust.sh
+	bash scripts/lint-npm.sh
+
+lint-npm:        ## Biome lint of bindings-wasm/js and bindings-wasm/test
+	bash scripts/lint-npm.sh
 
 fmt:
 	cargo fmt --all

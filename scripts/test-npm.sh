@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The npm package as a user gets it: packs the tarball, installs it into a
+# Biome's lint of js/ and test/ first (scripts/lint-npm.sh). Then the npm
+# package as a user gets it: packs the tarball, installs it into a
 # scratch project, runs the vectors (Node, Deno, Bun, Chromium, workerd), the
 # CommonJS check and TypeScript consumers there, then the integration tests
 # against the local authorization server in Node, Deno and Bun, and a sample
 # app bundled by esbuild and webpack (Node, run from another folder; browser).
 source "$(dirname "$0")/lib.sh"
+bash "$ROOT/scripts/lint-npm.sh"
 bash "$ROOT/scripts/build-npm.sh"
 scratch="$ROOT/target/npm/scratch"
 rm -rf "$scratch" && mkdir -p "$scratch"
