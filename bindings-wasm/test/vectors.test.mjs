@@ -16,7 +16,7 @@ assert.ok(dir, "CCAUTH_VECTORS must point at tests/vectors");
 let count = 0;
 for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
   const kind = file.replace(/\.json$/, "").split("_")[0];
-  if (kind !== "request" && kind !== "response" && kind !== "signing") continue; // lifecycle: Rust, and the integration tests here
+  if (kind !== "request" && kind !== "response" && kind !== "signing") continue; // lifecycle: lifecycle-vectors.test.mjs (the internal TokenLifecycle)
   for (const c of JSON.parse(readFileSync(join(dir, file), "utf8")).cases) {
     count += 1;
     test(`${file}: ${c.name}`, () => runVectorCase(ccauth, kind, c, inspect));

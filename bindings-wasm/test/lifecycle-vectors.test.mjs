@@ -1,0 +1,124 @@
+// The lifecycle vectors (tests/vectors/lifecycle_*.json) through the wasm
+// TokenLifecycle the package's ClientCredentials drives (js/client.ts): the
+// same decisions and outcomes as the Rust manager, step by step, as the
+// Python runner (bindings-uniffi/python/tests/test_lifecycle_vectors.py)
+// checks them. TokenLifecycle is internal to the package, so this runs from
+// the repository after the build: the wasm-bindgen glue and .wasm of pkg/
+// (what dist/ ships) and the options layer (js/options.ts, bundled here by
+// esbuild) that turns the vector config into the core's config document.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+import { initSync, TokenLifecycle } from "../pkg/ccauth_wasm.js";
+import { options } from "./vector-cases.mjs";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+initSync({ module: readFileSync(here("../pkg/ccauth_wasm_bg.wasm")) });
+const bundled = await build({
+  entryPoints: [here("../js/options.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  write: false,
+  logLevel: "warning",
+});
+const { configDocument } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+
+const dir = process.env.CCAUTH_VECTORS ?? here("../../tests/vectors");
+const DEFAULT = { token_endpoint: "https://as.example.com/token", client_id: "client", client_secret: "vector-secret-1" };
+const KINDS = ["ready", "fetch", "refresh_ahead", "wait", "failed"];
+
+function decisionFields(d) {
+  assert.ok(KINDS.includes(d.decision), `unknown decision ${JSON.stringify(d)}`);
+  const out = { decision: d.decision };
+  if (d.decision === "ready" || d.decision === "refresh_ahead") out.access_token = d.token.access_token;
+  if (d.decision === "fetch" || d.decision === "refresh_ahead") {
+    out.attempt = d.ticket.attempt;
+    out._ticket = d.ticket.id;
+  }
+  if (d.decision === "wait") out.until_ms = d.until_ms;
+  if (d.decision === "failed") out.code = d.error.code;
+  return out;
+}
+
+function outcomeFields(o) {
+  if (o.outcome === "token") return { outcome: "token", access_token: o.token.access_token, expires_at_ms: o.token.expires_at_ms };
+  if (o.outcome === "retry_scheduled") return { outcome: "retry_scheduled", at_ms: o.at_ms, code: o.error.code };
+  if (o.outcome === "failed") return { outcome: "failed", until_ms: o.until_ms, code: o.error.code };
+  return { outcome: "stale" };
+}
+
+function check(want, got, where) {
+  for (const [key, value] of Object.entries(want)) {
+    const g = key in got ? got[key] : null; // an absent field is null, as in the other runners
+    assert.deepEqual(g, value, `${where}: ${key}: want ${JSON.stringify(value)}, got ${JSON.stringify(g)} (${JSON.stringify(got)})`);
+  }
+}
+
+/** The core throws its errors as JSON text `{code, message, …}`. */
+function coreError(thrown) {
+  assert.equal(typeof thrown, "string", `not a core error: ${thrown}`);
+  return JSON.parse(thrown);
+}
+
+const bytes = (r) => ("body_base64" in r ? Buffer.from(r.body_base64, "base64") : new TextEncoder().encode(r.body ?? ""));
+
+function runCase(c) {
+  const document = configDocument(options(c.config ?? DEFAULT));
+  const seed = c.seed ?? 1;
+  const lifecycle = new TokenLifecycle(document, seed);
+  const tickets = []; // ticket ids in the order handed out (vector ticket n = tickets[n - 1])
+  c.steps.forEach((step, i) => {
+    const where = `step ${i}`;
+    const want = step.expect ?? {};
+    const now = step.now_ms ?? 0;
+    if ("poll" in step) {
+      const got = decisionFields(JSON.parse(lifecycle.poll(now)));
+      if ("_ticket" in got) tickets.push(got._ticket);
+      check(want, got, where);
+    } else if ("respond" in step || "transport_error" in step) {
+      const ticket = tickets[step.ticket - 1];
+      assert.notEqual(ticket, undefined, `${where}: no ticket ${step.ticket} was handed out`);
+      let outcome;
+      if ("respond" in step) {
+        const r = step.respond;
+        outcome = lifecycle.handleResponse(ticket, r.status, JSON.stringify(r.headers ?? []), bytes(r), now);
+      } else {
+        outcome = lifecycle.handleTransportError(ticket, "connect", "refused", now, "ECONNREFUSED", false);
+      }
+      check(want, outcomeFields(JSON.parse(outcome)), where);
+    } else if ("invalidate" in step) {
+      const inv = step.invalidate;
+      check(want, { dropped: lifecycle.invalidate(inv.token, inv.www_authenticate ?? undefined) }, where);
+    } else if ("export_import" in step) {
+      const exported = lifecycle.exportToken();
+      const fresh = new TokenLifecycle(document, seed);
+      let got;
+      try {
+        got = { access_token: JSON.parse(fresh.importToken(exported ?? "", now)).access_token };
+      } catch (e) {
+        got = { code: coreError(e).code };
+      }
+      fresh.free();
+      check(want, got, where);
+    } else {
+      assert.fail(`${where}: unknown step ${Object.keys(step).sort()}`);
+    }
+  });
+  lifecycle.free();
+}
+
+let count = 0;
+for (const file of readdirSync(dir).filter((f) => /^lifecycle.*\.json$/.test(f)).sort()) {
+  for (const c of JSON.parse(readFileSync(join(dir, file), "utf8")).cases) {
+    count += 1;
+    test(`${file}: ${c.name}`, () => runCase(c));
+  }
+}
+
+test("the lifecycle vectors are all there", () => assert.ok(count >= 15, `only ${count} lifecycle vectors`));
