@@ -3,6 +3,8 @@
 source "$(dirname "$0")/lib.sh"
 need_rust
 cd "$ROOT"
+say "core layout: no import circle, imports point down the layers"
+python3 scripts/check-core-layers.py
 say "rustfmt"
 cargo fmt --all -- --check
 say "clippy"

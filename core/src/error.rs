@@ -10,8 +10,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::challenge::Challenge;
-use crate::response::BodyKind;
+use crate::http::challenge::Challenge;
+use crate::http::BodyKind;
 
 /// What is wrong with a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -46,54 +46,46 @@
     )
 )]
 
-mod challenge;
-mod client_assertion;
-mod client_auth;
+mod auth;
 mod config;
-mod config_document;
-mod discovery;
-mod dpop;
-mod endpoint;
+mod endpoints;
 mod error;
-mod introspection;
-mod jws;
-mod manager;
-mod raw_fields;
-mod request;
-mod response;
-mod retry;
-mod revocation;
+mod http;
+mod lifecycle;
 mod sanitize;
 pub mod secret;
-mod signing_key;
 mod token;
-mod token_document;
 
-pub use challenge::{parse_www_authenticate, Challenge};
-pub use client_auth::{BasicAuthEncoding, ClientAuthMethod, UnknownAuthMethod};
+pub use auth::dpop::jwk_thumbprint;
+pub use auth::key::{JwsAlgorithm, PrivateKey};
+pub use auth::method::{BasicAuthEncoding, ClientAuthMethod, UnknownAuthMethod};
 pub use config::{
-    BodyFormat, ClientConfig, ClientConfigBuilder, RefreshPolicy, RetryPolicy,
+    BodyFormat, ClientConfig, ClientConfigBuilder, RefreshPolicy, RetryPolicy, ServerMetadata,
     DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES,
 };
-pub use discovery::{
+pub use endpoints::discovery::{
     build_metadata_request, metadata_url, parse_metadata_response, MetadataCache, MetadataKind,
-    ServerMetadata, DEFAULT_METADATA_TTL_MS,
+    DEFAULT_METADATA_TTL_MS,
 };
-pub use dpop::jwk_thumbprint;
+pub use endpoints::introspection::{
+    build_introspection_request, parse_introspection_response, Introspection,
+};
+pub use endpoints::revocation::{
+    build_revocation_request, parse_revocation_response, TokenTypeHint,
+};
+pub use endpoints::token_request::{
+    add_client_assertion, build_token_request, build_token_request_at, RequestContext,
+};
+pub use endpoints::token_response::{parse_token_response, MAX_LIFETIME_MS};
 pub use error::{
     ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind, TokenDocumentError,
     TransportError, TransportErrorKind,
 };
-pub use introspection::{build_introspection_request, parse_introspection_response, Introspection};
-pub use manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
-pub use request::{
-    add_client_assertion, build_token_request, build_token_request_at, HttpRequest, RequestContext,
-};
-pub use response::{parse_token_response, BodyKind, HttpResponse, MAX_LIFETIME_MS};
-pub use revocation::{build_revocation_request, parse_revocation_response, TokenTypeHint};
+pub use http::challenge::{parse_www_authenticate, Challenge};
+pub use http::{BodyKind, HttpRequest, HttpResponse};
+pub use lifecycle::document::{TokenDocument, TOKEN_DOCUMENT_VERSION};
+pub use lifecycle::manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
 pub use secret::{
     AccessTokenValue, AuthorizationValue, ClientSecret, DpopProof, IdToken, RefreshToken,
 };
-pub use signing_key::{JwsAlgorithm, PrivateKey};
 pub use token::{AccessToken, Deviation, ExpirySource};
-pub use token_document::{TokenDocument, TOKEN_DOCUMENT_VERSION};

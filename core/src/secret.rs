@@ -7,7 +7,8 @@
 
 use std::fmt;
 
-use zeroize::Zeroizing;
+use serde_json::Value;
+use zeroize::{Zeroize, Zeroizing};
 
 /// What every secret prints instead of its value.
 pub const REDACTED: &str = "[REDACTED]";
@@ -81,6 +82,16 @@ secret_string!(
     /// A DPoP proof JWT (RFC 9449) for one request.
     DpopProof
 );
+
+/// Wipes every string in a JSON value (parsed bodies, documents, keys).
+pub(crate) fn zeroize_value(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(zeroize_value),
+        Value::Object(map) => map.values_mut().for_each(zeroize_value),
+        _ => {}
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -127,7 +127,7 @@ pub(crate) fn import(
     // Read to check it can travel in a header.
     let value = doc.access_token.expose_secret();
     let valid_token = !value.is_empty()
-        && crate::response::is_visible_ascii(value.as_bytes())
+        && crate::http::is_visible_ascii(value.as_bytes())
         && !doc.token_type.is_empty()
         && doc.token_type.bytes().all(|b| b.is_ascii_graphic());
     if !valid_token || doc.issued_at_ms > doc.expires_at_ms {

@@ -4,8 +4,20 @@
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::config::{AssertionConfig, ClientConfig};
-use crate::jws::{derive, jti, sign_compact, JwsSigner};
+use crate::auth::jws::{derive, jti, sign_compact, JwsSigner};
+use crate::auth::key::{JwsAlgorithm, PrivateKey};
+use crate::secret::ClientSecret;
+
+/// How client assertions are made (RFC 7523).
+#[derive(Clone, Debug)]
+pub(crate) struct AssertionConfig {
+    pub(crate) alg: JwsAlgorithm,
+    /// `None` for an assertion the host supplies per request.
+    pub(crate) key: Option<PrivateKey>,
+    pub(crate) key_id: Option<String>,
+    pub(crate) audience: String,
+    pub(crate) lifetime_ms: u64,
+}
 
 /// The `client_assertion_type` of a JWT assertion.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -30,7 +42,8 @@ struct Claims<'a> {
 
 /// A fresh assertion at `now_ms`, or `None` when the host supplies it.
 pub(crate) fn sign(
-    config: &ClientConfig,
+    client_id: &str,
+    client_secret: Option<&ClientSecret>,
     settings: &AssertionConfig,
     now_ms: u64,
     entropy: &[u8; 32],
@@ -41,7 +54,7 @@ pub(crate) fn sign(
         Some(key) => JwsSigner::Key(key),
         None => {
             // client_secret_jwt: the secret keys the HMAC and is sent nowhere.
-            secret = config.client_secret.as_ref()?;
+            secret = client_secret?;
             JwsSigner::Hmac(settings.alg, secret.expose_secret().as_bytes())
         }
     };
@@ -52,8 +65,8 @@ pub(crate) fn sign(
     };
     let iat = now_ms / 1000;
     let claims = Claims {
-        iss: &config.client_id,
-        sub: &config.client_id,
+        iss: client_id,
+        sub: client_id,
         aud: &settings.audience,
         jti: jti(&random),
         iat,

@@ -7,8 +7,8 @@ use serde::Serialize;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use crate::jws::{derive, jti, sign_compact, JwsSigner};
-use crate::signing_key::PrivateKey;
+use crate::auth::jws::{derive, jti, sign_compact, JwsSigner};
+use crate::auth::key::PrivateKey;
 
 #[derive(Serialize)]
 struct Header<'a> {

@@ -52,14 +52,14 @@ impl RawFields {
             Key::Other(name) => {
                 let is_error = name == "error";
                 if let Some(mut earlier) = self.extras.insert(name, value) {
-                    crate::response::zeroize_value(&mut earlier);
+                    crate::secret::zeroize_value(&mut earlier);
                     self.duplicate |= is_error;
                 }
                 return;
             }
         };
         if let Some(mut earlier) = slot.replace(value) {
-            crate::response::zeroize_value(&mut earlier);
+            crate::secret::zeroize_value(&mut earlier);
         }
     }
 

@@ -30,15 +30,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::challenge::parse_www_authenticate;
+use crate::auth::dpop::is_nonce;
 use crate::config::ClientConfig;
-use crate::dpop::is_nonce;
+use crate::endpoints::token_request::{build_token_request_at, RequestContext};
+use crate::endpoints::token_response::parse_token_response;
 use crate::error::{Error, TransportError};
-use crate::request::{build_token_request_at, HttpRequest, RequestContext};
-use crate::response::{parse_token_response, HttpResponse};
-use crate::retry::{AfterFailure, RetryBudget};
+use crate::http::challenge::parse_www_authenticate;
+use crate::http::HttpRequest;
+use crate::http::HttpResponse;
+use crate::lifecycle::document::{self, TokenDocument};
+use crate::lifecycle::retry::{AfterFailure, RetryBudget};
 use crate::token::{AccessToken, ExpirySource};
-use crate::token_document::{self, TokenDocument};
 
 /// How far the clock may step back before a cached token is distrusted.
 const BACKWARD_TOLERANCE_MS: u64 = 5_000;
@@ -210,7 +212,7 @@ impl TokenManager {
             entries: Vec::new(),
             next_ticket: 1,
             rng: fastrand::Rng::with_seed(seed),
-            entropy_seed: crate::jws::derive(&[0; 32], &seed.to_be_bytes()),
+            entropy_seed: crate::auth::jws::derive(&[0; 32], &seed.to_be_bytes()),
             entropy_counter: 0,
             clock_skew_ms: 0,
             api_nonces: Vec::new(),
@@ -241,7 +243,7 @@ impl TokenManager {
     /// shares its entry and its cached token, and replaces the older config
     /// for the next fetch: that is how a rotated secret is taken in.
     pub fn register(&mut self, config: ClientConfig) -> TokenKey {
-        let cache_key = token_document::cache_key(&config);
+        let cache_key = document::cache_key(&config);
         if let Some(index) = self.entries.iter().position(|e| e.cache_key == cache_key) {
             if let Some(entry) = self.entries.get_mut(index) {
                 entry.config = config;
@@ -458,7 +460,12 @@ impl TokenManager {
                 dpop_nonce: entry.dpop_nonce.as_deref(),
             };
             let template = build_token_request_at(&entry.config, &context);
-            crate::request::add_client_assertion(&entry.config, &template, assertion, now_ms)
+            crate::endpoints::token_request::add_client_assertion(
+                &entry.config,
+                &template,
+                assertion,
+                now_ms,
+            )
         });
         match built {
             Some(Ok(request)) => Ok(request),
@@ -497,7 +504,7 @@ impl TokenManager {
             .find(|(o, _)| o == origin)
             .map(|(_, n)| n.as_str());
         // The token is hashed into `ath`; it is not copied anywhere.
-        let proof = crate::dpop::proof(
+        let proof = crate::auth::dpop::proof(
             dpop_key,
             method,
             url,
@@ -651,7 +658,7 @@ impl TokenManager {
         entry
             .token
             .as_ref()
-            .map(|t| token_document::export(&entry.cache_key, t))
+            .map(|t| document::export(&entry.cache_key, t))
     }
 
     /// Loads an exported document into the cache for `key`. It must be for
@@ -663,7 +670,7 @@ impl TokenManager {
         now_ms: u64,
     ) -> Result<Arc<AccessToken>, Error> {
         let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
-        let token = token_document::import(&entry.cache_key, document, now_ms)?;
+        let token = document::import(&entry.cache_key, document, now_ms)?;
         let token = Arc::new(token);
         entry.token = Some(Arc::clone(&token));
         Ok(token)
@@ -742,7 +749,7 @@ fn start_fetch(
 /// SHA-256(seed, counter) after bumping the counter: never the same twice.
 fn next_entropy(seed: &[u8; 32], counter: &mut u64) -> [u8; 32] {
     *counter += 1;
-    crate::jws::derive(seed, &counter.to_be_bytes())
+    crate::auth::jws::derive(seed, &counter.to_be_bytes())
 }
 
 /// `scheme://authority` of a URL, the key of a resource server's nonce.

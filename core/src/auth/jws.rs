@@ -6,7 +6,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::signing_key::{hmac_sign, JwsAlgorithm, PrivateKey};
+use crate::auth::key::{hmac_sign, JwsAlgorithm, PrivateKey};
 
 /// What signs a JWT: the client secret (HMAC) or a private key.
 pub(crate) enum JwsSigner<'a> {

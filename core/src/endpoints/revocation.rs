@@ -1,10 +1,12 @@
 //! Token revocation (RFC 7009): tell the server a token is no longer needed.
 
 use crate::config::ClientConfig;
-use crate::endpoint;
+use crate::endpoints::token_request::{build_for, RequestContext};
+use crate::endpoints::token_response::check_reply;
 use crate::error::{ConfigError, ConfigErrorKind, ResponseError};
-use crate::request::{build_for, HttpRequest, RequestContext};
-use crate::response::{check_reply, HttpResponse};
+use crate::http::url;
+use crate::http::HttpRequest;
+use crate::http::HttpResponse;
 
 /// Which kind of token is revoked or introspected (`token_type_hint`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +53,7 @@ fn checked_endpoint(
     field: &'static str,
 ) -> Result<(), ConfigError> {
     let invalid = |reason| ConfigError::new(ConfigErrorKind::InvalidParameter, field, reason);
-    let parsed = endpoint::parse(url).map_err(|_| invalid("not an absolute http(s) URL"))?;
+    let parsed = url::parse(url).map_err(|_| invalid("not an absolute http(s) URL"))?;
     if parsed.scheme != "https" && !parsed.host.is_loopback() && !config.danger_accept_insecure_http
     {
         return Err(ConfigError::new(

@@ -3,7 +3,7 @@
 
 use crate::config::RetryPolicy;
 use crate::error::{Error, ResponseErrorKind};
-use crate::response::BodyKind;
+use crate::http::BodyKind;
 
 /// First backoff ceiling; doubles per attempt.
 const BASE_BACKOFF_MS: u64 = 500;

@@ -1,88 +1,15 @@
 //! The token request, as plain data the host sends with its own HTTP stack.
 
-use std::fmt;
-
 use serde::ser::{SerializeMap, Serializer as _};
 use zeroize::Zeroize;
 
 use zeroize::Zeroizing;
 
-use crate::client_assertion;
-use crate::config::{url_without_query, BodyFormat, ClientConfig};
-use crate::dpop;
+use crate::auth::assertion;
+use crate::auth::dpop;
+use crate::config::{BodyFormat, ClientConfig};
 use crate::error::{ConfigError, ConfigErrorKind};
-
-/// An HTTP request for the host to send.
-///
-/// Header values and body may hold credentials: `Debug` shows header names
-/// and the body length only, and both are zeroized on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HttpRequest {
-    method: &'static str,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl HttpRequest {
-    pub(crate) fn get(url: String, headers: Vec<(String, String)>) -> Self {
-        Self {
-            method: "GET",
-            url,
-            headers,
-            body: Vec::new(),
-        }
-    }
-
-    /// The method: `POST`, or `GET` for metadata.
-    pub fn method(&self) -> &'static str {
-        self.method
-    }
-
-    /// The full URL, query included.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Headers in the order they should be sent. Values may be credentials.
-    pub fn headers(&self) -> &[(String, String)] {
-        &self.headers
-    }
-
-    /// The value of the first header named `name` (ASCII case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The body bytes. May hold credentials.
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-}
-
-impl fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("url", &url_without_query(&self.url))
-            .field("headers", &names)
-            .field("body_len", &self.body.len())
-            .finish()
-    }
-}
-
-impl Drop for HttpRequest {
-    fn drop(&mut self) {
-        self.body.zeroize();
-        for (_, value) in &mut self.headers {
-            value.zeroize();
-        }
-    }
-}
+use crate::http::HttpRequest;
 
 /// A body parameter value: `resource` may repeat.
 enum ParamValue<'a> {
@@ -162,7 +89,13 @@ pub(crate) fn build_for(
     context: Option<&RequestContext<'_>>,
 ) -> HttpRequest {
     let assertion: Option<Zeroizing<String>> = match (&config.assertion, context) {
-        (Some(settings), Some(c)) => client_assertion::sign(config, settings, c.now_ms, &c.entropy),
+        (Some(settings), Some(c)) => assertion::sign(
+            &config.client_id,
+            config.client_secret.as_ref(),
+            settings,
+            c.now_ms,
+            &c.entropy,
+        ),
         _ => None,
     };
     let dpop_proof = match (&config.dpop_key, context) {
@@ -211,7 +144,7 @@ pub(crate) fn build_for(
     if let Some(assertion) = &assertion {
         params.push((
             "client_assertion_type",
-            ParamValue::One(client_assertion::JWT_BEARER),
+            ParamValue::One(assertion::JWT_BEARER),
         ));
         params.push(("client_assertion", ParamValue::One(assertion)));
     }
@@ -272,14 +205,14 @@ pub fn add_client_assertion(
     {
         return Err(invalid("not a compact JWT"));
     }
-    if let Some(exp) = crate::jws::unverified_exp(assertion) {
+    if let Some(exp) = crate::auth::jws::unverified_exp(assertion) {
         if exp.saturating_mul(1000) <= now_ms {
             return Err(invalid("expired: read a fresh one from its source"));
         }
     }
     let mut request = request.clone();
     let added: [(&str, &str); 2] = [
-        ("client_assertion_type", client_assertion::JWT_BEARER),
+        ("client_assertion_type", assertion::JWT_BEARER),
         ("client_assertion", assertion),
     ];
     match config.body_format {

@@ -5,110 +5,23 @@
 //! `bearer`, form-encoded bodies, 201), and every leniency is reported in
 //! [`AccessToken::deviations`]. Never panics, on any input.
 
-use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
-use zeroize::Zeroize;
 
-use crate::challenge::parse_www_authenticate;
 use crate::config::ClientConfig;
+use crate::endpoints::json_fields::{JsonBody, RawFields};
 use crate::error::{ResponseError, ResponseErrorKind as Kind};
-use crate::raw_fields::{JsonBody, RawFields};
+use crate::http::challenge::parse_www_authenticate;
+use crate::http::{is_visible_ascii, BodyKind, HttpResponse};
 use crate::sanitize;
+use crate::secret::zeroize_value;
 use crate::secret::{AccessTokenValue, IdToken, RefreshToken};
 use crate::token::{AccessToken, Deviation, ExpirySource};
 
 /// Longest lifetime believed; larger `expires_in` values are clamped to it.
 pub const MAX_LIFETIME_MS: u64 = 365 * 24 * 60 * 60 * 1000;
-
-/// An HTTP response as the host received it.
-///
-/// The body may hold a token: `Debug` shows its length only, and it is
-/// zeroized on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HttpResponse {
-    /// Status code.
-    pub status: u16,
-    /// Headers as received; names are matched case-insensitively.
-    pub headers: Vec<(String, String)>,
-    /// Body bytes.
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// A response from its parts.
-    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
-        Self {
-            status,
-            headers,
-            body: body.into(),
-        }
-    }
-
-    /// The first header named `name` (ASCII case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-impl fmt::Debug for HttpResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse")
-            .field("status", &self.status)
-            .field("content_type", &self.header("content-type"))
-            .field("body_len", &self.body.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for HttpResponse {
-    fn drop(&mut self) {
-        self.body.zeroize();
-    }
-}
-
-/// What a response body looked like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    /// Parsed as JSON.
-    Json,
-    /// Parsed as `application/x-www-form-urlencoded`.
-    Form,
-    /// An HTML page (often from a proxy).
-    Html,
-    /// Other text.
-    Text,
-    /// No bytes.
-    Empty,
-    /// Not valid UTF-8.
-    Binary,
-}
-
-impl BodyKind {
-    /// Stable name: `json`, `form`, `html`, `text`, `empty`, `binary`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Form => "form",
-            Self::Html => "html",
-            Self::Text => "text",
-            Self::Empty => "empty",
-            Self::Binary => "binary",
-        }
-    }
-}
 
 /// The body, classified once.
 #[allow(clippy::large_enum_variant)] // short-lived, on the stack, read once
@@ -130,7 +43,7 @@ fn classify<'a>(body: &'a [u8], content_type: Option<&str>) -> Body<'a> {
     if body.is_empty() {
         return Body::Unparsed(None, BodyKind::Empty);
     }
-    match crate::raw_fields::parse_json_body(body) {
+    match crate::endpoints::json_fields::parse_json_body(body) {
         Some(JsonBody::Object(fields)) => return Body::Fields(fields, BodyKind::Json),
         Some(JsonBody::NotAnObject) => return Body::NotAnObject,
         None => {}
@@ -297,14 +210,6 @@ fn parse_token(
         extras,
         deviations,
     })
-}
-
-/// Whether every byte is visible ASCII (0x21-0x7E). Branch-free so it
-/// vectorizes: tokens are long and this is on every token response.
-pub(crate) fn is_visible_ascii(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .fold(true, |ok, &b| ok & (b.wrapping_sub(0x21) < 0x5E))
 }
 
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
@@ -512,7 +417,7 @@ fn fill_rfc_fields(
     if error.error.as_deref() == Some("use_dpop_nonce") {
         error.dpop_nonce = response
             .header("dpop-nonce")
-            .filter(|n| crate::dpop::is_nonce(n))
+            .filter(|n| crate::auth::dpop::is_nonce(n))
             .map(str::to_owned);
     }
     // Members that may hold a token (`access_token`, `refresh_token`,
@@ -694,15 +599,6 @@ fn parse_http_date_ms(value: &str) -> Option<u64> {
     let at = httpdate::parse_http_date(value.trim()).ok()?;
     let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     u64::try_from(since_epoch.as_millis()).ok()
-}
-
-pub(crate) fn zeroize_value(value: &mut Value) {
-    match value {
-        Value::String(s) => s.zeroize(),
-        Value::Array(items) => items.iter_mut().for_each(zeroize_value),
-        Value::Object(map) => map.values_mut().for_each(zeroize_value),
-        _ => {}
-    }
 }
 
 impl RawFields {

@@ -8,12 +8,12 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::client_auth::{BasicAuthEncoding, ClientAuthMethod};
+use crate::auth::key::{JwsAlgorithm, PrivateKey};
+use crate::auth::method::{BasicAuthEncoding, ClientAuthMethod};
+use crate::config::ServerMetadata;
 use crate::config::{BodyFormat, ClientConfig, RefreshPolicy, RetryPolicy};
-use crate::discovery::ServerMetadata;
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
 use crate::secret::ClientSecret;
-use crate::signing_key::{JwsAlgorithm, PrivateKey};
 use zeroize::Zeroizing;
 
 #[derive(Deserialize)]
@@ -65,7 +65,7 @@ impl<'de> Deserialize<'de> for KeyText {
             serde_json::Value::String(pem) => pem.clone(),
             other => other.to_string(),
         };
-        crate::response::zeroize_value(&mut value);
+        crate::secret::zeroize_value(&mut value);
         Ok(Self(Zeroizing::new(text)))
     }
 }
@@ -158,7 +158,7 @@ fn wrong_member(document: &Map<String, Value>) -> (String, Option<usize>) {
         alone.insert("client_id".to_owned(), Value::String(String::new()));
         alone.insert(name.to_owned(), value.clone());
         let ok = Document::deserialize(&Value::Object(alone.clone())).is_ok();
-        alone.values_mut().for_each(crate::response::zeroize_value);
+        alone.values_mut().for_each(crate::secret::zeroize_value);
         ok
     };
     for (name, value) in document {
@@ -223,7 +223,7 @@ impl ClientConfig {
         // Read from the parsed value, so a refusal can be traced to a member.
         let doc = Document::deserialize(&value).map_err(|e| self::document_error(document, &e));
         // Secrets and keys were copied out (into zeroizing holders) or refused.
-        crate::response::zeroize_value(&mut value);
+        crate::secret::zeroize_value(&mut value);
         let doc = doc?;
         let mut b = ClientConfig::builder(doc.token_endpoint, doc.client_id)
             .scopes(doc.scopes)

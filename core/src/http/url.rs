@@ -134,6 +134,11 @@ pub(crate) fn with_query(url: &str, pairs: &[(String, String)]) -> String {
     query.finish()
 }
 
+/// The URL up to its path: query values may carry credentials.
+pub(crate) fn without_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

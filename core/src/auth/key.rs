@@ -439,7 +439,7 @@ impl Jwk {
             p: member("p"),
             q: member("q"),
         };
-        crate::response::zeroize_value(&mut value);
+        crate::secret::zeroize_value(&mut value);
         jwk.kty.is_some().then_some(jwk)
     }
 }

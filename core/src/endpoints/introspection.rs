@@ -5,10 +5,12 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
+use crate::endpoints::revocation::{token_admin_request, TokenTypeHint};
+use crate::endpoints::token_request::RequestContext;
+use crate::endpoints::token_response::{base_error, check_reply};
 use crate::error::{ConfigError, ResponseError, ResponseErrorKind};
-use crate::request::{HttpRequest, RequestContext};
-use crate::response::{base_error, check_reply, BodyKind, HttpResponse};
-use crate::revocation::{token_admin_request, TokenTypeHint};
+use crate::http::HttpRequest;
+use crate::http::{BodyKind, HttpResponse};
 
 /// What the server said about a token.
 #[derive(Clone, PartialEq)]

@@ -1,0 +1,8 @@
+//! Client authentication and proof of possession: the auth methods, the
+//! private keys, JWS signing, client assertions and DPoP proofs.
+
+pub(crate) mod assertion;
+pub(crate) mod dpop;
+pub(crate) mod jws;
+pub(crate) mod key;
+pub(crate) mod method;

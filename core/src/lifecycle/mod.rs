@@ -1,0 +1,6 @@
+//! The token lifecycle: which token to serve, when to fetch, how to retry,
+//! and the document that carries a token between processes.
+
+pub(crate) mod document;
+pub(crate) mod manager;
+pub(crate) mod retry;
