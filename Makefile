@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint lint-npm fmt fuzz bench-npm size-npm bench-python bench-kotlin-swift
+.PHONY: demo test dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint lint-npm fmt fuzz fuzz-smoke bench-npm size-npm bench-python bench-kotlin-swift
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -35,6 +35,9 @@ fmt:
 
 fuzz:            ## fuzz every parser (FUZZ_SECONDS each, default 60)
 	bash scripts/fuzz.sh
+
+fuzz-smoke:      ## every fuzz target over the shared vectors' inputs, then FUZZ_SMOKE_SECONDS (default 15) each
+	bash scripts/fuzz-smoke.sh
 
 test-python:     ## the Python wheel: vectors, integration, mypy
 	bash scripts/test-python.sh

@@ -4,6 +4,7 @@ source "$(dirname "$0")/lib.sh"
 start=$(date +%s)
 bash "$ROOT/scripts/lint-rust.sh"
 bash "$ROOT/scripts/test-rust.sh"
+bash "$ROOT/scripts/fuzz-smoke.sh"
 bash "$ROOT/scripts/test-python.sh"
 bash "$ROOT/scripts/test-python-platforms.sh"
 bash "$ROOT/scripts/test-kotlin.sh"
