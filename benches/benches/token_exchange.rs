@@ -100,7 +100,7 @@ fn benches(c: &mut Criterion) {
     let TokenDecision::Fetch(ticket) = manager.poll(key, NOW_MS).unwrap() else {
         unreachable!()
     };
-    manager.handle_response(ticket.id(), &response, NOW_MS);
+    let _ = manager.handle_response(ticket.id(), &response, NOW_MS);
     group.bench_function("ccauth/cached_token", |b| {
         b.iter(
             || match manager.poll(key, black_box(NOW_MS + 1_000)).unwrap() {

@@ -64,8 +64,8 @@ pub use config::{
     DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES,
 };
 pub use endpoints::discovery::{
-    build_metadata_request, metadata_url, parse_metadata_response, MetadataCache, MetadataKind,
-    DEFAULT_METADATA_TTL_MS,
+    build_metadata_request, metadata_url, parse_metadata_response, Discovery, DiscoveryStep,
+    MetadataCache, MetadataKind, DEFAULT_METADATA_TTL_MS,
 };
 pub use endpoints::introspection::{
     build_introspection_request, parse_introspection_response, Introspection,
@@ -83,8 +83,12 @@ pub use error::{
 };
 pub use http::challenge::{parse_www_authenticate, Challenge};
 pub use http::{BodyKind, HttpRequest, HttpResponse};
+pub use lifecycle::api::{ApiAnswer, ApiHeaders, ApiVerdict};
+pub use lifecycle::decision::{
+    FetchOutcome, FetchTicket, TokenDecision, TokenKey, MAX_WAIT_SLICE_MS,
+};
 pub use lifecycle::document::{TokenDocument, TOKEN_DOCUMENT_VERSION};
-pub use lifecycle::manager::{FetchOutcome, FetchTicket, TokenDecision, TokenKey, TokenManager};
+pub use lifecycle::manager::TokenManager;
 pub use secret::{
     AccessTokenValue, AuthorizationValue, ClientSecret, DpopProof, IdToken, RefreshToken,
 };

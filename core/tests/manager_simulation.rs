@@ -280,7 +280,7 @@ proptest! {
                 TokenDecision::Fetch(ticket) => {
                     world.now += 1_000; // the network takes a second
                     let reply = replies.next().unwrap();
-                    match world.response(&reply) {
+                    let _ = match world.response(&reply) {
                         Ok(r) => world.manager.handle_response(ticket.id(), &r, world.now),
                         Err(e) => world.manager.handle_transport_error(ticket.id(), e, world.now),
                     };

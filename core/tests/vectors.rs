@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use ccauth::{
-    build_token_request, parse_token_response, BasicAuthEncoding, BodyFormat, ClientAuthMethod,
-    ClientConfig, FetchOutcome, FetchTicket, HttpResponse, RefreshPolicy, RetryPolicy,
-    TokenDecision, TokenManager, TransportError, TransportErrorKind,
+    build_token_request, parse_token_response, ApiAnswer, ApiVerdict, BasicAuthEncoding,
+    BodyFormat, ClientAuthMethod, ClientConfig, Error, FetchOutcome, FetchTicket, HttpRequest,
+    HttpResponse, RefreshPolicy, RetryPolicy, TokenDecision, TokenManager, TransportError,
+    TransportErrorKind,
 };
 use serde_json::{json, Value};
 
@@ -132,6 +133,18 @@ fn config_from(c: &Value) -> Result<ClientConfig, ccauth::ConfigError> {
                 .unwrap_or(d.attempt_timeout_ms),
         });
     }
+    if let Some(url) = c.get("revocation_endpoint").and_then(Value::as_str) {
+        b = b.revocation_endpoint(url);
+    }
+    if let Some(url) = c.get("introspection_endpoint").and_then(Value::as_str) {
+        b = b.introspection_endpoint(url);
+    }
+    if let Some(proactive) = c.get("proactive_refresh").and_then(Value::as_bool) {
+        b = b.proactive_refresh(proactive);
+    }
+    if let Some(external) = c.get("external_client_assertion").and_then(Value::as_bool) {
+        b = b.external_client_assertion(external);
+    }
     if let Some(key) = c.get("dpop_key") {
         let text = key.as_str().map_or_else(|| key.to_string(), str::to_owned);
         b = b.dpop_key(ccauth::PrivateKey::parse(&text, None, "dpop_key").unwrap());
@@ -248,6 +261,8 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
         };
         if step.get("poll").is_some() {
             let decision = manager.poll(key, now).map_err(|e| format!("{at}: {e}"))?;
+            let decision_window = decision.ready_window();
+            let wait_ms = decision.wait_ms(now);
             let (kind, token, ticket, until, code) = match decision {
                 TokenDecision::Ready(t) => ("ready", Some(t), None, None, None),
                 TokenDecision::Fetch(ticket) => ("fetch", None, Some(ticket), None, None),
@@ -273,6 +288,10 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
             )?;
             check_field(&at, want, "until_ms", json!(until))?;
             check_field(&at, want, "code", json!(code))?;
+            let window = decision_window.map(|w| (w.start, w.end));
+            check_field(&at, want, "ready_from_ms", json!(window.map(|w| w.0)))?;
+            check_field(&at, want, "ready_until_ms", json!(window.map(|w| w.1)))?;
+            check_field(&at, want, "wait_ms", json!(wait_ms))?;
             tickets.extend(ticket);
         } else if let Some(response) = step.get("respond") {
             let id = ticket_id(&step["ticket"])?;
@@ -289,6 +308,57 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
                 rejected.get("www_authenticate").and_then(Value::as_str),
             );
             check_field(&at, want, "dropped", json!(dropped))?;
+        } else if let Some(call) = step.get("api_response") {
+            let verdict = manager.api_response(
+                key,
+                call["token"].as_str().unwrap(),
+                call["url"].as_str().unwrap(),
+                ApiAnswer {
+                    status: call["status"].as_u64().unwrap() as u16,
+                    www_authenticate: call.get("www_authenticate").and_then(Value::as_str),
+                    dpop_nonce: call.get("dpop_nonce").and_then(Value::as_str),
+                },
+                call.get("nonce_retried")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            );
+            let verdict = match verdict {
+                ApiVerdict::Done => "done",
+                ApiVerdict::RetryWithNonce => "retry_with_nonce",
+                ApiVerdict::RetryWithNewToken => "retry_with_new_token",
+                other => return Err(format!("{at}: unknown verdict {other:?}")),
+            };
+            check_field(&at, want, "verdict", json!(verdict))?;
+        } else if step.get("proactive_refresh_at").is_some() {
+            check_field(&at, want, "at_ms", json!(manager.proactive_refresh_at(key)))?;
+        } else if let Some(failure) = step.get("assertion_source_failed") {
+            let id = ticket_id(&step["ticket"])?;
+            let message = failure["message"].as_str().unwrap();
+            check_outcome(&at, want, manager.assertion_source_failed(id, message, now))?;
+        } else if let Some(revoke) = step.get("revocation_request") {
+            let request =
+                manager.revocation_request(key, revoke["token"].as_str().unwrap(), None, now);
+            check_field(
+                &at,
+                want,
+                "url",
+                json!(request.as_ref().ok().map(HttpRequest::url)),
+            )?;
+            check_field(
+                &at,
+                want,
+                "code",
+                json!(request.as_ref().err().map(|e| e.code())),
+            )?;
+            check_field(
+                &at,
+                want,
+                "field",
+                json!(match &request {
+                    Err(Error::Config(e)) => Some(e.field()),
+                    _ => None,
+                }),
+            )?;
         } else if step.get("export_import").is_some() {
             let document = manager
                 .export(key)

@@ -5,7 +5,8 @@ use std::fmt;
 
 use super::validate::{
     validate_client_id, validate_client_secret, validate_endpoint, validate_header,
-    validate_param_name, validate_resource, validate_scope, RESERVED_BODY_PARAMS,
+    validate_other_endpoint, validate_param_name, validate_resource, validate_scope,
+    RESERVED_BODY_PARAMS,
 };
 use super::{BodyFormat, ClientConfig, RefreshPolicy, RetryPolicy, ServerMetadata};
 use super::{DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES};
@@ -36,6 +37,9 @@ pub struct ClientConfigBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     danger_accept_insecure_http: bool,
+    revocation_endpoint: Option<String>,
+    introspection_endpoint: Option<String>,
+    proactive_refresh: bool,
     private_key: Option<PrivateKey>,
     client_assertion_alg: Option<JwsAlgorithm>,
     external_client_assertion: bool,
@@ -78,6 +82,9 @@ impl ClientConfigBuilder {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             danger_accept_insecure_http: false,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            proactive_refresh: false,
             private_key: None,
             client_assertion_alg: None,
             external_client_assertion: false,
@@ -248,6 +255,26 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// The revocation endpoint (RFC 7009); discovery fills it in when unset.
+    pub fn revocation_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.revocation_endpoint = Some(url.into());
+        self
+    }
+
+    /// The introspection endpoint (RFC 7662); discovery fills it in when unset.
+    pub fn introspection_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.introspection_endpoint = Some(url.into());
+        self
+    }
+
+    /// Asks the host to refresh on a timer at the refresh time, so that an
+    /// idle service's next call never waits for a fetch (see
+    /// [`TokenManager::proactive_refresh_at`](crate::TokenManager::proactive_refresh_at)).
+    pub fn proactive_refresh(mut self, proactive: bool) -> Self {
+        self.proactive_refresh = proactive;
+        self
+    }
+
     /// Validates everything and returns the configuration.
     pub fn build(mut self) -> Result<ClientConfig, ConfigError> {
         if let Some(metadata) = self.metadata.take() {
@@ -258,6 +285,14 @@ impl ClientConfigBuilder {
             &self.extra_query_params,
             self.danger_accept_insecure_http,
         )?;
+        for (url, field) in [
+            (&self.revocation_endpoint, "revocation_endpoint"),
+            (&self.introspection_endpoint, "introspection_endpoint"),
+        ] {
+            if let Some(url) = url {
+                validate_other_endpoint(url, field, self.danger_accept_insecure_http)?;
+            }
+        }
         validate_client_id(&self.client_id, self.auth_method, self.basic_auth_encoding)?;
         validate_client_secret(self.client_secret.as_ref(), self.auth_method)?;
         for (i, scope) in self.scopes.iter().enumerate() {
@@ -344,6 +379,9 @@ impl ClientConfigBuilder {
             assertion,
             dpop_key: self.dpop_key,
             danger_accept_insecure_http: self.danger_accept_insecure_http,
+            revocation_endpoint: self.revocation_endpoint,
+            introspection_endpoint: self.introspection_endpoint,
+            proactive_refresh: self.proactive_refresh,
         })
     }
 
@@ -353,6 +391,14 @@ impl ClientConfigBuilder {
         }
         if self.assertion_audience.is_none() {
             self.assertion_audience = Some(metadata.issuer.clone());
+        }
+        if self.revocation_endpoint.is_none() {
+            self.revocation_endpoint
+                .clone_from(&metadata.revocation_endpoint);
+        }
+        if self.introspection_endpoint.is_none() {
+            self.introspection_endpoint
+                .clone_from(&metadata.introspection_endpoint);
         }
         if !self.auth_method_explicit {
             let candidates: &[ClientAuthMethod] =

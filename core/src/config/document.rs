@@ -53,6 +53,10 @@ struct Document {
     dpop_key: Option<KeyText>,
     issuer: Option<String>,
     server_metadata: Option<serde_json::Value>,
+    revocation_endpoint: Option<String>,
+    introspection_endpoint: Option<String>,
+    #[serde(default)]
+    proactive_refresh: bool,
 }
 
 /// A key given as a PEM string or a JWK object; held zeroizing.
@@ -273,6 +277,13 @@ impl ClientConfig {
         if let Some(limit) = doc.max_response_bytes {
             b = b.max_response_bytes(limit);
         }
+        if let Some(url) = doc.revocation_endpoint {
+            b = b.revocation_endpoint(url);
+        }
+        if let Some(url) = doc.introspection_endpoint {
+            b = b.introspection_endpoint(url);
+        }
+        b = b.proactive_refresh(doc.proactive_refresh);
         if let Some(r) = doc.refresh {
             let d = RefreshPolicy::default();
             b = b.refresh_policy(RefreshPolicy {

@@ -12,6 +12,8 @@ mod metadata;
 mod policy;
 mod validate;
 
+pub(crate) use validate::validate_other_endpoint;
+
 pub use builder::ClientConfigBuilder;
 pub use policy::{BodyFormat, RefreshPolicy, RetryPolicy, DEFAULT_MAX_RESPONSE_BYTES};
 
@@ -55,6 +57,12 @@ pub struct ClientConfig {
     pub(crate) dpop_key: Option<PrivateKey>,
     /// The explicit opt-in to plain http beyond loopback (for other endpoints too).
     pub(crate) danger_accept_insecure_http: bool,
+    /// RFC 7009 endpoint, set or discovered.
+    pub(crate) revocation_endpoint: Option<String>,
+    /// RFC 7662 endpoint, set or discovered.
+    pub(crate) introspection_endpoint: Option<String>,
+    /// Whether the host refreshes on a timer, before any caller asks.
+    pub(crate) proactive_refresh: bool,
 }
 
 /// The default lifetime of a client assertion: short, since each is used once.
@@ -83,6 +91,9 @@ impl ClientConfig {
             assertion: None,
             dpop_key: None,
             danger_accept_insecure_http: false,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            proactive_refresh: false,
         }
     }
 
@@ -117,6 +128,21 @@ impl ClientConfig {
     /// The `scope` value sent (space-joined), or `None` when scope is left out.
     pub fn scope(&self) -> Option<&str> {
         self.scope.as_deref()
+    }
+
+    /// The revocation endpoint, set or discovered.
+    pub fn revocation_endpoint(&self) -> Option<&str> {
+        self.revocation_endpoint.as_deref()
+    }
+
+    /// The introspection endpoint, set or discovered.
+    pub fn introspection_endpoint(&self) -> Option<&str> {
+        self.introspection_endpoint.as_deref()
+    }
+
+    /// Whether the host should refresh on a timer, before any caller asks.
+    pub fn proactive_refresh(&self) -> bool {
+        self.proactive_refresh
     }
 
     /// The refresh policy.
@@ -161,6 +187,15 @@ impl fmt::Debug for ClientConfig {
             .field("refresh", &self.refresh)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field(
+                "revocation_endpoint",
+                &self.revocation_endpoint.as_deref().map(without_query),
+            )
+            .field(
+                "introspection_endpoint",
+                &self.introspection_endpoint.as_deref().map(without_query),
+            )
+            .field("proactive_refresh", &self.proactive_refresh)
             .finish()
     }
 }

@@ -63,6 +63,25 @@ pub(super) fn validate_endpoint(
     Ok(url::with_query(endpoint, extra_query))
 }
 
+/// A revocation or introspection endpoint, checked with the token
+/// endpoint's rules (https, loopback excepted, or the insecure opt-in).
+pub(crate) fn validate_other_endpoint(
+    endpoint: &str,
+    field: &'static str,
+    danger_accept_insecure_http: bool,
+) -> Result<(), ConfigError> {
+    let invalid = |reason| ConfigError::new(Kind::InvalidParameter, field, reason);
+    let parsed = url::parse(endpoint).map_err(|_| invalid("not an absolute http(s) URL"))?;
+    if parsed.scheme != "https" && !parsed.host.is_loopback() && !danger_accept_insecure_http {
+        return Err(ConfigError::new(
+            Kind::InsecureEndpoint,
+            field,
+            "http is allowed only to loopback hosts or with danger_accept_insecure_http",
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn validate_client_id(
     client_id: &str,
     method: ClientAuthMethod,

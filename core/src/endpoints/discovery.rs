@@ -134,6 +134,92 @@ impl Default for MetadataCache {
     }
 }
 
+/// Discovery as a sans-IO sequence: the metadata from the cache, or the
+/// requests to get it (RFC 8414 first, then OpenID Connect Discovery when
+/// that fails), each answer checked and the result cached.
+///
+/// ```
+/// # use ccauth::{Discovery, DiscoveryStep, HttpResponse, MetadataCache};
+/// let mut cache = MetadataCache::default();
+/// let mut discovery = Discovery::new("https://as.example.com", false);
+/// let DiscoveryStep::Send(request) = discovery.start(&cache, 0) else { unreachable!() };
+/// assert_eq!(request.url(), "https://as.example.com/.well-known/oauth-authorization-server");
+/// let reply = HttpResponse::new(404, vec![], "");
+/// let DiscoveryStep::Send(request) = discovery.handle_response(&mut cache, &reply, 0) else { unreachable!() };
+/// assert_eq!(request.url(), "https://as.example.com/.well-known/openid-configuration");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    issuer: String,
+    danger_accept_insecure_http: bool,
+    /// The kind of the request in flight, if any.
+    asking: Option<MetadataKind>,
+}
+
+/// What a [`Discovery`] needs next.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+#[must_use = "a step is a request to send or the result"]
+pub enum DiscoveryStep {
+    /// Send this GET and report the answer.
+    Send(HttpRequest),
+    /// The issuer's metadata, checked (and cached).
+    Done(ServerMetadata),
+    /// No metadata: the last answer's error (or the issuer's).
+    Failed(crate::Error),
+}
+
+impl Discovery {
+    /// Discovery of `issuer`'s metadata.
+    pub fn new(issuer: impl Into<String>, danger_accept_insecure_http: bool) -> Self {
+        Self {
+            issuer: issuer.into(),
+            danger_accept_insecure_http,
+            asking: None,
+        }
+    }
+
+    /// The metadata cached at `now_ms`, or the first request.
+    pub fn start(&mut self, cache: &MetadataCache, now_ms: u64) -> DiscoveryStep {
+        if let Some(metadata) = cache.get(&self.issuer, now_ms) {
+            return DiscoveryStep::Done(metadata.clone());
+        }
+        self.ask(MetadataKind::OAuth)
+    }
+
+    fn ask(&mut self, kind: MetadataKind) -> DiscoveryStep {
+        self.asking = Some(kind);
+        match build_metadata_request(&self.issuer, kind, self.danger_accept_insecure_http) {
+            Ok(request) => DiscoveryStep::Send(request),
+            Err(error) => DiscoveryStep::Failed(error.into()),
+        }
+    }
+
+    /// Reads the answer to the last request: the metadata (cached from
+    /// `now_ms`), the next request to try, or the error.
+    pub fn handle_response(
+        &mut self,
+        cache: &mut MetadataCache,
+        response: &HttpResponse,
+        now_ms: u64,
+    ) -> DiscoveryStep {
+        match parse_metadata_response(&self.issuer, response, now_ms) {
+            Ok(metadata) => {
+                cache.insert(metadata.clone(), now_ms);
+                DiscoveryStep::Done(metadata)
+            }
+            Err(_) if self.asking == Some(MetadataKind::OAuth) => self.ask(MetadataKind::OpenId),
+            Err(error) => DiscoveryStep::Failed(error.into()),
+        }
+    }
+
+    /// Reports that the last request got no response: discovery fails with it.
+    pub fn handle_transport_error(&mut self, error: crate::TransportError) -> DiscoveryStep {
+        self.asking = None;
+        DiscoveryStep::Failed(error.into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +256,74 @@ mod tests {
             "https://as.example/tenant/1/.well-known/openid-configuration"
         );
         assert!(metadata_url("https://as.example/?x=1", MetadataKind::OAuth).is_err());
+    }
+}
+
+#[cfg(test)]
+mod sequence_tests {
+    use super::*;
+
+    fn metadata(issuer: &str) -> HttpResponse {
+        let body = format!(r#"{{"issuer":"{issuer}","token_endpoint":"{issuer}/token"}}"#);
+        HttpResponse::new(
+            200,
+            vec![("Content-Type".into(), "application/json".into())],
+            body,
+        )
+    }
+
+    #[test]
+    fn falls_back_to_openid_then_caches() {
+        let issuer = "https://as.example.com/tenant";
+        let mut cache = MetadataCache::default();
+        let mut d = Discovery::new(issuer, false);
+        let DiscoveryStep::Send(first) = d.start(&cache, 0) else {
+            panic!("asks")
+        };
+        assert_eq!(
+            first.url(),
+            "https://as.example.com/.well-known/oauth-authorization-server/tenant"
+        );
+        let not_found = HttpResponse::new(404, vec![], "");
+        let DiscoveryStep::Send(second) = d.handle_response(&mut cache, &not_found, 0) else {
+            panic!("falls back")
+        };
+        assert_eq!(
+            second.url(),
+            "https://as.example.com/tenant/.well-known/openid-configuration"
+        );
+        let DiscoveryStep::Done(m) = d.handle_response(&mut cache, &metadata(issuer), 0) else {
+            panic!("done")
+        };
+        assert_eq!(m.token_endpoint, "https://as.example.com/tenant/token");
+        // Cached for the TTL, asked again after it.
+        assert!(matches!(
+            Discovery::new(issuer, false).start(&cache, DEFAULT_METADATA_TTL_MS - 1),
+            DiscoveryStep::Done(_)
+        ));
+        assert!(matches!(
+            Discovery::new(issuer, false).start(&cache, DEFAULT_METADATA_TTL_MS),
+            DiscoveryStep::Send(_)
+        ));
+    }
+
+    #[test]
+    fn fails_with_the_last_error_after_both_kinds() {
+        let mut cache = MetadataCache::default();
+        let mut d = Discovery::new("https://as.example.com", false);
+        let _ = d.start(&cache, 0);
+        let mixup = metadata("https://evil.example.com");
+        assert!(matches!(
+            d.handle_response(&mut cache, &mixup, 0),
+            DiscoveryStep::Send(_)
+        ));
+        let DiscoveryStep::Failed(e) = d.handle_response(&mut cache, &mixup, 0) else {
+            panic!("fails")
+        };
+        assert_eq!(e.code(), "ISSUER_MISMATCH");
+        assert!(matches!(
+            Discovery::new("http://as.example.com", false).start(&cache, 0),
+            DiscoveryStep::Failed(_)
+        ));
     }
 }

@@ -3,8 +3,7 @@
 use crate::config::ClientConfig;
 use crate::endpoints::token_request::{build_for, RequestContext};
 use crate::endpoints::token_response::check_reply;
-use crate::error::{ConfigError, ConfigErrorKind, ResponseError};
-use crate::http::url;
+use crate::error::{ConfigError, ResponseError};
 use crate::http::HttpRequest;
 use crate::http::HttpResponse;
 
@@ -37,32 +36,12 @@ pub(crate) fn token_admin_request(
     hint: Option<TokenTypeHint>,
     context: &RequestContext<'_>,
 ) -> Result<HttpRequest, ConfigError> {
-    checked_endpoint(config, endpoint, field)?;
+    crate::config::validate_other_endpoint(endpoint, field, config.danger_accept_insecure_http)?;
     let mut params = vec![("token", token)];
     if let Some(hint) = hint {
         params.push(("token_type_hint", hint.as_str()));
     }
     Ok(build_for(config, endpoint, &params, false, Some(context)))
-}
-
-/// Checks a revocation or introspection endpoint URL with the token
-/// endpoint's rules (https, loopback excepted, or the insecure opt-in).
-fn checked_endpoint(
-    config: &ClientConfig,
-    url: &str,
-    field: &'static str,
-) -> Result<(), ConfigError> {
-    let invalid = |reason| ConfigError::new(ConfigErrorKind::InvalidParameter, field, reason);
-    let parsed = url::parse(url).map_err(|_| invalid("not an absolute http(s) URL"))?;
-    if parsed.scheme != "https" && !parsed.host.is_loopback() && !config.danger_accept_insecure_http
-    {
-        return Err(ConfigError::new(
-            ConfigErrorKind::InsecureEndpoint,
-            field,
-            "http is allowed only to loopback hosts or with danger_accept_insecure_http",
-        ));
-    }
-    Ok(())
 }
 
 /// The revocation request for `token` at `endpoint`, with the config's client

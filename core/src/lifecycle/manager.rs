@@ -38,104 +38,18 @@ use crate::error::{Error, TransportError};
 use crate::http::challenge::parse_www_authenticate;
 use crate::http::HttpRequest;
 use crate::http::HttpResponse;
+use crate::lifecycle::decision::{
+    FetchOutcome, FetchTicket, TokenDecision, TokenKey, BACKWARD_TOLERANCE_MS, MIN_FETCH_SPACING_MS,
+};
 use crate::lifecycle::document::{self, TokenDocument};
+use crate::lifecycle::nonces::ApiNonces;
 use crate::lifecycle::retry::{AfterFailure, RetryBudget};
 use crate::token::{AccessToken, ExpirySource};
 
-/// How far the clock may step back before a cached token is distrusted.
-const BACKWARD_TOLERANCE_MS: u64 = 5_000;
 /// Skew below this is Date-header rounding, not a wrong clock.
 const MIN_SKEW_MS: i64 = 2_000;
-/// Least time between the starts of two fetches for one entry.
-pub(crate) const MIN_FETCH_SPACING_MS: u64 = 1_000;
 /// How many given-up tickets per entry may still deliver a token.
 const MAX_GIVEN_UP: usize = 4;
-
-/// A handle to one cache entry (one config: endpoint, client, scopes, audience, resources).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TokenKey(usize);
-
-/// What a caller should do now.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum TokenDecision {
-    /// Use this token.
-    Ready(Arc<AccessToken>),
-    /// No usable token: send this request, then report the outcome.
-    Fetch(FetchTicket),
-    /// Use this token now, and send this request in the background.
-    RefreshAhead(Arc<AccessToken>, FetchTicket),
-    /// A fetch is in flight or a retry is scheduled: wait for its outcome,
-    /// or until `until_ms` at the latest, then ask again.
-    Wait {
-        /// Ask again no later than this.
-        until_ms: u64,
-    },
-    /// The last fetch failed for good; retried after a cool-down.
-    Failed(Error),
-}
-
-/// The right to send one token request. Report its outcome by `id()`.
-#[derive(Debug, Clone)]
-pub struct FetchTicket {
-    id: u64,
-    key: TokenKey,
-    attempt: u32,
-    request: HttpRequest,
-    needs_client_assertion: bool,
-}
-
-impl FetchTicket {
-    /// Whether the host must add a client assertion it holds
-    /// ([`TokenManager::request_with_assertion`]) before sending.
-    pub fn needs_client_assertion(&self) -> bool {
-        self.needs_client_assertion
-    }
-
-    /// The ticket number, unique within its manager.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The cache entry it fetches for.
-    pub fn key(&self) -> TokenKey {
-        self.key
-    }
-
-    /// 1 for the first attempt of a fetch cycle, 2 for the first retry, ….
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
-
-    /// The request to send.
-    pub fn request(&self) -> &HttpRequest {
-        &self.request
-    }
-}
-
-/// What a reported outcome did.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum FetchOutcome {
-    /// A new token is cached.
-    Token(Arc<AccessToken>),
-    /// The attempt failed; the next one may start at `at_ms`.
-    RetryScheduled {
-        /// When the retry may start.
-        at_ms: u64,
-        /// Why the attempt failed.
-        error: Error,
-    },
-    /// The fetch failed for good; callers get this error until `until_ms`.
-    Failed {
-        /// The error every caller now gets.
-        error: Error,
-        /// End of the cool-down.
-        until_ms: u64,
-    },
-    /// The ticket was not the one in flight (late, duplicate or unknown): ignored.
-    Stale,
-}
 
 #[derive(Debug, Clone)]
 enum Flight {
@@ -171,9 +85,6 @@ struct Entry {
     given_up: Vec<u64>,
 }
 
-/// How many resource servers' DPoP nonces are remembered.
-const MAX_API_NONCES: usize = 32;
-
 /// Caches tokens per key and decides, at each `now_ms`, who fetches and who waits.
 pub struct TokenManager {
     entries: Vec<Entry>,
@@ -184,8 +95,8 @@ pub struct TokenManager {
     entropy_seed: [u8; 32],
     entropy_counter: u64,
     clock_skew_ms: i64,
-    /// DPoP nonces of resource servers, by origin, newest last.
-    api_nonces: Vec<(String, String)>,
+    /// DPoP nonces of resource servers.
+    pub(super) api_nonces: ApiNonces,
 }
 
 impl fmt::Debug for TokenManager {
@@ -215,7 +126,7 @@ impl TokenManager {
             entropy_seed: crate::auth::jws::derive(&[0; 32], &seed.to_be_bytes()),
             entropy_counter: 0,
             clock_skew_ms: 0,
-            api_nonces: Vec::new(),
+            api_nonces: ApiNonces::default(),
         }
     }
 
@@ -227,7 +138,7 @@ impl TokenManager {
     }
 
     /// Fresh 32 bytes for one request's signatures.
-    fn next_entropy(&mut self) -> [u8; 32] {
+    pub(super) fn next_entropy(&mut self) -> [u8; 32] {
         next_entropy(&self.entropy_seed, &mut self.entropy_counter)
     }
 
@@ -314,7 +225,8 @@ impl TokenManager {
                     }
                     entry.given_up.push(ticket);
                 }
-                self.fail(key.0, lost.into(), now_ms);
+                // Waiters see the outcome at their next poll.
+                let _ = self.fail(key.0, lost.into(), now_ms);
             }
         }
         let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
@@ -471,65 +383,12 @@ impl TokenManager {
             Some(Ok(request)) => Ok(request),
             Some(Err(error)) => {
                 let error = Error::from(error);
-                self.fail(index, error.clone(), now_ms);
+                // Every waiter sees it at its next poll; the caller gets it here.
+                let _ = self.fail(index, error.clone(), now_ms);
                 Err(error)
             }
             None => Err(Error::UnknownTokenKey),
         }
-    }
-
-    /// The `DPoP` header for an API call with `access_token` (RFC 9449 §7): a
-    /// proof for `method` `url` at `now_ms` carrying the token's hash (`ath`)
-    /// and the resource server's last nonce. `None` when the config does not use DPoP.
-    /// The token goes in `Authorization: DPoP <token>`
-    /// ([`AccessToken::authorization_header`]).
-    pub fn dpop_proof(
-        &mut self,
-        key: TokenKey,
-        access_token: &str,
-        method: &str,
-        url: &str,
-        now_ms: u64,
-    ) -> Result<Option<crate::secret::DpopProof>, Error> {
-        let entropy = self.next_entropy();
-        let entry = self.entries.get(key.0).ok_or(Error::UnknownTokenKey)?;
-        let Some(dpop_key) = &entry.config.dpop_key else {
-            return Ok(None);
-        };
-        let origin = origin(url);
-        let nonce = self
-            .api_nonces
-            .iter()
-            .rev()
-            .find(|(o, _)| o == origin)
-            .map(|(_, n)| n.as_str());
-        // The token is hashed into `ath`; it is not copied anywhere.
-        let proof = crate::auth::dpop::proof(
-            dpop_key,
-            method,
-            url,
-            now_ms,
-            nonce,
-            Some(access_token),
-            &entropy,
-        );
-        Ok(Some(crate::secret::DpopProof::new(proof.as_str())))
-    }
-
-    /// Remembers the `DPoP-Nonce` a resource server at `url` sent (on any
-    /// response, including a 401 `use_dpop_nonce`), for its next proofs.
-    /// Returns whether it was taken (a malformed nonce is ignored).
-    pub fn remember_dpop_nonce(&mut self, url: &str, nonce: &str) -> bool {
-        if !is_nonce(nonce) {
-            return false;
-        }
-        let origin = origin(url).to_owned();
-        self.api_nonces.retain(|(o, _)| *o != origin);
-        if self.api_nonces.len() >= MAX_API_NONCES {
-            self.api_nonces.remove(0);
-        }
-        self.api_nonces.push((origin, nonce.to_owned()));
-        true
     }
 
     /// Reports that ticket `ticket` got no HTTP response.
@@ -542,6 +401,49 @@ impl TokenManager {
         match self.entry_in_flight(ticket) {
             Some(index) => self.fail(index, error.into(), now_ms),
             None => FetchOutcome::Stale,
+        }
+    }
+
+    /// Reports that the host's client assertion source (workload identity,
+    /// a file, a callback) failed for ticket `ticket`, with its message (kept
+    /// short and sanitized): a failed attempt, retried like a network error.
+    pub fn assertion_source_failed(
+        &mut self,
+        ticket: u64,
+        message: &str,
+        now_ms: u64,
+    ) -> FetchOutcome {
+        let error = TransportError::new(
+            crate::error::TransportErrorKind::Other,
+            &format!("the client assertion source failed: {message}"),
+        )
+        .with_cause("client_assertion_source")
+        .with_request_sent(false);
+        self.handle_transport_error(ticket, error, now_ms)
+    }
+
+    /// When a host that refreshes on a timer (config `proactive_refresh`)
+    /// should next poll for `key`, so the refresh starts before any caller
+    /// asks: the token's refresh time, or the end of a retry's backoff.
+    /// `None` when the config does not ask for it, while a fetch is in
+    /// flight (its report re-arms the timer), with no token, or after a fetch
+    /// failed for good (the next caller retries).
+    pub fn proactive_refresh_at(&self, key: TokenKey) -> Option<u64> {
+        let entry = self.entries.get(key.0)?;
+        if !entry.config.proactive_refresh {
+            return None;
+        }
+        match entry.flight {
+            // Never sooner than the next fetch may start: no timer loop on
+            // tokens shorter-lived than the fetch spacing.
+            Flight::Idle => entry.token.as_ref().map(|t| {
+                let spacing = entry
+                    .last_start_ms
+                    .map_or(0, |s| s.saturating_add(MIN_FETCH_SPACING_MS));
+                t.refresh_at_ms.max(spacing)
+            }),
+            Flight::Backoff { until_ms } => Some(until_ms),
+            Flight::Fetching { .. } | Flight::Failed { .. } => None,
         }
     }
 
@@ -753,15 +655,6 @@ fn next_entropy(seed: &[u8; 32], counter: &mut u64) -> [u8; 32] {
 }
 
 /// `scheme://authority` of a URL, the key of a resource server's nonce.
-fn origin(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url
-        .get(after_scheme..)
-        .and_then(|rest| rest.find(['/', '?', '#']))
-        .map_or(url.len(), |i| after_scheme + i);
-    url.get(..end).unwrap_or(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -823,7 +716,7 @@ mod tests {
     fn refresh_ahead_serves_the_current_token_and_hands_out_one_ticket() {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let ticket = fetch(m.poll(key, T0).unwrap());
-        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        let _ = m.handle_response(ticket.id(), &ok("t1", 3600), T0);
         let refresh_at = m.cached_token(key).unwrap().refresh_at_ms();
         assert!((T0 + 3_225_000..=T0 + 3_300_000).contains(&refresh_at));
         let bg = match m.poll(key, refresh_at).unwrap() {
@@ -860,7 +753,7 @@ mod tests {
                     attempts += 1;
                     assert_eq!(ticket.attempt(), attempts);
                     let error = TransportError::new(TransportErrorKind::Connect, "refused");
-                    m.handle_transport_error(ticket.id(), error, now);
+                    let _ = m.handle_transport_error(ticket.id(), error, now);
                 }
                 TokenDecision::Wait { until_ms } => now = until_ms.max(now + 1),
                 TokenDecision::Failed(error) => {
@@ -895,7 +788,7 @@ mod tests {
     fn a_401_invalidates_only_the_cached_token_and_only_for_invalid_token() {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let ticket = fetch(m.poll(key, T0).unwrap());
-        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        let _ = m.handle_response(ticket.id(), &ok("t1", 3600), T0);
         assert!(!m.invalidate(key, "t1", Some(r#"Bearer error="insufficient_scope""#)));
         assert!(!m.invalidate(key, "t0-older", Some(r#"Bearer error="invalid_token""#)));
         assert!(m.invalidate(key, "t1", Some(r#"Bearer error="invalid_token""#)));
@@ -906,7 +799,7 @@ mod tests {
         ));
         let at = T0 + MIN_FETCH_SPACING_MS;
         let ticket = fetch(m.poll(key, at).unwrap());
-        m.handle_response(ticket.id(), &ok("t2", 3600), at + 2);
+        let _ = m.handle_response(ticket.id(), &ok("t2", 3600), at + 2);
         // A second 401 for the old token (a request that was already in flight) does nothing.
         assert!(!m.invalidate(key, "t1", None));
         assert!(matches!(
@@ -999,7 +892,7 @@ mod tests {
     fn a_clock_that_jumps_back_distrusts_the_token() {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let ticket = fetch(m.poll(key, T0).unwrap());
-        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        let _ = m.handle_response(ticket.id(), &ok("t1", 3600), T0);
         assert!(matches!(
             m.poll(key, T0 - 4_000).unwrap(),
             TokenDecision::Ready(_)
@@ -1027,7 +920,7 @@ mod tests {
         ));
         // A real jump back, far beyond the tolerance, still replaces the fetch.
         let (mut m, key) = TokenManager::with_config(config(), 1);
-        fetch(m.poll(key, T0).unwrap());
+        let _ = fetch(m.poll(key, T0).unwrap());
         let until_ms = match m.poll(key, T0 - 600_000).unwrap() {
             TokenDecision::Wait { until_ms } => until_ms, // the lost attempt's backoff
             other => panic!("{other:?}"),
@@ -1070,7 +963,7 @@ mod tests {
             r#"{{"access_token":"t1","expires_on":"{}"}}"#,
             server_now + 3600
         );
-        m.handle_response(
+        let _ = m.handle_response(
             ticket.id(),
             &HttpResponse::new(200, vec![("Date".into(), date)], body),
             T0,
@@ -1106,7 +999,7 @@ mod tests {
     fn export_import_round_trip_and_typed_errors() {
         let (mut m, key) = TokenManager::with_config(config(), 1);
         let ticket = fetch(m.poll(key, T0).unwrap());
-        m.handle_response(ticket.id(), &ok("t1", 3600), T0);
+        let _ = m.handle_response(ticket.id(), &ok("t1", 3600), T0);
         let doc = m.export(key).unwrap();
         assert!(!format!("{doc:?}").contains("t1"));
         let (mut other, other_key) = TokenManager::with_config(config(), 2);
@@ -1149,7 +1042,7 @@ mod tests {
         let ticket = fetch(m.poll(key, T0).unwrap());
         let text = format!("{ticket:?}");
         assert!(!text.contains("c2VjcmV0"), "{text}"); // base64 of "secret" in the Basic header
-        m.handle_response(ticket.id(), &ok("token-value-xyz", 3600), T0);
+        let _ = m.handle_response(ticket.id(), &ok("token-value-xyz", 3600), T0);
         let text = format!("{m:?} {:?}", m.poll(key, T0).unwrap());
         assert!(
             !text.contains("token-value-xyz") && !text.contains("c2VjcmV0"),

@@ -1,6 +1,10 @@
 //! The token lifecycle: which token to serve, when to fetch, how to retry,
 //! and the document that carries a token between processes.
 
+pub(crate) mod admin;
+pub(crate) mod api;
+pub(crate) mod decision;
 pub(crate) mod document;
 pub(crate) mod manager;
+pub(crate) mod nonces;
 pub(crate) mod retry;

@@ -52,10 +52,12 @@ impl SharedTokens {
     pub fn token(&self) -> Result<Arc<AccessToken>, DriverError> {
         let mut manager = self.lock();
         loop {
-            match manager
-                .poll(self.0.key, now_ms())
-                .map_err(DriverError::Lifecycle)?
-            {
+            let now = now_ms();
+            let decision = manager
+                .poll(self.0.key, now)
+                .map_err(DriverError::Lifecycle)?;
+            let wait = Duration::from_millis(decision.wait_ms(now).unwrap_or(1));
+            match decision {
                 TokenDecision::Ready(token) => return Ok(token),
                 TokenDecision::Fetch(ticket) => {
                     drop(manager);
@@ -67,9 +69,7 @@ impl SharedTokens {
                     std::thread::spawn(move || this.run(ticket));
                     return Ok(token);
                 }
-                TokenDecision::Wait { until_ms } => {
-                    let wait =
-                        Duration::from_millis(until_ms.saturating_sub(now_ms()).clamp(1, 1_000));
+                TokenDecision::Wait { .. } => {
                     manager = self
                         .0
                         .changed
@@ -118,7 +118,8 @@ impl SharedTokens {
     fn run(&self, ticket: FetchTicket) {
         let result = send(&self.0.agent, ticket.request(), self.0.max_body);
         let mut manager = self.lock();
-        match result {
+        // Waiters read the outcome at their next poll.
+        let _outcome = match result {
             Ok(response) => manager.handle_response(ticket.id(), &response, now_ms()),
             Err(DriverError::Transport(error)) => {
                 manager.handle_transport_error(ticket.id(), error, now_ms())

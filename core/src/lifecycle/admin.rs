@@ -1,0 +1,96 @@
+//! Revocation (RFC 7009) and introspection (RFC 7662) through the lifecycle:
+//! the endpoints, the client authentication and the signing randomness come
+//! from the entry's config, so hosts never hold the secret-bearing config.
+
+use crate::endpoints::introspection::{
+    build_introspection_request, parse_introspection_response, Introspection,
+};
+use crate::endpoints::revocation::{
+    build_revocation_request, parse_revocation_response, TokenTypeHint,
+};
+use crate::endpoints::token_request::RequestContext;
+use crate::error::{ConfigError, ConfigErrorKind, Error};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::lifecycle::decision::TokenKey;
+use crate::lifecycle::manager::TokenManager;
+
+/// The error for an endpoint neither configured nor discovered.
+fn not_set(field: &'static str) -> Error {
+    ConfigError::new(
+        ConfigErrorKind::InvalidParameter,
+        field,
+        "not set: configure it, or discover the issuer's metadata",
+    )
+    .into()
+}
+
+impl TokenManager {
+    /// The revocation request for `token` (RFC 7009). The cached token is
+    /// dropped if it is that token, so the next caller fetches a new one.
+    pub fn revocation_request(
+        &mut self,
+        key: TokenKey,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        now_ms: u64,
+    ) -> Result<HttpRequest, Error> {
+        let entropy = self.next_entropy();
+        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
+        let endpoint = config
+            .revocation_endpoint()
+            .ok_or_else(|| not_set("revocation_endpoint"))?;
+        let context = RequestContext {
+            now_ms,
+            entropy,
+            dpop_nonce: None,
+        };
+        let request = build_revocation_request(config, endpoint, token, hint, &context)?;
+        let _dropped = self.invalidate(key, token, None);
+        Ok(request)
+    }
+
+    /// Reads the revocation endpoint's answer: `Ok` for any 2xx.
+    pub fn handle_revocation_response(
+        &self,
+        key: TokenKey,
+        response: &HttpResponse,
+        now_ms: u64,
+    ) -> Result<(), Error> {
+        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
+        Ok(parse_revocation_response(config, response, now_ms)?)
+    }
+
+    /// The introspection request for `token` (RFC 7662).
+    pub fn introspection_request(
+        &mut self,
+        key: TokenKey,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        now_ms: u64,
+    ) -> Result<HttpRequest, Error> {
+        let entropy = self.next_entropy();
+        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
+        let endpoint = config
+            .introspection_endpoint()
+            .ok_or_else(|| not_set("introspection_endpoint"))?;
+        let context = RequestContext {
+            now_ms,
+            entropy,
+            dpop_nonce: None,
+        };
+        Ok(build_introspection_request(
+            config, endpoint, token, hint, &context,
+        )?)
+    }
+
+    /// Reads the introspection endpoint's answer.
+    pub fn handle_introspection_response(
+        &self,
+        key: TokenKey,
+        response: &HttpResponse,
+        now_ms: u64,
+    ) -> Result<Introspection, Error> {
+        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
+        Ok(parse_introspection_response(config, response, now_ms)?)
+    }
+}
