@@ -19,7 +19,12 @@ use ccauth::{ClientConfig, Error, HttpResponse, RequestContext, TokenKey, TokenM
 
 uniffi::setup_scaffolding!();
 
+mod discovery;
+mod lifecycle_api;
 mod types;
+
+pub use discovery::{Discovery, DiscoveryStep};
+pub use lifecycle_api::ApiVerdict;
 
 pub use types::{
     AccessToken, Challenge, ErrorInfo, ErrorKind, FetchTicket, Header, TokenInfo, TokenRequest,
@@ -71,7 +76,7 @@ fn config_from(config_json: &str) -> Result<ClientConfig, CcauthError> {
     ClientConfig::from_json(config_json).map_err(|e| Error::from(e).into())
 }
 
-fn response_from(status: u16, headers: Vec<Header>, body: Vec<u8>) -> HttpResponse {
+pub(crate) fn response_from(status: u16, headers: Vec<Header>, body: Vec<u8>) -> HttpResponse {
     let headers = headers.into_iter().map(|h| (h.name, h.value)).collect();
     HttpResponse::new(status, headers, body)
 }
@@ -322,6 +327,12 @@ pub enum TokenDecision {
         token: Arc<AccessToken>,
         /// Its non-secret fields (saves a call).
         info: TokenInfo,
+        /// The same answer holds for every `now_ms` in
+        /// `valid_from_ms..valid_until_ms` until the host reports, invalidates
+        /// or imports: memoize it for that span instead of calling again.
+        valid_from_ms: u64,
+        /// End (exclusive) of the span the answer holds for.
+        valid_until_ms: u64,
     },
     /// Send the ticket's request, then report the outcome.
     Fetch {
@@ -342,6 +353,9 @@ pub enum TokenDecision {
     Wait {
         /// Ask again no later than this (Unix ms).
         until_ms: u64,
+        /// How long to sleep before asking again (1 ms to 1 s), unless a
+        /// report wakes the waiter first.
+        wait_ms: u64,
     },
     /// The last fetch failed for good (until a cool-down ends).
     Failed {
@@ -393,6 +407,30 @@ pub enum TransportKind {
     Other,
 }
 
+/// The core's transport error from what a host saw.
+pub(crate) fn transport_error(
+    kind: TransportKind,
+    message: &str,
+    cause: Option<String>,
+    request_sent: Option<bool>,
+) -> ccauth::TransportError {
+    let kind = match kind {
+        TransportKind::Timeout => ccauth::TransportErrorKind::Timeout,
+        TransportKind::Connect => ccauth::TransportErrorKind::Connect,
+        TransportKind::Tls => ccauth::TransportErrorKind::Tls,
+        TransportKind::Reset => ccauth::TransportErrorKind::Reset,
+        TransportKind::Other => ccauth::TransportErrorKind::Other,
+    };
+    let mut error = ccauth::TransportError::new(kind, message);
+    if let Some(cause) = cause {
+        error = error.with_cause(&cause);
+    }
+    if let Some(sent) = request_sent {
+        error = error.with_request_sent(sent);
+    }
+    error
+}
+
 /// One config's token lifecycle (the core's `TokenManager`), safe to share
 /// between threads: every call takes a short lock and never blocks on IO.
 #[derive(uniffi::Object)]
@@ -401,14 +439,14 @@ pub struct TokenLifecycle {
 }
 
 impl TokenLifecycle {
-    fn lock(&self) -> MutexGuard<'_, (TokenManager, TokenKey)> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, (TokenManager, TokenKey)> {
         // A poisoned lock only means another thread panicked mid-call; the
         // manager's state is still consistent (every method is total).
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-fn token(t: Arc<ccauth::AccessToken>) -> Arc<AccessToken> {
+pub(crate) fn token(t: Arc<ccauth::AccessToken>) -> Arc<AccessToken> {
     Arc::new(AccessToken(t))
 }
 
@@ -452,10 +490,26 @@ impl TokenLifecycle {
     /// What to do at `now_ms`.
     pub fn poll(&self, now_ms: u64) -> TokenDecision {
         let (manager, key) = &mut *self.lock();
-        match manager.poll(*key, now_ms) {
+        let decision = manager.poll(*key, now_ms);
+        let window = decision
+            .as_ref()
+            .ok()
+            .and_then(ccauth::TokenDecision::ready_window);
+        let wait_ms = decision
+            .as_ref()
+            .ok()
+            .and_then(|d| d.wait_ms(now_ms))
+            .unwrap_or(ccauth::MAX_WAIT_SLICE_MS);
+        match decision {
             Ok(ccauth::TokenDecision::Ready(t)) => {
                 let (token, info) = token_and_info(t);
-                TokenDecision::Ready { token, info }
+                let window = window.unwrap_or(now_ms..now_ms);
+                TokenDecision::Ready {
+                    token,
+                    info,
+                    valid_from_ms: window.start,
+                    valid_until_ms: window.end,
+                }
             }
             Ok(ccauth::TokenDecision::Fetch(t)) => TokenDecision::Fetch { ticket: t.into() },
             Ok(ccauth::TokenDecision::RefreshAhead(t, ticket)) => {
@@ -466,13 +520,16 @@ impl TokenLifecycle {
                     ticket: ticket.into(),
                 }
             }
-            Ok(ccauth::TokenDecision::Wait { until_ms }) => TokenDecision::Wait { until_ms },
+            Ok(ccauth::TokenDecision::Wait { until_ms }) => {
+                TokenDecision::Wait { until_ms, wait_ms }
+            }
             Ok(ccauth::TokenDecision::Failed(error)) | Err(error) => TokenDecision::Failed {
                 error: ErrorInfo::from(&error),
             },
-            // A decision added to the core later: ask again shortly.
+            // A decision added to the core later: ask again after one wait slice.
             Ok(_) => TokenDecision::Wait {
-                until_ms: now_ms.saturating_add(100),
+                until_ms: now_ms.saturating_add(ccauth::MAX_WAIT_SLICE_MS),
+                wait_ms: ccauth::MAX_WAIT_SLICE_MS,
             },
         }
     }
@@ -503,20 +560,7 @@ impl TokenLifecycle {
         request_sent: Option<bool>,
         now_ms: u64,
     ) -> FetchOutcome {
-        let kind = match kind {
-            TransportKind::Timeout => ccauth::TransportErrorKind::Timeout,
-            TransportKind::Connect => ccauth::TransportErrorKind::Connect,
-            TransportKind::Tls => ccauth::TransportErrorKind::Tls,
-            TransportKind::Reset => ccauth::TransportErrorKind::Reset,
-            TransportKind::Other => ccauth::TransportErrorKind::Other,
-        };
-        let mut error = ccauth::TransportError::new(kind, &message);
-        if let Some(cause) = cause {
-            error = error.with_cause(&cause);
-        }
-        if let Some(sent) = request_sent {
-            error = error.with_request_sent(sent);
-        }
+        let error = transport_error(kind, &message, cause, request_sent);
         let (manager, _) = &mut *self.lock();
         manager
             .handle_transport_error(ticket_id, error, now_ms)
@@ -663,7 +707,7 @@ mod tests {
         // Fetches start at least 1 s apart.
         assert!(matches!(
             lifecycle.poll(NOW + 2),
-            TokenDecision::Wait { until_ms } if until_ms == NOW + 1_000
+            TokenDecision::Wait { until_ms, wait_ms } if until_ms == NOW + 1_000 && wait_ms == 998
         ));
         assert!(matches!(
             lifecycle.poll(NOW + 1_000),

@@ -6,19 +6,25 @@
 //! string and rethrown by the TS layer as a `CcauthError`. Nothing here may
 //! panic: a panic would trap the whole wasm instance.
 
+// Errors cross by value into JSON; boxing them would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use ccauth::{
     build_introspection_request, build_metadata_request, build_revocation_request,
     build_token_request, build_token_request_at, parse_introspection_response,
     parse_metadata_response, parse_revocation_response, parse_token_response, AccessToken,
     ClientConfig, Error, FetchOutcome, HttpRequest, HttpResponse, MetadataKind, PrivateKey,
     RequestContext, TokenDecision, TokenKey, TokenManager, TokenTypeHint, TransportError,
-    TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES,
+    TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES, MAX_WAIT_SLICE_MS,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
+mod discovery;
+mod lifecycle_api;
+
 /// Milliseconds from JS (a `number`) to the core's `u64`.
-fn ms(value: f64) -> u64 {
+pub(crate) fn ms(value: f64) -> u64 {
     if value.is_finite() && value > 0.0 {
         value as u64
     } else {
@@ -26,7 +32,7 @@ fn ms(value: f64) -> u64 {
     }
 }
 
-fn error_json(error: &Error) -> Value {
+pub(crate) fn error_json(error: &Error) -> Value {
     let mut out = json!({ "code": error.code(), "message": error.to_string(), "retryable": error.is_retryable() });
     if let Error::Response(e) = error {
         out["status"] = json!(e.status());
@@ -59,7 +65,7 @@ fn error_json(error: &Error) -> Value {
     out
 }
 
-fn throw(error: &Error) -> JsValue {
+pub(crate) fn throw(error: &Error) -> JsValue {
     JsValue::from_str(&error_json(error).to_string())
 }
 
@@ -83,7 +89,7 @@ fn token_json(token: &AccessToken) -> Value {
     })
 }
 
-fn request_json(request: &HttpRequest) -> Value {
+pub(crate) fn request_json(request: &HttpRequest) -> Value {
     json!({
         "method": request.method(),
         "url": request.url(),
@@ -93,10 +99,22 @@ fn request_json(request: &HttpRequest) -> Value {
     })
 }
 
-fn response_from(status: u16, headers_json: &str, body: Vec<u8>) -> HttpResponse {
+/// A response from the host's parts. Headers come as JSON `[[name, value], …]`;
+/// anything else is refused, not read as "no headers" (that would drop
+/// `Retry-After` and `DPoP-Nonce`).
+pub(crate) fn response_from(
+    status: u16,
+    headers_json: &str,
+    body: Vec<u8>,
+) -> Result<HttpResponse, Error> {
     let headers: Vec<(String, String)> =
-        serde_json::from_slice(headers_json.as_bytes()).unwrap_or_default();
-    HttpResponse::new(status, headers, body)
+        serde_json::from_slice(headers_json.as_bytes()).map_err(|_| {
+            ccauth::ConfigError::invalid_parameter(
+                "headers",
+                "must be a JSON array of [name, value] string pairs",
+            )
+        })?;
+    Ok(HttpResponse::new(status, headers, body))
 }
 
 fn config_from(config_json: &str) -> Result<ClientConfig, JsValue> {
@@ -196,7 +214,7 @@ pub fn parse_token_admin_response(
     now_ms: f64,
 ) -> Result<String, JsValue> {
     let config = config_from(config_json)?;
-    let response = response_from(status, headers_json, body);
+    let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
     let out = if kind == "revocation" {
         parse_revocation_response(&config, &response, ms(now_ms)).map(|()| json!({ "ok": true }))
     } else {
@@ -236,7 +254,10 @@ pub fn parse_metadata_response_json(
     body: Vec<u8>,
     now_ms: f64,
 ) -> String {
-    let response = response_from(status, headers_json, body);
+    let response = match response_from(status, headers_json, body) {
+        Ok(response) => response,
+        Err(error) => return json!({ "error": error_json(&error) }).to_string(),
+    };
     match parse_metadata_response(issuer, &response, ms(now_ms)) {
         Ok(metadata) => format!(r#"{{"metadata":{}}}"#, metadata.to_json()),
         Err(error) => json!({ "error": error_json(&error.into()) }).to_string(),
@@ -286,7 +307,7 @@ pub fn parse_token_response_json(
     now_ms: f64,
 ) -> Result<String, JsValue> {
     let config = config_from(config_json)?;
-    let response = response_from(status, headers_json, body);
+    let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
     Ok(match parse_token_response(&config, &response, ms(now_ms)) {
         Ok(token) => json!({ "token": token_json(&token) }),
         Err(error) => json!({ "error": error_json(&error.into()) }),
@@ -294,14 +315,39 @@ pub fn parse_token_response_json(
     .to_string())
 }
 
+/// The core's transport error from what the host saw (`kind`: timeout,
+/// connect, tls, reset, other).
+pub(crate) fn transport_error(
+    kind: &str,
+    message: &str,
+    cause: Option<String>,
+    request_sent: Option<bool>,
+) -> TransportError {
+    let kind = match kind {
+        "timeout" => TransportErrorKind::Timeout,
+        "connect" => TransportErrorKind::Connect,
+        "tls" => TransportErrorKind::Tls,
+        "reset" => TransportErrorKind::Reset,
+        _ => TransportErrorKind::Other,
+    };
+    let mut error = TransportError::new(kind, message);
+    if let Some(cause) = cause {
+        error = error.with_cause(&cause);
+    }
+    if let Some(sent) = request_sent {
+        error = error.with_request_sent(sent);
+    }
+    error
+}
+
 /// One config's token lifecycle (the core's `TokenManager`).
 #[wasm_bindgen]
 pub struct TokenLifecycle {
-    manager: TokenManager,
-    key: TokenKey,
+    pub(crate) manager: TokenManager,
+    pub(crate) key: TokenKey,
 }
 
-fn outcome_json(outcome: FetchOutcome) -> Value {
+pub(crate) fn outcome_json(outcome: FetchOutcome) -> Value {
     match outcome {
         FetchOutcome::Token(token) => json!({ "outcome": "token", "token": token_json(&token) }),
         FetchOutcome::RetryScheduled { at_ms, error } => {
@@ -340,15 +386,24 @@ impl TokenLifecycle {
                 "needs_client_assertion": t.needs_client_assertion(),
             })
         };
+        let now = ms(now_ms);
+        let window = decision.ready_window();
+        let wait_ms = decision.wait_ms(now);
         match decision {
-            TokenDecision::Ready(token) => json!({ "decision": "ready", "token": token_json(&token) }),
+            TokenDecision::Ready(token) => {
+                let window = window.unwrap_or(now..now);
+                json!({ "decision": "ready", "token": token_json(&token), "valid_from_ms": window.start, "valid_until_ms": window.end })
+            }
             TokenDecision::Fetch(t) => json!({ "decision": "fetch", "ticket": ticket(&t) }),
             TokenDecision::RefreshAhead(token, t) => {
                 json!({ "decision": "refresh_ahead", "token": token_json(&token), "ticket": ticket(&t) })
             }
-            TokenDecision::Wait { until_ms } => json!({ "decision": "wait", "until_ms": until_ms }),
+            TokenDecision::Wait { until_ms } => {
+                json!({ "decision": "wait", "until_ms": until_ms, "wait_ms": wait_ms })
+            }
             TokenDecision::Failed(error) => json!({ "decision": "failed", "error": error_json(&error) }),
-            _ => json!({ "decision": "wait", "until_ms": ms(now_ms) + 100 }),
+            // A decision added to the core later: ask again after one wait slice.
+            _ => json!({ "decision": "wait", "until_ms": now + MAX_WAIT_SLICE_MS, "wait_ms": MAX_WAIT_SLICE_MS }),
         }
         .to_string()
     }
@@ -363,12 +418,21 @@ impl TokenLifecycle {
         body: Vec<u8>,
         now_ms: f64,
     ) -> String {
-        let response = response_from(status, headers_json, body);
-        outcome_json(
-            self.manager
+        // Malformed headers fail the attempt like an unreadable response.
+        let outcome = match response_from(status, headers_json, body) {
+            Ok(response) => self
+                .manager
                 .handle_response(ms(ticket), &response, ms(now_ms)),
-        )
-        .to_string()
+            Err(_) => self.manager.handle_transport_error(
+                ms(ticket),
+                TransportError::new(
+                    TransportErrorKind::Other,
+                    "the host passed malformed headers",
+                ),
+                ms(now_ms),
+            ),
+        };
+        outcome_json(outcome).to_string()
     }
 
     /// Reports that ticket `ticket` got no response (`kind`: timeout,
@@ -384,20 +448,7 @@ impl TokenLifecycle {
         cause: Option<String>,
         request_sent: Option<bool>,
     ) -> String {
-        let kind = match kind {
-            "timeout" => TransportErrorKind::Timeout,
-            "connect" => TransportErrorKind::Connect,
-            "tls" => TransportErrorKind::Tls,
-            "reset" => TransportErrorKind::Reset,
-            _ => TransportErrorKind::Other,
-        };
-        let mut error = TransportError::new(kind, message);
-        if let Some(cause) = cause {
-            error = error.with_cause(&cause);
-        }
-        if let Some(sent) = request_sent {
-            error = error.with_request_sent(sent);
-        }
+        let error = transport_error(kind, message, cause, request_sent);
         outcome_json(
             self.manager
                 .handle_transport_error(ms(ticket), error, ms(now_ms)),

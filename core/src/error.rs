@@ -82,6 +82,12 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// `INVALID_PARAMETER` for a host-side input (`field`) that is not what
+    /// the core expects, e.g. malformed headers handed across a binding.
+    pub fn invalid_parameter(field: &'static str, reason: &'static str) -> Self {
+        Self::new(ConfigErrorKind::InvalidParameter, field, reason)
+    }
+
     pub(crate) fn new(kind: ConfigErrorKind, field: &'static str, reason: &'static str) -> Self {
         Self {
             kind,

@@ -115,20 +115,8 @@ impl AccessToken {
     /// The `Authorization` header value: `Bearer <token>` or `DPoP <token>`
     /// (normalised spelling for either in any case), else `<type> <token>`.
     pub fn authorization_header(&self) -> AuthorizationValue {
-        let scheme = if self.is_bearer() {
-            "Bearer"
-        } else if self.token_type.eq_ignore_ascii_case("dpop") {
-            "DPoP"
-        } else {
-            self.token_type.as_str()
-        };
         // The header is the one place the token has to go.
-        let token = self.value.expose_secret();
-        let mut header = String::with_capacity(scheme.len() + 1 + token.len());
-        header.push_str(scheme);
-        header.push(' ');
-        header.push_str(token);
-        AuthorizationValue::new(header)
+        authorization_value(&self.token_type, self.value.expose_secret())
     }
 
     /// When the response was parsed (host clock).
@@ -215,4 +203,21 @@ impl fmt::Debug for AccessToken {
             .field("deviations", &self.deviations)
             .finish_non_exhaustive()
     }
+}
+
+/// `<scheme> <token>`: `Bearer` or `DPoP` spelled as registered whatever
+/// the case the server used, any other type as sent.
+pub(crate) fn authorization_value(token_type: &str, token: &str) -> AuthorizationValue {
+    let scheme = if token_type.eq_ignore_ascii_case("bearer") {
+        "Bearer"
+    } else if token_type.eq_ignore_ascii_case("dpop") {
+        "DPoP"
+    } else {
+        token_type
+    };
+    let mut header = String::with_capacity(scheme.len() + 1 + token.len());
+    header.push_str(scheme);
+    header.push(' ');
+    header.push_str(token);
+    AuthorizationValue::new(header)
 }

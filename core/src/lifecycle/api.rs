@@ -7,7 +7,7 @@ use crate::http::challenge::parse_www_authenticate;
 use crate::lifecycle::decision::TokenKey;
 use crate::lifecycle::manager::TokenManager;
 use crate::secret::{AuthorizationValue, DpopProof};
-use crate::token::AccessToken;
+use crate::token::{authorization_value, AccessToken};
 
 /// The headers for one API call with a token.
 #[derive(Debug, Clone)]
@@ -67,10 +67,26 @@ impl TokenManager {
         url: &str,
         now_ms: u64,
     ) -> Result<ApiHeaders, Error> {
-        let authorization = token.authorization_header();
-        let dpop = if token.token_type().eq_ignore_ascii_case("dpop") {
+        // Read to put in the headers, the one place the token goes.
+        let value = token.value().expose_secret();
+        self.api_headers_for(key, value, token.token_type(), method, url, now_ms)
+    }
+
+    /// [`api_headers`](Self::api_headers) for a host that keeps the token
+    /// as its value and `token_type` (the wasm binding).
+    pub fn api_headers_for(
+        &mut self,
+        key: TokenKey,
+        access_token: &str,
+        token_type: &str,
+        method: &str,
+        url: &str,
+        now_ms: u64,
+    ) -> Result<ApiHeaders, Error> {
+        let authorization = authorization_value(token_type, access_token);
+        let dpop = if token_type.eq_ignore_ascii_case("dpop") {
             // Hashed into the proof's `ath`.
-            self.dpop_proof(key, token.value().expose_secret(), method, url, now_ms)?
+            self.dpop_proof(key, access_token, method, url, now_ms)?
         } else {
             None
         };

@@ -1,0 +1,168 @@
+//! The lifecycle's API-call side, revocation, introspection and the
+//! proactive refresh timer, for the TypeScript driver.
+
+use ccauth::{ApiAnswer, ApiVerdict, Error, TokenTypeHint};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::{
+    ms, outcome_json, request_json, response_from, throw, transport_error, TokenLifecycle,
+};
+
+fn hint(hint: Option<String>) -> Option<TokenTypeHint> {
+    match hint.as_deref() {
+        Some("access_token") => Some(TokenTypeHint::AccessToken),
+        Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
+        _ => None,
+    }
+}
+
+#[wasm_bindgen]
+impl TokenLifecycle {
+    /// The headers for an API call with the token `accessToken` of type
+    /// `tokenType`: `{"Authorization": …, "DPoP"?: …}` as JSON.
+    #[wasm_bindgen(js_name = apiHeaders)]
+    pub fn api_headers(
+        &mut self,
+        access_token: &str,
+        token_type: &str,
+        method: &str,
+        url: &str,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        let headers = self
+            .manager
+            .api_headers_for(self.key, access_token, token_type, method, url, ms(now_ms))
+            .map_err(|e| throw(&e))?;
+        let object: Map<String, Value> = headers
+            .pairs()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), Value::from(value)))
+            .collect();
+        Ok(Value::Object(object).to_string())
+    }
+
+    /// Reads an API's answer to a call made with `accessToken`:
+    /// `"done"`, `"retry_with_nonce"` or `"retry_with_new_token"`.
+    #[wasm_bindgen(js_name = apiResponse)]
+    pub fn api_response(
+        &mut self,
+        access_token: &str,
+        url: &str,
+        status: u16,
+        www_authenticate: Option<String>,
+        dpop_nonce: Option<String>,
+        nonce_retried: bool,
+    ) -> String {
+        let answer = ApiAnswer {
+            status,
+            www_authenticate: www_authenticate.as_deref(),
+            dpop_nonce: dpop_nonce.as_deref(),
+        };
+        match self
+            .manager
+            .api_response(self.key, access_token, url, answer, nonce_retried)
+        {
+            ApiVerdict::RetryWithNonce => "retry_with_nonce",
+            ApiVerdict::RetryWithNewToken => "retry_with_new_token",
+            _ => "done",
+        }
+        .to_owned()
+    }
+
+    /// When a host with `proactive_refresh` should poll next (Unix ms), or undefined.
+    #[wasm_bindgen(js_name = proactiveRefreshAt)]
+    pub fn proactive_refresh_at(&self) -> Option<f64> {
+        self.manager
+            .proactive_refresh_at(self.key)
+            .map(|t| t as f64)
+    }
+
+    /// The client assertion source failed for ticket `ticket`: one report.
+    #[wasm_bindgen(js_name = assertionSourceFailed)]
+    pub fn assertion_source_failed(&mut self, ticket: f64, message: &str, now_ms: f64) -> String {
+        outcome_json(
+            self.manager
+                .assertion_source_failed(ms(ticket), message, ms(now_ms)),
+        )
+        .to_string()
+    }
+
+    /// The revocation request for `token` (JSON), at the configured or
+    /// discovered endpoint; the cached token is dropped if it is that one.
+    #[wasm_bindgen(js_name = revocationRequest)]
+    pub fn revocation_request(
+        &mut self,
+        token: &str,
+        token_type_hint: Option<String>,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.manager
+            .revocation_request(self.key, token, hint(token_type_hint), ms(now_ms))
+            .map(|r| request_json(&r).to_string())
+            .map_err(|e| throw(&e))
+    }
+
+    /// Reads the revocation answer; throws when it is not a 2xx.
+    #[wasm_bindgen(js_name = handleRevocationResponse)]
+    pub fn handle_revocation_response(
+        &self,
+        status: u16,
+        headers_json: &str,
+        body: Vec<u8>,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
+        self.manager
+            .handle_revocation_response(self.key, &response, ms(now_ms))
+            .map_err(|e| throw(&e))
+    }
+
+    /// The introspection request for `token` (JSON).
+    #[wasm_bindgen(js_name = introspectionRequest)]
+    pub fn introspection_request(
+        &mut self,
+        token: &str,
+        token_type_hint: Option<String>,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        self.manager
+            .introspection_request(self.key, token, hint(token_type_hint), ms(now_ms))
+            .map(|r| request_json(&r).to_string())
+            .map_err(|e| throw(&e))
+    }
+
+    /// Reads the introspection answer: its members as JSON (with a boolean `active`).
+    #[wasm_bindgen(js_name = handleIntrospectionResponse)]
+    pub fn handle_introspection_response(
+        &self,
+        status: u16,
+        headers_json: &str,
+        body: Vec<u8>,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
+        self.manager
+            .handle_introspection_response(self.key, &response, ms(now_ms))
+            .map(|i| Value::Object(i.fields().clone()).to_string())
+            .map_err(|e| throw(&e))
+    }
+
+    /// The error (as thrown JSON) for a revocation or introspection request
+    /// that got no response, worded and bounded by the core.
+    #[wasm_bindgen(js_name = adminTransportError)]
+    pub fn admin_transport_error(
+        &self,
+        kind: &str,
+        message: &str,
+        cause: Option<String>,
+        request_sent: Option<bool>,
+    ) -> JsValue {
+        throw(&Error::from(transport_error(
+            kind,
+            message,
+            cause,
+            request_sent,
+        )))
+    }
+}
