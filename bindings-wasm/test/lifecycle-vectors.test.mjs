@@ -6,6 +6,8 @@
 // the repository after the build: the wasm-bindgen glue and .wasm of pkg/
 // (what dist/ ships) and the options layer (js/options.ts, bundled here by
 // esbuild) that turns the vector config into the core's config document.
+// Config members that no npm option puts into the document yet are added to
+// it directly, and each case says which (a test diagnostic).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -19,7 +21,7 @@ import { options } from "./vector-cases.mjs";
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 initSync({ module: readFileSync(here("../pkg/ccauth_wasm_bg.wasm")) });
 const bundled = await build({
-  entryPoints: [here("../js/options.ts")],
+  stdin: { contents: 'export { configDocument } from "./options.ts"; export { OPTIONS } from "./names.ts";', resolveDir: here("../js") },
   bundle: true,
   format: "esm",
   platform: "neutral",
@@ -27,21 +29,49 @@ const bundled = await build({
   write: false,
   logLevel: "warning",
 });
-const { configDocument } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+const { configDocument, OPTIONS } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
 
 const dir = process.env.CCAUTH_VECTORS ?? here("../../tests/vectors");
 const DEFAULT = { token_endpoint: "https://as.example.com/token", client_id: "client", client_secret: "vector-secret-1" };
 const KINDS = ["ready", "fetch", "refresh_ahead", "wait", "failed"];
+/** The document members an npm option becomes. */
+const DOCUMENT_NAMES = new Set(Object.values(OPTIONS).filter(Boolean));
+
+/**
+ * The core's config document for a vector config, through the npm options
+ * (`configDocument`); members no npm option puts into the document are added
+ * to it as they are, and returned in `direct`.
+ */
+function documentFor(config) {
+  const expressible = {};
+  const direct = {};
+  for (const [k, v] of Object.entries(config)) (DOCUMENT_NAMES.has(k) ? expressible : direct)[k] = v;
+  const o = options(expressible);
+  // npm's clientAssertion is the assertion source itself (never called here).
+  if ("externalClientAssertion" in o) {
+    if (o.externalClientAssertion) o.clientAssertion = () => "";
+    delete o.externalClientAssertion;
+  }
+  const document = { ...JSON.parse(configDocument(o)), ...direct };
+  return { document: JSON.stringify(document), direct: Object.keys(direct) };
+}
 
 function decisionFields(d) {
   assert.ok(KINDS.includes(d.decision), `unknown decision ${JSON.stringify(d)}`);
   const out = { decision: d.decision };
   if (d.decision === "ready" || d.decision === "refresh_ahead") out.access_token = d.token.access_token;
+  if (d.decision === "ready") {
+    out.ready_from_ms = d.valid_from_ms;
+    out.ready_until_ms = d.valid_until_ms;
+  }
   if (d.decision === "fetch" || d.decision === "refresh_ahead") {
     out.attempt = d.ticket.attempt;
     out._ticket = d.ticket.id;
   }
-  if (d.decision === "wait") out.until_ms = d.until_ms;
+  if (d.decision === "wait") {
+    out.until_ms = d.until_ms;
+    out.wait_ms = d.wait_ms;
+  }
   if (d.decision === "failed") out.code = d.error.code;
   return out;
 }
@@ -68,8 +98,9 @@ function coreError(thrown) {
 
 const bytes = (r) => ("body_base64" in r ? Buffer.from(r.body_base64, "base64") : new TextEncoder().encode(r.body ?? ""));
 
-function runCase(c) {
-  const document = configDocument(options(c.config ?? DEFAULT));
+function runCase(c, t) {
+  const { document, direct } = documentFor(c.config ?? DEFAULT);
+  if (direct.length) t.diagnostic(`given to the core directly (no npm option puts them in the document): ${direct.join(", ")}`);
   const seed = c.seed ?? 1;
   const lifecycle = new TokenLifecycle(document, seed);
   const tickets = []; // ticket ids in the order handed out (vector ticket n = tickets[n - 1])
@@ -81,20 +112,37 @@ function runCase(c) {
       const got = decisionFields(JSON.parse(lifecycle.poll(now)));
       if ("_ticket" in got) tickets.push(got._ticket);
       check(want, got, where);
-    } else if ("respond" in step || "transport_error" in step) {
+    } else if ("respond" in step || "transport_error" in step || "assertion_source_failed" in step) {
       const ticket = tickets[step.ticket - 1];
       assert.notEqual(ticket, undefined, `${where}: no ticket ${step.ticket} was handed out`);
       let outcome;
       if ("respond" in step) {
         const r = step.respond;
         outcome = lifecycle.handleResponse(ticket, r.status, JSON.stringify(r.headers ?? []), bytes(r), now);
-      } else {
+      } else if ("transport_error" in step) {
         outcome = lifecycle.handleTransportError(ticket, "connect", "refused", now, "ECONNREFUSED", false);
+      } else {
+        outcome = lifecycle.assertionSourceFailed(ticket, step.assertion_source_failed.message, now);
       }
       check(want, outcomeFields(JSON.parse(outcome)), where);
     } else if ("invalidate" in step) {
       const inv = step.invalidate;
       check(want, { dropped: lifecycle.invalidate(inv.token, inv.www_authenticate ?? undefined) }, where);
+    } else if ("api_response" in step) {
+      const a = step.api_response;
+      const verdict = lifecycle.apiResponse(a.token, a.url, a.status, a.www_authenticate ?? undefined, a.dpop_nonce ?? undefined, a.nonce_retried ?? false);
+      check(want, { verdict }, where);
+    } else if ("proactive_refresh_at" in step) {
+      check(want, { at_ms: lifecycle.proactiveRefreshAt() ?? null }, where);
+    } else if ("revocation_request" in step) {
+      let got;
+      try {
+        got = { url: JSON.parse(lifecycle.revocationRequest(step.revocation_request.token, undefined, now)).url, code: null, field: null };
+      } catch (e) {
+        const error = coreError(e);
+        got = { url: null, code: error.code, field: error.field ?? null };
+      }
+      check(want, got, where);
     } else if ("export_import" in step) {
       const exported = lifecycle.exportToken();
       const fresh = new TokenLifecycle(document, seed);
@@ -117,7 +165,7 @@ let count = 0;
 for (const file of readdirSync(dir).filter((f) => /^lifecycle.*\.json$/.test(f)).sort()) {
   for (const c of JSON.parse(readFileSync(join(dir, file), "utf8")).cases) {
     count += 1;
-    test(`${file}: ${c.name}`, () => runCase(c));
+    test(`${file}: ${c.name}`, (t) => runCase(c, t));
   }
 }
 
