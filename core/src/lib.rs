@@ -56,6 +56,7 @@ mod sanitize;
 pub mod secret;
 mod token;
 
+pub use auth::client_auth::ClientAuth;
 pub use auth::dpop::jwk_thumbprint;
 pub use auth::key::{JwsAlgorithm, PrivateKey};
 pub use auth::method::{BasicAuthEncoding, ClientAuthMethod, UnknownAuthMethod};

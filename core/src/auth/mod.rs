@@ -2,6 +2,7 @@
 //! private keys, JWS signing, client assertions and DPoP proofs.
 
 pub(crate) mod assertion;
+pub(crate) mod client_auth;
 pub(crate) mod dpop;
 pub(crate) mod jws;
 pub(crate) mod key;

@@ -11,6 +11,7 @@ use super::validate::{
 use super::{BodyFormat, ClientConfig, RefreshPolicy, RetryPolicy, ServerMetadata};
 use super::{DEFAULT_ASSERTION_LIFETIME_MS, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::auth::assertion::AssertionConfig;
+use crate::auth::client_auth::ClientAuth;
 use crate::auth::key::{JwsAlgorithm, PrivateKey};
 use crate::auth::method::{self, BasicAuthEncoding, ClientAuthMethod};
 use crate::error::{ConfigError, ConfigErrorKind as Kind};
@@ -155,6 +156,43 @@ impl ClientConfigBuilder {
     /// The client secret (for `client_secret_basic` and `client_secret_post`).
     pub fn client_secret(mut self, secret: impl Into<ClientSecret>) -> Self {
         self.client_secret = Some(secret.into());
+        self
+    }
+
+    /// Client authentication as one value: the method with its credential.
+    /// Replaces whatever `client_secret`, `auth_method`, `private_key`,
+    /// `key_id`, `client_assertion_alg`, `basic_auth_encoding` and
+    /// `external_client_assertion` set before (assertion audience and
+    /// lifetime are kept).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.auth_method_explicit = true;
+        self.auth_method = auth.method();
+        self.client_secret = None;
+        self.private_key = None;
+        self.key_id = None;
+        self.client_assertion_alg = None;
+        self.external_client_assertion = false;
+        self.basic_auth_encoding = BasicAuthEncoding::default();
+        match auth {
+            ClientAuth::ClientSecretBasic { secret, encoding } => {
+                self.client_secret = Some(secret);
+                self.basic_auth_encoding = encoding;
+            }
+            ClientAuth::ClientSecretPost { secret } => self.client_secret = Some(secret),
+            ClientAuth::ClientSecretJwt { secret, alg } => {
+                self.client_secret = Some(secret);
+                self.client_assertion_alg = Some(alg);
+            }
+            ClientAuth::PrivateKeyJwt { key, key_id } => {
+                self.private_key = Some(key);
+                self.key_id = key_id;
+            }
+            ClientAuth::ExternalAssertion { alg } => {
+                self.external_client_assertion = true;
+                self.client_assertion_alg = Some(alg);
+            }
+            ClientAuth::TlsClientAuth | ClientAuth::None => {}
+        }
         self
     }
 

@@ -203,6 +203,39 @@ impl fmt::Debug for ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::client_auth::ClientAuth;
+    use crate::auth::key::JwsAlgorithm;
+    use crate::auth::method::BasicAuthEncoding;
+
+    #[test]
+    fn client_auth_is_the_flat_settings_in_one_value() {
+        let flat = ClientConfig::builder("https://as.example.com/t", "c")
+            .auth_method(ClientAuthMethod::ClientSecretJwt)
+            .client_secret("0123456789abcdef0123456789abcdef0123456789abcdef")
+            .client_assertion_alg(JwsAlgorithm::Hs384)
+            .build()
+            .unwrap();
+        // Earlier flat settings are replaced, not mixed in.
+        let typed = ClientConfig::builder("https://as.example.com/t", "c")
+            .client_secret("stale")
+            .basic_auth_encoding(BasicAuthEncoding::Raw)
+            .client_auth(ClientAuth::ClientSecretJwt {
+                secret: "0123456789abcdef0123456789abcdef0123456789abcdef".into(),
+                alg: JwsAlgorithm::Hs384,
+            })
+            .build()
+            .unwrap();
+        assert_eq!(format!("{flat:?}"), format!("{typed:?}"));
+        let public = ClientConfig::builder("https://as.example.com/t", "c")
+            .client_secret("stale")
+            .client_auth(ClientAuth::None)
+            .build()
+            .unwrap();
+        assert_eq!(public.auth_method(), ClientAuthMethod::None);
+        assert!(public.client_secret().is_none());
+        let basic = ClientAuth::client_secret_basic("s");
+        assert!(!format!("{basic:?}").contains("\"s\""));
+    }
 
     #[test]
     fn leeway_scales_with_lifetime() {
