@@ -27,12 +27,15 @@ public struct AccessToken: Sendable, CustomStringConvertible, CustomDebugStringC
     /// Codes of provider quirks that were tolerated.
     public let deviations: [String]
 
+    /// The core's token object (API headers are built from it).
+    let ffi: CcauthFFI.AccessToken
     let issuedAtMs: UInt64
     let refreshAtMs: UInt64
     let expiresAtMs: UInt64
 
     init(_ token: CcauthFFI.AccessToken, info: TokenInfo? = nil) {
         let info = info ?? token.info()
+        ffi = token
         let value = token.accessToken()
         accessToken = value
         tokenType = info.tokenType

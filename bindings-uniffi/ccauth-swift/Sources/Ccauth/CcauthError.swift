@@ -138,53 +138,6 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         }
     }
 
-    /// An error of the Swift driver itself, shaped like the core's.
-    private init(kind: Kind, code: String, message: String, retryable: Bool, field: String? = nil, reason: String? = nil,
-                 transport: TransportFailure? = nil) {
-        self.kind = kind
-        self.code = code
-        self.message = message
-        self.retryable = retryable
-        status = nil
-        error = nil
-        errorDescription = nil
-        errorUri = nil
-        retryAfterMs = nil
-        bodyKind = nil
-        contentType = nil
-        bodyLen = nil
-        excerpt = nil
-        wwwAuthenticate = []
-        extrasJson = "{}"
-        dpopNonce = nil
-        self.field = field
-        self.reason = reason
-        index = nil
-        transportKind = transport?.kind
-        cause = transport?.cause
-        requestSent = transport?.requestSent
-    }
-
-    static func missingEndpoint(_ what: String) -> CcauthError {
-        let field = "\(what)Endpoint"
-        let reason = "no \(what) endpoint (set \(field) or use discover)"
-        return CcauthError(kind: .config, code: "INVALID_PARAMETER", message: configMessage(code: "INVALID_PARAMETER", field: field, index: nil, reason: reason),
-                           retryable: false, field: field, reason: reason)
-    }
-
-    /// A transfer of the driver's own (discovery, revocation, introspection)
-    /// that got no response, in the core's message template.
-    static func transport(_ failure: TransportFailure) -> CcauthError {
-        var message = "TRANSPORT_ERROR: \(failure.kind)"
-        switch failure.requestSent {
-        case true?: message += " after the request was sent"
-        case false?: message += " before the request was sent"
-        case nil: break
-        }
-        message += " (\(failure.cause)): \(failure.message)"
-        return CcauthError(kind: .transport, code: "TRANSPORT_ERROR", message: message, retryable: true, transport: failure)
-    }
-
     init(_ error: CcauthFFI.CcauthError, optionNames: Bool = true) {
         switch error {
         case let .Config(info), let .Response(info), let .Transport(info), let .TokenDocument(info):

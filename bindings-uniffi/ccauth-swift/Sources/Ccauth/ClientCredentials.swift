@@ -4,16 +4,6 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// An OAuth 2.0 client credentials client: tokens cached, refreshed ahead of
-/// expiry, fetched once for any number of concurrent tasks.
-///
-/// ```swift
-/// let client = try ClientCredentials(.init(tokenEndpoint: url, clientId: id, clientSecret: secret, scopes: ["api.read"]))
-/// try await client.authorize(&request)   // sets Authorization: Bearer …
-/// ```
-///
-/// The core decides who fetches, who waits, when to refresh and when to retry;
-/// this actor sends requests with `URLSession`, reads the clock and wakes waiters.
 /// What the server says of a token (RFC 7662); `fields` holds every member as JSON text.
 public struct Introspection: Sendable {
     public let active: Bool
@@ -32,21 +22,37 @@ public enum TokenHint: Sendable {
     var ffi: TokenTypeHint { self == .accessToken ? .accessToken : .refreshToken }
 }
 
-/// Discovered metadata by issuer, shared by every client (the core keeps each an hour).
-private let metadataCache = MetadataCache(ttlMs: 3_600_000)
-
 private func randomBytes(_ n: Int) -> Data {
     var generator = SystemRandomNumberGenerator()
     return Data((0 ..< n).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
 }
 
+/// `clientAssertion` was not given (the core asks for it only when it was).
+private struct AssertionSourceMissing: Error, CustomStringConvertible {
+    var description: String { "no clientAssertion source" }
+}
+
+/// A reply to one of the driver's requests, or what kept it from coming.
+enum Reply {
+    case response(status: UInt16, headers: [Header], body: Data)
+    case failed(TransportFailure)
+}
+
+/// An OAuth 2.0 client credentials client: tokens cached, refreshed ahead of
+/// expiry, fetched once for any number of concurrent tasks.
+///
+/// ```swift
+/// let client = try ClientCredentials(.init(tokenEndpoint: url, clientId: id, clientSecret: secret, scopes: ["api.read"]))
+/// try await client.authorize(&request)   // sets Authorization: Bearer …
+/// ```
+///
+/// The core decides who fetches, who waits, how long, when to refresh and
+/// when to retry; this actor sends requests with `URLSession`, reads the
+/// clock and wakes waiters. With `proactiveRefresh`, a background task
+/// refreshes at the core's time until `close()` (or the client's release).
 public actor ClientCredentials {
     private let lifecycle: TokenLifecycle
-    /// The config document (it holds the credentials), for revocation and introspection.
-    private let document: String
     private let clientAssertion: (@Sendable () async throws -> String)?
-    private let revocationEndpoint: String?
-    private let introspectionEndpoint: String?
     private let session: URLSession
     /// The delegate of the session made here (nil for a session given by the caller).
     private let reader: ReplyReader?
@@ -55,10 +61,11 @@ public actor ClientCredentials {
     private let responseLimit: Int
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
-    /// Bumped by every report, invalidation and import: a poll's "ready" is memoized only if nothing happened since.
-    private var generation: UInt64 = 0
-    /// The core's last "ready" answer: it stays "ready" with the same token until its refresh time.
+    /// The core's last "ready" answer and the span it holds for (cleared by every report, drop and import).
     private var memo: (token: AccessToken, from: UInt64, until: UInt64)?
+    /// The proactive refresh: one sleeping task, and the time it wakes at.
+    private var refresher: (task: Task<Void, Never>, at: UInt64)?
+    private var closed = false
 
     /// Validates `options` at once (a `CcauthError` of kind `.config` names the bad one).
     /// The default session never follows redirects (they would resend the credentials).
@@ -75,13 +82,7 @@ public actor ClientCredentials {
         // Randomness for signatures (jti, salts): the system's CSPRNG.
         try translated { try lifecycle.seedEntropy(entropy: randomBytes(32)) }
         self.lifecycle = lifecycle
-        self.document = document
         clientAssertion = options.clientAssertion
-        let metadata = discovered.flatMap {
-            try? JSONSerialization.jsonObject(with: Data($0.metadata.utf8)) as? [String: Any]
-        }
-        revocationEndpoint = options.revocationEndpoint ?? metadata?["revocation_endpoint"] as? String
-        introspectionEndpoint = options.introspectionEndpoint ?? metadata?["introspection_endpoint"] as? String
         if let session {
             self.session = session
             reader = nil
@@ -94,170 +95,78 @@ public actor ClientCredentials {
         responseLimit = Int(clamping: lifecycle.maxResponseBytes())
     }
 
+    deinit {
+        refresher?.task.cancel()
+        // A session made here holds its delegate until invalidated.
+        if reader != nil { session.finishTasksAndInvalidate() }
+    }
+
+    /// Stops the proactive refresh (the client still answers calls, fetching
+    /// on demand). Releasing the client stops it too.
+    public func close() {
+        closed = true
+        refresher?.task.cancel()
+        refresher = nil
+    }
+
     /// A valid token: cached, or fetched once for every concurrent caller.
     public func token() async throws -> AccessToken {
         while true {
             let now = nowMs()
             if let m = memo, now >= m.from, now < m.until { return m.token }
-            let polled = generation
             switch lifecycle.poll(nowMs: now) {
-            case let .ready(token, info):
+            case let .ready(token, info, from, until):
                 let t = AccessToken(token, info: info)
-                if generation == polled { remember(t) }
+                memo = (t, from, until)
+                if refresher == nil { armRefresher() }
                 return t
             case let .fetch(ticket):
                 await fetch(ticket)
             case let .refreshAhead(token, info, ticket):
                 Task { await self.fetch(ticket) }
                 return AccessToken(token, info: info)
-            case let .wait(untilMs):
-                let ms = min(max(Int64(bitPattern: untilMs) - Int64(bitPattern: nowMs()), 1), 1_000)
-                await wait(ms: UInt64(ms))
+            case let .wait(_, waitMs):
+                await wait(ms: waitMs)
             case let .failed(error):
                 throw CcauthError(error)
             }
         }
     }
 
-    /// The `Authorization` header value, e.g. `Bearer eyJ…`.
-    public func authorizationHeader() async throws -> String { try await token().authorization }
-
-    /// Sets `Authorization` on `request` with a valid token.
-    public nonisolated func authorize(_ request: inout URLRequest) async throws {
-        let header = try await authorizationHeader()
-        request.setValue(header, forHTTPHeaderField: "Authorization")
-    }
-
-    /// The API rejected `token` (with this `WWW-Authenticate`). Returns whether
-    /// the core dropped it; an `insufficient_scope` challenge keeps it.
-    @discardableResult
-    public func invalidate(_ token: AccessToken, wwwAuthenticate: String? = nil) -> Bool {
-        changed(nil)
-        return lifecycle.invalidate(accessToken: token.accessToken, wwwAuthenticate: wwwAuthenticate)
-    }
-
-    /// The headers for `token` on one API call (internal: `data(for:session:)` uses it too).
-    func headers(for token: AccessToken, method: String, url: String) -> [String: String] {
-        guard token.tokenType.lowercased() == "dpop",
-              let proof = lifecycle.dpopProof(accessToken: token.accessToken, method: method.uppercased(), url: url, nowMs: nowMs())
-        else { return ["Authorization": token.authorization] }
-        return ["Authorization": token.authorization, "DPoP": proof]
-    }
-
-    /// The headers for an API call: `Authorization`, plus `DPoP` (a fresh proof
-    /// for `method` and `url`) when the token is DPoP-bound. Pass a `DPoP-Nonce`
-    /// the API answers to `rememberDpopNonce`.
-    public func authorizationHeaders(method: String, url: String) async throws -> [String: String] {
-        headers(for: try await token(), method: method, url: url)
-    }
-
-    /// Remembers a resource server's `DPoP-Nonce` for the next proofs to it.
-    @discardableResult
-    public func rememberDpopNonce(url: String, nonce: String) -> Bool {
-        lifecycle.rememberDpopNonce(url: url, nonce: nonce)
-    }
-
-    /// Revokes `accessToken` (RFC 7009; default: the cached one, which is then
-    /// dropped so the next call fetches a new token).
-    public func revoke(_ accessToken: String? = nil, hint: TokenHint = .accessToken) async throws {
-        let value: String
-        if let accessToken { value = accessToken } else { value = try await token().accessToken }
-        guard let endpoint = revocationEndpoint else { throw CcauthError.missingEndpoint("revocation") }
-        let request = try translated {
-            try buildRevocationRequest(configJson: document, endpoint: endpoint, token: value, hint: hint.ffi, nowMs: nowMs(), entropy: randomBytes(32))
-        }
-        let (status, headers, body) = try await exchange(request)
-        try translated { try parseRevocationResponse(configJson: document, status: status, headers: headers, body: body, nowMs: nowMs()) }
-        changed(nil)
-        _ = lifecycle.invalidate(accessToken: value, wwwAuthenticate: nil)
-    }
-
-    /// Asks the server about `accessToken` (RFC 7662).
-    public func introspect(_ accessToken: String, hint: TokenHint? = nil) async throws -> Introspection {
-        guard let endpoint = introspectionEndpoint else { throw CcauthError.missingEndpoint("introspection") }
-        let request = try translated {
-            try buildIntrospectionRequest(configJson: document, endpoint: endpoint, token: accessToken, hint: hint?.ffi, nowMs: nowMs(), entropy: randomBytes(32))
-        }
-        let (status, headers, body) = try await exchange(request)
-        let text = try translated { try parseIntrospectionResponse(configJson: document, status: status, headers: headers, body: body, nowMs: nowMs()) }
-        let fields = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
-        return Introspection(
-            active: fields["active"] as? Bool ?? false, scope: fields["scope"] as? String,
-            clientId: fields["client_id"] as? String, exp: (fields["exp"] as? NSNumber)?.int64Value,
-            tokenType: fields["token_type"] as? String, fieldsJSON: text)
-    }
-
-    private func exchange(_ request: TokenRequest) async throws -> (UInt16, [Header], Data) {
-        try await Self.exchange(request, send: { try await self.send($0) }, timeout: timeout)
-    }
-
-    /// One request of the driver's own (discovery, revocation, introspection);
-    /// `send` reads the reply up to the limit that applies to it.
-    private static func exchange(_ request: TokenRequest, send: (URLRequest) async throws -> (Data, HTTPURLResponse),
-                                 timeout: TimeInterval) async throws -> (UInt16, [Header], Data) {
-        guard let url = URL(string: request.url()) else { throw CcauthError.transport(TransportFailure(URLError(.badURL))) }
-        var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
-        urlRequest.httpMethod = request.method()
-        for h in request.headers() { urlRequest.addValue(h.value, forHTTPHeaderField: h.name) }
-        if request.method() != "GET" { urlRequest.httpBody = request.body() }
-        let data: Data, response: HTTPURLResponse
-        do {
-            (data, response) = try await send(urlRequest)
-        } catch {
-            throw CcauthError.transport(TransportFailure(error))
-        }
-        let headers = response.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
-        return (UInt16(clamping: response.statusCode), headers, data)
-    }
-
-    /// A client from the issuer alone: fetches its metadata (RFC 8414, then
-    /// OpenID Connect Discovery), checks the issuer, and takes the token endpoint
-    /// (when `options.tokenEndpoint` is empty), the auth method and the signing
-    /// algorithm the server supports. Metadata is cached per issuer for an hour.
-    public static func discover(issuer: String, _ options: ClientCredentialsOptions, timeout: TimeInterval = 10) async throws -> ClientCredentials {
-        var text = metadataCache.get(issuer: issuer, nowMs: nowMs())
-        var last: Error?
-        let reader = ReplyReader()
-        let session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
-        // No config yet: the core's default limit.
-        let limit = Int(clamping: defaultMaxResponseBytes())
-        defer { session.finishTasksAndInvalidate() }
-        for kind in [MetadataKind.oAuth, .openId] where text == nil {
+    /// Sends one ticket's request and reports the outcome to the core.
+    private func fetch(_ ticket: FetchTicket) async {
+        var tokenRequest = ticket.request
+        if ticket.needsClientAssertion {
+            let assertion: String
             do {
-                let request = try translated {
-                    try buildMetadataRequest(issuer: issuer, kind: kind, dangerAcceptInsecureHttp: options.dangerAcceptInsecureHttp)
-                }
-                let (status, headers, body) = try await exchange(request, send: { try await reader.send($0, on: session, limit: limit) }, timeout: timeout)
-                let found = try translated { try parseMetadataResponse(issuer: issuer, status: status, headers: headers, body: body, nowMs: nowMs()) }
-                try translated { try metadataCache.insert(issuer: issuer, metadataJson: found, nowMs: nowMs()) }
-                text = found
+                assertion = try await (clientAssertion ?? { throw AssertionSourceMissing() })()
             } catch {
-                last = error
+                return reported(lifecycle.assertionSourceFailed(ticketId: ticket.id, message: "\(error)", nowMs: nowMs()))
             }
+            // A bad assertion fails the fetch in the core, which has its error for every caller.
+            guard let signed = try? lifecycle.requestWithAssertion(ticketId: ticket.id, assertion: assertion, nowMs: nowMs())
+            else { return reported(nil) }
+            tokenRequest = signed
         }
-        guard let metadata = text else { throw last ?? CcauthError.transport(TransportFailure(URLError(.resourceUnavailable))) }
-        return try ClientCredentials(options, session: nil, timeout: timeout, discovered: (issuer, metadata))
+        let outcome: FetchOutcome
+        switch await Self.exchange(tokenRequest, timeout: timeout, send: { try await self.send($0) }) {
+        case let .response(status, headers, body):
+            outcome = lifecycle.handleResponse(ticketId: ticket.id, status: status, headers: headers, body: body, nowMs: nowMs())
+        case let .failed(failure):
+            outcome = lifecycle.handleTransportError(ticketId: ticket.id, kind: failure.ffiKind, message: failure.message,
+                                                     cause: failure.cause, requestSent: failure.requestSent, nowMs: nowMs())
+        }
+        reported(outcome)
     }
 
-    /// The cached token as a versioned JSON document (it holds the token: store it like a secret).
-    public func exportToken() -> String? { lifecycle.exportToken() }
-
-    /// Loads a document from `exportToken()`; throws `.tokenDocument` if expired, foreign or malformed.
-    public func importToken(_ document: String) throws -> AccessToken {
-        changed(nil)
-        return try translated { AccessToken(try lifecycle.importToken(document: document, nowMs: nowMs())) }
+    /// After a report: the memo is stale, every waiter polls again, the timer follows the core.
+    private func reported(_: FetchOutcome?) {
+        changed()
+        armRefresher()
     }
 
-    private func remember(_ token: AccessToken) {
-        // The core trusts a token from 5 s before its issue time (clock steps back).
-        memo = (token, token.issuedAtMs &- 5_000, token.refreshAtMs)
-    }
-
-    /// Wakes every waiter; a new token is what the core will answer "ready" with.
-    private func changed(_ token: AccessToken?) {
-        generation &+= 1
+    private func changed() {
         memo = nil
-        if let token { remember(token) }
         let woken = waiters
         waiters = [:]
         for continuation in woken.values { continuation.resume() }
@@ -276,45 +185,161 @@ public actor ClientCredentials {
 
     private func resume(_ id: UInt64) { waiters.removeValue(forKey: id)?.resume() }
 
-    /// Sends one ticket's request and reports the outcome to the core.
-    private func fetch(_ ticket: FetchTicket) async {
-        var tokenRequest = ticket.request
-        if ticket.needsClientAssertion {
-            do {
-                let assertion = try await clientAssertion!()
-                tokenRequest = try lifecycle.requestWithAssertion(ticketId: ticket.id, assertion: assertion, nowMs: nowMs())
-            } catch is CcauthFFI.CcauthError {
-                changed(nil) // the core failed the fetch already: every waiter gets its error
-                return
-            } catch {
-                _ = lifecycle.handleTransportError(
-                    ticketId: ticket.id, kind: .other, message: "the client assertion source failed",
-                    cause: "\(type(of: error))", requestSent: false, nowMs: nowMs())
-                changed(nil)
-                return
+    /// One timer at the core's proactive refresh time (none without `proactiveRefresh`):
+    /// it runs the get-token path in the background; errors wait for the next caller.
+    private func armRefresher() {
+        let at = closed ? nil : lifecycle.proactiveRefreshAt()
+        guard at != refresher?.at else { return }
+        refresher?.task.cancel()
+        refresher = at.map { at in
+            (Task { [weak self] in
+                let now = nowMs()
+                try? await Task.sleep(nanoseconds: (at > now ? at - now : 0) * 1_000_000)
+                guard !Task.isCancelled else { return }
+                await self?.refreshNow()
+            }, at)
+        }
+    }
+
+    private func refreshNow() async {
+        refresher = nil
+        _ = try? await token()
+        armRefresher()
+    }
+
+    /// The `Authorization` header value, e.g. `Bearer eyJ…`.
+    public func authorizationHeader() async throws -> String { try await token().authorization }
+
+    /// Sets `Authorization` on `request` with a valid token.
+    public nonisolated func authorize(_ request: inout URLRequest) async throws {
+        let header = try await authorizationHeader()
+        request.setValue(header, forHTTPHeaderField: "Authorization")
+    }
+
+    /// The API rejected `token` (with this `WWW-Authenticate`). Returns whether
+    /// the core dropped it; an `insufficient_scope` challenge keeps it.
+    @discardableResult
+    public func invalidate(_ token: AccessToken, wwwAuthenticate: String? = nil) -> Bool {
+        defer { changed() }
+        return lifecycle.invalidate(accessToken: token.accessToken, wwwAuthenticate: wwwAuthenticate)
+    }
+
+    /// The headers for `token` on one API call, from the core: `Authorization`,
+    /// and `DPoP` (a fresh proof) for a DPoP-bound token.
+    func headers(for token: AccessToken, method: String, url: String) throws -> [String: String] {
+        let headers = try translated { try lifecycle.apiHeaders(token: token.ffi, method: method.uppercased(), url: url, nowMs: nowMs()) }
+        return Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// What to do after the API answered a call made with `token`: the core
+    /// keeps its `DPoP-Nonce` and drops a token its challenge condemns.
+    func verdict(_ token: AccessToken, url: String, status: Int, wwwAuthenticate: String?, dpopNonce: String?,
+                 nonceRetried: Bool) -> ApiVerdict {
+        let verdict = lifecycle.apiResponse(accessToken: token.accessToken, url: url, status: UInt16(clamping: status),
+                                            wwwAuthenticate: wwwAuthenticate, dpopNonce: dpopNonce, nonceRetried: nonceRetried)
+        if verdict == .retryWithNewToken { changed() }
+        return verdict
+    }
+
+    /// The headers for an API call: `Authorization`, plus `DPoP` (a fresh proof
+    /// for `method` and `url`) when the token is DPoP-bound. Pass a `DPoP-Nonce`
+    /// the API answers to `rememberDpopNonce`.
+    public func authorizationHeaders(method: String, url: String) async throws -> [String: String] {
+        try headers(for: try await token(), method: method, url: url)
+    }
+
+    /// Remembers a resource server's `DPoP-Nonce` for the next proofs to it.
+    @discardableResult
+    public func rememberDpopNonce(url: String, nonce: String) -> Bool {
+        lifecycle.rememberDpopNonce(url: url, nonce: nonce)
+    }
+
+    /// Revokes `accessToken` (RFC 7009; default: the cached one, which is then
+    /// dropped so the next call fetches a new token) at `revocationEndpoint`
+    /// or the discovered one.
+    public func revoke(_ accessToken: String? = nil, hint: TokenHint = .accessToken) async throws {
+        let value: String
+        if let accessToken { value = accessToken } else { value = try await token().accessToken }
+        let request = try translated { try lifecycle.revocationRequest(token: value, hint: hint.ffi, nowMs: nowMs()) }
+        changed() // the core dropped the token if it was the cached one
+        let (status, headers, body) = try await adminExchange(request)
+        try translated { try lifecycle.handleRevocationResponse(status: status, headers: headers, body: body, nowMs: nowMs()) }
+    }
+
+    /// Asks the server about `accessToken` (RFC 7662) at `introspectionEndpoint` or the discovered one.
+    public func introspect(_ accessToken: String, hint: TokenHint? = nil) async throws -> Introspection {
+        let request = try translated { try lifecycle.introspectionRequest(token: accessToken, hint: hint?.ffi, nowMs: nowMs()) }
+        let (status, headers, body) = try await adminExchange(request)
+        let text = try translated { try lifecycle.handleIntrospectionResponse(status: status, headers: headers, body: body, nowMs: nowMs()) }
+        let fields = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+        return Introspection(
+            active: fields["active"] as? Bool ?? false, scope: fields["scope"] as? String,
+            clientId: fields["client_id"] as? String, exp: (fields["exp"] as? NSNumber)?.int64Value,
+            tokenType: fields["token_type"] as? String, fieldsJSON: text)
+    }
+
+    /// A revocation or introspection exchange; no reply is the core's transport error.
+    private func adminExchange(_ request: TokenRequest) async throws -> (UInt16, [Header], Data) {
+        switch await Self.exchange(request, timeout: timeout, send: { try await self.send($0) }) {
+        case let .response(status, headers, body): return (status, headers, body)
+        case let .failed(f):
+            throw CcauthError(lifecycle.adminTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent))
+        }
+    }
+
+    /// Sends one of the core's requests; `send` reads the reply up to the limit that applies to it.
+    private static func exchange(_ request: TokenRequest, timeout: TimeInterval,
+                                 send: (URLRequest) async throws -> (Data, HTTPURLResponse)) async -> Reply {
+        do {
+            guard let url = URL(string: request.url()) else { throw URLError(.badURL) }
+            var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
+            urlRequest.httpMethod = request.method()
+            for h in request.headers() { urlRequest.addValue(h.value, forHTTPHeaderField: h.name) }
+            if request.method() != "GET" { urlRequest.httpBody = request.body() }
+            let (data, response) = try await send(urlRequest)
+            let headers = response.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
+            return .response(status: UInt16(clamping: response.statusCode), headers: headers, body: data)
+        } catch {
+            return .failed(TransportFailure(error))
+        }
+    }
+
+    /// A client from the issuer alone: its metadata (RFC 8414, then OpenID
+    /// Connect Discovery; cached per process by the core) gives the token
+    /// endpoint (when `options.tokenEndpoint` is empty), the revocation and
+    /// introspection endpoints, the auth method and the signing algorithm.
+    public static func discover(issuer: String, _ options: ClientCredentialsOptions, timeout: TimeInterval = 10) async throws -> ClientCredentials {
+        let discovery = Discovery(issuer: issuer, dangerAcceptInsecureHttp: options.dangerAcceptInsecureHttp)
+        let reader = ReplyReader()
+        let session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        // No config yet: the core's default limit.
+        let limit = Int(clamping: defaultMaxResponseBytes())
+        var step = discovery.start(nowMs: nowMs())
+        while true {
+            switch step {
+            case let .send(request):
+                switch await exchange(request, timeout: timeout, send: { try await reader.send($0, on: session, limit: limit) }) {
+                case let .response(status, headers, body):
+                    step = discovery.handleResponse(status: status, headers: headers, body: body, nowMs: nowMs())
+                case let .failed(f):
+                    step = discovery.handleTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent)
+                }
+            case let .done(metadata):
+                return try ClientCredentials(options, session: nil, timeout: timeout, discovered: (issuer, metadata))
+            case let .failed(error):
+                throw CcauthError(error)
             }
         }
-        let outcome: FetchOutcome
-        do {
-            guard let url = URL(string: ticket.url) else { throw URLError(.badURL) }
-            var request = URLRequest(url: url, timeoutInterval: timeout)
-            request.httpMethod = ticket.method
-            for h in tokenRequest.headers() { request.addValue(h.value, forHTTPHeaderField: h.name) }
-            request.httpBody = tokenRequest.body()
-            let (data, response) = try await send(request)
-            let headers = response.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
-            outcome = lifecycle.handleResponse(
-                ticketId: ticket.id, status: UInt16(clamping: response.statusCode), headers: headers, body: data, nowMs: nowMs())
-        } catch {
-            let failure = TransportFailure(error)
-            outcome = lifecycle.handleTransportError(ticketId: ticket.id, kind: failure.ffiKind, message: failure.message,
-                                                     cause: failure.cause, requestSent: failure.requestSent, nowMs: nowMs())
-        }
-        if case let .token(token, info) = outcome {
-            changed(AccessToken(token, info: info))
-        } else {
-            changed(nil)
-        }
+    }
+
+    /// The cached token as a versioned JSON document (it holds the token: store it like a secret).
+    public func exportToken() -> String? { lifecycle.exportToken() }
+
+    /// Loads a document from `exportToken()`; throws `.tokenDocument` if expired, foreign or malformed.
+    public func importToken(_ document: String) throws -> AccessToken {
+        defer { reported(nil) }
+        return try translated { AccessToken(try lifecycle.importToken(document: document, nowMs: nowMs())) }
     }
 
     /// Sends through the session, reading the reply up to the limit; with

@@ -70,10 +70,13 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
     /// DPoP (RFC 9449) with a new ES256 key; `dpopKey` gives the key instead.
     public var dpop: Bool
     public var dpopKey: String?
-    /// RFC 7009 endpoint for `revoke` (discovery fills it in).
+    /// RFC 7009 endpoint for `revoke` (when unset, the core takes the discovered one).
     public var revocationEndpoint: String?
-    /// RFC 7662 endpoint for `introspect` (discovery fills it in).
+    /// RFC 7662 endpoint for `introspect` (when unset, the core takes the discovered one).
     public var introspectionEndpoint: String?
+    /// Refresh in the background at the core's refresh time, so an idle
+    /// client's next call never waits for a fetch (until `close()`).
+    public var proactiveRefresh: Bool
 
     public init(
         tokenEndpoint: String, clientId: String, clientSecret: String? = nil,
@@ -87,8 +90,10 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         assertionAudience: String? = nil, assertionLifetimeMs: UInt64? = nil,
         clientAssertion: (@Sendable () async throws -> String)? = nil,
         dpop: Bool = false, dpopKey: String? = nil,
-        revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil
+        revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil,
+        proactiveRefresh: Bool = false
     ) {
+        self.proactiveRefresh = proactiveRefresh
         self.privateKey = privateKey
         self.clientAssertionAlg = clientAssertionAlg
         self.keyId = keyId
@@ -164,7 +169,7 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         "audience", "resources", "extra_body_params", "extra_query_params", "extra_headers", "body_format",
         "danger_accept_insecure_http", "max_response_bytes", "refresh", "retry", "private_key", "client_assertion_alg",
         "external_client_assertion", "key_id", "assertion_audience", "assertion_lifetime_ms", "dpop_key", "issuer",
-        "server_metadata",
+        "server_metadata", "revocation_endpoint", "introspection_endpoint", "proactive_refresh",
     ]
 
     /// The core's config document (the shared vectors' `config`), as JSON text.
@@ -174,7 +179,7 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
             "extra_body_params": extraBodyParams.map { [$0.0, $0.1] },
             "extra_query_params": extraQueryParams.map { [$0.0, $0.1] },
             "extra_headers": extraHeaders.map { [$0.0, $0.1] },
-            "danger_accept_insecure_http": dangerAcceptInsecureHttp,
+            "danger_accept_insecure_http": dangerAcceptInsecureHttp, "proactive_refresh": proactiveRefresh,
         ]
         doc["client_secret"] = clientSecret
         doc["auth_method"] = authMethod
@@ -190,6 +195,8 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         doc["assertion_lifetime_ms"] = assertionLifetimeMs
         if clientAssertion != nil { doc["external_client_assertion"] = true }
         doc["dpop_key"] = dpopKeyJSON ?? dpopKey
+        doc["revocation_endpoint"] = revocationEndpoint
+        doc["introspection_endpoint"] = introspectionEndpoint
         doc["issuer"] = issuer
         if let metadataJSON {
             doc["server_metadata"] = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8))

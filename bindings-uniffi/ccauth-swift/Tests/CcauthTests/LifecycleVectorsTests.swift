@@ -6,16 +6,16 @@ import XCTest
 final class LifecycleVectorsTests: XCTestCase {
     func decision(_ d: TokenDecision, _ tickets: inout [UInt64]) -> [String: Any] {
         switch d {
-        case let .ready(token, _):
-            return ["decision": "ready", "access_token": token.accessToken()]
+        case let .ready(token, _, from, until):
+            return ["decision": "ready", "access_token": token.accessToken(), "ready_from_ms": from, "ready_until_ms": until]
         case let .fetch(ticket):
             tickets.append(ticket.id)
             return ["decision": "fetch", "attempt": ticket.attempt]
         case let .refreshAhead(token, _, ticket):
             tickets.append(ticket.id)
             return ["decision": "refresh_ahead", "access_token": token.accessToken(), "attempt": ticket.attempt]
-        case let .wait(untilMs):
-            return ["decision": "wait", "until_ms": untilMs]
+        case let .wait(untilMs, waitMs):
+            return ["decision": "wait", "until_ms": untilMs, "wait_ms": waitMs]
         case let .failed(error):
             return ["decision": "failed", "code": error.code]
         }
@@ -36,10 +36,34 @@ final class LifecycleVectorsTests: XCTestCase {
         }
     }
 
+    func verdict(_ v: ApiVerdict) -> String {
+        switch v {
+        case .done: return "done"
+        case .retryWithNonce: return "retry_with_nonce"
+        case .retryWithNewToken: return "retry_with_new_token"
+        }
+    }
+
+    func cases(_ file: String) throws -> [[String: Any]] {
+        let url = VectorsTests.dir.appendingPathComponent(file)
+        return (try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any])["cases"] as! [[String: Any]]
+    }
+
     func testLifecycleVectors() throws {
-        let url = VectorsTests.dir.appendingPathComponent("lifecycle_manager.json")
-        let cases = (try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any])["cases"] as! [[String: Any]]
-        XCTAssertGreaterThanOrEqual(cases.count, 15)
+        let manager = try cases("lifecycle_manager.json")
+        XCTAssertGreaterThanOrEqual(manager.count, 15)
+        try run(manager)
+    }
+
+    /// The surface the drivers use since issue 14: ready windows, bounded waits,
+    /// API verdicts, the proactive refresh time, assertion failures, revocation.
+    func testLifecycleApiVectors() throws {
+        let api = try cases("lifecycle_api.json")
+        XCTAssertGreaterThanOrEqual(api.count, 7)
+        try run(api)
+    }
+
+    func run(_ cases: [[String: Any]]) throws {
         for c in cases {
             let name = c["name"] as! String
             let config = (c["config"] as? [String: Any]).map { String(decoding: try! JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
@@ -53,10 +77,12 @@ final class LifecycleVectorsTests: XCTestCase {
                 let now = (step["now_ms"] as? NSNumber)?.uint64Value ?? 0
                 if step["poll"] != nil {
                     check(want, decision(lifecycle.poll(nowMs: now), &tickets), whereAt)
-                } else if step["respond"] != nil || step["transport_error"] != nil {
+                } else if step["respond"] != nil || step["transport_error"] != nil || step["assertion_source_failed"] != nil {
                     let ticket = tickets[(step["ticket"] as! NSNumber).intValue - 1]
                     let o: FetchOutcome
-                    if let r = step["respond"] as? [String: Any] {
+                    if let failed = step["assertion_source_failed"] as? [String: Any] {
+                        o = lifecycle.assertionSourceFailed(ticketId: ticket, message: failed["message"] as! String, nowMs: now)
+                    } else if let r = step["respond"] as? [String: Any] {
                         let body = (r["body_base64"] as? String).flatMap { Data(base64Encoded: $0) } ?? Data(((r["body"] as? String) ?? "").utf8)
                         let headers = ((r["headers"] as? [[String]]) ?? []).map { Header(name: $0[0], value: $0[1]) }
                         o = lifecycle.handleResponse(ticketId: ticket, status: UInt16((r["status"] as! NSNumber).intValue), headers: headers, body: body, nowMs: now)
@@ -67,6 +93,23 @@ final class LifecycleVectorsTests: XCTestCase {
                 } else if let inv = step["invalidate"] as? [String: Any] {
                     let dropped = lifecycle.invalidate(accessToken: inv["token"] as! String, wwwAuthenticate: inv["www_authenticate"] as? String)
                     check(want, ["dropped": dropped], whereAt)
+                } else if let api = step["api_response"] as? [String: Any] {
+                    let v = lifecycle.apiResponse(
+                        accessToken: api["token"] as! String, url: api["url"] as! String, status: UInt16((api["status"] as! NSNumber).intValue),
+                        wwwAuthenticate: api["www_authenticate"] as? String, dpopNonce: api["dpop_nonce"] as? String,
+                        nonceRetried: api["nonce_retried"] as? Bool ?? false)
+                    check(want, ["verdict": verdict(v)], whereAt)
+                } else if step["proactive_refresh_at"] != nil {
+                    check(want, lifecycle.proactiveRefreshAt().map { ["at_ms": $0] } ?? [:], whereAt)
+                } else if let revoke = step["revocation_request"] as? [String: Any] {
+                    do {
+                        let request = try lifecycle.revocationRequest(token: revoke["token"] as! String, hint: nil, nowMs: now)
+                        check(want, ["url": request.url()], whereAt)
+                    } catch let CcauthFFI.CcauthError.Config(info) {
+                        var got: [String: Any] = ["code": info.code]
+                        got["field"] = info.field
+                        check(want, got, whereAt)
+                    }
                 } else if step["export_import"] != nil {
                     let fresh = try TokenLifecycle(configJson: config, seed: seed)
                     do {
