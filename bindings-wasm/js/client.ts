@@ -6,7 +6,7 @@
 import { ccauthError, type CoreError, ownError, rethrow } from "./errors.js";
 import { checkOptions, type ClientCredentialsOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
 import { accessToken, type AccessToken, type CoreToken } from "./token.js";
-import { type CoreRequest, exchange, limitOf, NoReply, type Reply, type TransportFailure } from "./transport.js";
+import { type CoreRequest, exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
 
 interface Ticket {
@@ -16,12 +16,22 @@ interface Ticket {
   needs_client_assertion: boolean;
 }
 
+/** The core's answer to `poll`: a token with the span it holds for, a ticket to run, how long to wait, or an error. */
 type Decision =
-  | { decision: "ready"; token: CoreToken }
+  | { decision: "ready"; token: CoreToken; valid_from_ms: number; valid_until_ms: number }
   | { decision: "fetch"; ticket: Ticket }
   | { decision: "refresh_ahead"; token: CoreToken; ticket: Ticket }
-  | { decision: "wait"; until_ms: number }
+  | { decision: "wait"; until_ms: number; wait_ms: number }
   | { decision: "failed"; error: CoreError };
+
+/** The core's discovery sequence: the next request, the metadata, or an error. */
+type DiscoveryStep =
+  | { step: "send"; request: CoreRequest }
+  | { step: "done"; metadata: Record<string, unknown> }
+  | { step: "failed"; error: CoreError };
+
+/** What a thrown value says, for the core to bound and sanitize. */
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * A seed for the refresh jitter (spreading a fleet's refreshes, not a secret):
@@ -63,33 +73,6 @@ function target(input: RequestInfo | URL, init?: RequestInit): { method: string;
   };
 }
 
-/** A transport failure as a CcauthError, worded like the core's. */
-function transportError(f: TransportFailure): never {
-  const sent = f.requestSent === true ? " after the request was sent" : f.requestSent === false ? " before the request was sent" : "";
-  throw ownError({
-    code: "TRANSPORT_ERROR",
-    message: `TRANSPORT_ERROR: ${f.kind}${sent}${f.cause ? ` (${f.cause})` : ""}: ${f.message}`,
-    retryable: true,
-    transport_kind: f.kind,
-    cause: f.cause,
-    request_sent: f.requestSent,
-  });
-}
-
-/**
- * Sends a core-built request outside the token lifecycle (metadata,
- * revocation, introspection) and reads the reply within `limit`; no reply
- * is a CcauthError `TRANSPORT_ERROR`.
- */
-async function send(doFetch: typeof fetch, request: CoreRequest, timeoutMs: number, limit: number): Promise<Reply> {
-  try {
-    return await exchange(doFetch, request, timeoutMs, limit);
-  } catch (error) {
-    if (error instanceof NoReply) transportError(error.failure);
-    throw error;
-  }
-}
-
 /** Introspection (RFC 7662): whether a token is active, and what the server says of it. */
 export interface Introspection {
   active: boolean;
@@ -117,9 +100,6 @@ export type DiscoveryOptions = Omit<ClientCredentialsOptions, "tokenEndpoint"> &
 const DISCOVERED = Symbol("ccauth.discovered");
 type WithDiscovered = ClientCredentialsOptions & { [DISCOVERED]?: Discovered };
 
-/** Discovered metadata, shared by every client of this module instance (kept 1 h by the core). */
-let metadataCache: InstanceType<typeof core.MetadataCache> | undefined;
-
 /** A request body that can be sent twice (no stream). */
 function replayable(input: RequestInfo | URL, init?: RequestInit): boolean {
   if (typeof Request !== "undefined" && input instanceof Request && input.body !== null) return false;
@@ -138,44 +118,48 @@ interface Memo {
   until: number;
 }
 
+/** The core's verdict on an API's answer (`apiResponse`). */
+type Verdict = "done" | "retry_with_nonce" | "retry_with_new_token";
+
+/** setTimeout's largest delay (a signed 32-bit count of ms); a later time is reached in several arms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer that does not keep the process alive (Node, Bun: `unref`; Deno: `Deno.unrefTimer`). */
+function unref(timer: ReturnType<typeof setTimeout>): void {
+  const t = timer as unknown as { unref?: () => void };
+  if (typeof t.unref === "function") t.unref();
+  else (globalThis as { Deno?: { unrefTimer?: (id: unknown) => void } }).Deno?.unrefTimer?.(timer);
+}
+
 export class ClientCredentials {
   readonly #lifecycle: InstanceType<typeof core.TokenLifecycle>;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   /** The config's `maxResponseBytes`: no reply is read further than one byte past it. */
   readonly #limit: number;
+  readonly #clientAssertion: (() => string | Promise<string>) | undefined;
   #changed!: Promise<void>;
   #notify!: () => void;
-  /**
-   * The core's last "ready" answer, memoized: the core owns this lifecycle
-   * alone and answers "ready" for the same token until its refresh time, so
-   * asking again within that window would only cost a wasm call. Any report,
-   * invalidation or import clears it.
-   */
+  /** The core's last "ready" answer, for the window it said it holds; any report, invalidation, import or revocation clears it. */
   #ready: Memo | undefined;
-  /** The config document, for revocation and introspection requests. */
-  readonly #document: string;
-  readonly #clientAssertion: (() => string | Promise<string>) | undefined;
-  readonly #revocationEndpoint: string | undefined;
-  readonly #introspectionEndpoint: string | undefined;
+  /** The proactive refresh timer (option `proactiveRefresh`), and the time it was armed for. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt: number | undefined;
+  #closed = false;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
   constructor(options: ClientCredentialsOptions) {
     loadCore();
-    const discovered = (options as WithDiscovered)[DISCOVERED];
-    const meta = discovered?.metadata as { revocation_endpoint?: string; introspection_endpoint?: string } | undefined;
     try {
       let dpopKey: KeyInput | undefined;
       if (options.dpop === true) dpopKey = JSON.parse(core.generateDpopKey(randomBytes(32))) as JsonWebKey;
-      this.#document = configDocument(options, dpopKey, discovered);
-      this.#lifecycle = new core.TokenLifecycle(this.#document, randomSeed());
+      const document = configDocument(options, dpopKey, (options as WithDiscovered)[DISCOVERED]);
+      this.#lifecycle = new core.TokenLifecycle(document, randomSeed());
       if (signs(options)) this.#lifecycle.seedEntropy(randomBytes(32));
     } catch (e) {
       rethrow(e);
     }
     this.#clientAssertion = options.clientAssertion;
-    this.#revocationEndpoint = options.revocationEndpoint ?? meta?.revocation_endpoint;
-    this.#introspectionEndpoint = options.introspectionEndpoint ?? meta?.introspection_endpoint;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#limit = limitOf(this.#lifecycle.maxResponseBytes());
@@ -184,39 +168,37 @@ export class ClientCredentials {
 
   /**
    * A client from the issuer alone: fetches its metadata (RFC 8414, then
-   * OpenID Connect Discovery), checks the issuer, and takes the token
-   * endpoint, the auth method and the signing algorithm the server supports.
-   * Metadata is cached per issuer for an hour.
+   * OpenID Connect Discovery), checks the issuer, and takes the token,
+   * revocation and introspection endpoints, the auth method and the signing
+   * algorithm the server supports. The core keeps the metadata per issuer
+   * for every client of this module instance (an hour).
    */
   static async discover(options: DiscoveryOptions): Promise<ClientCredentials> {
     loadCore();
     checkOptions(options, ["issuer"]);
     const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    metadataCache ??= new core.MetadataCache(3_600_000);
-    let text = metadataCache.get(options.issuer, Date.now());
-    let last: CoreError | undefined;
-    for (const kind of ["oauth", "openid"]) {
-      if (text !== undefined) break;
-      let request: CoreRequest;
-      try {
-        request = JSON.parse(core.buildMetadataRequest(options.issuer, kind, options.dangerAcceptInsecureHttp ?? false)) as CoreRequest;
-      } catch (e) {
-        return rethrow(e);
+    const discovery = new core.Discovery(options.issuer, options.dangerAcceptInsecureHttp ?? false);
+    let step: DiscoveryStep;
+    try {
+      step = JSON.parse(discovery.start(Date.now())) as DiscoveryStep;
+      while (step.step === "send") {
+        let next: string;
+        try {
+          const reply = await exchange(doFetch, step.request, options.timeoutMs ?? 10_000, limitOf(core.defaultMaxResponseBytes()));
+          next = discovery.handleResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+        } catch (error) {
+          if (!(error instanceof NoReply)) throw error;
+          const f = error.failure;
+          next = discovery.handleTransportError(f.kind, f.message, f.cause, f.requestSent);
+        }
+        step = JSON.parse(next) as DiscoveryStep;
       }
-      const reply = await send(doFetch, request, options.timeoutMs ?? 10_000, limitOf(core.defaultMaxResponseBytes()));
-      const out = JSON.parse(
-        core.parseMetadataResponse(options.issuer, reply.status, JSON.stringify(reply.headers), reply.body, Date.now()),
-      ) as { metadata?: Record<string, unknown>; error?: CoreError };
-      if (out.metadata) {
-        text = JSON.stringify(out.metadata);
-        metadataCache.insert(options.issuer, text, Date.now());
-      } else {
-        last = out.error;
-      }
+    } finally {
+      discovery.free();
     }
-    if (text === undefined) throw ccauthError(last as CoreError);
+    if (step.step === "failed") throw ccauthError(step.error);
     const { issuer, ...rest } = options;
-    const withMetadata: WithDiscovered = { ...rest, tokenEndpoint: options.tokenEndpoint ?? "", [DISCOVERED]: { issuer, metadata: JSON.parse(text) } };
+    const withMetadata: WithDiscovered = { ...rest, tokenEndpoint: options.tokenEndpoint ?? "", [DISCOVERED]: { issuer, metadata: step.metadata } };
     return new ClientCredentials(withMetadata);
   }
 
@@ -226,41 +208,74 @@ export class ClientCredentials {
     });
   }
 
-  /** Wakes every caller waiting for a fetch outcome. */
-  #wake(): void {
+  /** After a report to the core: wakes every waiting caller and re-arms the proactive refresh. */
+  #reported(): void {
     this.#ready = undefined;
     const notify = this.#notify;
     this.#renew();
     notify();
+    this.#arm();
+  }
+
+  /**
+   * Sets the proactive refresh timer to the core's time (`proactiveRefresh`;
+   * none without it, while a fetch is in flight, or after a failure). When it
+   * fires, the get-token path runs in the background; its errors are the next caller's.
+   */
+  #arm(): void {
+    const at = this.#closed ? undefined : this.#lifecycle.proactiveRefreshAt();
+    if (at === this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      this.#getToken().catch(() => {}); // the next caller gets the error
+    }, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
+    unref(this.#timer);
+  }
+
+  /**
+   * Stops the proactive refresh timer. The client still answers calls (a
+   * token is then fetched when asked for); call it when done with the client.
+   */
+  close(): void {
+    this.#closed = true;
+    this.#arm();
   }
 
   /** Sends one ticket's request and reports the outcome to the core. */
   async #run(ticket: Ticket): Promise<void> {
-    let { request } = ticket;
-    if (ticket.needs_client_assertion) {
-      try {
-        const assertion = await (this.#clientAssertion as () => string | Promise<string>)();
-        request = JSON.parse(this.#lifecycle.requestWithAssertion(ticket.id, assertion, Date.now())) as CoreRequest;
-      } catch (error) {
-        // A bad or expired assertion has already failed the fetch in the core;
-        // a source that threw is reported like a failed request (message kept generic).
-        if (!(typeof error === "string")) {
-          this.#lifecycle.handleTransportError(ticket.id, "other", "the client assertion source failed", Date.now());
-        }
-        this.#wake();
-        return;
-      }
-    }
-    let reply: Reply | undefined;
     try {
-      reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
-    } catch (error) {
-      const f = error instanceof NoReply ? error.failure : { kind: "other" as const, message: "request failed" };
-      // The core keeps the kind, the code and whether the request went out; it bounds and sanitizes the message.
-      this.#lifecycle.handleTransportError(ticket.id, f.kind, f.message, Date.now(), f.cause, f.requestSent);
+      let { request } = ticket;
+      if (ticket.needs_client_assertion) {
+        let assertion: unknown;
+        try {
+          assertion = await (this.#clientAssertion as () => string | Promise<string>)();
+          if (typeof assertion !== "string") throw new TypeError(`it returned ${typeof assertion}, not a string`);
+        } catch (error) {
+          this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now());
+          return;
+        }
+        try {
+          request = JSON.parse(this.#lifecycle.requestWithAssertion(ticket.id, assertion, Date.now())) as CoreRequest;
+        } catch {
+          return; // a bad or expired assertion: the core has failed the fetch
+        }
+      }
+      try {
+        const reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
+        this.#lifecycle.handleResponse(ticket.id, reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+      } catch (error) {
+        const f = error instanceof NoReply ? error.failure : { kind: "other" as const, message: "request failed" };
+        // The core keeps the kind, the code and whether the request went out; it bounds and sanitizes the message.
+        this.#lifecycle.handleTransportError(ticket.id, f.kind, f.message, Date.now(), f.cause, f.requestSent);
+      }
+    } finally {
+      this.#reported();
     }
-    if (reply) this.#lifecycle.handleResponse(ticket.id, reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
-    this.#wake();
   }
 
   /** A valid token: cached, or fetched once for every concurrent caller. */
@@ -277,20 +292,21 @@ export class ClientCredentials {
     return now >= memo.from && now < memo.until ? memo : undefined;
   }
 
+  /** The get-token path: the core decides, this sends tickets and waits. */
   async #getToken(): Promise<AccessToken> {
     for (;;) {
       const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
       switch (decision.decision) {
         case "ready": {
           const token = accessToken(decision.token);
-          // The core trusts a token from 5 s before its issue time (clock steps) to its refresh time.
           this.#ready = {
             token,
             tokenPromise: Promise.resolve(token),
             headerPromise: Promise.resolve(token.authorization),
-            from: decision.token.issued_at_ms - 5_000,
-            until: decision.token.refresh_at_ms,
+            from: decision.valid_from_ms,
+            until: decision.valid_until_ms,
           };
+          this.#arm();
           return token;
         }
         case "fetch":
@@ -300,9 +316,9 @@ export class ClientCredentials {
           void this.#run(decision.ticket);
           return accessToken(decision.token);
         case "wait": {
-          const wait = Math.min(Math.max(decision.until_ms - Date.now(), 1), 1_000);
+          // Until a report wakes us, or the core's wait (1 ms to 1 s) is over.
           let timer: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([this.#changed, new Promise((r) => (timer = setTimeout(r, wait)))]);
+          await Promise.race([this.#changed, new Promise((r) => (timer = setTimeout(r, decision.wait_ms)))]);
           clearTimeout(timer);
           break;
         }
@@ -319,45 +335,55 @@ export class ClientCredentials {
   }
 
   /**
-   * `fetch` with the token attached. On a 401 whose `WWW-Authenticate` says
-   * the token is invalid (or says nothing), the token is dropped and the
-   * request is sent once more with a fresh one, if its body can be replayed
-   * (not a stream); otherwise the 401 is returned as is.
+   * `fetch` with the token attached (and a DPoP proof for a DPoP-bound
+   * token). On a 401, if the request body can be replayed (not a stream):
+   * a `use_dpop_nonce` challenge is answered once with the API's nonce, and
+   * a challenge that condemns the token (`invalid_token`, or no error) drops
+   * it and sends the request once more with a fresh one; otherwise, or for
+   * a streamed body, the response is returned as is.
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const { method, url } = target(input, init);
-    const send = async (token: AccessToken) => {
+    const again = replayable(input, init);
+    const send = (token: AccessToken) => {
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-      for (const [name, value] of Object.entries(this.#headersFor(token, method, url))) headers.set(name, value);
-      const response = await this.#fetch(input, { ...init, headers });
-      const nonce = response.headers.get("dpop-nonce");
-      if (nonce !== null) this.#lifecycle.rememberDpopNonce(url, nonce);
-      return response;
+      for (const [name, value] of Object.entries(this.#apiHeaders(token, method, url))) headers.set(name, value);
+      return this.#fetch(input, { ...init, headers });
     };
-    const token = await this.getToken();
+    let token = await this.getToken();
     let response = await send(token);
-    if (response.status !== 401 || !replayable(input, init)) return response;
-    const challenge = response.headers.get("www-authenticate") ?? "";
-    if (/use_dpop_nonce/.test(challenge) && response.headers.has("dpop-nonce")) {
-      // RFC 9449 §9: the resource server wants its nonce in the proof; once.
+    let verdict = this.#apiResponse(token, url, response, false);
+    if (verdict === "retry_with_nonce" && again) {
       await response.body?.cancel();
       response = await send(token);
-      if (response.status !== 401) return response;
+      verdict = this.#apiResponse(token, url, response, true);
     }
-    // The core decides whether the challenge condemns the token; if it kept
-    // it (insufficient_scope, …) the same token comes back and nothing is retried.
-    this.invalidate(token, response.headers.get("www-authenticate") ?? undefined);
-    const fresh = await this.getToken();
-    if (fresh.accessToken === token.accessToken) return response;
-    await response.body?.cancel();
-    return send(fresh);
+    if (verdict === "retry_with_new_token" && again) {
+      await response.body?.cancel();
+      token = await this.getToken();
+      response = await send(token);
+      this.#apiResponse(token, url, response, false); // for its nonce; no second retry
+    }
+    return response;
   }
 
-  /** The headers for an API call: `Authorization`, and `DPoP` (a fresh proof) for a DPoP-bound token. */
-  #headersFor(token: AccessToken, method: string, url: string): Record<string, string> {
-    if (token.tokenType.toLowerCase() !== "dpop") return { Authorization: token.authorization };
-    const proof = this.#lifecycle.dpopProof(token.accessToken, method, url, Date.now());
-    return proof === undefined ? { Authorization: token.authorization } : { Authorization: token.authorization, DPoP: proof };
+  /** The core's verdict on the API's `response` to a call with `token` (it keeps the API's nonce, and may drop the token). */
+  #apiResponse(token: AccessToken, url: string, response: Response, nonceRetried: boolean): Verdict {
+    const h = response.headers;
+    const verdict = this.#lifecycle.apiResponse(
+      token.accessToken, url, response.status, h.get("www-authenticate") ?? undefined, h.get("dpop-nonce") ?? undefined, nonceRetried,
+    ) as Verdict;
+    if (verdict === "retry_with_new_token") this.#ready = undefined;
+    return verdict;
+  }
+
+  /** The core's headers for an API call with `token`: `Authorization`, and `DPoP` (a fresh proof) for a DPoP-bound token. */
+  #apiHeaders(token: AccessToken, method: string, url: string): Record<string, string> {
+    try {
+      return JSON.parse(this.#lifecycle.apiHeaders(token.accessToken, token.tokenType, method, url, Date.now())) as Record<string, string>;
+    } catch (e) {
+      return rethrow(e);
+    }
   }
 
   /**
@@ -366,7 +392,7 @@ export class ClientCredentials {
    * Pass any `DPoP-Nonce` the API answers to {@link rememberDpopNonce}.
    */
   async authorizationHeaders(method: string, url: string): Promise<Record<string, string>> {
-    return this.#headersFor(await this.getToken(), method.toUpperCase(), url);
+    return this.#apiHeaders(await this.getToken(), method.toUpperCase(), url);
   }
 
   /** Remembers a resource server's `DPoP-Nonce` (from any of its responses) for the next proofs. */
@@ -380,15 +406,24 @@ export class ClientCredentials {
    */
   async revoke(token?: AccessToken | string, hint: "access_token" | "refresh_token" = "access_token"): Promise<void> {
     const value = token === undefined ? (await this.getToken()).accessToken : typeof token === "string" ? token : token.accessToken;
-    await this.#admin("revocation", this.#revocationEndpoint, value, hint);
-    this.#ready = undefined;
-    this.#lifecycle.invalidate(value, undefined);
+    const reply = await this.#admin(() => this.#lifecycle.revocationRequest(value, hint, Date.now()));
+    try {
+      this.#lifecycle.handleRevocationResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+    } catch (e) {
+      rethrow(e);
+    }
   }
 
   /** Asks the server about `token` (RFC 7662). Needs `introspectionEndpoint` or discovery. */
   async introspect(token: AccessToken | string, hint?: "access_token" | "refresh_token"): Promise<Introspection> {
     const value = typeof token === "string" ? token : token.accessToken;
-    const fields = (await this.#admin("introspection", this.#introspectionEndpoint, value, hint)) as Record<string, unknown>;
+    const reply = await this.#admin(() => this.#lifecycle.introspectionRequest(value, hint, Date.now()));
+    let fields: Record<string, unknown>;
+    try {
+      fields = JSON.parse(this.#lifecycle.handleIntrospectionResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now()));
+    } catch (e) {
+      return rethrow(e);
+    }
     return {
       active: fields.active === true,
       scope: fields.scope as string | undefined,
@@ -399,34 +434,32 @@ export class ClientCredentials {
     };
   }
 
-  async #admin(kind: "revocation" | "introspection", endpoint: string | undefined, token: string, hint?: string): Promise<unknown> {
-    if (endpoint === undefined) {
-      throw ownError({
-        code: "INVALID_PARAMETER",
-        message: `INVALID_PARAMETER: invalid \`${kind}Endpoint\`: not set (set ${kind}Endpoint or use discover())`,
-        retryable: false,
-        field: `${kind}Endpoint`,
-        reason: `not set (set ${kind}Endpoint or use discover())`,
-      });
-    }
+  /** Sends the revocation or introspection request the core builds (it may drop the cached token) and reads the reply. */
+  async #admin(build: () => string): Promise<Reply> {
     let request: CoreRequest;
     try {
-      request = JSON.parse(core.buildTokenAdminRequest(this.#document, kind, endpoint, token, hint, Date.now(), randomBytes(32))) as CoreRequest;
+      request = JSON.parse(build()) as CoreRequest;
     } catch (e) {
       return rethrow(e);
+    } finally {
+      this.#ready = undefined;
+      this.#arm();
     }
-    const reply = await send(this.#fetch, request, this.#timeoutMs, this.#limit);
-    const out = JSON.parse(
-      core.parseTokenAdminResponse(this.#document, kind, reply.status, JSON.stringify(reply.headers), reply.body, Date.now()),
-    ) as { ok?: boolean; introspection?: unknown; error?: CoreError };
-    if (out.error) throw ccauthError(out.error);
-    return out.introspection ?? out.ok;
+    try {
+      return await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
+    } catch (error) {
+      if (!(error instanceof NoReply)) throw error;
+      const f = error.failure;
+      return rethrow(this.#lifecycle.adminTransportError(f.kind, f.message, f.cause, f.requestSent));
+    }
   }
 
   /** Tells the client the API rejected `token`; the next call fetches a new one. */
   invalidate(token: AccessToken, wwwAuthenticate?: string): boolean {
     this.#ready = undefined;
-    return this.#lifecycle.invalidate(token.accessToken, wwwAuthenticate);
+    const dropped = this.#lifecycle.invalidate(token.accessToken, wwwAuthenticate);
+    this.#arm();
+    return dropped;
   }
 
   /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
@@ -441,7 +474,8 @@ export class ClientCredentials {
       return accessToken(JSON.parse(this.#lifecycle.importToken(document, Date.now())) as CoreToken);
     } catch (e) {
       return rethrow(e);
+    } finally {
+      this.#arm();
     }
   }
 }
-

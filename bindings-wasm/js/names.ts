@@ -31,8 +31,9 @@ export const OPTIONS: Readonly<Record<keyof ClientCredentialsOptions, string | n
   assertionLifetimeMs: "assertion_lifetime_ms",
   clientAssertion: "external_client_assertion",
   dpop: "dpop_key",
-  revocationEndpoint: null,
-  introspectionEndpoint: null,
+  revocationEndpoint: "revocation_endpoint",
+  introspectionEndpoint: "introspection_endpoint",
+  proactiveRefresh: "proactive_refresh",
   fetch: null,
   timeoutMs: null,
 };

@@ -80,6 +80,13 @@ export interface ClientCredentialsOptions {
   revocationEndpoint?: string;
   /** RFC 7662 endpoint for `introspect()` (discovery fills it in). */
   introspectionEndpoint?: string;
+  /**
+   * Refresh on a timer, before the token's refresh time, so that an idle
+   * service's next call never waits for a token request. Default `false`
+   * (the token is refreshed when a call asks for it). The timer does not
+   * keep the process alive; `close()` stops it.
+   */
+  proactiveRefresh?: boolean;
   /** The `fetch` to use (proxies, custom agents, mTLS). Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Abort a token request after this many ms (default 10 000). */
@@ -150,6 +157,7 @@ const CHECKS: Readonly<Record<keyof ClientCredentialsOptions, Check>> = {
   dpop,
   revocationEndpoint: string,
   introspectionEndpoint: string,
+  proactiveRefresh: boolean,
   fetch: func,
   timeoutMs: positive,
 };
@@ -244,6 +252,9 @@ export function configDocument(o: ClientCredentialsOptions, dpopKey?: KeyInput, 
       assertion_audience: o.assertionAudience,
       assertion_lifetime_ms: o.assertionLifetimeMs,
       dpop_key: keyValue(dpopKey ?? (typeof o.dpop === "object" || typeof o.dpop === "string" ? o.dpop : undefined)),
+      revocation_endpoint: o.revocationEndpoint,
+      introspection_endpoint: o.introspectionEndpoint,
+      proactive_refresh: o.proactiveRefresh,
       issuer: discovered?.issuer,
       server_metadata: discovered?.metadata,
     }),
