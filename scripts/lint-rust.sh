@@ -9,3 +9,5 @@ say "rustfmt"
 cargo fmt --all -- --check
 say "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+say "rustdoc: every doc link resolves"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet

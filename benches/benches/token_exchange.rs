@@ -54,7 +54,7 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("token");
     group.bench_function("ccauth/build_request", |b| {
-        b.iter(|| build_token_request(black_box(&config)))
+        b.iter(|| build_token_request(black_box(&config)).unwrap())
     });
     group.bench_function("ccauth/parse_response", |b| {
         b.iter(|| parse_token_response(black_box(&config), black_box(&response), NOW_MS).unwrap())
@@ -62,7 +62,7 @@ fn benches(c: &mut Criterion) {
     group.bench_function("ccauth/build_and_parse", |b| {
         b.iter(|| {
             // Same work as the stub below: the host hands over a fresh body each time.
-            let request = build_token_request(black_box(&config));
+            let request = build_token_request(black_box(&config)).unwrap();
             black_box(request.body().len());
             let response = HttpResponse::new(
                 200,

@@ -101,7 +101,9 @@ pub fn validate_config(config_json: String) -> Result<String, CcauthError> {
 #[uniffi::export]
 pub fn build_token_request(config_json: String) -> Result<Arc<TokenRequest>, CcauthError> {
     let config = config_from(&config_json)?;
-    Ok(Arc::new(TokenRequest(ccauth::build_token_request(&config))))
+    ccauth::build_token_request(&config)
+        .map(|r| Arc::new(TokenRequest(r)))
+        .map_err(|e| Error::from(e).into())
 }
 
 /// Parses a token endpoint response received at `now_ms` (Unix ms).

@@ -132,7 +132,9 @@ pub fn default_max_response_bytes() -> f64 {
 #[wasm_bindgen(js_name = buildTokenRequest)]
 pub fn build_token_request_json(config_json: &str) -> Result<String, JsValue> {
     let config = config_from(config_json)?;
-    Ok(request_json(&build_token_request(&config)).to_string())
+    build_token_request(&config)
+        .map(|r| request_json(&r).to_string())
+        .map_err(|e| throw(&e.into()))
 }
 
 /// 32 bytes of host randomness, or a typed error.

@@ -15,7 +15,7 @@
 //!     .client_secret("s3cret")
 //!     .scope("api.read")
 //!     .build()?;
-//! let request = build_token_request(&config);
+//! let request = build_token_request(&config)?;
 //! assert_eq!(request.method(), "POST");
 //!
 //! // ... the host sends `request` and gets a response back ...
@@ -30,6 +30,61 @@
 //! assert!(!token.needs_refresh(now_ms));
 //! # Ok::<(), ccauth::Error>(())
 //! ```
+//!
+//! ## The loop: one lifecycle, any host
+//!
+//! Most hosts drive a [`TokenManager`], which caches tokens and decides
+//! who fetches, when to refresh and how to retry. The contract, as a loop
+//! every driver (Rust, TypeScript, Python, Kotlin, Swift) runs:
+//!
+//! - **In:** the host's clock (`now_ms`, read before taking any lock), the
+//!   responses to the requests it was handed (or the transport failure), an
+//!   API's answer to a call made with a token, and 32 random bytes once
+//!   ([`TokenManager::seed_entropy`]) for configs that sign.
+//! - **Out:** a [`TokenDecision`] per [`poll`](TokenManager::poll) —
+//!   `Ready` (use the token; [`ready_window`](TokenDecision::ready_window)
+//!   says for which `now_ms` the same answer holds, so hosts memoize it),
+//!   `Fetch` (send the [`FetchTicket`]'s request and report it with
+//!   [`handle_response`](TokenManager::handle_response) or
+//!   [`handle_transport_error`](TokenManager::handle_transport_error)),
+//!   `RefreshAhead` (both), `Wait` (sleep
+//!   [`wait_ms`](TokenDecision::wait_ms), at most [`MAX_WAIT_SLICE_MS`], or
+//!   until a report) or `Failed`; the headers for an API call
+//!   ([`api_headers`](TokenManager::api_headers)); what an API's answer means
+//!   ([`api_response`](TokenManager::api_response)); when a proactive host
+//!   should poll next ([`proactive_refresh_at`](TokenManager::proactive_refresh_at)).
+//! - **What changes an answer:** a report (`handle_*`,
+//!   [`assertion_source_failed`](TokenManager::assertion_source_failed)), an
+//!   invalidation (`invalidate`, `api_response`, `revocation_request`), an
+//!   [`import`](TokenManager::import) — and time. Nothing else: between two
+//!   of these, a `Ready` answer stands for its whole window.
+//!
+//! ```
+//! use ccauth::{ClientAuth, ClientConfig, FetchOutcome, HttpResponse, TokenDecision, TokenManager};
+//!
+//! let config = ClientConfig::builder("https://as.example.com/oauth/token", "my-client")
+//!     .client_auth(ClientAuth::client_secret_basic("s3cret"))
+//!     .build()?;
+//! let (mut manager, key) = TokenManager::with_config(config, 42);
+//! let now_ms = 1_700_000_000_000;
+//! let TokenDecision::Fetch(ticket) = manager.poll(key, now_ms)? else { unreachable!() };
+//! // ... the host sends ticket.request() ...
+//! let reply = HttpResponse::new(
+//!     200,
+//!     vec![("Content-Type".into(), "application/json".into())],
+//!     r#"{"access_token":"abc","token_type":"Bearer","expires_in":3600}"#,
+//! );
+//! assert!(matches!(manager.handle_response(ticket.id(), &reply, now_ms), FetchOutcome::Token(_)));
+//! let decision = manager.poll(key, now_ms + 1)?;
+//! assert!(decision.ready_window().is_some_and(|w| w.contains(&(now_ms + 60_000))));
+//! # Ok::<(), ccauth::Error>(())
+//! ```
+//!
+//! The layers, each using only those before it: [`secret`] and tokens;
+//! HTTP as data (requests, responses, URLs, challenges); errors; client
+//! authentication (methods, keys, JWS, assertions, DPoP); the config; one
+//! module per endpoint (token, discovery, revocation, introspection); the
+//! lifecycle. `scripts/check-core-layers.py` keeps it so.
 //!
 //! Secrets (client secret, tokens) live in [`secret`] newtypes: redacted in
 //! `Debug`, never in an error message, zeroized on drop.

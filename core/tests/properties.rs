@@ -30,7 +30,7 @@ proptest! {
             .client_secret(secret.clone())
             .build()
             .unwrap();
-        let request = build_token_request(&config);
+        let request = build_token_request(&config).unwrap();
         let header = request.header("Authorization").unwrap();
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(header.strip_prefix("Basic ").unwrap())
@@ -52,7 +52,7 @@ proptest! {
             .extra_body_param("x", extra.clone())
             .build()
             .unwrap();
-        let request = build_token_request(&config);
+        let request = build_token_request(&config).unwrap();
         let pairs: Vec<(String, String)> = form_urlencoded::parse(request.body())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();

@@ -57,7 +57,7 @@ fn config_builder_and_request() {
     ] {
         let config = config(method);
         assert_clean("ClientConfig", &format!("{config:?}"));
-        let request = build_token_request(&config);
+        let request = build_token_request(&config).unwrap();
         assert_clean("HttpRequest", &format!("{request:?}"));
     }
 }

@@ -204,7 +204,7 @@ fn run_request_case(case: &Value) -> Result<(), String> {
         return Ok(());
     }
     let config = config.map_err(|e| format!("{name}: config rejected: {e}"))?;
-    let request = build_token_request(&config);
+    let request = build_token_request(&config).map_err(|e| format!("{name}: {e}"))?;
     let want = &case["expect"];
     check_field(name, want, "method", json!(request.method()))?;
     check_field(name, want, "url", json!(request.url()))?;

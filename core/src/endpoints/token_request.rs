@@ -54,12 +54,22 @@ impl std::fmt::Debug for RequestContext<'_> {
 /// Builds the client credentials token request for `config`.
 ///
 /// Deterministic: the same config always gives the same bytes (the shared
-/// vectors pin them). Infallible, because the config was validated when built.
-/// A config that signs (JWT client authentication, DPoP) needs the clock and
-/// randomness: use [`build_token_request_at`]; this function leaves the
-/// assertion and the proof out of such a request.
-pub fn build_token_request(config: &ClientConfig) -> HttpRequest {
-    build(config, None)
+/// vectors pin them). A config the core signs for (`client_secret_jwt`,
+/// `private_key_jwt` with a key, DPoP) needs the clock and randomness: it is
+/// refused here rather than sent without its assertion or proof; use
+/// [`build_token_request_at`]. (With an external assertion, this is the
+/// request [`add_client_assertion`] completes.)
+pub fn build_token_request(config: &ClientConfig) -> Result<HttpRequest, ConfigError> {
+    let signs_assertion = config.assertion.as_ref().is_some_and(|a| {
+        a.key.is_some() || config.auth_method == crate::ClientAuthMethod::ClientSecretJwt
+    });
+    if signs_assertion || config.dpop_key.is_some() {
+        return Err(ConfigError::invalid_parameter(
+            "context",
+            "this config signs (a client assertion or a DPoP proof): build it with build_token_request_at",
+        ));
+    }
+    Ok(build(config, None))
 }
 
 /// Builds the token request for `config` at `context.now_ms`, with a fresh
@@ -291,7 +301,7 @@ mod tests {
             .scopes(["a", "b"])
             .build()
             .unwrap();
-        let request = build_token_request(&config);
+        let request = build_token_request(&config).unwrap();
         assert_eq!(request.method(), "POST");
         assert_eq!(request.body(), b"grant_type=client_credentials&scope=a+b");
         assert_eq!(request.header("authorization"), Some("Basic aWQ6cHc="));
@@ -304,7 +314,7 @@ mod tests {
             .auth_method(ClientAuthMethod::ClientSecretPost)
             .build()
             .unwrap();
-        let text = format!("{:?}", build_token_request(&config));
+        let text = format!("{:?}", build_token_request(&config).unwrap());
         assert!(!text.contains("pw-very-secret"), "{text}");
     }
 
@@ -317,7 +327,7 @@ mod tests {
             .body_format(BodyFormat::Json)
             .build()
             .unwrap();
-        let request = build_token_request(&config);
+        let request = build_token_request(&config).unwrap();
         assert_eq!(
             std::str::from_utf8(request.body()).unwrap(),
             r#"{"grant_type":"client_credentials","client_id":"id","resource":["https://a.example/","https://b.example/"]}"#

@@ -53,7 +53,7 @@ pub struct FetchTicket {
 
 impl FetchTicket {
     /// Whether the host must add a client assertion it holds
-    /// ([`TokenManager::request_with_assertion`]) before sending.
+    /// ([`TokenManager::request_with_assertion`](crate::TokenManager::request_with_assertion)) before sending.
     pub fn needs_client_assertion(&self) -> bool {
         self.needs_client_assertion
     }
