@@ -5,6 +5,8 @@ need_rust
 cd "$ROOT"
 say "core layout: no import circle, imports point down the layers"
 python3 scripts/check-core-layers.py
+say "error codes: the bindings' lists match the core's catalogue"
+python3 scripts/check-error-codes.py
 say "rustfmt"
 cargo fmt --all -- --check
 say "clippy"

@@ -134,8 +134,8 @@ pub use endpoints::token_request::{
 };
 pub use endpoints::token_response::{parse_token_response, MAX_LIFETIME_MS};
 pub use error::{
-    ConfigError, ConfigErrorKind, Error, ResponseError, ResponseErrorKind, TokenDocumentError,
-    TransportError, TransportErrorKind,
+    ConfigError, ConfigErrorKind, Error, ErrorCode, ResponseError, ResponseErrorKind,
+    TokenDocumentError, TransportError, TransportErrorKind,
 };
 pub use http::challenge::{parse_www_authenticate, Challenge};
 pub use http::{BodyKind, HttpRequest, HttpResponse};

@@ -613,6 +613,8 @@ fn every_vector_passes() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         // signing.json has its own runner (signing_vectors.rs): it verifies signatures.
         .filter(|p| !p.ends_with("signing.json"))
+        // error_codes.json is the code catalogue, checked below.
+        .filter(|p| !p.ends_with("error_codes.json"))
         .collect();
     files.sort();
     let mut names = std::collections::HashSet::new();
@@ -653,4 +655,23 @@ fn every_vector_passes() {
         "expected at least 80 vector cases, found {count}"
     );
     eprintln!("{count} vectors passed");
+}
+
+/// The error code catalogue the bindings are checked against is the core's.
+#[test]
+fn error_code_catalogue_matches_the_core() {
+    let path = vectors_dir().join("error_codes.json");
+    let codes: Vec<&str> = ccauth::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    let want = json!({
+        "description": "Every stable error code of the core (ccauth::ErrorCode::ALL), in catalogue order. Written by `CCAUTH_WRITE_CATALOGUE=1 cargo test -p ccauth --test vectors`; each binding's own list of codes must equal it.",
+        "codes": codes,
+    });
+    if std::env::var_os("CCAUTH_WRITE_CATALOGUE").is_some() {
+        std::fs::write(&path, serde_json::to_string_pretty(&want).unwrap() + "\n").unwrap();
+    }
+    let got: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(got["codes"], want["codes"], "{} is stale", path.display());
 }

@@ -10,6 +10,10 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+mod code;
+
+pub use code::ErrorCode;
+
 use crate::http::challenge::Challenge;
 use crate::http::BodyKind;
 
@@ -52,22 +56,27 @@ pub enum ConfigErrorKind {
 impl ConfigErrorKind {
     /// The stable code.
     pub fn code(self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code, as the catalogue's enum.
+    pub fn error_code(self) -> ErrorCode {
         match self {
-            Self::InvalidTokenEndpoint => "INVALID_TOKEN_ENDPOINT",
-            Self::InsecureEndpoint => "INSECURE_ENDPOINT",
-            Self::InvalidClientId => "INVALID_CLIENT_ID",
-            Self::MissingClientSecret => "MISSING_CLIENT_SECRET",
-            Self::UnexpectedClientSecret => "UNEXPECTED_CLIENT_SECRET",
-            Self::InvalidClientSecret => "INVALID_CLIENT_SECRET",
-            Self::InvalidScope => "INVALID_SCOPE",
-            Self::InvalidParameter => "INVALID_PARAMETER",
-            Self::ReservedParameter => "RESERVED_PARAMETER",
-            Self::InvalidHeader => "INVALID_HEADER",
-            Self::ReservedHeader => "RESERVED_HEADER",
-            Self::InvalidPolicy => "INVALID_POLICY",
-            Self::InvalidConfigDocument => "INVALID_CONFIG_DOCUMENT",
-            Self::InvalidKey => "INVALID_KEY",
-            Self::InvalidClientAssertion => "INVALID_CLIENT_ASSERTION",
+            Self::InvalidTokenEndpoint => ErrorCode::InvalidTokenEndpoint,
+            Self::InsecureEndpoint => ErrorCode::InsecureEndpoint,
+            Self::InvalidClientId => ErrorCode::InvalidClientId,
+            Self::MissingClientSecret => ErrorCode::MissingClientSecret,
+            Self::UnexpectedClientSecret => ErrorCode::UnexpectedClientSecret,
+            Self::InvalidClientSecret => ErrorCode::InvalidClientSecret,
+            Self::InvalidScope => ErrorCode::InvalidScope,
+            Self::InvalidParameter => ErrorCode::InvalidParameter,
+            Self::ReservedParameter => ErrorCode::ReservedParameter,
+            Self::InvalidHeader => ErrorCode::InvalidHeader,
+            Self::ReservedHeader => ErrorCode::ReservedHeader,
+            Self::InvalidPolicy => ErrorCode::InvalidPolicy,
+            Self::InvalidConfigDocument => ErrorCode::InvalidConfigDocument,
+            Self::InvalidKey => ErrorCode::InvalidKey,
+            Self::InvalidClientAssertion => ErrorCode::InvalidClientAssertion,
         }
     }
 }
@@ -189,20 +198,25 @@ pub enum ResponseErrorKind {
 impl ResponseErrorKind {
     /// The stable code.
     pub fn code(self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code, as the catalogue's enum.
+    pub fn error_code(self) -> ErrorCode {
         match self {
-            Self::ResponseTooLarge => "RESPONSE_TOO_LARGE",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::TokenEndpointError => "TOKEN_ENDPOINT_ERROR",
-            Self::ServerError => "SERVER_ERROR",
-            Self::UnexpectedStatus => "UNEXPECTED_STATUS",
-            Self::ResponseNotJson => "RESPONSE_NOT_JSON",
-            Self::InvalidTokenResponse => "INVALID_TOKEN_RESPONSE",
-            Self::MissingAccessToken => "MISSING_ACCESS_TOKEN",
-            Self::InvalidAccessToken => "INVALID_ACCESS_TOKEN",
-            Self::UnsupportedTokenType => "UNSUPPORTED_TOKEN_TYPE",
-            Self::InvalidIntrospectionResponse => "INVALID_INTROSPECTION_RESPONSE",
-            Self::InvalidServerMetadata => "INVALID_SERVER_METADATA",
-            Self::IssuerMismatch => "ISSUER_MISMATCH",
+            Self::ResponseTooLarge => ErrorCode::ResponseTooLarge,
+            Self::RateLimited => ErrorCode::RateLimited,
+            Self::TokenEndpointError => ErrorCode::TokenEndpointError,
+            Self::ServerError => ErrorCode::ServerError,
+            Self::UnexpectedStatus => ErrorCode::UnexpectedStatus,
+            Self::ResponseNotJson => ErrorCode::ResponseNotJson,
+            Self::InvalidTokenResponse => ErrorCode::InvalidTokenResponse,
+            Self::MissingAccessToken => ErrorCode::MissingAccessToken,
+            Self::InvalidAccessToken => ErrorCode::InvalidAccessToken,
+            Self::UnsupportedTokenType => ErrorCode::UnsupportedTokenType,
+            Self::InvalidIntrospectionResponse => ErrorCode::InvalidIntrospectionResponse,
+            Self::InvalidServerMetadata => ErrorCode::InvalidServerMetadata,
+            Self::IssuerMismatch => ErrorCode::IssuerMismatch,
         }
     }
 }
@@ -429,7 +443,7 @@ impl TransportError {
 
     /// The stable code, `TRANSPORT_ERROR`.
     pub fn code(&self) -> &'static str {
-        "TRANSPORT_ERROR"
+        ErrorCode::TransportError.as_str()
     }
 
     /// The host's description.
@@ -476,11 +490,16 @@ pub enum TokenDocumentError {
 impl TokenDocumentError {
     /// The stable code.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code, as the catalogue's enum.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::Invalid => "INVALID_TOKEN_DOCUMENT",
-            Self::UnsupportedVersion => "UNSUPPORTED_TOKEN_DOCUMENT_VERSION",
-            Self::KeyMismatch => "TOKEN_DOCUMENT_KEY_MISMATCH",
-            Self::Expired => "TOKEN_DOCUMENT_EXPIRED",
+            Self::Invalid => ErrorCode::InvalidTokenDocument,
+            Self::UnsupportedVersion => ErrorCode::UnsupportedTokenDocumentVersion,
+            Self::KeyMismatch => ErrorCode::TokenDocumentKeyMismatch,
+            Self::Expired => ErrorCode::TokenDocumentExpired,
         }
     }
 }
@@ -509,12 +528,17 @@ pub enum Error {
 impl Error {
     /// The stable code of the underlying error.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code, as the catalogue's enum.
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Self::Config(e) => e.code(),
-            Self::Response(e) => e.code(),
-            Self::Transport(e) => e.code(),
-            Self::TokenDocument(e) => e.code(),
-            Self::UnknownTokenKey => "UNKNOWN_TOKEN_KEY",
+            Self::Config(e) => e.kind().error_code(),
+            Self::Response(e) => e.kind().error_code(),
+            Self::Transport(_) => ErrorCode::TransportError,
+            Self::TokenDocument(e) => e.error_code(),
+            Self::UnknownTokenKey => ErrorCode::UnknownTokenKey,
         }
     }
 
