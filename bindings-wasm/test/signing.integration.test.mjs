@@ -54,7 +54,12 @@ test("discovery from the issuer only: endpoint and auth method come from the met
 
 test("DPoP: the token is bound, the nonce dance happens once, the protected API answers 200", async () => {
   const before = await tokenRequests("ccauth-dpop");
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scope: "api.read" });
+  let apiCalls = 0;
+  const counting = (input, init) => {
+    if (String(input) === api) apiCalls += 1;
+    return fetch(input, init);
+  };
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scope: "api.read", fetch: counting });
   const token = await client.getToken();
   assert.equal(token.tokenType, "DPoP");
   assert.match(token.authorization, /^DPoP /);
@@ -65,6 +70,10 @@ test("DPoP: the token is bound, the nonce dance happens once, the protected API 
   const res = await client.fetch(api);
   assert.equal(res.status, 200);
   assert.equal((await res.json()).dpop, true);
+  assert.equal(apiCalls, 2, "a 401 use_dpop_nonce, then the same call with the API's nonce");
+  assert.equal((await client.fetch(api)).status, 200);
+  assert.equal(apiCalls, 3, "the API's nonce is remembered");
+  assert.equal((await tokenRequests("ccauth-dpop")) - before, 2, "the token was kept");
   // The nonce is remembered: headers for another HTTP client work at once.
   const headers = await client.authorizationHeaders("GET", api);
   assert.ok(headers.DPoP);
