@@ -20,9 +20,14 @@ out="$ROOT/target/kotlin"
 # Maven copies resources without removing old ones: a jar built after a
 # five-platform one would keep its natives. The classes go too.
 rm -rf "$out/generated" "$out/native" "$out/maven/classes"
+# The options (package dev.ccauth.ffi, JNA's cleaner) are the crate root's
+# bindings-uniffi/uniffi.toml, which uniffi-bindgen finds through cargo metadata.
 "$ROOT/target/debug/uniffi-bindgen" generate --no-format --language kotlin \
-  --config "$ROOT/bindings-uniffi/kotlin/uniffi.toml" \
   --library "$ROOT/target/release/libccauth_ffi.so" --out-dir "$out/generated" >/dev/null
+[ -f "$out/generated/dev/ccauth/ffi/ccauth_ffi.kt" ] ||
+  die "uniffi-bindgen did not apply bindings-uniffi/uniffi.toml (no dev/ccauth/ffi/ccauth_ffi.kt)"
+! grep -q "java.lang.ref.Cleaner" "$out/generated/dev/ccauth/ffi/ccauth_ffi.kt" ||
+  die "the generated Kotlin uses java.lang.ref.Cleaner (disable_java_cleaner not applied)"
 
 if [ $# -eq 0 ]; then
   mkdir -p "$out/native/linux-x86-64"

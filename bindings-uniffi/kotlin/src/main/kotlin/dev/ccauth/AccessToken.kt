@@ -7,6 +7,8 @@ import java.time.Instant
  * [refreshToken] and [idToken] are secrets: [toString] never shows them.
  */
 class AccessToken internal constructor(
+    /** The core's token, for the headers of API calls made with it. */
+    internal val handle: dev.ccauth.ffi.AccessToken,
     /** The token itself (a secret). */
     val accessToken: String,
     /** The type as sent (`Bearer`, `bearer`, `DPoP`…). */
@@ -34,9 +36,10 @@ class AccessToken internal constructor(
         "AccessToken(accessToken=[REDACTED], tokenType=$tokenType, expiresAt=$expiresAt, scope=$scope)"
 
     internal companion object {
-        fun of(token: uniffi.ccauth_ffi.AccessToken, info: uniffi.ccauth_ffi.TokenInfo = token.info()): AccessToken {
+        fun of(token: dev.ccauth.ffi.AccessToken, info: dev.ccauth.ffi.TokenInfo = token.info()): AccessToken {
             val value = token.accessToken()
             return AccessToken(
+                handle = token,
                 accessToken = value,
                 tokenType = info.tokenType,
                 authorization = "${info.authorizationScheme} $value",

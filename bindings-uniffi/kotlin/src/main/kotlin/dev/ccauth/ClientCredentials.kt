@@ -1,13 +1,28 @@
 package dev.ccauth
 
+import dev.ccauth.ffi.ApiVerdict
+import dev.ccauth.ffi.CcauthException
+import dev.ccauth.ffi.Discovery
+import dev.ccauth.ffi.DiscoveryStep
+import dev.ccauth.ffi.FetchTicket
+import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.TokenDecision
+import dev.ccauth.ffi.TokenLifecycle
+import dev.ccauth.ffi.TokenRequest
+import dev.ccauth.ffi.TokenTypeHint
+import dev.ccauth.ffi.TransportKind
+import dev.ccauth.ffi.generateDpopKey
 import java.security.SecureRandom
 import java.time.Duration
 import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.runInterruptible
@@ -18,26 +33,7 @@ import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.booleanOrNull
 import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.longOrNull
-import uniffi.ccauth_ffi.CcauthException
-import uniffi.ccauth_ffi.FetchOutcome
-import uniffi.ccauth_ffi.FetchTicket
-import uniffi.ccauth_ffi.Header
-import uniffi.ccauth_ffi.TokenDecision
-import uniffi.ccauth_ffi.MetadataCache
-import uniffi.ccauth_ffi.MetadataKind
-import uniffi.ccauth_ffi.TokenLifecycle
-import uniffi.ccauth_ffi.TokenRequest
-import uniffi.ccauth_ffi.TokenTypeHint
-import uniffi.ccauth_ffi.TransportKind
-import uniffi.ccauth_ffi.buildIntrospectionRequest
-import uniffi.ccauth_ffi.buildMetadataRequest
-import uniffi.ccauth_ffi.buildRevocationRequest
-import uniffi.ccauth_ffi.generateDpopKey
-import uniffi.ccauth_ffi.parseIntrospectionResponse
-import uniffi.ccauth_ffi.parseMetadataResponse
-import uniffi.ccauth_ffi.parseRevocationResponse
 
 /** What the server says of a token (RFC 7662). [fields] holds every member it sent. */
 class Introspection(
@@ -52,6 +48,11 @@ class Introspection(
     override fun toString(): String = "Introspection(active=$active, clientId=$clientId, scope=$scope)"
 }
 
+/** What ccauth reads of an API's response: its status, `WWW-Authenticate` (several joined with `", "`) and `DPoP-Nonce`. */
+class ApiAnswer @JvmOverloads constructor(val status: Int, val wwwAuthenticate: String? = null, val dpopNonce: String? = null) {
+    override fun toString(): String = "ApiAnswer($status)"
+}
+
 /**
  * An OAuth 2.0 client credentials client: tokens cached, refreshed ahead of
  * expiry, fetched once for any number of concurrent coroutines or threads.
@@ -61,10 +62,12 @@ class Introspection(
  * val header = client.authorizationHeader()   // "Bearer eyJ…"
  * ```
  *
- * The core decides who fetches, who waits, when to refresh and when to retry;
- * this class sends requests through an [HttpTransport] (default:
+ * The core decides who fetches, who waits and how long, when to refresh and
+ * retry, which headers an API call gets and what an API's answer means; this
+ * class sends requests through an [HttpTransport] (default:
  * [UrlConnectionTransport], which Android has too), reads the clock and wakes
- * waiters. Options are validated at once ([CcauthError.Config]).
+ * waiters. Options are validated at once ([CcauthError.Config]). [close] it
+ * (it is [AutoCloseable]) to stop background refreshes and free the core.
  */
 class ClientCredentials private constructor(
     options: ClientCredentialsOptions,
@@ -79,19 +82,17 @@ class ClientCredentials private constructor(
         timeout: Duration = Duration.ofSeconds(10),
     ) : this(options, transport, timeout, null)
 
-    /** The config document (it holds the credentials): for revocation and introspection requests. */
-    private val document: String = options.toConfigJson(
-        dpopKeyJson = if (options.dpop && options.dpopKey == null) configured { generateDpopKey(randomBytes(32)) } else null,
-        issuer = discovered?.first,
-        metadataJson = discovered?.second,
-    )
     private val clientAssertion = options.clientAssertion
-    private val metadata = discovered?.second?.let { Json.parseToJsonElement(it).jsonObject }
-    private val revocationEndpoint = options.revocationEndpoint ?: metadata?.get("revocation_endpoint")?.jsonPrimitive?.contentOrNull
-    private val introspectionEndpoint = options.introspectionEndpoint ?: metadata?.get("introspection_endpoint")?.jsonPrimitive?.contentOrNull
+    private val proactiveRefresh = options.proactiveRefresh
 
+    /** The core's lifecycle; the config document (it holds the credentials) goes into it and is not kept here. */
     private val lifecycle: TokenLifecycle =
         configured {
+            val document = options.toConfigJson(
+                dpopKeyJson = if (options.dpop && options.dpopKey == null) generateDpopKey(randomBytes(32)) else null,
+                issuer = discovered?.first,
+                metadataJson = discovered?.second,
+            )
             TokenLifecycle(document, SecureRandom().nextLong().toULong()).also {
                 // Randomness for signatures (jti, salts): the platform's CSPRNG.
                 it.seedEntropy(randomBytes(32))
@@ -101,21 +102,22 @@ class ClientCredentials private constructor(
     /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
     private val maxResponseBytes: Long = lifecycle.maxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
 
-    /** Background refreshes run here; [close] cancels them. */
-    private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+    /** Background refreshes and the proactive refresh timer run here; [close] cancels them. Their errors reach the next caller through the core. */
+    private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO + CoroutineExceptionHandler { _, _ -> })
     private val lock = Any()
+    @Volatile private var closed = false
 
-    /** Completed (and replaced) whenever a fetch reports: waiters re-poll. */
+    /** Completed (and replaced) whenever a fetch reports or the token is dropped or imported: waiters re-poll. */
     @Volatile private var changed = CompletableDeferred<Unit>()
 
-    /**
-     * The core's last "ready" answer, memoized: the core answers "ready" with
-     * the same token until its refresh time, so asking again inside that
-     * window would only cost a call into Rust.
-     */
+    /** The core's last "ready" answer, for the span of clock readings it holds for. */
     @Volatile private var memo: Memo? = null
 
     private class Memo(val token: AccessToken, val from: Long, val until: Long)
+
+    /** The proactive refresh timer (one at most, not yet fired) and the time it is armed for (-1: none). */
+    private var timer: Job? = null
+    private var timerAt = -1L
 
     /** A valid token: cached, or fetched once for every concurrent caller. */
     suspend fun token(): AccessToken {
@@ -124,16 +126,13 @@ class ClientCredentials private constructor(
             val now = System.currentTimeMillis()
             memo?.let { if (now >= it.from && now < it.until) return it.token }
             when (val d = lifecycle.poll(now.toULong())) {
-                is TokenDecision.Ready -> return remember(AccessToken.of(d.token, d.info), signal)
+                is TokenDecision.Ready -> return remember(d, signal)
                 is TokenDecision.Fetch -> fetch(d.ticket)
                 is TokenDecision.RefreshAhead -> {
                     background.launch { fetch(d.ticket) }
                     return AccessToken.of(d.token, d.info)
                 }
-                is TokenDecision.Wait -> {
-                    val waitMs = (d.untilMs.toLong() - System.currentTimeMillis()).coerceIn(1, 1_000)
-                    withTimeoutOrNull(waitMs) { signal.await() }
-                }
+                is TokenDecision.Wait -> withTimeoutOrNull(d.waitMs.toLong()) { signal.await() }
                 is TokenDecision.Failed -> throw CcauthError.of(d.error)
             }
         }
@@ -154,57 +153,95 @@ class ClientCredentials private constructor(
     /**
      * The API rejected [token] (with this `WWW-Authenticate`). Returns whether
      * the core dropped it (then the next call fetches a new one); an
-     * `insufficient_scope` challenge keeps it.
+     * `insufficient_scope` challenge keeps it. [apiResponse] does this and more.
      */
     fun invalidate(token: AccessToken, wwwAuthenticate: String? = null): Boolean {
         // The core first, then the memo: a caller that polled the core before
         // the drop holds the old signal, so it cannot memoize the dropped token.
         val dropped = lifecycle.invalidate(token.accessToken, wwwAuthenticate)
-        rotate(null)
+        forget()
         return dropped
     }
 
     /**
      * The headers for an API call with a given [token] (one this client
-     * returned): to resend a request with the same token and a fresh DPoP proof.
+     * returned): `Authorization`, plus `DPoP` (a fresh proof for [method] and
+     * [url], with the API's last nonce) when the token is DPoP-bound.
      */
-    fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> {
-        if (!token.tokenType.equals("dpop", ignoreCase = true)) return mapOf("Authorization" to token.authorization)
-        val proof = lifecycle.dpopProof(token.accessToken, method.uppercase(), url, nowMs())
-            ?: return mapOf("Authorization" to token.authorization)
-        return mapOf("Authorization" to token.authorization, "DPoP" to proof)
-    }
+    fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> =
+        translated { lifecycle.apiHeaders(token.handle, method.uppercase(), url, nowMs()) }.associate { it.name to it.value }
 
-    /**
-     * The headers for an API call: `Authorization`, plus `DPoP` (a fresh proof
-     * for [method] and [url]) when the token is DPoP-bound. Pass a `DPoP-Nonce`
-     * the API answers to [rememberDpopNonce].
-     */
+    /** The headers for an API call with the current token (see [authorizationHeadersFor]); hand the API's answer to [apiResponse]. */
     suspend fun authorizationHeaders(method: String, url: String): Map<String, String> = authorizationHeadersFor(token(), method, url)
 
     /** [authorizationHeaders] for blocking callers. */
     fun authorizationHeadersBlocking(method: String, url: String): Map<String, String> = authorizationHeadersFor(tokenBlocking(), method, url)
 
-    /** Remembers a resource server's `DPoP-Nonce` for the next proofs to it. */
-    fun rememberDpopNonce(url: String, nonce: String): Boolean = lifecycle.rememberDpopNonce(url, nonce)
-
-    /** Revokes [accessToken] (RFC 7009; default: the cached one, which is then dropped so the next call fetches anew). */
-    suspend fun revoke(accessToken: String? = null, hint: TokenTypeHint = TokenTypeHint.ACCESS_TOKEN) {
-        val value = accessToken ?: token().accessToken
-        val endpoint = revocationEndpoint ?: throw missingEndpoint("revocation")
-        val request = translated { buildRevocationRequest(document, endpoint, value, hint, nowMs(), randomBytes(32)) }
-        val (status, headers, body) = send(request)
-        translated { parseRevocationResponse(document, status, headers, body, nowMs()) }
-        rotate(null)
-        lifecycle.invalidate(value, null)
+    /**
+     * Reads an API's [answer] to a call to [url] made with [token]: keeps its
+     * `DPoP-Nonce`, and says whether to send the call again:
+     * [ApiVerdict.RETRY_WITH_NONCE] (same token, fresh headers; then pass
+     * [nonceRetried]), [ApiVerdict.RETRY_WITH_NEW_TOKEN] (the core dropped the
+     * token: send it once more with [token]'s successor) or [ApiVerdict.DONE].
+     */
+    @JvmOverloads
+    fun apiResponse(token: AccessToken, url: String, answer: ApiAnswer, nonceRetried: Boolean = false): ApiVerdict {
+        val verdict = lifecycle.apiResponse(token.accessToken, url, answer.status.toUShort(), answer.wwwAuthenticate, answer.dpopNonce, nonceRetried)
+        if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) forget()
+        return verdict
     }
 
-    /** Asks the server about [token] (RFC 7662). */
+    /**
+     * One API call with the token: [send] sends it with the headers given
+     * (`Authorization`, and `DPoP` for a DPoP-bound token) added, [answer]
+     * reads the response. Sent again once when the API asks for its DPoP
+     * nonce, and once with a new token when it rejected the token (the core
+     * reads its challenge), if the request is [replayable] (its body is not a
+     * one-shot stream). A response that is replaced is dropped: [send] should
+     * read it whole (or [answer] close it).
+     */
+    suspend fun <R> authorized(
+        method: String,
+        url: String,
+        replayable: Boolean = true,
+        answer: (R) -> ApiAnswer,
+        send: suspend (headers: Map<String, String>) -> R,
+    ): R {
+        val token = token()
+        var response = send(authorizationHeadersFor(token, method, url))
+        var verdict = apiResponse(token, url, answer(response))
+        if (verdict == ApiVerdict.RETRY_WITH_NONCE && replayable) {
+            response = send(authorizationHeadersFor(token, method, url))
+            verdict = apiResponse(token, url, answer(response), nonceRetried = true)
+        }
+        if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN && replayable) {
+            val fresh = token()
+            response = send(authorizationHeadersFor(fresh, method, url))
+            apiResponse(fresh, url, answer(response)) // for its nonce: no third send
+        }
+        return response
+    }
+
+    /** Remembers a resource server's `DPoP-Nonce` for the next proofs to it (for responses not given to [apiResponse]). */
+    fun rememberDpopNonce(url: String, nonce: String): Boolean = lifecycle.rememberDpopNonce(url, nonce)
+
+    /**
+     * Revokes [accessToken] (RFC 7009; default: the cached one, which is then
+     * dropped so the next call fetches anew) at the `revocationEndpoint`
+     * option or the discovered one.
+     */
+    suspend fun revoke(accessToken: String? = null, hint: TokenTypeHint = TokenTypeHint.ACCESS_TOKEN) {
+        val request = configured { lifecycle.revocationRequest(accessToken ?: token().accessToken, hint, nowMs()) }
+        forget() // the core dropped the cached token if it is that one
+        val (status, headers, body) = exchange(request)
+        translated { lifecycle.handleRevocationResponse(status, headers, body, nowMs()) }
+    }
+
+    /** Asks the server about [token] (RFC 7662) at the `introspectionEndpoint` option or the discovered one. */
     suspend fun introspect(token: String, hint: TokenTypeHint? = null): Introspection {
-        val endpoint = introspectionEndpoint ?: throw missingEndpoint("introspection")
-        val request = translated { buildIntrospectionRequest(document, endpoint, token, hint, nowMs(), randomBytes(32)) }
-        val (status, headers, body) = send(request)
-        val fields = Json.parseToJsonElement(translated { parseIntrospectionResponse(document, status, headers, body, nowMs()) }).jsonObject
+        val request = configured { lifecycle.introspectionRequest(token, hint, nowMs()) }
+        val (status, headers, body) = exchange(request)
+        val fields = Json.parseToJsonElement(translated { lifecycle.handleIntrospectionResponse(status, headers, body, nowMs()) }).jsonObject
         fun text(name: String) = (fields[name] as? JsonPrimitive)?.contentOrNull
         return Introspection(
             active = (fields["active"] as? JsonPrimitive)?.booleanOrNull == true,
@@ -216,66 +253,66 @@ class ClientCredentials private constructor(
         )
     }
 
-    private suspend fun send(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> =
-        exchange(transport, request.method(), request.url(), request.headers(), request.body(), timeout, maxResponseBytes)
+    /** A revocation or introspection exchange; no response is thrown as the core words it. */
+    private suspend fun exchange(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> {
+        val response = try {
+            call(transport, request.method(), request.url(), request.headers(), request.body(), timeout, maxResponseBytes)
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            val failure = TransportException.classify(e, null)
+            throw CcauthError.of(lifecycle.adminTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent))
+        }
+        return Triple(response.status.toUShort(), response.headers.map { (name, value) -> Header(name, value) }, response.body)
+    }
 
     /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
     fun exportToken(): String? = lifecycle.exportToken()
 
     /** Loads a document from [exportToken]; throws [CcauthError.TokenDocument] if expired, foreign or malformed. */
     fun importToken(document: String): AccessToken {
-        rotate(null)
-        return translated { AccessToken.of(lifecycle.importToken(document, System.currentTimeMillis().toULong())) }
+        val token = translated { AccessToken.of(lifecycle.importToken(document, nowMs())) }
+        forget()
+        arm()
+        return token
     }
 
     /** The cache key (endpoint, client id, method, scopes; no secret). */
     override fun toString(): String = "ClientCredentials(cacheKey=${lifecycle.cacheKey()})"
 
-    /** Cancels background refreshes and frees the native lifecycle. */
+    /** Cancels background refreshes and the proactive refresh timer, and frees the native lifecycle. */
     override fun close() {
+        closed = true
         background.cancel()
         lifecycle.close()
     }
 
-    private fun remember(token: AccessToken, signal: CompletableDeferred<Unit>): AccessToken {
+    /** Memoizes a "ready" answer for its span, unless something changed since the poll; re-arms the timer. */
+    private fun remember(d: TokenDecision.Ready, signal: CompletableDeferred<Unit>): AccessToken {
+        val token = AccessToken.of(d.token, d.info)
         synchronized(lock) {
-            // Only if no fetch or invalidation reported since this poll.
-            if (changed === signal) memo = Memo(token, token.issuedAt.toEpochMilli() - CLOCK_STEP_MS, token.refreshAt.toEpochMilli())
+            if (changed === signal) memo = Memo(token, d.validFromMs.toLong(), d.validUntilMs.toLong())
         }
+        arm()
         return token
     }
 
-    /** Wakes every waiter; a new token is what the core will answer "ready" with. */
-    private fun rotate(token: AccessToken?) {
+    /** Forgets the memo and wakes every waiter. */
+    private fun forget() {
         val old: CompletableDeferred<Unit>
         synchronized(lock) {
             old = changed
             changed = CompletableDeferred()
-            memo = token?.let { Memo(it, it.issuedAt.toEpochMilli() - CLOCK_STEP_MS, it.refreshAt.toEpochMilli()) }
+            memo = null
         }
         old.complete(Unit)
     }
 
-    /** Sends one ticket's request and reports the outcome to the core. */
+    /** Sends one ticket's request and reports the outcome to the core; wakes the waiters, re-arms the timer. */
     private suspend fun fetch(ticket: FetchTicket) {
-        var token: AccessToken? = null
         try {
-            val request: TokenRequest = if (ticket.needsClientAssertion) {
-                try {
-                    lifecycle.requestWithAssertion(ticket.id, clientAssertion!!.invoke(), nowMs())
-                } catch (e: CcauthException) {
-                    return // the core failed the fetch already; every waiter gets its error
-                } catch (e: CancellationException) {
-                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
-                    throw e
-                } catch (e: Exception) {
-                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "the client assertion source failed", null, false, nowMs())
-                    return
-                }
-            } else {
-                ticket.request
-            }
-            val outcome = try {
+            val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
+            try {
                 val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeout, maxResponseBytes)
                 val headers = response.headers.map { (name, value) -> Header(name, value) }
                 lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
@@ -287,19 +324,53 @@ class ClientCredentials private constructor(
                 val failure = TransportException.classify(e, null)
                 lifecycle.handleTransportError(ticket.id, failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent, nowMs())
             }
-            if (outcome is FetchOutcome.Token) token = AccessToken.of(outcome.token, outcome.info)
         } finally {
-            rotate(token)
+            forget()
+            arm()
+        }
+    }
+
+    /** The ticket's request with the assertion from [ClientCredentialsOptions.clientAssertion]; null when that failed (reported). */
+    private fun withAssertion(ticket: FetchTicket): TokenRequest? {
+        val assertion = try {
+            clientAssertion!!.invoke()
+        } catch (e: Exception) {
+            lifecycle.assertionSourceFailed(ticket.id, e.message ?: TransportException.nameOf(e), nowMs())
+            return null
+        }
+        return try {
+            lifecycle.requestWithAssertion(ticket.id, assertion, nowMs())
+        } catch (e: CcauthException) {
+            null // the core failed the fetch already; every waiter gets its error
+        }
+    }
+
+    /**
+     * With `proactiveRefresh`: one timer at the core's next refresh time, which
+     * asks for a token then (so a refresh starts before any caller asks). A
+     * timer for another time is replaced; none while the core says none (a
+     * fetch in flight re-arms it when it reports).
+     */
+    private fun arm() {
+        if (!proactiveRefresh || closed) return
+        val at = lifecycle.proactiveRefreshAt()?.toLong() ?: -1L
+        synchronized(lock) {
+            if (at == timerAt) return
+            timer?.cancel()
+            timerAt = at
+            timer = if (at < 0) null else background.launch {
+                delay(at - System.currentTimeMillis())
+                synchronized(lock) {
+                    if (timerAt != at) return@launch
+                    timerAt = -1 // fired: the next arm() sets a new one
+                    timer = null
+                }
+                token()
+            }
         }
     }
 
     companion object {
-        /** The core trusts a token from 5 s before its issue time (clock steps back). */
-        private const val CLOCK_STEP_MS = 5_000L
-
-        /** Discovered metadata by issuer, for every client in the process (kept an hour by the core). */
-        private val metadataCache = MetadataCache(3_600_000uL)
-
         private fun nowMs(): ULong = System.currentTimeMillis().toULong()
 
         private fun randomBytes(n: Int): ByteArray = ByteArray(n).also { SecureRandom().nextBytes(it) }
@@ -322,40 +393,12 @@ class ClientCredentials private constructor(
             TransportException.Kind.OTHER -> TransportKind.OTHER
         }
 
-        private fun missingEndpoint(kind: String) = CcauthError.Config(
-            CcauthError.Details(
-                kind = uniffi.ccauth_ffi.ErrorKind.CONFIG, code = "INVALID_PARAMETER",
-                message = "INVALID_PARAMETER: invalid `${kind}Endpoint`: no $kind endpoint (set it, or use discover)",
-                field = "${kind}Endpoint", reason = "no $kind endpoint (set it, or use discover)",
-            ),
-        )
-
-        /** A request outside the token lifecycle (discovery, revocation, introspection): a failure is thrown here, as the core words it. */
-        private suspend fun exchange(
-            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration, limit: Long,
-        ): Triple<UShort, List<Header>, ByteArray> {
-            val response = try {
-                call(transport, method, url, headers, body, timeout, limit)
-            } catch (e: CancellationException) {
-                throw e
-            } catch (e: Exception) {
-                val failure = TransportException.classify(e, null)
-                throw CcauthError.Transport(
-                    CcauthError.Details(
-                        kind = uniffi.ccauth_ffi.ErrorKind.TRANSPORT, code = "TRANSPORT_ERROR",
-                        message = failure.coreMessage(), retryable = true,
-                        transportKind = failure.kind.code, causeCode = failure.causeName, requestSent = failure.requestSent,
-                    ),
-                )
-            }
-            return Triple(response.status.toUShort(), response.headers.map { (name, value) -> Header(name, value) }, response.body)
-        }
-
         /**
-         * A client from the issuer alone: fetches its metadata (RFC 8414, then
-         * OpenID Connect Discovery), checks the issuer, and takes the token
-         * endpoint (when [options] leaves it empty), the auth method and the
-         * signing algorithm the server supports. Metadata is cached an hour.
+         * A client from the issuer alone: fetches its metadata (the core's
+         * discovery: RFC 8414, then OpenID Connect Discovery; cached per
+         * process), checks the issuer, and takes the token endpoint (when
+         * [options] leaves it empty), the revocation and introspection
+         * endpoints, the auth method and the signing algorithm the server supports.
          */
         @JvmStatic
         @JvmOverloads
@@ -365,22 +408,30 @@ class ClientCredentials private constructor(
             transport: HttpTransport = UrlConnectionTransport(),
             timeout: Duration = Duration.ofSeconds(10),
         ): ClientCredentials {
-            var text = metadataCache.get(issuer, nowMs())
-            var last: CcauthError? = null
-            for (kind in listOf(MetadataKind.O_AUTH, MetadataKind.OPEN_ID)) {
-                if (text != null) break
-                val request = configured { buildMetadataRequest(issuer, kind, options.dangerAcceptInsecureHttp) }
-                try {
-                    val (status, headers, body) = exchange(
-                        transport, "GET", request.url(), request.headers(), ByteArray(0), timeout, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
-                    )
-                    text = translated { parseMetadataResponse(issuer, status, headers, body, nowMs()) }
-                    metadataCache.insert(issuer, text, nowMs())
-                } catch (e: CcauthError) {
-                    last = e
+            val metadata = Discovery(issuer, options.dangerAcceptInsecureHttp).use { discovery ->
+                var step = discovery.start(nowMs())
+                while (step is DiscoveryStep.Send) {
+                    val request = step.request
+                    step = try {
+                        val response = call(
+                            transport, request.method(), request.url(), request.headers(), ByteArray(0), timeout, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
+                        )
+                        val headers = response.headers.map { (name, value) -> Header(name, value) }
+                        discovery.handleResponse(response.status.toUShort(), headers, response.body, nowMs())
+                    } catch (e: CancellationException) {
+                        throw e
+                    } catch (e: Exception) {
+                        val failure = TransportException.classify(e, null)
+                        discovery.handleTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent)
+                    }
+                }
+                when (step) {
+                    is DiscoveryStep.Done -> step.metadataJson
+                    is DiscoveryStep.Failed -> throw OptionNames.rename(CcauthError.of(step.error))
+                    is DiscoveryStep.Send -> error("unreachable")
                 }
             }
-            return ClientCredentials(options, transport, timeout, issuer to (text ?: throw last!!))
+            return ClientCredentials(options, transport, timeout, issuer to metadata)
         }
     }
 }

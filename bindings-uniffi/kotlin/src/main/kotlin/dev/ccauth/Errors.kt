@@ -9,9 +9,9 @@ import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.booleanOrNull
-import uniffi.ccauth_ffi.CcauthException
-import uniffi.ccauth_ffi.ErrorInfo
-import uniffi.ccauth_ffi.ErrorKind
+import dev.ccauth.ffi.CcauthException
+import dev.ccauth.ffi.ErrorInfo
+import dev.ccauth.ffi.ErrorKind
 
 /** One `WWW-Authenticate` challenge: the scheme as sent, its parameters in order (names lower-cased). */
 data class Challenge(val scheme: String, val params: List<Pair<String, String>>) {

@@ -62,7 +62,7 @@ interface HttpTransport {
     companion object {
         /** The core's default size limit (1 MiB), for replies read before a config exists (discovery). */
         @JvmField
-        val DEFAULT_MAX_RESPONSE_BYTES: Long = uniffi.ccauth_ffi.defaultMaxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
+        val DEFAULT_MAX_RESPONSE_BYTES: Long = dev.ccauth.ffi.defaultMaxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
 
         /**
          * Reads [input] to its end or until it gave more than [limit] bytes,
@@ -121,14 +121,6 @@ class TransportException(
         /** Anything else. */
         OTHER("other", "the request failed"),
     }
-
-    /** The core's wording of this failure: `TRANSPORT_ERROR: connect before the request was sent (ConnectException): could not connect`. */
-    internal fun coreMessage(): String =
-        "TRANSPORT_ERROR: ${kind.code}" + when (requestSent) {
-            true -> " after the request was sent"
-            false -> " before the request was sent"
-            null -> ""
-        } + " ($causeName): ${kind.description}"
 
     companion object {
         /**

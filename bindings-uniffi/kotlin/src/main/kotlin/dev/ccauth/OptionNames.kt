@@ -20,7 +20,8 @@ internal object OptionNames {
         "danger_accept_insecure_http", "max_response_bytes", "refresh", "retry", "private_key", "client_assertion_alg",
         "external_client_assertion", "key_id", "assertion_audience", "assertion_lifetime_ms", "dpop_key", "issuer",
         "server_metadata", "min_leeway_ms", "max_leeway_ms", "leeway_percent", "default_lifetime_ms", "max_attempts",
-        "max_wait_ms", "failure_cooldown_ms", "attempt_timeout_ms",
+        "max_wait_ms", "failure_cooldown_ms", "attempt_timeout_ms", "revocation_endpoint", "introspection_endpoint",
+        "proactive_refresh",
     )
 
     /** The values of the options that take one of a list (the same spelling as the core's). */
@@ -77,7 +78,7 @@ internal object OptionNames {
         val message = "${error.code}: invalid `$own`" + (index?.let { " (item $it)" } ?: "") + ": $reason"
         return CcauthError.Config(
             CcauthError.Details(
-                kind = uniffi.ccauth_ffi.ErrorKind.CONFIG, code = error.code, message = message, retryable = error.retryable,
+                kind = dev.ccauth.ffi.ErrorKind.CONFIG, code = error.code, message = message, retryable = error.retryable,
                 field = own, reason = reason, index = index,
             ),
         )

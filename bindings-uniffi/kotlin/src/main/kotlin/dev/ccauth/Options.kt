@@ -45,6 +45,8 @@ data class RetryPolicy(
  * @param dpop DPoP (RFC 9449) with a new ES256 key; [dpopKey] gives the key instead
  * @param revocationEndpoint RFC 7009 endpoint for [ClientCredentials.revoke] (discovery fills it)
  * @param introspectionEndpoint RFC 7662 endpoint for [ClientCredentials.introspect] (discovery fills it)
+ * @param proactiveRefresh refresh on a timer at the core's refresh time, so an idle client's next call
+ *   never waits for a fetch (a background coroutine; [ClientCredentials.close] stops it)
  */
 class ClientCredentialsOptions(
     val tokenEndpoint: String,
@@ -74,6 +76,7 @@ class ClientCredentialsOptions(
     val dpopKey: String? = null,
     val revocationEndpoint: String? = null,
     val introspectionEndpoint: String? = null,
+    val proactiveRefresh: Boolean = false,
 ) {
     override fun toString(): String = "ClientCredentialsOptions(tokenEndpoint=$tokenEndpoint, clientId=$clientId, clientSecret=[REDACTED])"
 
@@ -114,6 +117,9 @@ class ClientCredentialsOptions(
             (dpopKeyJson ?: dpopKey)?.let { put("dpop_key", it) }
             issuer?.let { put("issuer", it) }
             metadataJson?.let { put("server_metadata", Json.parseToJsonElement(it)) }
+            revocationEndpoint?.let { put("revocation_endpoint", it) }
+            introspectionEndpoint?.let { put("introspection_endpoint", it) }
+            if (proactiveRefresh) put("proactive_refresh", true)
             retry?.let { r ->
                 put("retry", buildJsonObject {
                     r.maxAttempts?.let { put("max_attempts", it) }

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import uniffi.ccauth_ffi.Header
-import uniffi.ccauth_ffi.parseTokenResponse
+import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.parseTokenResponse
 
 /**
  * What a Kotlin user sees of an error: config errors in this library's
@@ -79,6 +79,36 @@ class ErrorsTest {
         val encoding = config(ClientCredentialsOptions(this.endpoint, "c", secret, basicAuthEncoding = "base64"))
         assertEquals("basicAuthEncoding", encoding.field)
         assertTrue(encoding.message!!.contains("form_urlencoded") && encoding.message!!.contains("raw"), encoding.message)
+    }
+
+    @Test
+    fun `revoke and introspect without an endpoint - the core's config error, in this library's option names`() {
+        ClientCredentials(ClientCredentialsOptions(endpoint, "c", secret)).use { client ->
+            val revoke = assertThrows<CcauthError.Config> { kotlinx.coroutines.runBlocking { client.revoke("some-token") } }
+            assertEquals("INVALID_PARAMETER" to "revocationEndpoint", revoke.code to revoke.field)
+            assertTrue(revoke.message!!.contains("`revocationEndpoint`"), revoke.message)
+            assertFalse(revoke.message!!.contains("revocation_endpoint"), revoke.message)
+            val introspect = assertThrows<CcauthError.Config> { kotlinx.coroutines.runBlocking { client.introspect("some-token") } }
+            assertEquals("INVALID_PARAMETER" to "introspectionEndpoint", introspect.code to introspect.field)
+            assertKotlinNames(introspect)
+        }
+        val bad = config(ClientCredentialsOptions(endpoint, "c", secret, revocationEndpoint = "ftp://as.example.com/revoke"))
+        assertEquals("revocationEndpoint", bad.field, bad.message)
+        assertKotlinNames(bad)
+    }
+
+    @Test
+    fun `a client assertion source that throws - one report to the core, its error for every caller`() {
+        val options = ClientCredentialsOptions(
+            endpoint, "c", authMethod = "private_key_jwt", retry = RetryPolicy(maxAttempts = 1),
+            clientAssertion = { throw java.io.FileNotFoundException("/var/run/secrets/tokens/assertion") },
+        )
+        ClientCredentials(options).use { client ->
+            val e = assertThrows<CcauthError.Transport> { client.tokenBlocking() }
+            assertEquals("client_assertion_source" to false, e.causeCode to e.requestSent)
+            assertTrue(e.message!!.contains("the client assertion source failed: /var/run/secrets/tokens/assertion"), e.message)
+            assertEquals(e.message, assertThrows<CcauthError.Transport> { client.tokenBlocking() }.message, "the same error until the cool-down ends")
+        }
     }
 
     private val defaultConfig = """{"token_endpoint":"$endpoint","client_id":"client","client_secret":"$secret"}"""

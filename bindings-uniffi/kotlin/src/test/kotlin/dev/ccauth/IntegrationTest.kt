@@ -15,6 +15,7 @@ import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -123,6 +124,85 @@ class IntegrationTest {
                 assertFalse(options.toString().contains("PRIVATE KEY"))
             }
         }
+    }
+
+    private fun answerOf(response: HttpResponse<String>) = ApiAnswer(
+        response.statusCode(),
+        response.headers().allValues("www-authenticate").joinToString(", ").ifEmpty { null },
+        response.headers().firstValue("dpop-nonce").orElse(null),
+    )
+
+    @Test
+    fun `authorized - a 401 use_dpop_nonce is resent once with the nonce, a revoked token once with a new one`() = runBlocking {
+        val options = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
+        ClientCredentials.discover(issuer, options).use { client ->
+            val sent = mutableListOf<Int>()
+            suspend fun call() = client.authorized("GET", api, answer = ::answerOf) { headers -> get(headers).also { sent += it.statusCode() } }
+            val first = call()
+            assertEquals(200, first.statusCode(), first.body())
+            assertTrue(first.body().contains("\"dpop\":true"))
+            assertEquals(listOf(401, 200), sent, "the first proof has no nonce: one resend with the API's")
+            sent.clear()
+            assertEquals(200, call().statusCode())
+            assertEquals(listOf(200), sent, "the nonce was remembered")
+            val old = client.token()
+            ClientCredentials.discover(issuer, options).use { other -> other.revoke(old.accessToken) }
+            val before = tokenRequests("ccauth-dpop")
+            sent.clear()
+            assertEquals(200, call().statusCode())
+            assertEquals(listOf(401, 200), sent, "the revoked token: dropped, one resend with a new one")
+            assertEquals(1, tokenRequests("ccauth-dpop") - before)
+            assertNotEquals(old.accessToken, client.token().accessToken)
+            // A request that cannot be sent again: the 401 is the answer, and the token is dropped all the same.
+            val current = client.token()
+            ClientCredentials.discover(issuer, options).use { other -> other.revoke(current.accessToken) }
+            sent.clear()
+            val refused = client.authorized("GET", api, replayable = false, answer = ::answerOf) { headers -> get(headers).also { sent += it.statusCode() } }
+            assertEquals(401 to listOf(401), refused.statusCode() to sent)
+            assertNotEquals(current.accessToken, client.token().accessToken)
+        }
+    }
+
+    @Test
+    fun `authorized - insufficient_scope is the answer, no resend, no new token`() = runBlocking {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "post-secret-0123456789", authMethod = "client_secret_post", scopes = listOf("api.write"))
+        ClientCredentials(options).use { client ->
+            val token = client.token()
+            val before = tokenRequests("ccauth-post")
+            val sent = mutableListOf<Int>()
+            val response = client.authorized("GET", api, answer = ::answerOf) { headers -> get(headers).also { sent += it.statusCode() } }
+            assertEquals(listOf(403), sent)
+            assertEquals(403, response.statusCode())
+            assertEquals(before, tokenRequests("ccauth-post"))
+            assertEquals(token.accessToken, client.token().accessToken)
+        }
+    }
+
+    @Test
+    fun `proactive refresh - an idle client's token is replaced before expiry without a caller, and close stops it`() {
+        // ccauth-short's tokens live a few seconds.
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-short", "short-secret-0123456789", scopes = listOf("api.read"), proactiveRefresh = true)
+        val before = tokenRequests("ccauth-short")
+        val client = ClientCredentials(options)
+        val fetched: Int
+        client.use {
+            val first = client.tokenBlocking()
+            assertEquals(1, tokenRequests("ccauth-short") - before)
+            // Idle past the first token's expiry: nobody asks.
+            Thread.sleep(first.expiresAt.toEpochMilli() - System.currentTimeMillis() + 300)
+            fetched = tokenRequests("ccauth-short") - before
+            assertTrue(fetched >= 2, "the timer refreshed ahead of expiry: $fetched token requests")
+            val started = System.nanoTime()
+            val next = client.tokenBlocking()
+            val tookMs = (System.nanoTime() - started) / 1_000_000
+            assertNotEquals(first.accessToken, next.accessToken)
+            assertFalse(next.isExpired())
+            assertTrue(tookMs < 500, "the caller found a fresh token: $tookMs ms")
+            println("[proactive/kotlin] idle ${first.expiresAt.toEpochMilli() - first.issuedAt.toEpochMilli()} ms-token client: $fetched token requests by the timer's time, next call $tookMs ms")
+        }
+        val atClose = tokenRequests("ccauth-short")
+        Thread.sleep(3_000)
+        assertEquals(atClose, tokenRequests("ccauth-short"), "close() cancels the timer")
     }
 
     @Test

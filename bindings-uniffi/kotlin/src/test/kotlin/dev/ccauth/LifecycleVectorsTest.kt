@@ -7,6 +7,7 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.booleanOrNull
 import kotlinx.serialization.json.int
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
@@ -17,20 +18,26 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
-import uniffi.ccauth_ffi.CcauthException
-import uniffi.ccauth_ffi.FetchOutcome
-import uniffi.ccauth_ffi.Header
-import uniffi.ccauth_ffi.TokenDecision
-import uniffi.ccauth_ffi.TokenLifecycle
-import uniffi.ccauth_ffi.TransportKind
+import dev.ccauth.ffi.ApiVerdict
+import dev.ccauth.ffi.CcauthException
+import dev.ccauth.ffi.FetchOutcome
+import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.TokenDecision
+import dev.ccauth.ffi.TokenLifecycle
+import dev.ccauth.ffi.TransportKind
 
-/** The lifecycle vectors through the UniFFI TokenLifecycle the Kotlin driver uses: the same decisions as the Rust manager. */
+/**
+ * The lifecycle vectors (lifecycle_manager.json, lifecycle_api.json) through
+ * the UniFFI TokenLifecycle the Kotlin driver uses: the same decisions,
+ * windows, waits, verdicts and timer times as the Rust manager.
+ */
 class LifecycleVectorsTest {
     private val dir = File(System.getProperty("ccauth.vectors") ?: error("ccauth.vectors not set"))
     private val defaultConfig = """{"token_endpoint":"https://as.example.com/token","client_id":"client","client_secret":"vector-secret-1"}"""
 
     private fun decision(d: TokenDecision, tickets: MutableList<ULong>): Map<String, JsonElement> = when (d) {
-        is TokenDecision.Ready -> mapOf("decision" to JsonPrimitive("ready"), "access_token" to JsonPrimitive(d.token.accessToken()))
+        is TokenDecision.Ready -> mapOf("decision" to JsonPrimitive("ready"), "access_token" to JsonPrimitive(d.token.accessToken()),
+            "ready_from_ms" to JsonPrimitive(d.validFromMs.toLong()), "ready_until_ms" to JsonPrimitive(d.validUntilMs.toLong()))
         is TokenDecision.Fetch -> {
             tickets.add(d.ticket.id)
             mapOf("decision" to JsonPrimitive("fetch"), "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
@@ -40,7 +47,8 @@ class LifecycleVectorsTest {
             mapOf("decision" to JsonPrimitive("refresh_ahead"), "access_token" to JsonPrimitive(d.token.accessToken()),
                 "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
         }
-        is TokenDecision.Wait -> mapOf("decision" to JsonPrimitive("wait"), "until_ms" to JsonPrimitive(d.untilMs.toLong()))
+        is TokenDecision.Wait -> mapOf("decision" to JsonPrimitive("wait"), "until_ms" to JsonPrimitive(d.untilMs.toLong()),
+            "wait_ms" to JsonPrimitive(d.waitMs.toLong()))
         is TokenDecision.Failed -> mapOf("decision" to JsonPrimitive("failed"), "code" to JsonPrimitive(d.error.code))
     }
 
@@ -58,10 +66,21 @@ class LifecycleVectorsTest {
         want?.forEach { (key, value) -> assertEquals(value, got[key] ?: JsonNull, "$where: $key in $got") }
     }
 
+    private fun verdict(v: ApiVerdict): String = when (v) {
+        ApiVerdict.DONE -> "done"
+        ApiVerdict.RETRY_WITH_NONCE -> "retry_with_nonce"
+        ApiVerdict.RETRY_WITH_NEW_TOKEN -> "retry_with_new_token"
+    }
+
     @TestFactory
-    fun lifecycleVectors(): List<DynamicTest> {
-        val cases = Json.parseToJsonElement(File(dir, "lifecycle_manager.json").readText()).jsonObject["cases"]!!.jsonArray
-        assertTrue(cases.size >= 15)
+    fun lifecycleVectors(): List<DynamicTest> = cases("lifecycle_manager.json", 15)
+
+    @TestFactory
+    fun lifecycleApiVectors(): List<DynamicTest> = cases("lifecycle_api.json", 7)
+
+    private fun cases(file: String, atLeast: Int): List<DynamicTest> {
+        val cases = Json.parseToJsonElement(File(dir, file).readText()).jsonObject["cases"]!!.jsonArray
+        assertTrue(cases.size >= atLeast, file)
         return cases.map { it.jsonObject }.map { c ->
             DynamicTest.dynamicTest(c["name"]!!.jsonPrimitive.content) {
                 val config = c["config"]?.toString() ?: defaultConfig
@@ -83,6 +102,31 @@ class LifecycleVectorsTest {
                                 lifecycle.handleResponse(ticket, r["status"]!!.jsonPrimitive.int.toUShort(), headers, body, now)
                             } ?: lifecycle.handleTransportError(ticket, TransportKind.CONNECT, "refused", "ConnectException", false, now)
                             check(want, outcome(o), where)
+                        }
+                        "assertion_source_failed" in step -> {
+                            val ticket = tickets[step["ticket"]!!.jsonPrimitive.int - 1]
+                            val message = step["assertion_source_failed"]!!.jsonObject["message"]!!.jsonPrimitive.content
+                            check(want, outcome(lifecycle.assertionSourceFailed(ticket, message, now)), where)
+                        }
+                        "api_response" in step -> {
+                            val call = step["api_response"]!!.jsonObject
+                            val v = lifecycle.apiResponse(
+                                call["token"]!!.jsonPrimitive.content, call["url"]!!.jsonPrimitive.content,
+                                call["status"]!!.jsonPrimitive.int.toUShort(), call["www_authenticate"]?.jsonPrimitive?.content,
+                                call["dpop_nonce"]?.jsonPrimitive?.content, call["nonce_retried"]?.jsonPrimitive?.booleanOrNull ?: false,
+                            )
+                            check(want, mapOf("verdict" to JsonPrimitive(verdict(v))), where)
+                        }
+                        "proactive_refresh_at" in step ->
+                            check(want, mapOf("at_ms" to (lifecycle.proactiveRefreshAt()?.let { JsonPrimitive(it.toLong()) } ?: JsonNull)), where)
+                        "revocation_request" in step -> {
+                            val token = step["revocation_request"]!!.jsonObject["token"]!!.jsonPrimitive.content
+                            val got = try {
+                                mapOf("url" to JsonPrimitive(lifecycle.revocationRequest(token, null, now).url()))
+                            } catch (e: CcauthException.Config) {
+                                mapOf("code" to JsonPrimitive(e.info.code), "field" to JsonPrimitive(e.info.field))
+                            }
+                            check(want, got, where)
                         }
                         "invalidate" in step -> {
                             val inv = step["invalidate"]!!.jsonObject

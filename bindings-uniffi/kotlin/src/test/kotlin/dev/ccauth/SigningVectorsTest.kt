@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import uniffi.ccauth_ffi.buildTokenRequestAt
+import dev.ccauth.ffi.buildTokenRequestAt
 
 /**
  * The signing vectors (tests/vectors/signing.json) through the generated

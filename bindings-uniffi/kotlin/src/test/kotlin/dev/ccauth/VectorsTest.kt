@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.assertThrows
-import uniffi.ccauth_ffi.Header
-import uniffi.ccauth_ffi.buildTokenRequest
-import uniffi.ccauth_ffi.parseTokenResponse
+import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.buildTokenRequest
+import dev.ccauth.ffi.parseTokenResponse
 
 /** Every request and response vector in tests/vectors/ through the Kotlin bindings: the same bytes as Rust. */
 class VectorsTest {
