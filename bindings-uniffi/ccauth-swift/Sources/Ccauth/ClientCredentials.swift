@@ -118,7 +118,6 @@ public actor ClientCredentials {
             case let .ready(token, info, from, until):
                 let t = AccessToken(token, info: info)
                 memo = (t, from, until)
-                if refresher == nil { armRefresher() }
                 return t
             case let .fetch(ticket):
                 await fetch(ticket)
@@ -137,39 +136,36 @@ public actor ClientCredentials {
     private func fetch(_ ticket: FetchTicket) async {
         var tokenRequest = ticket.request
         if ticket.needsClientAssertion {
-            let assertion: String
             do {
-                assertion = try await (clientAssertion ?? { throw AssertionSourceMissing() })()
+                let assertion = try await (clientAssertion ?? { throw AssertionSourceMissing() })()
+                // A bad assertion fails the fetch in the core, which has its error for every caller.
+                guard let signed = try? lifecycle.requestWithAssertion(ticketId: ticket.id, assertion: assertion, nowMs: nowMs())
+                else { return changed() }
+                tokenRequest = signed
             } catch {
-                return reported(lifecycle.assertionSourceFailed(ticketId: ticket.id, message: "\(error)", nowMs: nowMs()))
+                _ = lifecycle.assertionSourceFailed(ticketId: ticket.id, message: "\(error)", nowMs: nowMs())
+                return changed()
             }
-            // A bad assertion fails the fetch in the core, which has its error for every caller.
-            guard let signed = try? lifecycle.requestWithAssertion(ticketId: ticket.id, assertion: assertion, nowMs: nowMs())
-            else { return reported(nil) }
-            tokenRequest = signed
         }
-        let outcome: FetchOutcome
+        // Waiters read the outcome at their next poll.
         switch await Self.exchange(tokenRequest, timeout: timeout, send: { try await self.send($0) }) {
         case let .response(status, headers, body):
-            outcome = lifecycle.handleResponse(ticketId: ticket.id, status: status, headers: headers, body: body, nowMs: nowMs())
-        case let .failed(failure):
-            outcome = lifecycle.handleTransportError(ticketId: ticket.id, kind: failure.ffiKind, message: failure.message,
-                                                     cause: failure.cause, requestSent: failure.requestSent, nowMs: nowMs())
+            _ = lifecycle.handleResponse(ticketId: ticket.id, status: status, headers: headers, body: body, nowMs: nowMs())
+        case let .failed(f):
+            _ = lifecycle.handleTransportError(ticketId: ticket.id, kind: f.ffiKind, message: f.message,
+                                               cause: f.cause, requestSent: f.requestSent, nowMs: nowMs())
         }
-        reported(outcome)
-    }
-
-    /// After a report: the memo is stale, every waiter polls again, the timer follows the core.
-    private func reported(_: FetchOutcome?) {
         changed()
-        armRefresher()
     }
 
+    /// After a report, drop, import or revocation: the memo is stale, every
+    /// waiter polls again, the proactive timer follows the core.
     private func changed() {
         memo = nil
         let woken = waiters
         waiters = [:]
         for continuation in woken.values { continuation.resume() }
+        armRefresher()
     }
 
     private func wait(ms: UInt64) async {
@@ -202,6 +198,7 @@ public actor ClientCredentials {
     }
 
     private func refreshNow() async {
+        guard !Task.isCancelled else { return } // re-armed or closed meanwhile
         refresher = nil
         _ = try? await token()
         armRefresher()
@@ -210,10 +207,11 @@ public actor ClientCredentials {
     /// The `Authorization` header value, e.g. `Bearer eyJ…`.
     public func authorizationHeader() async throws -> String { try await token().authorization }
 
-    /// Sets `Authorization` on `request` with a valid token.
+    /// Sets `Authorization` on `request` with a valid token (and `DPoP`, a
+    /// fresh proof for its method and URL, when the token is DPoP-bound).
     public nonisolated func authorize(_ request: inout URLRequest) async throws {
-        let header = try await authorizationHeader()
-        request.setValue(header, forHTTPHeaderField: "Authorization")
+        let headers = try await authorizationHeaders(method: request.httpMethod ?? "GET", url: request.url?.absoluteString ?? "")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
     }
 
     /// The API rejected `token` (with this `WWW-Authenticate`). Returns whether
@@ -338,7 +336,7 @@ public actor ClientCredentials {
 
     /// Loads a document from `exportToken()`; throws `.tokenDocument` if expired, foreign or malformed.
     public func importToken(_ document: String) throws -> AccessToken {
-        defer { reported(nil) }
+        defer { changed() }
         return try translated { AccessToken(try lifecycle.importToken(document: document, nowMs: nowMs())) }
     }
 

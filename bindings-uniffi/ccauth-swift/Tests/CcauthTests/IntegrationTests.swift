@@ -112,4 +112,82 @@ final class IntegrationTests: XCTestCase {
         print("[single-flight/swift] \(served) tokens to 200-task waves in ~8 s with short tokens: \(fetches) token requests")
         XCTAssertTrue((2 ... 8).contains(fetches), "token requests: \(fetches)")
     }
+
+    func shortClient(proactiveRefresh: Bool) throws -> ClientCredentials {
+        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789",
+                                    scopes: ["api.read"], proactiveRefresh: proactiveRefresh))
+    }
+
+    /// With `proactiveRefresh`, an idle client's token is replaced before it
+    /// expires without any caller asking: the next call is served at once.
+    func testProactiveRefreshReplacesAnIdleClientsTokenBeforeExpiry() async throws {
+        let client = try shortClient(proactiveRefresh: true)
+        let before = try await tokenRequests("ccauth-short")
+        let first = try await client.token()
+        let fetched = try await tokenRequests("ccauth-short") - before
+        XCTAssertEqual(fetched, 1)
+        // Idle past the first token's expiry (the server's short tokens live 5 s).
+        let idle = first.expiresAt.timeIntervalSinceNow + 0.5
+        try await Task.sleep(nanoseconds: UInt64(idle * 1e9))
+        let background = try await tokenRequests("ccauth-short") - before - 1
+        XCTAssertGreaterThanOrEqual(background, 1, "refreshed in the background")
+        let started = Date()
+        let next = try await client.token()
+        let served = Date().timeIntervalSince(started)
+        XCTAssertNotEqual(next.accessToken, first.accessToken)
+        XCTAssertFalse(next.isExpired())
+        XCTAssertLessThan(next.issuedAt, started, "the token was there before the call")
+        print(String(format: "[proactive/swift] idle %.1f s: %d background token request(s); the next call served in %.2f ms",
+                     idle, background, served * 1000))
+        await client.close()
+    }
+
+    /// `close()` stops the timer, and so does releasing the client; without the option there is none.
+    func testNoBackgroundRefreshAfterCloseOrReleaseOrWithoutTheOption() async throws {
+        let closed = try shortClient(proactiveRefresh: true)
+        let before = try await tokenRequests("ccauth-short")
+        let token = try await closed.token()
+        await closed.close()
+        var released: ClientCredentials? = try shortClient(proactiveRefresh: true)
+        _ = try await released?.token()
+        weak var gone = released
+        released = nil
+        let plain = try shortClient(proactiveRefresh: false)
+        _ = try await plain.token()
+        let asked = try await tokenRequests("ccauth-short") - before
+        XCTAssertEqual(asked, 3)
+        // Past every refresh time (at most half the 5 s lifetime before expiry), before expiry.
+        try await Task.sleep(nanoseconds: UInt64((token.expiresAt.timeIntervalSinceNow - 0.5) * 1e9))
+        XCTAssertNil(gone, "a released client is freed, its timer with it")
+        let after = try await tokenRequests("ccauth-short") - before
+        XCTAssertEqual(after, 3, "no request in the background")
+    }
+
+    /// The client-assertion source threw: one report to the core, retried like a network failure.
+    func testAFailingAssertionSourceIsRetriedThenItsErrorReported() async throws {
+        let calls = Counter()
+        let client = try ClientCredentials(.init(
+            tokenEndpoint: "https://as.example.com/token", clientId: "c", authMethod: "private_key_jwt",
+            retry: RetryPolicy(maxAttempts: 2),
+            clientAssertion: {
+                await calls.add()
+                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "/var/run/secrets/tokens/assertion"])
+            }))
+        do {
+            _ = try await client.token()
+            XCTFail("want an error")
+        } catch let e as CcauthError {
+            XCTAssertEqual(e.code, "TRANSPORT_ERROR", "\(e)")
+            XCTAssertEqual(e.cause, "client_assertion_source", "\(e)")
+            XCTAssertEqual(e.requestSent, false)
+            XCTAssertTrue(e.message.contains("client assertion source failed"), e.message)
+        }
+        let n = await calls.value
+        XCTAssertEqual(n, 2, "each attempt asks the source")
+    }
+}
+
+actor Counter {
+    private(set) var value = 0
+    func add() { value += 1 }
 }
