@@ -16,6 +16,11 @@ from vector_cases import DEFAULT, cases, options
 LIFECYCLE = list(cases("lifecycle"))
 
 KINDS = ["ready", "fetch", "refresh_ahead", "wait", "failed"]
+VERDICTS = {
+    ffi.ApiVerdict.DONE: "done",
+    ffi.ApiVerdict.RETRY_WITH_NONCE: "retry_with_nonce",
+    ffi.ApiVerdict.RETRY_WITH_NEW_TOKEN: "retry_with_new_token",
+}
 
 
 def decision_fields(d: Any) -> Dict[str, Any]:
@@ -24,11 +29,15 @@ def decision_fields(d: Any) -> Dict[str, Any]:
             out: Dict[str, Any] = {"decision": kind}
             if kind in ("ready", "refresh_ahead"):
                 out["access_token"] = d.token.access_token()
+            if kind == "ready":
+                out["ready_from_ms"] = d.valid_from_ms
+                out["ready_until_ms"] = d.valid_until_ms
             if kind in ("fetch", "refresh_ahead"):
                 out["attempt"] = d.ticket.attempt
                 out["_ticket"] = d.ticket.id
             if kind == "wait":
                 out["until_ms"] = d.until_ms
+                out["wait_ms"] = d.wait_ms
             if kind == "failed":
                 out["code"] = d.error.code
             return out
@@ -52,6 +61,7 @@ def check(want: Dict[str, Any], got: Dict[str, Any], where: str) -> None:
 
 def test_the_lifecycle_vectors_are_all_there() -> None:
     assert len(LIFECYCLE) >= 15
+    assert sum(i.startswith("lifecycle_api/") for i, _ in LIFECYCLE) >= 7, "tests/vectors/lifecycle_api.json"
 
 
 @pytest.mark.parametrize("case", [c for _, c in LIFECYCLE], ids=[i for i, _ in LIFECYCLE])
@@ -69,9 +79,11 @@ def test_lifecycle_vector(case: Dict[str, Any]) -> None:
             if "_ticket" in got:
                 tickets.append(got["_ticket"])
             check(want, got, where)
-        elif "respond" in step or "transport_error" in step:
+        elif "respond" in step or "transport_error" in step or "assertion_source_failed" in step:
             ticket = tickets[step["ticket"] - 1]
-            if "respond" in step:
+            if "assertion_source_failed" in step:
+                outcome = lifecycle.assertion_source_failed(ticket, step["assertion_source_failed"]["message"], now)
+            elif "respond" in step:
                 r = step["respond"]
                 body = base64.b64decode(r["body_base64"]) if "body_base64" in r else r.get("body", "").encode()
                 headers = [ffi.Header(name=n, value=v) for n, v in r.get("headers", [])]
@@ -89,6 +101,20 @@ def test_lifecycle_vector(case: Dict[str, Any]) -> None:
                 got = {"access_token": fresh.import_token(exported or "", now).access_token()}
             except ffi.CcauthError.TokenDocument as e:
                 got = {"code": e.info.code}
+            check(want, got, where)
+        elif "api_response" in step:
+            a = step["api_response"]
+            v = lifecycle.api_response(
+                a["token"], a["url"], a["status"], a.get("www_authenticate"), a.get("dpop_nonce"), a.get("nonce_retried", False)
+            )
+            check(want, {"verdict": VERDICTS[v]}, where)
+        elif "proactive_refresh_at" in step:
+            check(want, {"at_ms": lifecycle.proactive_refresh_at()}, where)
+        elif "revocation_request" in step:
+            try:
+                got = {"url": lifecycle.revocation_request(step["revocation_request"]["token"], None, now).url()}
+            except ffi.CcauthError.Config as e:
+                got = {"code": e.info.code, "field": e.info.field}
             check(want, got, where)
         else:
             raise AssertionError(f"{where}: unknown step {sorted(step)}")

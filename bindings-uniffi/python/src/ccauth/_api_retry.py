@@ -1,32 +1,26 @@
-"""What the httpx and requests hooks share: whether an API's answer condemns
-the token (the core decides) or asks for a DPoP nonce. Imports neither
-library, so each extra works alone."""
+"""What the httpx and requests hooks share: the core's verdict on an API's
+answer (it keeps the API's DPoP nonce, reads the challenge, drops a condemned
+token). Imports neither library, so each extra works alone."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._ffi import ccauth_ffi as _ffi
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import ClientCredentials
+    from ._token import AccessToken
+
+RETRY_WITH_NONCE = _ffi.ApiVerdict.RETRY_WITH_NONCE
+"""Send the call again, once, with the same token and fresh headers."""
+RETRY_WITH_NEW_TOKEN = _ffi.ApiVerdict.RETRY_WITH_NEW_TOKEN
+"""Send the call again, once, with the client's (new) token."""
 
 
-def condemned(client: ClientCredentials, token: Any, status: int, challenge: str | None) -> bool:
-    """On a 401, tells the core (it drops ``token`` for ``invalid_token`` or
-    no error code, keeps it for ``insufficient_scope``) and returns True: the
-    caller then resends if the client's token is no longer ``token``. Whether
-    *this* call dropped it does not matter: when many requests share a token
-    the server has just expired, the first 401 drops it and the others find
-    it gone; each must still be resent with the new one."""
-    if status != 401:
-        return False
-    client.invalidate(token, challenge)
-    return True
-
-
-def wants_nonce(client: ClientCredentials, url: str, status: int, headers: Any) -> bool:
-    """Remembers a DPoP-Nonce; True when a 401 asks for it (RFC 9449 §9: resend once)."""
-    nonce = headers.get("dpop-nonce")
-    if nonce is None:
-        return False
-    client.remember_dpop_nonce(url, nonce)
-    return status == 401 and "use_dpop_nonce" in (headers.get("www-authenticate") or "")
+def verdict(client: ClientCredentials, token: AccessToken, url: str, status: int, headers: Any, nonce_retried: bool) -> Any:
+    """The core's verdict on a response to a call made with ``token``;
+    ``headers`` is httpx's or requests' (both join repeated headers with ``, ``)."""
+    return client._api_response(
+        token, url, status, headers.get("www-authenticate"), headers.get("dpop-nonce"), nonce_retried
+    )

@@ -1,6 +1,7 @@
 """ClientCredentials: the core's token lifecycle driven from Python.
 
-The core decides who fetches, who waits, when to refresh and when to retry;
+The core decides who fetches, who waits and for how long, when to refresh,
+when to retry, which headers an API call gets and what an API's answer means;
 this file sends requests, reads the clock and wakes waiters (threads and
 asyncio tasks alike, so one client can serve both).
 
@@ -11,15 +12,17 @@ constructor drops its secret arguments before anything can raise.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets as _random
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
 
-from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, config_error, from_ffi, from_info, transport_error
+from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, from_ffi, from_info
 from ._ffi import ccauth_ffi as _ffi
 from ._options import KeyInput, Options, Pairs, RefreshPolicy, RetryPolicy, config_document
 from ._token import AccessToken
@@ -36,22 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ClientCredentials", "Introspection"]
 
-# Discovered metadata, shared by every client in the process (the core keeps each an hour).
-_METADATA = _ffi.MetadataCache(3_600_000)
-
 _HINTS = {"access_token": _ffi.TokenTypeHint.ACCESS_TOKEN, "refresh_token": _ffi.TokenTypeHint.REFRESH_TOKEN}
-
-
-class _Sealed:
-    """Holds the config document (it has the credentials) out of repr() and vars()."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "_Sealed([REDACTED])"
 
 
 @dataclass(frozen=True)
@@ -67,6 +55,7 @@ class Introspection:
     fields: Dict[str, Any] = field(default_factory=dict, repr=False)
     """Every member the server sent."""
 
+
 _KINDS = {
     "timeout": _ffi.TransportKind.TIMEOUT,
     "connect": _ffi.TransportKind.CONNECT,
@@ -74,17 +63,70 @@ _KINDS = {
     "reset": _ffi.TransportKind.RESET,
 }
 
-# The core trusts a token from 5 s before its issue time (clock steps back).
-_CLOCK_STEP_MS = 5_000
+
+class _Reported(TransportFailure):
+    """The ticket is already reported (its client assertion could not be had)."""
 
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _failure(error: Exception) -> TransportFailure:
+    """Any failure of a host transport is a transport error."""
+    if isinstance(error, TransportFailure):
+        return error
+    return TransportFailure("other", type(error).__name__, type(error).__name__)
+
+
+def _transport_kind(failure: TransportFailure) -> Any:
+    return _KINDS.get(failure.kind, _ffi.TransportKind.OTHER)
+
+
+def _headers(pairs: Sequence[Tuple[str, str]]) -> List[Any]:
+    return [_ffi.Header(name=n, value=v) for n, v in pairs]
+
+
 def _resolve(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
+
+
+def _cancel_task(loop: asyncio.AbstractEventLoop, task: asyncio.Task[None]) -> None:
+    try:
+        loop.call_soon_threadsafe(task.cancel)
+    except RuntimeError:  # that loop is closed: the task is gone with it
+        pass
+
+
+def _fire(ref: weakref.ReferenceType[ClientCredentials], arm: int) -> None:
+    """The proactive refresh timer of sync clients: the get-token path, in
+    the background (a client nobody holds any more is left alone)."""
+    client = ref()
+    if client is not None and client._fired(arm):
+        try:
+            client._get_token()
+        except Exception:  # the next caller gets the error
+            pass
+
+
+async def _fire_async(ref: weakref.ReferenceType[ClientCredentials], arm: int, delay: float) -> None:
+    """:func:`_fire` as an asyncio task (cancelled by ``close()``, a newer timer or the loop's end)."""
+    import asyncio
+
+    try:
+        await asyncio.sleep(delay)
+    except asyncio.CancelledError:
+        client = ref()
+        if client is not None:
+            client._fired(arm)  # so the next outcome arms a timer again
+        raise
+    client = ref()
+    if client is not None and client._fired(arm):
+        try:
+            await client._get_token_async()
+        except Exception:  # the next caller gets the error
+            pass
 
 
 class ClientCredentials:
@@ -97,6 +139,8 @@ class ClientCredentials:
 
     Thread-safe; one instance serves threads and asyncio tasks together.
     Options are validated at once (a :class:`ConfigError` names the bad one).
+    ``close()`` (or leaving a ``with``/``async with`` block) stops the
+    proactive refresh timer.
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ClientCredentials:
@@ -129,6 +173,7 @@ class ClientCredentials:
         max_response_bytes: Optional[int] = None,
         refresh: Optional[RefreshPolicy] = None,
         retry: Optional[RetryPolicy] = None,
+        proactive_refresh: bool = False,
         private_key: Optional[KeyInput] = None,
         client_assertion_alg: Optional[str] = None,
         key_id: Optional[str] = None,
@@ -163,6 +208,9 @@ class ClientCredentials:
         :param max_response_bytes: largest token response accepted (default 1 MiB).
         :param refresh: when to refresh (:class:`RefreshPolicy`).
         :param retry: how to retry a failed token request (:class:`RetryPolicy`).
+        :param proactive_refresh: refresh in the background at the refresh
+            time (a daemon timer, an asyncio task for the ``*_async`` side), so
+            an idle service's next call never waits for a fetch; :meth:`close` stops it.
         :param private_key: the key for ``private_key_jwt`` (RFC 7523): PKCS#8 PEM
             text, or a JWK (mapping or JSON text). RS256/PS256, ES256, ES384, EdDSA.
         :param client_assertion_alg: the assertion ``alg``: ``HS256`` (default),
@@ -222,6 +270,9 @@ class ClientCredentials:
             max_response_bytes=max_response_bytes,
             refresh=refresh,
             retry=retry,
+            proactive_refresh=proactive_refresh,
+            revocation_endpoint=revocation_endpoint,
+            introspection_endpoint=introspection_endpoint,
         )
         del client_secret, private_key, dpop_key
         try:
@@ -230,16 +281,10 @@ class ClientCredentials:
             self._lifecycle.seed_entropy(os.urandom(32))
         except FFI_ERRORS as e:
             error = from_ffi(e, CLIENT_OPTION_NAMES)
-        if error is not None:
-            del document
-            raise error
-        # Kept for revocation and introspection requests (same client authentication).
-        self._document = _Sealed(document)
         del document
+        if error is not None:
+            raise error
         self._client_assertion = client_assertion
-        meta: Mapping[str, Any] = metadata or {}
-        self._revocation_endpoint = revocation_endpoint or meta.get("revocation_endpoint")
-        self._introspection_endpoint = introspection_endpoint or meta.get("introspection_endpoint")
         self._transport: Transport = transport if transport is not None else UrllibTransport()
         self._async_transport = async_transport
         self._timeout = timeout
@@ -249,26 +294,50 @@ class ClientCredentials:
         self._generation = 0
         self._async_waiters: List[Tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._tasks: Set[asyncio.Future[None]] = set()
-        # The core's last "ready" answer, memoized: the core answers "ready"
-        # with the same token until its refresh time, so asking again inside
-        # that window would only cost a call into Rust. Any report,
-        # invalidation or import clears it.
+        # The core's last "ready" answer and the span it holds for (the core
+        # says it): asking again inside it would only cost a call into Rust.
+        # Any report, invalidation, import or revocation clears it.
         self._ready: Optional[Tuple[AccessToken, int, int]] = None
+        # The proactive refresh timer: when it fires, how to cancel it, which one it is.
+        self._timer_at: Optional[int] = None
+        self._cancel: Optional[Callable[[], None]] = None
+        self._timer_loop: Optional[asyncio.AbstractEventLoop] = None
+        self._arms = 0
+        self._closed = False
 
     def __repr__(self) -> str:
         lifecycle = getattr(self, "_lifecycle", None)  # absent while a bad config is rejected
         key = lifecycle.cache_key() if lifecycle is not None else None
         return f"ClientCredentials(cache_key={key!r})"
 
-    # -- sync ---------------------------------------------------------------
+    def close(self) -> None:
+        """Stops the proactive refresh timer for good. The client still
+        answers; it only no longer refreshes in the background."""
+        with self._cond:
+            self._closed = True
+            if self._cancel is not None:
+                self._cancel()
+            self._timer_at = self._cancel = self._timer_loop = None
+
+    def __enter__(self) -> ClientCredentials:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> ClientCredentials:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the lifecycle loop: threads -------------------------------------------
 
     def get_token(self) -> AccessToken:
         """A valid token: cached, or fetched once for every concurrent caller."""
         ready = self._ready
-        if ready is not None:
-            now = _now_ms()
-            if ready[1] <= now < ready[2]:
-                return ready[0]
+        if ready is not None and ready[1] <= _now_ms() < ready[2]:
+            return ready[0]
         return self._get_token()
 
     def authorization_header(self) -> str:
@@ -278,27 +347,20 @@ class ClientCredentials:
     def _get_token(self) -> AccessToken:
         while True:
             generation = self._generation
-            ready = self._ready  # set by a fetch that just finished
-            if ready is not None and ready[1] <= _now_ms() < ready[2]:
-                return ready[0]
             decision = self._lifecycle.poll(_now_ms())
             if decision.is_READY():
-                return self._remember(decision.token, decision.info, generation)
+                return self._remember(decision, generation)
             if decision.is_FETCH():
                 self._run(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
-                threading.Thread(
-                    target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True
-                ).start()
+                threading.Thread(target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True).start()
                 return AccessToken._from_ffi(decision.token, decision.info)
             elif decision.is_WAIT():
-                timeout = min(max(decision.until_ms - _now_ms(), 1), 1_000) / 1000
                 with self._cond:
                     if self._generation == generation:
-                        self._cond.wait(timeout)
+                        self._cond.wait(decision.wait_ms / 1000)
             else:
-                break
-        raise from_info(decision.error)
+                raise from_info(decision.error)
 
     def _run(self, ticket: Any) -> None:
         """Sends one ticket's request and reports the outcome to the core.
@@ -308,29 +370,15 @@ class ClientCredentials:
         waiter wait for the core's attempt timeout.
         """
         reply: Optional[HttpReply] = None
-        failure = TransportFailure("other", "request failed")
+        failure: Optional[TransportFailure] = None
         try:
             reply = self._send(ticket)
-        except TransportFailure as e:
-            failure = e
-        except Exception as e:  # any failure of a host transport is a transport error
-            failure = TransportFailure("other", type(e).__name__, type(e).__name__)
+        except Exception as e:
+            failure = _failure(e)
         except BaseException:
             self._report(ticket, None, TransportFailure("other", "interrupted"))
             raise
         self._report(ticket, reply, failure)
-
-    def _request(self, ticket: Any) -> Any:
-        """The ticket's request; with the host's assertion when the config
-        takes one minted elsewhere (read from its source for each request)."""
-        if not ticket.needs_client_assertion:
-            return ticket.request
-        assert self._client_assertion is not None
-        try:
-            return self._lifecycle.request_with_assertion(ticket.id, self._client_assertion(), _now_ms())
-        except FFI_ERRORS:
-            # The core failed the fetch already (every waiter gets the error).
-            raise TransportFailure("other", "the client assertion was refused") from None
 
     def _send(self, ticket: Any) -> HttpReply:
         # The credentials go straight into the call: no local of this frame
@@ -338,55 +386,124 @@ class ClientCredentials:
         # (the request object prints redacted).
         request = self._request(ticket)
         return self._transport.send(
-            ticket.method,
-            ticket.url,
-            [(h.name, h.value) for h in request.headers()],
-            request.body(),
-            self._timeout,
-            max_bytes=self._max_bytes,
+            ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout, max_bytes=self._max_bytes
         )
 
-    async def _send_async(self, ticket: Any) -> HttpReply:
-        assert self._async_transport is not None
-        request = self._request(ticket)
-        return await self._async_transport.send(
-            ticket.method,
-            ticket.url,
-            [(h.name, h.value) for h in request.headers()],
-            request.body(),
-            self._timeout,
-            max_bytes=self._max_bytes,
-        )
+    # -- the lifecycle loop: asyncio -------------------------------------------
 
-    def _report(self, ticket: Any, reply: Optional[HttpReply], failure: TransportFailure) -> None:
-        token: Optional[AccessToken] = None
+    async def get_token_async(self) -> AccessToken:
+        """:meth:`get_token` for asyncio: single-flight across tasks (and threads)."""
+        ready = self._ready
+        if ready is not None and ready[1] <= _now_ms() < ready[2]:
+            return ready[0]
+        return await self._get_token_async()
+
+    async def authorization_header_async(self) -> str:
+        """:meth:`authorization_header` for asyncio."""
+        return (await self.get_token_async()).authorization
+
+    async def _get_token_async(self) -> AccessToken:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        while True:
+            generation = self._generation
+            decision = self._lifecycle.poll(_now_ms())
+            if decision.is_READY():
+                return self._remember(decision, generation, loop)
+            if decision.is_FETCH():
+                await self._run_async(decision.ticket)
+            elif decision.is_REFRESH_AHEAD():
+                task = loop.create_task(self._run_async(decision.ticket))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                return AccessToken._from_ffi(decision.token, decision.info)
+            elif decision.is_WAIT():
+                fut: asyncio.Future[None] = loop.create_future()
+                with self._cond:
+                    if self._generation != generation:
+                        continue
+                    self._async_waiters.append((loop, fut))
+                timer = loop.call_later(decision.wait_ms / 1000, _resolve, fut)
+                await fut
+                timer.cancel()
+            else:
+                raise from_info(decision.error)
+
+    async def _run_async(self, ticket: Any) -> None:
+        """:meth:`_run` for asyncio (a cancelled task still reports its ticket)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        reply: Optional[HttpReply] = None
+        failure: Optional[TransportFailure] = None
+        try:
+            if self._async_transport is not None:
+                request = self._request(ticket)
+                reply = await self._async_transport.send(
+                    ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout, max_bytes=self._max_bytes
+                )
+            else:
+                reply = await loop.run_in_executor(None, self._send, ticket)
+        except Exception as e:
+            failure = _failure(e)
+        except BaseException:  # asyncio.CancelledError, KeyboardInterrupt
+            self._report(ticket, None, TransportFailure("other", "cancelled"), loop)
+            raise
+        self._report(ticket, reply, failure, loop)
+
+    # -- what both loops share ---------------------------------------------------
+
+    def _request(self, ticket: Any) -> Any:
+        """The ticket's request; with the host's assertion when the config
+        takes one minted elsewhere (read from its source for each request).
+        Raises :class:`_Reported` when there is none to send: the core has the
+        source's failure, or refused the assertion (failing the fetch for every waiter)."""
+        if not ticket.needs_client_assertion:
+            return ticket.request
+        assert self._client_assertion is not None
+        failed: Optional[str] = None
+        try:
+            return self._lifecycle.request_with_assertion(ticket.id, self._client_assertion(), _now_ms())
+        except FFI_ERRORS:
+            pass
+        except Exception as e:  # the source failed: the core retries like a network failure
+            failed = str(e) or type(e).__name__
+        if failed is not None:
+            self._lifecycle.assertion_source_failed(ticket.id, failed, _now_ms())
+        raise _Reported("other", "the client assertion was not sent")
+
+    def _report(
+        self, ticket: Any, reply: Optional[HttpReply], failure: Optional[TransportFailure], loop: Optional[asyncio.AbstractEventLoop] = None
+    ) -> None:
+        """Tells the core the ticket's outcome, wakes every waiter (threads
+        and tasks) and re-arms the proactive refresh timer."""
         try:
             if reply is not None:
-                headers = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
-                outcome = self._lifecycle.handle_response(ticket.id, reply.status, headers, reply.body, _now_ms())
-                if outcome.is_TOKEN():
-                    token = AccessToken._from_ffi(outcome.token, outcome.info)
-            else:
-                kind = _KINDS.get(failure.kind, _ffi.TransportKind.OTHER)
+                self._lifecycle.handle_response(ticket.id, reply.status, _headers(reply.headers), reply.body, _now_ms())
+            elif failure is not None and not isinstance(failure, _Reported):
                 self._lifecycle.handle_transport_error(
-                    ticket.id, kind, str(failure), failure.cause, failure.request_sent, _now_ms()
+                    ticket.id, _transport_kind(failure), str(failure), failure.cause, failure.request_sent, _now_ms()
                 )
         finally:
-            self._wake(token)
+            self._wake()
+            self._arm(loop)
 
-    def _remember(self, ffi_token: Any, info: Any, generation: int) -> AccessToken:
-        token = AccessToken._from_ffi(ffi_token, info)
+    def _remember(self, decision: Any, generation: int, loop: Optional[asyncio.AbstractEventLoop] = None) -> AccessToken:
+        """A ready answer: memoized for the span the core gives, unless
+        something changed since the poll."""
+        token = AccessToken._from_ffi(decision.token, decision.info)
         with self._cond:
             if self._generation == generation:
-                self._ready = (token, token.issued_at_ms - _CLOCK_STEP_MS, token.refresh_at_ms)
+                self._ready = (token, decision.valid_from_ms, decision.valid_until_ms)
+        self._arm(loop)
         return token
 
-    def _wake(self, token: Optional[AccessToken] = None) -> None:
-        """Wakes every caller waiting for a fetch outcome (threads and tasks);
-        a new token is what the core will answer "ready" with, so it is memoized."""
+    def _wake(self) -> None:
+        """Forgets the memoized answer and wakes every caller waiting for an outcome (threads and tasks)."""
         with self._cond:
             self._generation += 1
-            self._ready = None if token is None else (token, token.issued_at_ms - _CLOCK_STEP_MS, token.refresh_at_ms)
+            self._ready = None
             self._cond.notify_all()
             waiters, self._async_waiters = self._async_waiters, []
         for loop, fut in waiters:
@@ -395,78 +512,66 @@ class ClientCredentials:
             except RuntimeError:  # that loop is closed
                 pass
 
-    # -- asyncio ------------------------------------------------------------
-
-    async def get_token_async(self) -> AccessToken:
-        """:meth:`get_token` for asyncio: single-flight across tasks (and threads)."""
-        ready = self._ready
-        if ready is not None:
-            now = _now_ms()
-            if ready[1] <= now < ready[2]:
-                return ready[0]
-        import asyncio
-
-        while True:
-            generation = self._generation
-            ready = self._ready  # set by a fetch that just finished
-            if ready is not None and ready[1] <= _now_ms() < ready[2]:
-                return ready[0]
-            decision = self._lifecycle.poll(_now_ms())
-            if decision.is_READY():
-                return self._remember(decision.token, decision.info, generation)
-            if decision.is_FETCH():
-                await self._run_async(decision.ticket)
-            elif decision.is_REFRESH_AHEAD():
-                task = asyncio.ensure_future(self._run_async(decision.ticket))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                return AccessToken._from_ffi(decision.token, decision.info)
-            elif decision.is_WAIT():
-                await self._wait_async(generation, decision.until_ms)
-            else:
-                break
-        raise from_info(decision.error)
-
-    async def authorization_header_async(self) -> str:
-        """:meth:`authorization_header` for asyncio."""
-        return (await self.get_token_async()).authorization
-
-    async def _wait_async(self, generation: int, until_ms: int) -> None:
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
+    def _arm(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        """Arms the one proactive refresh timer at the core's time (a daemon
+        thread; an asyncio task on ``loop``), or disarms it when the core has none."""
         with self._cond:
-            if self._generation != generation:
+            at = None if self._closed else self._lifecycle.proactive_refresh_at()
+            if at == self._timer_at and (self._timer_loop is None or not self._timer_loop.is_closed()):
                 return
-            self._async_waiters.append((loop, fut))
-        timeout = min(max(until_ms - _now_ms(), 1), 1_000) / 1000
-        try:
-            await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
-            pass
-
-    async def _run_async(self, ticket: Any) -> None:
-        """:meth:`_run` for asyncio (a cancelled task still reports its ticket)."""
-        import asyncio
-
-        reply: Optional[HttpReply] = None
-        failure = TransportFailure("other", "request failed")
-        try:
-            if self._async_transport is not None:
-                reply = await self._send_async(ticket)
+            if self._cancel is not None:
+                self._cancel()
+            self._timer_at, self._cancel, self._timer_loop = at, None, loop
+            if at is None:
+                return
+            self._arms += 1
+            delay = max(at - _now_ms(), 0) / 1000
+            if loop is None:
+                timer = threading.Timer(delay, _fire, (weakref.ref(self), self._arms))
+                timer.name, timer.daemon = "ccauth-refresh-timer", True
+                timer.start()
+                self._cancel = timer.cancel
             else:
-                reply = await asyncio.get_running_loop().run_in_executor(None, self._send, ticket)
-        except TransportFailure as e:
-            failure = e
-        except Exception as e:  # any failure of a host transport is a transport error
-            failure = TransportFailure("other", type(e).__name__, type(e).__name__)
-        except BaseException:  # asyncio.CancelledError, KeyboardInterrupt
-            self._report(ticket, None, TransportFailure("other", "cancelled"))
-            raise
-        self._report(ticket, reply, failure)
+                task = loop.create_task(_fire_async(weakref.ref(self), self._arms, delay), name="ccauth-refresh-timer")
+                self._cancel = functools.partial(_cancel_task, loop, task)
 
-    # -- the rest -----------------------------------------------------------
+    def _fired(self, arm: int) -> bool:
+        """Whether timer ``arm`` is the one armed (it no longer is)."""
+        with self._cond:
+            if arm != self._arms or self._timer_at is None:
+                return False
+            self._timer_at = self._cancel = self._timer_loop = None
+            return True
+
+    # -- API calls -------------------------------------------------------------
+
+    def _api_headers(self, token: AccessToken, method: str, url: str) -> Dict[str, str]:
+        return {h.name: h.value for h in self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms())}
+
+    def _api_response(
+        self, token: AccessToken, url: str, status: int, www_authenticate: Optional[str], dpop_nonce: Optional[str], nonce_retried: bool
+    ) -> Any:
+        """The core's verdict on an API's answer to a call made with ``token``
+        (``RETRY_WITH_NEW_TOKEN``: the token was dropped, so is the memo)."""
+        verdict = self._lifecycle.api_response(token.access_token, url, status, www_authenticate, dpop_nonce, nonce_retried)
+        if verdict == _ffi.ApiVerdict.RETRY_WITH_NEW_TOKEN:
+            self._wake()
+        return verdict
+
+    def authorization_headers(self, method: str, url: str) -> Dict[str, str]:
+        """The headers for an API call: ``Authorization``, plus ``DPoP`` (a
+        fresh proof for ``method`` and ``url``) when the token is DPoP-bound.
+        Pass a ``DPoP-Nonce`` the API answers to :meth:`remember_dpop_nonce`."""
+        return self._api_headers(self.get_token(), method, url)
+
+    async def authorization_headers_async(self, method: str, url: str) -> Dict[str, str]:
+        """:meth:`authorization_headers` for asyncio."""
+        return self._api_headers(await self.get_token_async(), method, url)
+
+    def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
+        """Remembers a resource server's ``DPoP-Nonce`` for the next proofs to it."""
+        remembered: bool = self._lifecycle.remember_dpop_nonce(url, nonce)
+        return remembered
 
     def invalidate(self, token: AccessToken, www_authenticate: Optional[str] = None) -> bool:
         """The API rejected ``token`` (with this ``WWW-Authenticate``).
@@ -477,35 +582,10 @@ class ClientCredentials:
         # The core first, then the memo: a caller that polled the core before
         # the drop read the old generation, so it cannot memoize the dropped token.
         dropped: bool = self._lifecycle.invalidate(token.access_token, www_authenticate)
-        with self._cond:
-            self._generation += 1
-            self._ready = None
+        self._wake()
         return dropped
 
-    # -- DPoP, revocation, introspection, discovery ---------------------------
-
-    def _headers_for(self, token: AccessToken, method: str, url: str) -> Dict[str, str]:
-        if token.token_type.lower() != "dpop":
-            return {"Authorization": token.authorization}
-        proof = self._lifecycle.dpop_proof(token.access_token, method.upper(), url, _now_ms())
-        if proof is None:
-            return {"Authorization": token.authorization}
-        return {"Authorization": token.authorization, "DPoP": proof}
-
-    def authorization_headers(self, method: str, url: str) -> Dict[str, str]:
-        """The headers for an API call: ``Authorization``, plus ``DPoP`` (a
-        fresh proof for ``method`` and ``url``) when the token is DPoP-bound.
-        Pass a ``DPoP-Nonce`` the API answers to :meth:`remember_dpop_nonce`."""
-        return self._headers_for(self.get_token(), method, url)
-
-    async def authorization_headers_async(self, method: str, url: str) -> Dict[str, str]:
-        """:meth:`authorization_headers` for asyncio."""
-        return self._headers_for(await self.get_token_async(), method, url)
-
-    def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
-        """Remembers a resource server's ``DPoP-Nonce`` for the next proofs to it."""
-        remembered: bool = self._lifecycle.remember_dpop_nonce(url, nonce)
-        return remembered
+    # -- revocation, introspection, discovery ------------------------------------
 
     def revoke(self, token: Union[AccessToken, str, None] = None, hint: str = "access_token") -> None:
         """Revokes ``token`` (RFC 7009; default: the cached one, which is then
@@ -514,16 +594,13 @@ class ClientCredentials:
         del token
         error: Optional[Error] = None
         try:
-            self._admin("revocation", self._revocation_endpoint, value, hint)
+            self._admin(self._lifecycle.revocation_request, self._lifecycle.handle_revocation_response, value, hint)
         except Error as e:
             error = e
+        del value  # no token in a frame the traceback shows
+        self._wake()  # the core dropped the cached token if it was that one
         if error is not None:
-            del value  # no token in a frame the traceback shows
             raise error
-        with self._cond:
-            self._generation += 1
-            self._ready = None
-        self._lifecycle.invalidate(value, None)
 
     def introspect(self, token: Union[AccessToken, str], hint: Optional[str] = None) -> Introspection:
         """Asks the server about ``token`` (RFC 7662)."""
@@ -532,7 +609,7 @@ class ClientCredentials:
         error: Optional[Error] = None
         text = "null"
         try:
-            text = self._admin("introspection", self._introspection_endpoint, value, hint)
+            text = self._admin(self._lifecycle.introspection_request, self._lifecycle.handle_introspection_response, value, hint)
         except Error as e:
             error = e
         del value  # no token in a frame the traceback shows
@@ -548,43 +625,32 @@ class ClientCredentials:
             fields=members,
         )
 
-    def _admin(self, kind: str, endpoint: Optional[str], token: str, hint: Optional[str]) -> str:
+    def _admin(self, build: Callable[..., Any], read: Callable[..., Any], token: str, hint: Optional[str]) -> Any:
+        """Sends the request the core builds (endpoint, client authentication)
+        and returns what the core reads from the answer."""
         # The token and the client's credentials are in the request (printed
         # redacted) and go straight into the call: no local of this frame
         # holds them in the clear when an error passes through it.
         error: Optional[Error] = None
-        reply: Optional[HttpReply] = None
         request: Any = None
-        build = _ffi.build_revocation_request if kind == "revocation" else _ffi.build_introspection_request
-        if endpoint is None:
-            error = config_error(f"no {kind} endpoint (pass {kind}_endpoint or use discover())", f"{kind}_endpoint")
-        else:
-            try:
-                request = build(self._document.value, endpoint, token, _HINTS.get(hint or ""), _now_ms(), os.urandom(32))
-            except FFI_ERRORS as e:
-                error = from_ffi(e, CLIENT_OPTION_NAMES)
+        try:
+            request = build(token, _HINTS.get(hint or ""), _now_ms())
+        except FFI_ERRORS as e:
+            error = from_ffi(e, CLIENT_OPTION_NAMES)
         del token
         if error is not None:
             raise error
         try:
             reply = self._transport.send(
-                "POST",
-                request.url(),
-                [(h.name, h.value) for h in request.headers()],
-                request.body(),
-                self._timeout,
-                max_bytes=self._max_bytes,
+                request.method(), request.url(), _pairs(request.headers()), request.body(), self._timeout, max_bytes=self._max_bytes
             )
         except Exception as e:  # any failure of a host transport is a transport error
-            error = transport_error(e)
-        if error is not None or reply is None:
-            raise error or transport_error(RuntimeError())
-        pairs = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
+            f = _failure(e)
+            error = from_ffi(self._lifecycle.admin_transport_error(_transport_kind(f), str(f), f.cause, f.request_sent))
+        if error is not None:
+            raise error
         try:
-            if kind == "revocation":
-                _ffi.parse_revocation_response(self._document.value, reply.status, pairs, reply.body, _now_ms())
-                return "null"
-            return str(_ffi.parse_introspection_response(self._document.value, reply.status, pairs, reply.body, _now_ms()))
+            return read(reply.status, _headers(reply.headers), reply.body, _now_ms())
         except FFI_ERRORS as e:
             error = from_ffi(e)
         raise error
@@ -605,42 +671,30 @@ class ClientCredentials:
         """A client from the issuer alone: fetches its metadata (RFC 8414,
         then OpenID Connect Discovery), checks the issuer, and takes the token
         endpoint, the auth method and the signing algorithm the server supports.
-        Metadata is cached per issuer for an hour. Other keyword options are
-        those of :class:`ClientCredentials`."""
+        The core keeps each issuer's metadata for a while (per process). Other
+        keyword options are those of :class:`ClientCredentials`."""
         error: Optional[Error] = _OPTIONS.error(0, options, check_required=False)
         if error is not None:
             del client_secret, options
             raise error
         sender: Transport = transport if transport is not None else UrllibTransport()
-        text = _METADATA.get(issuer, _now_ms())
-        for kind in (_ffi.MetadataKind.O_AUTH, _ffi.MetadataKind.OPEN_ID):
-            if text is not None:
-                break
-            try:
-                request = _ffi.build_metadata_request(issuer, kind, danger_accept_insecure_http)
-            except FFI_ERRORS as e:
-                error = from_ffi(e)
-                break
+        discovery = _ffi.Discovery(issuer, danger_accept_insecure_http)
+        step = discovery.start(_now_ms())
+        while step.is_SEND():
+            request = step.request
             try:
                 reply = sender.send(
-                    "GET",
-                    request.url(),
-                    [(h.name, h.value) for h in request.headers()],
-                    b"",
-                    timeout,
+                    request.method(), request.url(), _pairs(request.headers()), request.body(), timeout,
                     max_bytes=_ffi.default_max_response_bytes(),
                 )
-            except TransportFailure as e:
-                error = transport_error(e)
+            except Exception as e:  # any failure of a host transport is a transport error
+                f = _failure(e)
+                step = discovery.handle_transport_error(_transport_kind(f), str(f), f.cause, f.request_sent)
                 continue
-            try:
-                pairs = [_ffi.Header(name=n, value=v) for n, v in reply.headers]
-                text = _ffi.parse_metadata_response(issuer, reply.status, pairs, reply.body, _now_ms())
-                _METADATA.insert(issuer, text, _now_ms())
-            except FFI_ERRORS as e:
-                error = from_ffi(e)
-        if text is None:
-            raise error or transport_error(RuntimeError())
+            step = discovery.handle_response(reply.status, _headers(reply.headers), reply.body, _now_ms())
+        if step.is_FAILED():
+            del client_secret, options
+            raise from_info(step.error)
         return cls(
             token_endpoint or "",
             client_id,
@@ -648,7 +702,7 @@ class ClientCredentials:
             transport=transport,
             danger_accept_insecure_http=danger_accept_insecure_http,
             timeout=timeout,
-            _discovered=(issuer, json.loads(text)),
+            _discovered=(issuer, json.loads(step.metadata_json)),
             **options,
         )
 
@@ -665,9 +719,7 @@ class ClientCredentials:
         client or malformed.
         """
         error: Optional[Error] = None
-        with self._cond:
-            self._generation += 1
-            self._ready = None
+        self._wake()
         try:
             return AccessToken._from_ffi(self._lifecycle.import_token(document, _now_ms()))
         except FFI_ERRORS as e:
@@ -676,8 +728,9 @@ class ClientCredentials:
         raise error
 
     def httpx_auth(self) -> httpx.Auth:
-        """An ``httpx.Auth`` (sync and async clients) that adds the token and
-        retries once, with a fresh token, on an ``invalid_token`` 401."""
+        """An ``httpx.Auth`` (sync and async clients) that adds the token (and
+        DPoP proof), and resends once when the core says so: with the API's
+        DPoP nonce, or with a fresh token after a 401 that condemned it."""
         try:
             from ._httpx_auth import HttpxAuth
         except ModuleNotFoundError as e:
@@ -685,13 +738,16 @@ class ClientCredentials:
         return HttpxAuth(self)
 
     def requests_auth(self) -> requests.auth.AuthBase:
-        """A ``requests`` auth that adds the token and retries once, with a
-        fresh token, on an ``invalid_token`` 401 (when the body can be resent)."""
+        """A ``requests`` auth like :meth:`httpx_auth` (a streamed body is not resent)."""
         try:
             from ._requests_auth import RequestsAuth
         except ModuleNotFoundError as e:
             _raise_missing_extra("requests", e)
         return RequestsAuth(self)
+
+
+def _pairs(headers: Sequence[Any]) -> List[Tuple[str, str]]:
+    return [(h.name, h.value) for h in headers]
 
 
 _OPTIONS = Options(ClientCredentials.__init__, method=True)

@@ -250,11 +250,6 @@ def _local(kind: Any, code: str, message: str, retryable: bool = False, **fields
     return from_info(info)
 
 
-def config_error(message: str, field: str) -> Error:
-    """A :class:`ConfigError` for an option the driver checks itself."""
-    return _local(_ffi.ErrorKind.CONFIG, "INVALID_PARAMETER", message, field=field)
-
-
 def unknown_option(name: str, known: Sequence[str]) -> Error:
     """A :class:`ConfigError` for a keyword option that does not exist, with the closest known one."""
     import difflib
@@ -272,22 +267,4 @@ def missing_option(name: str) -> Error:
     reason = "required option missing"
     return _local(
         _ffi.ErrorKind.CONFIG, "INVALID_CONFIG_DOCUMENT", f"invalid `{name}`: {reason}", field=name, reason=reason
-    )
-
-
-def transport_error(failure: BaseException) -> Error:
-    """A :class:`TransportError` for a request the driver sent outside the
-    lifecycle (discovery, revocation, introspection)."""
-    kind = getattr(failure, "kind", "other")
-    cause = getattr(failure, "cause", None) or type(failure).__name__
-    sent = getattr(failure, "request_sent", None)
-    when = "" if sent is None else " after the request was sent" if sent else " before the request was sent"
-    return _local(
-        _ffi.ErrorKind.TRANSPORT,
-        "TRANSPORT_ERROR",
-        f"{kind}{when} ({cause})",
-        retryable=True,
-        transport_kind=kind,
-        cause=cause,
-        request_sent=sent,
     )

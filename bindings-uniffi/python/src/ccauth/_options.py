@@ -95,6 +95,9 @@ def config_document(
     dpop_key: Optional[KeyInput] = None,
     issuer: Optional[str] = None,
     server_metadata: Optional[Mapping[str, Any]] = None,
+    proactive_refresh: Optional[bool] = None,
+    revocation_endpoint: Optional[str] = None,
+    introspection_endpoint: Optional[str] = None,
 ) -> str:
     """The config document as JSON text (validated by the core, not here)."""
     doc = _drop_none(
@@ -125,6 +128,9 @@ def config_document(
             "dpop_key": _key(dpop_key),
             "issuer": issuer,
             "server_metadata": None if server_metadata is None else dict(server_metadata),
+            "proactive_refresh": proactive_refresh,
+            "revocation_endpoint": revocation_endpoint,
+            "introspection_endpoint": introspection_endpoint,
         }
     )
     return json.dumps(doc)

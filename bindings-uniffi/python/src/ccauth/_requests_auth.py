@@ -1,7 +1,7 @@
-"""The requests auth hook (``ccauth[requests]``): adds the token, and on a 401
-that the core says condemns it, resends once with a fresh token when the body
-can be replayed. Imported only by ``client.requests_auth()``; needs nothing
-from httpx."""
+"""The requests auth hook (``ccauth[requests]``): adds the headers the core
+gives for the token, and resends once when the core says so (the API's DPoP
+nonce; a new token after a 401 that condemned it) if the body can be
+replayed. Imported only by ``client.requests_auth()``; needs nothing from httpx."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 import requests
 import requests.auth
 
-from ._api_retry import condemned, wants_nonce
+from ._api_retry import RETRY_WITH_NEW_TOKEN, RETRY_WITH_NONCE, verdict
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._client import ClientCredentials
+    from ._token import AccessToken
 
 
 def _replayable(body: Any) -> bool:
@@ -22,33 +23,36 @@ def _replayable(body: Any) -> bool:
 
 
 class RequestsAuth(requests.auth.AuthBase):
-    """``requests.get(url, auth=client.requests_auth())``; streamed bodies are not replayed."""
+    """``requests.get(url, auth=client.requests_auth())``; streamed bodies are not resent."""
 
     def __init__(self, client: ClientCredentials) -> None:
         self._client = client
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         token = self._client.get_token()
-        r.headers.update(self._client._headers_for(token, r.method or "GET", r.url or ""))
-        if _replayable(r.body):
-            r.register_hook("response", functools.partial(self._retry, token))  # type: ignore[no-untyped-call]
+        r.headers.update(self._client._api_headers(token, r.method or "GET", r.url or ""))
+        hook = functools.partial(self._answer, token, _replayable(r.body))
+        r.register_hook("response", hook)  # type: ignore[no-untyped-call]
         return r
 
-    def _retry(self, token: Any, response: requests.Response, **kwargs: Any) -> requests.Response:
+    def _answer(self, token: AccessToken, replayable: bool, response: requests.Response, **kwargs: Any) -> requests.Response:
         url = response.request.url or ""
-        if wants_nonce(self._client, url, response.status_code, response.headers):
-            fresh = token  # the same token, a new proof with the API's nonce
-        elif condemned(self._client, token, response.status_code, response.headers.get("www-authenticate")):
-            fresh = self._client.get_token()
-            if fresh.access_token == token.access_token:
-                return response
-        else:
-            return response
+        answer = verdict(self._client, token, url, response.status_code, response.headers, False)
+        if answer == RETRY_WITH_NONCE and replayable:
+            response = self._resend(response, token, kwargs)
+            answer = verdict(self._client, token, url, response.status_code, response.headers, True)
+        if answer == RETRY_WITH_NEW_TOKEN and replayable:
+            token = self._client.get_token()
+            response = self._resend(response, token, kwargs)
+            verdict(self._client, token, url, response.status_code, response.headers, True)  # keeps a nonce
+        return response
+
+    def _resend(self, response: requests.Response, token: AccessToken, kwargs: Any) -> requests.Response:
         _ = response.content  # read it, so the connection can be reused
         response.close()
         retry = response.request.copy()
-        retry.headers.update(self._client._headers_for(fresh, retry.method or "GET", url))
+        retry.headers.update(self._client._api_headers(token, retry.method or "GET", retry.url or ""))
         again: requests.Response = response.connection.send(retry, **kwargs)
-        again.history.append(response)
+        again.history = [*response.history, response]
         again.request = retry
         return again

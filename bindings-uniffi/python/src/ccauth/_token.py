@@ -39,6 +39,8 @@ class AccessToken:
     """Response fields the core does not model."""
     deviations: Tuple[str, ...]
     """Codes of provider quirks that were tolerated."""
+    _ffi: Any = field(default=None, repr=False)
+    """The core's token (prints redacted): what the lifecycle takes for an API call's headers."""
 
     @classmethod
     def _from_ffi(cls, token: Any, info: Any = None) -> AccessToken:
@@ -61,6 +63,7 @@ class AccessToken:
             id_token=token.id_token() if info.has_id_token else None,
             extras=json.loads(info.extras_json),
             deviations=tuple(info.deviations),
+            _ffi=token,
         )
 
     @property
