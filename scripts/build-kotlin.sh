@@ -18,8 +18,9 @@ cargo build --quiet --locked --release -p ccauth-ffi
 cargo build --quiet --locked -p ccauth-ffi --features bindgen --bin uniffi-bindgen
 out="$ROOT/target/kotlin"
 # Maven copies resources without removing old ones: a jar built after a
-# five-platform one would keep its natives. The classes go too.
-rm -rf "$out/generated" "$out/native" "$out/maven/classes"
+# five-platform one would keep its natives. The classes go too (test classes
+# of a deleted test would run again).
+rm -rf "$out/generated" "$out/native" "$out/maven/classes" "$out/maven/test-classes"
 # The options (package dev.ccauth.ffi, JNA's cleaner) are the crate root's
 # bindings-uniffi/uniffi.toml, which uniffi-bindgen finds through cargo metadata.
 "$ROOT/target/debug/uniffi-bindgen" generate --no-format --language kotlin \

@@ -1,5 +1,6 @@
 // ccauth on the JVM: get a token, call the protected API, see the typed error
 // a wrong secret gives. Run by `make demo` against the local authorization server.
+import dev.ccauth.ApiAnswer
 import dev.ccauth.CcauthError
 import dev.ccauth.ClientCredentials
 import dev.ccauth.ClientCredentialsOptions
@@ -17,8 +18,13 @@ fun main(): Unit = runBlocking {
     val tokenEndpoint = env("CCAUTH_TOKEN_ENDPOINT")
     val api = env("CCAUTH_API_URL")
     ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))).use { client ->
-        val request = HttpRequest.newBuilder(URI.create(api)).header("Authorization", client.authorizationHeader()).build()
-        val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
+        val http = HttpClient.newHttpClient()
+        // The token's headers on the call; a 401 the core judges (DPoP nonce, rejected token) is resent once.
+        val response = client.authorized("GET", api, answer = { r: HttpResponse<String> -> ApiAnswer.of(r.statusCode(), r.headers()::allValues) }) { headers ->
+            val request = HttpRequest.newBuilder(URI.create(api))
+            headers.forEach { (name, value) -> request.header(name, value) }
+            http.send(request.build(), HttpResponse.BodyHandlers.ofString())
+        }
         println("[kotlin] API answered ${response.statusCode()} ${response.body()}")
         println("[kotlin] ${client.token()} (printing the token never prints the token)")
         val tokens = (1..100).map { async { client.token() } }.awaitAll()

@@ -51,6 +51,17 @@ class Introspection(
 /** What ccauth reads of an API's response: its status, `WWW-Authenticate` (several joined with `", "`) and `DPoP-Nonce`. */
 class ApiAnswer @JvmOverloads constructor(val status: Int, val wwwAuthenticate: String? = null, val dpopNonce: String? = null) {
     override fun toString(): String = "ApiAnswer($status)"
+
+    companion object {
+        /**
+         * From a status and a reader of a header's values (any case), e.g.
+         * `ApiAnswer.of(response.statusCode(), response.headers()::allValues)` (java.net.http)
+         * or `ApiAnswer.of(response.code, response::headers)` (OkHttp).
+         */
+        @JvmStatic
+        fun of(status: Int, header: (name: String) -> List<String>): ApiAnswer =
+            ApiAnswer(status, header("WWW-Authenticate").joinToString(", ").ifEmpty { null }, header("DPoP-Nonce").firstOrNull())
+    }
 }
 
 /**
@@ -359,7 +370,7 @@ class ClientCredentials private constructor(
             timer?.cancel()
             timerAt = at
             timer = if (at < 0) null else background.launch {
-                delay(at - System.currentTimeMillis())
+                while (System.currentTimeMillis() < at) delay(at - System.currentTimeMillis()) // the core's time is the wall clock's
                 synchronized(lock) {
                     if (timerAt != at) return@launch
                     timerAt = -1 // fired: the next arm() sets a new one

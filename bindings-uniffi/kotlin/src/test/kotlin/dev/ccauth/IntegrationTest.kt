@@ -126,11 +126,7 @@ class IntegrationTest {
         }
     }
 
-    private fun answerOf(response: HttpResponse<String>) = ApiAnswer(
-        response.statusCode(),
-        response.headers().allValues("www-authenticate").joinToString(", ").ifEmpty { null },
-        response.headers().firstValue("dpop-nonce").orElse(null),
-    )
+    private fun answerOf(response: HttpResponse<String>) = ApiAnswer.of(response.statusCode(), response.headers()::allValues)
 
     @Test
     fun `authorized - a 401 use_dpop_nonce is resent once with the nonce, a revoked token once with a new one`() = runBlocking {

@@ -32,8 +32,7 @@ internal fun ClientCredentials.sign(request: Request, attempt: Attempt): Request
 }
 
 /** What the core reads of an API's response (every `WWW-Authenticate` joined with ", "). */
-internal fun answer(response: Response): ApiAnswer =
-    ApiAnswer(response.code, response.headers("WWW-Authenticate").joinToString(", ").ifEmpty { null }, response.header("DPoP-Nonce"))
+internal fun answer(response: Response): ApiAnswer = ApiAnswer.of(response.code, response::headers)
 
 /** A token for an OkHttp call: ccauth's typed error, wrapped in the IOException OkHttp expects. */
 internal fun ClientCredentials.tokenForCall(): AccessToken =

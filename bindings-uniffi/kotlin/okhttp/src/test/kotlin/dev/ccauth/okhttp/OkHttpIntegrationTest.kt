@@ -77,6 +77,24 @@ class OkHttpIntegrationTest {
     }
 
     @Test
+    fun `the interceptor alone - a 401 is the answer, and the core drops the token it condemns`() = runBlocking {
+        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-secret-jwt", "jwt-secret-0123456789-0123456789-abcdef", authMethod = "client_secret_jwt", scopes = listOf("api.read"))
+        ClientCredentials(options, transport).use { credentials ->
+            val old = credentials.token()
+            ClientCredentials.discover(issuer, options).use { other -> other.revoke(old.accessToken) }
+            val http = OkHttpClient.Builder().addInterceptor(CcauthInterceptor(credentials)).build()
+            val (refused, _) = get(http)
+            assertEquals(401, refused.code)
+            assertNull(refused.priorResponse, "no authenticator: no retry")
+            val before = tokenRequests("ccauth-secret-jwt")
+            val (ok, body) = get(http)
+            assertEquals(200, ok.code, body)
+            assertEquals(1, tokenRequests("ccauth-secret-jwt") - before, "the next call fetched a new token")
+            assertNotEquals(old.accessToken, credentials.token().accessToken)
+        }
+    }
+
+    @Test
     fun `DPoP - the API's nonce is learnt on the first call's 401 and sent from then on`() = runBlocking {
         val options = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
         ClientCredentials.discover(issuer, options, transport).use { credentials ->
