@@ -35,6 +35,12 @@ def main() -> None:
 
     print(f"[python] 100 asyncio tasks got {asyncio.run(many())} distinct token(s)")
 
+    # proactive_refresh: a daemon timer replaces the token at its refresh
+    # time even while nobody asks; leaving the block (close()) stops it.
+    secret = 's3cr3t+/:%&= "~*'
+    with ClientCredentials(token_endpoint, "ccauth-basic", secret, scopes=["api.read"], proactive_refresh=True) as idle:
+        print(f"[python] refreshed in the background from now on: {idle.get_token()!r}")
+
     wrong = ClientCredentials(token_endpoint, "ccauth-basic", "not-the-secret")
     try:
         wrong.get_token()

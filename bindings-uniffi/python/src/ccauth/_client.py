@@ -525,7 +525,7 @@ class ClientCredentials:
             if at is None:
                 return
             self._arms += 1
-            delay = max(at - _now_ms(), 0) / 1000
+            delay = (at - _now_ms()) / 1000  # past: at once
             if loop is None:
                 timer = threading.Timer(delay, _fire, (weakref.ref(self), self._arms))
                 timer.name, timer.daemon = "ccauth-refresh-timer", True
