@@ -349,3 +349,16 @@ def test_the_async_side_arms_an_asyncio_task_cancelled_by_async_with() -> None:
         assert armed[0].cancelled()
 
     asyncio.run(main())
+
+
+def test_an_asyncio_timer_whose_loop_ends_hands_over_to_a_daemon_thread() -> None:
+    before = len(timers())
+    client = ccauth.ClientCredentials(TOKEN_URL, "client", SECRET, transport=TokenEndpoint(), proactive_refresh=True)
+
+    async def main() -> None:
+        await client.get_token_async()
+        assert len(timers()) == before, "an asyncio task while the loop runs"
+
+    asyncio.run(main())  # cancels the loop's remaining tasks
+    assert len(timers()) == before + 1
+    client.close()

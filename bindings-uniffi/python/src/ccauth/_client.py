@@ -111,15 +111,15 @@ def _fire(ref: weakref.ReferenceType[ClientCredentials], arm: int) -> None:
 
 
 async def _fire_async(ref: weakref.ReferenceType[ClientCredentials], arm: int, delay: float) -> None:
-    """:func:`_fire` as an asyncio task (cancelled by ``close()``, a newer timer or the loop's end)."""
+    """:func:`_fire` as an asyncio task (cancelled by ``close()``, a newer timer or the end of its loop)."""
     import asyncio
 
     try:
         await asyncio.sleep(delay)
     except asyncio.CancelledError:
         client = ref()
-        if client is not None:
-            client._fired(arm)  # so the next outcome arms a timer again
+        if client is not None and client._fired(arm):  # the loop ended, not close() or a newer timer
+            client._arm()  # a daemon thread takes over
         raise
     client = ref()
     if client is not None and client._fired(arm):
