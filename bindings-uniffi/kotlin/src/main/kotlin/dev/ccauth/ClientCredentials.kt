@@ -284,7 +284,6 @@ class ClientCredentials private constructor(
     fun importToken(document: String): AccessToken {
         val token = translated { AccessToken.of(lifecycle.importToken(document, nowMs())) }
         forget()
-        arm()
         return token
     }
 
@@ -308,7 +307,7 @@ class ClientCredentials private constructor(
         return token
     }
 
-    /** Forgets the memo and wakes every waiter. */
+    /** Forgets the memo and wakes every waiter (the core's answer changed); re-arms the timer. */
     private fun forget() {
         val old: CompletableDeferred<Unit>
         synchronized(lock) {
@@ -317,9 +316,10 @@ class ClientCredentials private constructor(
             memo = null
         }
         old.complete(Unit)
+        arm()
     }
 
-    /** Sends one ticket's request and reports the outcome to the core; wakes the waiters, re-arms the timer. */
+    /** Sends one ticket's request and reports the outcome to the core; wakes the waiters. */
     private suspend fun fetch(ticket: FetchTicket) {
         try {
             val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
@@ -337,7 +337,6 @@ class ClientCredentials private constructor(
             }
         } finally {
             forget()
-            arm()
         }
     }
 
