@@ -139,7 +139,9 @@ pub use error::{
 };
 pub use http::challenge::{parse_www_authenticate, Challenge};
 pub use http::{BodyKind, HttpRequest, HttpResponse};
-pub use lifecycle::api::{ApiAnswer, ApiHeaders, ApiVerdict};
+pub use lifecycle::api::{
+    ApiAnswer, ApiHeaders, ApiVerdict, API_ANSWER_HEADERS, API_ANSWER_STATUSES,
+};
 pub use lifecycle::decision::{
     FetchOutcome, FetchTicket, TokenDecision, TokenKey, MAX_WAIT_SLICE_MS,
 };

@@ -5,7 +5,7 @@
 use crate::error::Error;
 use crate::http::challenge::parse_www_authenticate;
 use crate::lifecycle::decision::TokenKey;
-use crate::lifecycle::manager::TokenManager;
+use crate::lifecycle::manager::{condemns, TokenManager};
 use crate::secret::{AuthorizationValue, DpopProof};
 use crate::token::{authorization_value, AccessToken};
 
@@ -18,7 +18,21 @@ pub struct ApiHeaders {
     pub dpop: Option<DpopProof>,
 }
 
+/// The statuses whose answer [`TokenManager::api_response`] must read; for
+/// any other, with no [`API_ANSWER_HEADERS`] header, it answers `Done` and
+/// changes nothing, so hosts may skip the call.
+pub const API_ANSWER_STATUSES: &[u16] = &[401];
+
+/// The headers that make an answer worth reporting whatever its status.
+pub const API_ANSWER_HEADERS: &[&str] = &["DPoP-Nonce"];
+
 impl ApiHeaders {
+    /// Whether the same headers serve every call with this token (no DPoP
+    /// proof, which is made per call): hosts may keep them with the token.
+    pub fn reusable(&self) -> bool {
+        self.dpop.is_none()
+    }
+
     /// As `(name, value)` pairs, in the order to send them. Values are credentials.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
         // Exposed: these are the headers the host sends.
@@ -98,9 +112,12 @@ impl TokenManager {
 
     /// Reads an API's answer to a call made with `access_token`: keeps a
     /// `DPoP-Nonce` it sent, and on a 401 decides between a retry with that
-    /// nonce (`use_dpop_nonce`, unless `nonce_retried` already), dropping the
-    /// token for a new one (`invalid_token`, or no error code), or keeping the
-    /// response (`insufficient_scope` and other errors: a new token would not help).
+    /// nonce (`use_dpop_nonce`, unless `nonce_retried` already), a retry with
+    /// a new token (`invalid_token`, or no error code: the token is dropped if
+    /// it is the cached one; one this entry already dropped or replaced — many
+    /// calls in flight with it — is retried too), or keeping the response
+    /// (`insufficient_scope` and other errors: a new token would not help; a
+    /// token this entry never held).
     pub fn api_response(
         &mut self,
         key: TokenKey,
@@ -126,7 +143,11 @@ impl TokenManager {
         if wants_nonce && nonce_taken && !nonce_retried {
             return ApiVerdict::RetryWithNonce;
         }
-        if self.invalidate(key, access_token, www_authenticate) {
+        // The cached token is dropped; a token dropped or replaced before
+        // (a call still in flight with it) is simply sent again with the
+        // current one. A token this entry never held is not ours to judge.
+        let dropped = self.invalidate(key, access_token, www_authenticate);
+        if dropped || (condemns(www_authenticate) && self.is_retired(key, access_token)) {
             ApiVerdict::RetryWithNewToken
         } else {
             ApiVerdict::Done

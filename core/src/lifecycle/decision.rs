@@ -130,3 +130,17 @@ impl TokenDecision {
         }
     }
 }
+
+impl FetchOutcome {
+    /// For `Token`: the span of `now_ms` readings over which a poll would
+    /// answer `Ready` with it (as [`TokenDecision::ready_window`]), so hosts
+    /// memoize it without polling again.
+    pub fn ready_window(&self) -> Option<std::ops::Range<u64>> {
+        match self {
+            Self::Token(token) => {
+                Some(token.issued_at_ms.saturating_sub(BACKWARD_TOLERANCE_MS)..token.refresh_at_ms)
+            }
+            _ => None,
+        }
+    }
+}

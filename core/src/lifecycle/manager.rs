@@ -83,6 +83,40 @@ struct Entry {
     /// Tickets declared lost by the attempt timeout, newest last: a token
     /// they still bring is used.
     given_up: Vec<u64>,
+    /// Fingerprints of the tokens this entry held before its current one
+    /// (dropped or replaced), newest last: a 401 for one of them is a call
+    /// made with an old token, to be sent again with the current one.
+    retired: Vec<Fingerprint>,
+}
+
+/// A token's SHA-256 prefix: enough to recognise it, useless to replay it.
+type Fingerprint = [u8; 16];
+
+/// How many retired tokens an entry remembers.
+const MAX_RETIRED: usize = 4;
+
+fn fingerprint(token: &str) -> Fingerprint {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    let mut out = [0; 16];
+    out.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    out
+}
+
+impl Entry {
+    /// Replaces the cached token, remembering the one it held.
+    fn set_token(&mut self, token: Option<Arc<AccessToken>>) {
+        if let Some(old) = self.token.take() {
+            // Read to fingerprint it; the value is not kept.
+            let print = fingerprint(old.value.expose_secret());
+            self.retired.retain(|p| *p != print);
+            if self.retired.len() >= MAX_RETIRED {
+                self.retired.remove(0);
+            }
+            self.retired.push(print);
+        }
+        self.token = token;
+    }
 }
 
 /// Caches tokens per key and decides, at each `now_ms`, who fetches and who waits.
@@ -171,6 +205,7 @@ impl TokenManager {
             nonce_retried: false,
             last_start_ms: None,
             given_up: Vec::new(),
+            retired: Vec::new(),
         });
         TokenKey(self.entries.len() - 1)
     }
@@ -483,7 +518,7 @@ impl TokenManager {
             }
         };
         let token = Arc::new(token);
-        entry.token = Some(Arc::clone(&token));
+        entry.set_token(Some(Arc::clone(&token)));
         // A fetch in flight (one started after a late token's ticket was given
         // up) keeps going: its answer replaces this one. Anything else ends.
         if !matches!(entry.flight, Flight::Fetching { .. }) || answers_flight {
@@ -531,14 +566,8 @@ impl TokenManager {
         rejected_token: &str,
         www_authenticate: Option<&str>,
     ) -> bool {
-        if let Some(header) = www_authenticate {
-            let challenges = parse_www_authenticate([header]);
-            let token_is_bad = challenges
-                .iter()
-                .all(|c| matches!(c.param("error"), None | Some("invalid_token")));
-            if !token_is_bad {
-                return false;
-            }
+        if !condemns(www_authenticate) {
+            return false;
         }
         let Some(entry) = self.entries.get_mut(key.0) else {
             return false;
@@ -549,9 +578,18 @@ impl TokenManager {
             .as_ref()
             .is_some_and(|t| t.value.expose_secret() == rejected_token);
         if is_cached {
-            entry.token = None;
+            entry.set_token(None);
         }
         is_cached
+    }
+
+    /// Whether `token` is one this entry held before its current token
+    /// (dropped or replaced).
+    pub(crate) fn is_retired(&self, key: TokenKey, token: &str) -> bool {
+        let print = fingerprint(token);
+        self.entries
+            .get(key.0)
+            .is_some_and(|e| e.retired.contains(&print))
     }
 
     /// The cached token as a versioned JSON document, to persist or share.
@@ -574,8 +612,19 @@ impl TokenManager {
         let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
         let token = document::import(&entry.cache_key, document, now_ms)?;
         let token = Arc::new(token);
-        entry.token = Some(Arc::clone(&token));
+        entry.set_token(Some(Arc::clone(&token)));
         Ok(token)
+    }
+}
+
+/// Whether a `WWW-Authenticate` answer says the token itself is bad:
+/// every challenge's `error` is absent or `invalid_token` (no header: yes).
+pub(crate) fn condemns(www_authenticate: Option<&str>) -> bool {
+    match www_authenticate {
+        None => true,
+        Some(header) => parse_www_authenticate([header])
+            .iter()
+            .all(|c| matches!(c.param("error"), None | Some("invalid_token"))),
     }
 }
 
