@@ -663,10 +663,7 @@ fn every_vector_passes() {
 #[allow(clippy::disallowed_methods)]
 fn error_code_catalogue_matches_the_core() {
     let path = vectors_dir().join("error_codes.json");
-    let codes: Vec<&str> = ccauth::ErrorCode::ALL
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
+    let codes: Vec<&str> = ccauth::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     let want = json!({
         "description": "Every stable error code of the core (ccauth::ErrorCode::ALL), in catalogue order. Written by `CCAUTH_WRITE_CATALOGUE=1 cargo test -p ccauth --test vectors`; each binding's own list of codes must equal it.",
         "codes": codes,
