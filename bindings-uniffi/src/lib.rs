@@ -15,16 +15,21 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use ccauth::{ClientConfig, Error, HttpResponse, RequestContext, TokenKey, TokenManager};
+use ccauth::{Error, HttpResponse, RequestContext, TokenKey, TokenManager};
 
 uniffi::setup_scaffolding!();
 
 mod discovery;
 mod lifecycle_api;
+mod options;
 mod types;
 
 pub use discovery::{Discovery, DiscoveryStep};
-pub use lifecycle_api::ApiVerdict;
+pub use lifecycle_api::{ApiHeaders, ApiVerdict};
+pub use options::{
+    BasicEncoding, BodyFormat, ClientAuth, ClientConfig, ClientSecret, PrivateKey, RefreshPolicy,
+    RetryPolicy,
+};
 
 pub use types::{
     AccessToken, Challenge, ErrorInfo, ErrorKind, FetchTicket, Header, TokenInfo, TokenRequest,
@@ -72,8 +77,8 @@ impl From<Error> for CcauthError {
     }
 }
 
-fn config_from(config_json: &str) -> Result<ClientConfig, CcauthError> {
-    ClientConfig::from_json(config_json).map_err(|e| Error::from(e).into())
+fn config_from(config_json: &str) -> Result<ccauth::ClientConfig, CcauthError> {
+    ccauth::ClientConfig::from_json(config_json).map_err(|e| Error::from(e).into())
 }
 
 pub(crate) fn response_from(status: u16, headers: Vec<Header>, body: Vec<u8>) -> HttpResponse {
@@ -122,7 +127,7 @@ pub fn parse_token_response(
         .map_err(|e| Error::from(e).into())
 }
 
-fn entropy(bytes: &[u8]) -> Result<[u8; 32], CcauthError> {
+pub(crate) fn entropy(bytes: &[u8]) -> Result<[u8; 32], CcauthError> {
     RequestContext::entropy_from(bytes).map_err(|e| Error::from(e).into())
 }
 
@@ -375,6 +380,12 @@ pub enum FetchOutcome {
         token: Arc<AccessToken>,
         /// Its non-secret fields (saves a call).
         info: TokenInfo,
+        /// A poll would answer `Ready` with it for `now_ms` in
+        /// `valid_from_ms..valid_until_ms` (until the next report,
+        /// invalidation or import): memoize it without polling.
+        valid_from_ms: u64,
+        /// End (exclusive) of that span.
+        valid_until_ms: u64,
     },
     /// The attempt failed; a retry may start at `at_ms`.
     RetryScheduled {
@@ -441,6 +452,12 @@ pub struct TokenLifecycle {
 }
 
 impl TokenLifecycle {
+    pub(crate) fn from_core(config: ccauth::ClientConfig, seed: u64) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(TokenManager::with_config(config, seed)),
+        })
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, (TokenManager, TokenKey)> {
         // A poisoned lock only means another thread panicked mid-call; the
         // manager's state is still consistent (every method is total).
@@ -460,10 +477,16 @@ fn token_and_info(t: Arc<ccauth::AccessToken>) -> (Arc<AccessToken>, TokenInfo) 
 
 impl From<ccauth::FetchOutcome> for FetchOutcome {
     fn from(outcome: ccauth::FetchOutcome) -> Self {
+        let window = outcome.ready_window().unwrap_or(0..0);
         match outcome {
             ccauth::FetchOutcome::Token(t) => {
                 let (token, info) = token_and_info(t);
-                Self::Token { token, info }
+                Self::Token {
+                    token,
+                    info,
+                    valid_from_ms: window.start,
+                    valid_until_ms: window.end,
+                }
             }
             ccauth::FetchOutcome::RetryScheduled { at_ms, error } => Self::RetryScheduled {
                 at_ms,
@@ -483,10 +506,7 @@ impl TokenLifecycle {
     /// A lifecycle for a config document; `seed` drives the refresh jitter.
     #[uniffi::constructor]
     pub fn new(config_json: String, seed: u64) -> Result<Arc<Self>, CcauthError> {
-        let config = config_from(&config_json)?;
-        Ok(Arc::new(Self {
-            state: Mutex::new(TokenManager::with_config(config, seed)),
-        }))
+        Ok(Self::from_core(config_from(&config_json)?, seed))
     }
 
     /// What to do at `now_ms`.

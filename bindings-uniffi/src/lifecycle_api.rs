@@ -10,6 +10,20 @@ use crate::{
     TokenRequest, TokenTypeHint, TransportKind,
 };
 
+/// The headers for one API call, and what the core needs to see of the answer.
+#[derive(Debug, uniffi::Record)]
+pub struct ApiHeaders {
+    /// `Authorization`, and `DPoP` for a DPoP-bound token (credentials: do not log).
+    pub headers: Vec<Header>,
+    /// The same headers serve every call with this token (no per-call
+    /// proof): keep them with the token and clear them with it.
+    pub reusable: bool,
+    /// Report an answer with one of these statuses to `api_response`…
+    pub report_statuses: Vec<u16>,
+    /// …or with one of these headers; any other answer changes nothing.
+    pub report_headers: Vec<String>,
+}
+
 /// What to do after an API answered a call made with a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum ApiVerdict {
@@ -38,17 +52,25 @@ impl TokenLifecycle {
         method: String,
         url: String,
         now_ms: u64,
-    ) -> Result<Vec<Header>, CcauthError> {
+    ) -> Result<ApiHeaders, CcauthError> {
         let (manager, key) = &mut *self.lock();
         let headers = manager.api_headers(*key, &token.0, &method, &url, now_ms)?;
-        Ok(headers
-            .pairs()
-            .into_iter()
-            .map(|(name, value)| Header {
-                name: name.to_owned(),
-                value: value.to_owned(),
-            })
-            .collect())
+        Ok(ApiHeaders {
+            reusable: headers.reusable(),
+            headers: headers
+                .pairs()
+                .into_iter()
+                .map(|(name, value)| Header {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                })
+                .collect(),
+            report_statuses: ccauth::API_ANSWER_STATUSES.to_vec(),
+            report_headers: ccauth::API_ANSWER_HEADERS
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+        })
     }
 
     /// Reads an API's answer to a call made with `access_token`: keeps its

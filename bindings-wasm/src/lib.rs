@@ -10,12 +10,11 @@
 #![allow(clippy::result_large_err)]
 
 use ccauth::{
-    build_introspection_request, build_metadata_request, build_revocation_request,
-    build_token_request, build_token_request_at, parse_introspection_response,
-    parse_metadata_response, parse_revocation_response, parse_token_response, AccessToken,
-    ClientConfig, Error, FetchOutcome, HttpRequest, HttpResponse, MetadataKind, PrivateKey,
-    RequestContext, TokenDecision, TokenKey, TokenManager, TokenTypeHint, TransportError,
-    TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES, MAX_WAIT_SLICE_MS,
+    build_token_request_at, parse_introspection_response, parse_metadata_response,
+    parse_revocation_response, parse_token_response, AccessToken, ClientConfig, Error,
+    FetchOutcome, HttpRequest, HttpResponse, PrivateKey, RequestContext, TokenDecision, TokenKey,
+    TokenManager, TransportError, TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES,
+    MAX_WAIT_SLICE_MS,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -128,15 +127,6 @@ pub fn default_max_response_bytes() -> f64 {
     DEFAULT_MAX_RESPONSE_BYTES as f64
 }
 
-/// Builds the token request for a config document: `{method, url, headers, body}` as JSON.
-#[wasm_bindgen(js_name = buildTokenRequest)]
-pub fn build_token_request_json(config_json: &str) -> Result<String, JsValue> {
-    let config = config_from(config_json)?;
-    build_token_request(&config)
-        .map(|r| request_json(&r).to_string())
-        .map_err(|e| throw(&e.into()))
-}
-
 /// 32 bytes of host randomness, or a typed error.
 fn entropy_from(bytes: &[u8]) -> Result<[u8; 32], JsValue> {
     RequestContext::entropy_from(bytes).map_err(|e| throw(&e.into()))
@@ -168,43 +158,6 @@ pub fn generate_dpop_key(entropy: Vec<u8>) -> Result<String, JsValue> {
     Ok(key.private_jwk().to_string())
 }
 
-fn hint(name: Option<String>) -> Option<TokenTypeHint> {
-    match name.as_deref() {
-        Some("access_token") => Some(TokenTypeHint::AccessToken),
-        Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
-        _ => None,
-    }
-}
-
-/// The RFC 7009 revocation (`kind` "revocation") or RFC 7662 introspection
-/// (`kind` "introspection") request for `token`.
-#[wasm_bindgen(js_name = buildTokenAdminRequest)]
-pub fn build_token_admin_request(
-    config_json: &str,
-    kind: &str,
-    endpoint: &str,
-    token: &str,
-    token_type_hint: Option<String>,
-    now_ms: f64,
-    entropy: Vec<u8>,
-) -> Result<String, JsValue> {
-    let config = config_from(config_json)?;
-    let context = RequestContext {
-        now_ms: ms(now_ms),
-        entropy: entropy_from(&entropy)?,
-        dpop_nonce: None,
-    };
-    let hint = hint(token_type_hint);
-    let built = if kind == "revocation" {
-        build_revocation_request(&config, endpoint, token, hint, &context)
-    } else {
-        build_introspection_request(&config, endpoint, token, hint, &context)
-    };
-    built
-        .map(|r| request_json(&r).to_string())
-        .map_err(|e| throw(&e.into()))
-}
-
 /// Reads a revocation (`{"ok": true}`) or introspection (`{"introspection": {…}}`) answer.
 #[wasm_bindgen(js_name = parseTokenAdminResponse)]
 pub fn parse_token_admin_response(
@@ -230,23 +183,6 @@ pub fn parse_token_admin_response(
     .to_string())
 }
 
-/// The metadata request of `issuer` (`kind`: "oauth" for RFC 8414, "openid").
-#[wasm_bindgen(js_name = buildMetadataRequest)]
-pub fn build_metadata_request_json(
-    issuer: &str,
-    kind: &str,
-    danger_accept_insecure_http: bool,
-) -> Result<String, JsValue> {
-    let kind = if kind == "openid" {
-        MetadataKind::OpenId
-    } else {
-        MetadataKind::OAuth
-    };
-    build_metadata_request(issuer, kind, danger_accept_insecure_http)
-        .map(|r| request_json(&r).to_string())
-        .map_err(|e| throw(&e.into()))
-}
-
 /// Reads a metadata response for `issuer`: `{"metadata": {…}}` or `{"error": …}`.
 #[wasm_bindgen(js_name = parseMetadataResponse)]
 pub fn parse_metadata_response_json(
@@ -263,39 +199,6 @@ pub fn parse_metadata_response_json(
     match parse_metadata_response(issuer, &response, ms(now_ms)) {
         Ok(metadata) => format!(r#"{{"metadata":{}}}"#, metadata.to_json()),
         Err(error) => json!({ "error": error_json(&error.into()) }).to_string(),
-    }
-}
-
-/// Discovered metadata kept for a TTL (the core's `MetadataCache`).
-#[wasm_bindgen]
-pub struct MetadataCache(ccauth::MetadataCache);
-
-#[wasm_bindgen]
-impl MetadataCache {
-    /// A cache keeping each document `ttl_ms`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(ttl_ms: f64) -> MetadataCache {
-        Self(ccauth::MetadataCache::new(ms(ttl_ms)))
-    }
-
-    /// The metadata JSON of `issuer` while fresh.
-    pub fn get(&self, issuer: &str, now_ms: f64) -> Option<String> {
-        self.0
-            .get(issuer, ms(now_ms))
-            .map(ccauth::ServerMetadata::to_json)
-    }
-
-    /// Keeps metadata JSON (as `parseMetadataResponse` gave it) from `now_ms`.
-    pub fn insert(
-        &mut self,
-        issuer: &str,
-        metadata_json: &str,
-        now_ms: f64,
-    ) -> Result<(), JsValue> {
-        let metadata = ccauth::ServerMetadata::from_json(issuer, metadata_json)
-            .map_err(|e| throw(&e.into()))?;
-        self.0.insert(metadata, ms(now_ms));
-        Ok(())
     }
 }
 
@@ -351,7 +254,10 @@ pub struct TokenLifecycle {
 
 pub(crate) fn outcome_json(outcome: FetchOutcome) -> Value {
     match outcome {
-        FetchOutcome::Token(token) => json!({ "outcome": "token", "token": token_json(&token) }),
+        FetchOutcome::Token(ref token) => {
+            let window = outcome.ready_window().unwrap_or(0..0);
+            json!({ "outcome": "token", "token": token_json(token), "valid_from_ms": window.start, "valid_until_ms": window.end })
+        }
         FetchOutcome::RetryScheduled { at_ms, error } => {
             json!({ "outcome": "retry_scheduled", "at_ms": at_ms, "error": error_json(&error) })
         }
@@ -496,25 +402,6 @@ impl TokenLifecycle {
             .map_err(|e| throw(&e))
     }
 
-    /// The `DPoP` proof for an API call with `access_token` (undefined without DPoP).
-    #[wasm_bindgen(js_name = dpopProof)]
-    pub fn dpop_proof(
-        &mut self,
-        access_token: &str,
-        method: &str,
-        url: &str,
-        now_ms: f64,
-    ) -> Option<String> {
-        match self
-            .manager
-            .dpop_proof(self.key, access_token, method, url, ms(now_ms))
-        {
-            // The host sends the proof with its API call.
-            Ok(Some(proof)) => Some(proof.expose_secret().to_owned()),
-            _ => None,
-        }
-    }
-
     /// Remembers a resource server's `DPoP-Nonce` for its next proofs.
     #[wasm_bindgen(js_name = rememberDpopNonce)]
     pub fn remember_dpop_nonce(&mut self, url: &str, nonce: &str) -> bool {
@@ -537,14 +424,5 @@ impl TokenLifecycle {
             Ok(token) => Ok(token_json(&token).to_string()),
             Err(error) => Err(throw(&error)),
         }
-    }
-
-    /// The cache key (no secret in it).
-    #[wasm_bindgen(js_name = cacheKey)]
-    pub fn cache_key(&self) -> String {
-        self.manager
-            .cache_key(self.key)
-            .unwrap_or_default()
-            .to_owned()
     }
 }

@@ -20,7 +20,9 @@ fn hint(hint: Option<String>) -> Option<TokenTypeHint> {
 #[wasm_bindgen]
 impl TokenLifecycle {
     /// The headers for an API call with the token `accessToken` of type
-    /// `tokenType`: `{"Authorization": …, "DPoP"?: …}` as JSON.
+    /// `tokenType`, as JSON: `{"headers": {"Authorization": …, "DPoP"?: …},
+    /// "reusable", "report_statuses", "report_headers"}` (see the core's
+    /// `ApiHeaders::reusable` and `API_ANSWER_STATUSES`).
     #[wasm_bindgen(js_name = apiHeaders)]
     pub fn api_headers(
         &mut self,
@@ -39,7 +41,13 @@ impl TokenLifecycle {
             .into_iter()
             .map(|(name, value)| (name.to_owned(), Value::from(value)))
             .collect();
-        Ok(Value::Object(object).to_string())
+        Ok(serde_json::json!({
+            "headers": object,
+            "reusable": headers.reusable(),
+            "report_statuses": ccauth::API_ANSWER_STATUSES,
+            "report_headers": ccauth::API_ANSWER_HEADERS,
+        })
+        .to_string())
     }
 
     /// Reads an API's answer to a call made with `accessToken`:
