@@ -567,7 +567,9 @@ impl TokenLifecycle {
     ) -> FetchOutcome {
         let response = response_from(status, headers, body);
         let (manager, _) = &mut *self.lock();
-        manager.handle_response(ticket_id, &response, now_ms).into()
+        manager
+            .handle_response(ticket_id.into(), &response, now_ms)
+            .into()
     }
 
     /// Reports that ticket `ticket_id` got no response: the kind, a short
@@ -585,7 +587,7 @@ impl TokenLifecycle {
         let error = transport_error(kind, &message, cause, request_sent);
         let (manager, _) = &mut *self.lock();
         manager
-            .handle_transport_error(ticket_id, error, now_ms)
+            .handle_transport_error(ticket_id.into(), error, now_ms)
             .into()
     }
 
@@ -649,7 +651,7 @@ impl TokenLifecycle {
     ) -> Result<Arc<TokenRequest>, CcauthError> {
         let (manager, _) = &mut *self.lock();
         manager
-            .request_with_assertion(ticket_id, &assertion, now_ms)
+            .request_with_assertion(ticket_id.into(), &assertion, now_ms)
             .map(|r| Arc::new(TokenRequest(r)))
             .map_err(CcauthError::from)
     }

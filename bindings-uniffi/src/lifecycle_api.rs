@@ -115,7 +115,7 @@ impl TokenLifecycle {
     ) -> FetchOutcome {
         let (manager, _) = &mut *self.lock();
         manager
-            .assertion_source_failed(ticket_id, &message, now_ms)
+            .assertion_source_failed(ticket_id.into(), &message, now_ms)
             .into()
     }
 

@@ -236,7 +236,7 @@ pub struct FetchTicket {
 impl From<ccauth::FetchTicket> for FetchTicket {
     fn from(ticket: ccauth::FetchTicket) -> Self {
         Self {
-            id: ticket.id(),
+            id: ticket.id().get(),
             attempt: ticket.attempt(),
             method: ticket.request().method().to_owned(),
             url: ticket.request().url().to_owned(),

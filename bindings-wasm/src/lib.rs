@@ -288,7 +288,7 @@ impl TokenLifecycle {
         };
         let ticket = |t: &ccauth::FetchTicket| {
             json!({
-                "id": t.id(),
+                "id": t.id().get(),
                 "attempt": t.attempt(),
                 "request": request_json(t.request()),
                 "needs_client_assertion": t.needs_client_assertion(),
@@ -330,9 +330,9 @@ impl TokenLifecycle {
         let outcome = match response_from(status, headers_json, body) {
             Ok(response) => self
                 .manager
-                .handle_response(ms(ticket), &response, ms(now_ms)),
+                .handle_response(ms(ticket).into(), &response, ms(now_ms)),
             Err(_) => self.manager.handle_transport_error(
-                ms(ticket),
+                ms(ticket).into(),
                 TransportError::new(
                     TransportErrorKind::Other,
                     "the host passed malformed headers",
@@ -359,7 +359,7 @@ impl TokenLifecycle {
         let error = transport_error(kind, message, cause, request_sent);
         outcome_json(
             self.manager
-                .handle_transport_error(ms(ticket), error, ms(now_ms)),
+                .handle_transport_error(ms(ticket).into(), error, ms(now_ms)),
         )
         .to_string()
     }
@@ -397,7 +397,7 @@ impl TokenLifecycle {
         now_ms: f64,
     ) -> Result<String, JsValue> {
         self.manager
-            .request_with_assertion(ms(ticket), assertion, ms(now_ms))
+            .request_with_assertion(ms(ticket).into(), assertion, ms(now_ms))
             .map(|r| request_json(&r).to_string())
             .map_err(|e| throw(&e))
     }

@@ -91,7 +91,7 @@ impl TokenLifecycle {
     pub fn assertion_source_failed(&mut self, ticket: f64, message: &str, now_ms: f64) -> String {
         outcome_json(
             self.manager
-                .assertion_source_failed(ms(ticket), message, ms(now_ms)),
+                .assertion_source_failed(ms(ticket).into(), message, ms(now_ms)),
         )
         .to_string()
     }

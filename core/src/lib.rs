@@ -143,7 +143,7 @@ pub use lifecycle::api::{
     ApiAnswer, ApiHeaders, ApiVerdict, API_ANSWER_HEADERS, API_ANSWER_STATUSES,
 };
 pub use lifecycle::decision::{
-    FetchOutcome, FetchTicket, TokenDecision, TokenKey, MAX_WAIT_SLICE_MS,
+    FetchOutcome, FetchTicket, TicketId, TokenDecision, TokenKey, MAX_WAIT_SLICE_MS,
 };
 pub use lifecycle::document::{TokenDocument, TOKEN_DOCUMENT_VERSION};
 pub use lifecycle::manager::TokenManager;

@@ -168,7 +168,7 @@ impl World {
                             self.waited_in_cycle[*k] = 0;
                         }
                         let deadline = self.now + self.policy.attempt_timeout_ms;
-                        self.outstanding[*k].push((ticket.id(), ticket.attempt(), deadline));
+                        self.outstanding[*k].push((ticket.id().get(), ticket.attempt(), deadline));
                     }
                     TokenDecision::Wait { until_ms } => {
                         prop_assert!(until_ms >= self.now || until_ms + 7_200_000 >= self.now);
@@ -186,8 +186,10 @@ impl World {
                 };
                 let (id, attempt, _) = self.outstanding[*k].remove(position);
                 let outcome = match self.response(reply) {
-                    Ok(response) => self.manager.handle_response(id, &response, self.now),
-                    Err(error) => self.manager.handle_transport_error(id, error, self.now),
+                    Ok(response) => self.manager.handle_response(id.into(), &response, self.now),
+                    Err(error) => self
+                        .manager
+                        .handle_transport_error(id.into(), error, self.now),
                 };
                 match outcome {
                     FetchOutcome::RetryScheduled { at_ms, .. } => {
@@ -353,7 +355,7 @@ proptest! {
                                 .filter(|(_, at)| latest < at + timeout)
                                 .count();
                             prop_assert_eq!(live, 0, "a second fetch while one is live");
-                            outstanding.push((ticket.id(), reading));
+                            outstanding.push((ticket.id().get(), reading));
                         }
                         TokenDecision::Ready(token) => {
                             let served_until = token
@@ -386,7 +388,7 @@ proptest! {
                         .manager
                         .cached_token(key)
                         .is_some_and(|t| t.issued_at_ms() > reading);
-                    let outcome = world.manager.handle_response(id, &response, reading);
+                    let outcome = world.manager.handle_response(id.into(), &response, reading);
                     if *token && !newer_cached {
                         prop_assert!(
                             matches!(outcome, FetchOutcome::Token(_)),

@@ -252,7 +252,7 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
         let at = format!("{name} step {i}");
         let want = &step["expect"];
         let now = step["now_ms"].as_u64().unwrap_or(0);
-        let ticket_id = |t: &Value| -> Result<u64, String> {
+        let ticket_id = |t: &Value| -> Result<ccauth::TicketId, String> {
             let n = t.as_u64().unwrap() as usize;
             tickets
                 .get(n - 1)

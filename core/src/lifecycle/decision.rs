@@ -15,6 +15,30 @@ pub(crate) const MIN_FETCH_SPACING_MS: u64 = 1_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TokenKey(pub(crate) usize);
 
+/// A ticket's number, unique within its manager: reports name their ticket
+/// by it (hosts across a binding pass it as a plain integer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TicketId(u64);
+
+impl TicketId {
+    /// The number.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl From<u64> for TicketId {
+    fn from(id: u64) -> Self {
+        Self(id)
+    }
+}
+
+impl std::fmt::Display for TicketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// The longest a host waits between two polls while a fetch is in flight:
 /// a report the host failed to signal is noticed within this.
 pub const MAX_WAIT_SLICE_MS: u64 = 1_000;
@@ -59,8 +83,8 @@ impl FetchTicket {
     }
 
     /// The ticket number, unique within its manager.
-    pub fn id(&self) -> u64 {
-        self.id
+    pub fn id(&self) -> TicketId {
+        TicketId(self.id)
     }
 
     /// The cache entry it fetches for.

@@ -39,7 +39,8 @@ use crate::http::challenge::parse_www_authenticate;
 use crate::http::HttpRequest;
 use crate::http::HttpResponse;
 use crate::lifecycle::decision::{
-    FetchOutcome, FetchTicket, TokenDecision, TokenKey, BACKWARD_TOLERANCE_MS, MIN_FETCH_SPACING_MS,
+    FetchOutcome, FetchTicket, TicketId, TokenDecision, TokenKey, BACKWARD_TOLERANCE_MS,
+    MIN_FETCH_SPACING_MS,
 };
 use crate::lifecycle::document::{self, TokenDocument};
 use crate::lifecycle::nonces::ApiNonces;
@@ -319,10 +320,11 @@ impl TokenManager {
     /// Reports the token endpoint's response to ticket `ticket`.
     pub fn handle_response(
         &mut self,
-        ticket: u64,
+        ticket: TicketId,
         response: &HttpResponse,
         now_ms: u64,
     ) -> FetchOutcome {
+        let ticket = ticket.get();
         let Some(index) = self.entry_in_flight(ticket) else {
             return self.late_response(ticket, response, now_ms);
         };
@@ -394,10 +396,11 @@ impl TokenManager {
     /// returned as the error.
     pub fn request_with_assertion(
         &mut self,
-        ticket: u64,
+        ticket: TicketId,
         assertion: &str,
         now_ms: u64,
     ) -> Result<HttpRequest, Error> {
+        let ticket = ticket.get();
         let index = self.entry_in_flight(ticket).ok_or(Error::UnknownTokenKey)?;
         let entropy = self.next_entropy();
         let built = self.entries.get(index).map(|entry| {
@@ -429,10 +432,11 @@ impl TokenManager {
     /// Reports that ticket `ticket` got no HTTP response.
     pub fn handle_transport_error(
         &mut self,
-        ticket: u64,
+        ticket: TicketId,
         error: TransportError,
         now_ms: u64,
     ) -> FetchOutcome {
+        let ticket = ticket.get();
         match self.entry_in_flight(ticket) {
             Some(index) => self.fail(index, error.into(), now_ms),
             None => FetchOutcome::Stale,
@@ -444,7 +448,7 @@ impl TokenManager {
     /// short and sanitized): a failed attempt, retried like a network error.
     pub fn assertion_source_failed(
         &mut self,
-        ticket: u64,
+        ticket: TicketId,
         message: &str,
         now_ms: u64,
     ) -> FetchOutcome {
@@ -994,7 +998,11 @@ mod tests {
         assert_ne!(lost.id(), again.id());
         // An unknown ticket is stale.
         assert!(matches!(
-            m.handle_response(again.id() + 100, &ok("late", 60), T0 + 30_501),
+            m.handle_response(
+                TicketId::from(again.id().get() + 100),
+                &ok("late", 60),
+                T0 + 30_501
+            ),
             FetchOutcome::Stale
         ));
     }
