@@ -24,6 +24,23 @@ type Decision =
   | { decision: "wait"; until_ms: number; wait_ms: number }
   | { decision: "failed"; error: CoreError };
 
+/** The core's report of a ticket's outcome: a token comes with the span a poll would answer "ready" with it. */
+type Outcome =
+  | { outcome: "token"; token: CoreToken; valid_from_ms: number; valid_until_ms: number }
+  | { outcome: "retry_scheduled" | "failed" | "stale" };
+
+/**
+ * The core's headers for an API call: `reusable` when they hold for every
+ * call with this token (no per-call DPoP proof); the API's answers the core
+ * must see (`apiResponse`) are those with a status or a header listed here.
+ */
+interface ApiHeaders {
+  headers: Record<string, string>;
+  reusable: boolean;
+  report_statuses: number[];
+  report_headers: string[];
+}
+
 /** The core's discovery sequence: the next request, the metadata, or an error. */
 type DiscoveryStep =
   | { step: "send"; request: CoreRequest }
@@ -116,6 +133,8 @@ interface Memo {
   headerPromise: Promise<string>;
   from: number;
   until: number;
+  /** The core's API headers for this token, once it said they are reusable. */
+  api?: Record<string, string>;
 }
 
 /** The core's verdict on an API's answer (`apiResponse`). */
@@ -146,6 +165,9 @@ export class ClientCredentials {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt: number | undefined;
   #closed = false;
+  /** The API answers the core must see (from its `apiHeaders` answers): statuses, and header names. */
+  #reportStatuses: readonly number[] | undefined;
+  #reportHeaders: readonly string[] = [];
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
   constructor(options: ClientCredentialsOptions) {
@@ -208,9 +230,24 @@ export class ClientCredentials {
     });
   }
 
-  /** After a report to the core: wakes every waiting caller and re-arms the proactive refresh. */
-  #reported(): void {
+  /** Memoizes the core's token for the span it said a poll would answer "ready" with it. */
+  #remember(core: CoreToken, from: number, until: number): Memo {
+    const token = accessToken(core);
+    const memo: Memo = { token, tokenPromise: Promise.resolve(token), headerPromise: Promise.resolve(token.authorization), from, until };
+    this.#ready = memo;
+    return memo;
+  }
+
+  /**
+   * After a report to the core (its outcome JSON, if it gave one): memoizes
+   * a new token, wakes every waiting caller and re-arms the proactive refresh.
+   */
+  #reported(outcome?: string): void {
     this.#ready = undefined;
+    if (outcome !== undefined) {
+      const o = JSON.parse(outcome) as Outcome;
+      if (o.outcome === "token") this.#remember(o.token, o.valid_from_ms, o.valid_until_ms);
+    }
     const notify = this.#notify;
     this.#renew();
     notify();
@@ -248,6 +285,7 @@ export class ClientCredentials {
 
   /** Sends one ticket's request and reports the outcome to the core. */
   async #run(ticket: Ticket): Promise<void> {
+    let outcome: string | undefined;
     try {
       let { request } = ticket;
       if (ticket.needs_client_assertion) {
@@ -256,7 +294,7 @@ export class ClientCredentials {
           assertion = await (this.#clientAssertion as () => string | Promise<string>)();
           if (typeof assertion !== "string") throw new TypeError(`it returned ${typeof assertion}, not a string`);
         } catch (error) {
-          this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now());
+          outcome = this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now());
           return;
         }
         try {
@@ -267,14 +305,14 @@ export class ClientCredentials {
       }
       try {
         const reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
-        this.#lifecycle.handleResponse(ticket.id, reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+        outcome = this.#lifecycle.handleResponse(ticket.id, reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
       } catch (error) {
         const f = error instanceof NoReply ? error.failure : { kind: "other" as const, message: "request failed" };
         // The core keeps the kind, the code and whether the request went out; it bounds and sanitizes the message.
-        this.#lifecycle.handleTransportError(ticket.id, f.kind, f.message, Date.now(), f.cause, f.requestSent);
+        outcome = this.#lifecycle.handleTransportError(ticket.id, f.kind, f.message, Date.now(), f.cause, f.requestSent);
       }
     } finally {
-      this.#reported();
+      this.#reported(outcome);
     }
   }
 
@@ -295,17 +333,13 @@ export class ClientCredentials {
   /** The get-token path: the core decides, this sends tickets and waits. */
   async #getToken(): Promise<AccessToken> {
     for (;;) {
+      // A token a report just brought (ours or another caller's fetch) needs no poll.
+      const memo = this.#memo();
+      if (memo) return memo.token;
       const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
       switch (decision.decision) {
         case "ready": {
-          const token = accessToken(decision.token);
-          this.#ready = {
-            token,
-            tokenPromise: Promise.resolve(token),
-            headerPromise: Promise.resolve(token.authorization),
-            from: decision.valid_from_ms,
-            until: decision.valid_until_ms,
-          };
+          const { token } = this.#remember(decision.token, decision.valid_from_ms, decision.valid_until_ms);
           this.#arm();
           return token;
         }
@@ -344,7 +378,6 @@ export class ClientCredentials {
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const { method, url } = target(input, init);
-    const again = replayable(input, init);
     const send = (token: AccessToken) => {
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
       for (const [name, value] of Object.entries(this.#apiHeaders(token, method, url))) headers.set(name, value);
@@ -353,6 +386,8 @@ export class ClientCredentials {
     let token = await this.getToken();
     let response = await send(token);
     let verdict = this.#apiResponse(token, url, response, false);
+    if (verdict === "done") return response;
+    const again = replayable(input, init);
     if (verdict === "retry_with_nonce" && again) {
       await response.body?.cancel();
       response = await send(token);
@@ -367,9 +402,15 @@ export class ClientCredentials {
     return response;
   }
 
-  /** The core's verdict on the API's `response` to a call with `token` (it keeps the API's nonce, and may drop the token). */
+  /**
+   * The core's verdict on the API's `response` to a call with `token` (it
+   * keeps the API's nonce, and may drop the token). An answer with none of
+   * the statuses and headers the core asked to see is "done" without asking.
+   */
   #apiResponse(token: AccessToken, url: string, response: Response, nonceRetried: boolean): Verdict {
     const h = response.headers;
+    const statuses = this.#reportStatuses;
+    if (statuses !== undefined && !statuses.includes(response.status) && !this.#reportHeaders.some((name) => h.has(name))) return "done";
     const verdict = this.#lifecycle.apiResponse(
       token.accessToken, url, response.status, h.get("www-authenticate") ?? undefined, h.get("dpop-nonce") ?? undefined, nonceRetried,
     ) as Verdict;
@@ -377,13 +418,24 @@ export class ClientCredentials {
     return verdict;
   }
 
-  /** The core's headers for an API call with `token`: `Authorization`, and `DPoP` (a fresh proof) for a DPoP-bound token. */
-  #apiHeaders(token: AccessToken, method: string, url: string): Record<string, string> {
+  /**
+   * The core's headers for an API call with `token`: `Authorization`, and
+   * `DPoP` (a fresh proof) for a DPoP-bound token. Headers the core calls
+   * reusable are kept with the memoized token (and cleared with it).
+   */
+  #apiHeaders(token: AccessToken, method: string, url: string): Readonly<Record<string, string>> {
+    const memo = this.#ready;
+    if (memo?.api !== undefined && memo.token === token) return memo.api;
+    let answer: ApiHeaders;
     try {
-      return JSON.parse(this.#lifecycle.apiHeaders(token.accessToken, token.tokenType, method, url, Date.now())) as Record<string, string>;
+      answer = JSON.parse(this.#lifecycle.apiHeaders(token.accessToken, token.tokenType, method, url, Date.now())) as ApiHeaders;
     } catch (e) {
       return rethrow(e);
     }
+    this.#reportStatuses = answer.report_statuses;
+    this.#reportHeaders = answer.report_headers;
+    if (answer.reusable && memo?.token === token) memo.api = answer.headers;
+    return answer.headers;
   }
 
   /**
@@ -392,7 +444,7 @@ export class ClientCredentials {
    * Pass any `DPoP-Nonce` the API answers to {@link rememberDpopNonce}.
    */
   async authorizationHeaders(method: string, url: string): Promise<Record<string, string>> {
-    return this.#apiHeaders(await this.getToken(), method.toUpperCase(), url);
+    return { ...this.#apiHeaders(await this.getToken(), method.toUpperCase(), url) };
   }
 
   /** Remembers a resource server's `DPoP-Nonce` (from any of its responses) for the next proofs. */
