@@ -2,6 +2,7 @@
 //! the endpoints, the client authentication and the signing randomness come
 //! from the entry's config, so hosts never hold the secret-bearing config.
 
+use crate::config::ClientConfig;
 use crate::endpoints::introspection::{
     build_introspection_request, parse_introspection_response, Introspection,
 };
@@ -34,17 +35,13 @@ impl TokenManager {
         hint: Option<TokenTypeHint>,
         now_ms: u64,
     ) -> Result<HttpRequest, Error> {
-        let entropy = self.next_entropy();
-        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
-        let endpoint = config
-            .revocation_endpoint()
-            .ok_or_else(|| not_set("revocation_endpoint"))?;
-        let context = RequestContext {
-            now_ms,
-            entropy,
-            dpop_nonce: None,
-        };
-        let request = build_revocation_request(config, endpoint, token, hint, &context)?;
+        let request =
+            self.admin_request(key, now_ms, "revocation_endpoint", |config, context| {
+                let endpoint = config.revocation_endpoint()?;
+                Some(build_revocation_request(
+                    config, endpoint, token, hint, context,
+                ))
+            })?;
         let _dropped = self.invalidate(key, token, None);
         Ok(request)
     }
@@ -68,19 +65,12 @@ impl TokenManager {
         hint: Option<TokenTypeHint>,
         now_ms: u64,
     ) -> Result<HttpRequest, Error> {
-        let entropy = self.next_entropy();
-        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
-        let endpoint = config
-            .introspection_endpoint()
-            .ok_or_else(|| not_set("introspection_endpoint"))?;
-        let context = RequestContext {
-            now_ms,
-            entropy,
-            dpop_nonce: None,
-        };
-        Ok(build_introspection_request(
-            config, endpoint, token, hint, &context,
-        )?)
+        self.admin_request(key, now_ms, "introspection_endpoint", |config, context| {
+            let endpoint = config.introspection_endpoint()?;
+            Some(build_introspection_request(
+                config, endpoint, token, hint, context,
+            ))
+        })
     }
 
     /// Reads the introspection endpoint's answer.
@@ -92,5 +82,28 @@ impl TokenManager {
     ) -> Result<Introspection, Error> {
         let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
         Ok(parse_introspection_response(config, response, now_ms)?)
+    }
+
+    /// A request to an endpoint beside the token endpoint (`field` names it
+    /// when it is neither configured nor discovered), signed like the token
+    /// requests: the config's client authentication, fresh randomness.
+    fn admin_request(
+        &mut self,
+        key: TokenKey,
+        now_ms: u64,
+        field: &'static str,
+        build: impl FnOnce(
+            &ClientConfig,
+            &RequestContext<'_>,
+        ) -> Option<Result<HttpRequest, ConfigError>>,
+    ) -> Result<HttpRequest, Error> {
+        let entropy = self.next_entropy();
+        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
+        let context = RequestContext {
+            now_ms,
+            entropy,
+            dpop_nonce: None,
+        };
+        Ok(build(config, &context).ok_or_else(|| not_set(field))??)
     }
 }
