@@ -124,11 +124,6 @@ def test_invalid_token_401_drops_the_token_and_retries_once(server: Server, libr
     assert victim.get_token().access_token != "revoked-or-forged-token"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14: the 401 verdict is the core's now (api_response), and it answers `done` for a "
-    "condemned token another call already dropped; the driver no longer compares tokens itself",
-)
 @pytest.mark.parametrize("library", ["httpx", "requests"])
 def test_concurrent_401s_for_one_rejected_token_are_all_resent(server: Server, library: str) -> None:
     """Many calls in flight with a token the API rejects: the first 401 drops

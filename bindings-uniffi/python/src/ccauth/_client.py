@@ -546,7 +546,7 @@ class ClientCredentials:
     # -- API calls -------------------------------------------------------------
 
     def _api_headers(self, token: AccessToken, method: str, url: str) -> Dict[str, str]:
-        return {h.name: h.value for h in self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms())}
+        return {h.name: h.value for h in self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms()).headers}
 
     def _api_response(
         self, token: AccessToken, url: str, status: int, www_authenticate: Optional[str], dpop_nonce: Optional[str], nonce_retried: bool
