@@ -26,6 +26,11 @@ graph: dict[tuple[str, ...], set[tuple[str, ...]]] = {m: set() for m in files}
 problems = []
 for module, path in files.items():
     text = path.read_text()
+    # Code (not doc comments) must not reach for lib.rs's re-exports: that
+    # is an arrow back up to the crate root.
+    code = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("//"))
+    for name in sorted(set(re.findall(r"crate::([A-Z]\w*)", code))):
+        problems.append(f"{'/'.join(module)} uses crate::{name}: import it from its module, not the crate root")
     # `use crate::{a::b, c}` groups and plain `crate::a::b` paths.
     paths = re.findall(r"crate::((?:[a-z_]+::)*[a-z_]+)", text)
     for group in re.findall(r"crate::\{([^}]*)\}", text):

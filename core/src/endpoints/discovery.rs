@@ -166,7 +166,7 @@ pub enum DiscoveryStep {
     /// The issuer's metadata, checked (and cached).
     Done(ServerMetadata),
     /// No metadata: the last answer's error (or the issuer's).
-    Failed(crate::Error),
+    Failed(crate::error::Error),
 }
 
 impl Discovery {
@@ -214,7 +214,7 @@ impl Discovery {
     }
 
     /// Reports that the last request got no response: discovery fails with it.
-    pub fn handle_transport_error(&mut self, error: crate::TransportError) -> DiscoveryStep {
+    pub fn handle_transport_error(&mut self, error: crate::error::TransportError) -> DiscoveryStep {
         self.asking = None;
         DiscoveryStep::Failed(error.into())
     }

@@ -61,7 +61,8 @@ impl std::fmt::Debug for RequestContext<'_> {
 /// request [`add_client_assertion`] completes.)
 pub fn build_token_request(config: &ClientConfig) -> Result<HttpRequest, ConfigError> {
     let signs_assertion = config.assertion.as_ref().is_some_and(|a| {
-        a.key.is_some() || config.auth_method == crate::ClientAuthMethod::ClientSecretJwt
+        a.key.is_some()
+            || config.auth_method == crate::auth::method::ClientAuthMethod::ClientSecretJwt
     });
     if signs_assertion || config.dpop_key.is_some() {
         return Err(ConfigError::invalid_parameter(
@@ -129,7 +130,7 @@ pub(crate) fn build_for(
     if method.sends_client_id_in_body() {
         params.push(("client_id", ParamValue::One(&config.client_id)));
     }
-    if method == crate::ClientAuthMethod::ClientSecretPost {
+    if method == crate::auth::method::ClientAuthMethod::ClientSecretPost {
         if let Some(secret) = &config.client_secret {
             // client_secret_post: the body is where this method carries the secret.
             params.push(("client_secret", ParamValue::One(secret.expose_secret())));
@@ -292,7 +293,7 @@ fn json_body(params: &[(&str, ParamValue<'_>)]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ClientAuthMethod;
+    use crate::auth::method::ClientAuthMethod;
 
     #[test]
     fn basic_request_has_no_secret_in_body() {

@@ -197,7 +197,10 @@ impl TokenManager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientConfig, FetchOutcome, HttpResponse, PrivateKey, TokenDecision};
+    use crate::auth::key::PrivateKey;
+    use crate::config::ClientConfig;
+    use crate::http::HttpResponse;
+    use crate::lifecycle::decision::{FetchOutcome, TokenDecision};
 
     const T0: u64 = 1_700_000_000_000;
 
