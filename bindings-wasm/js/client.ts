@@ -4,7 +4,7 @@
  * reads the clock and wakes waiters.
  */
 import { ccauthError, type CoreError, ownError, rethrow } from "./errors.js";
-import { checkOptions, type ClientCredentialsOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
+import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
 import { accessToken, type AccessToken, type CoreToken } from "./token.js";
 import { type CoreRequest, exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
@@ -76,10 +76,12 @@ export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
-/** Whether a config signs (and so needs cryptographic randomness). @internal */
+/** Whether a config signs for sure (and so needs cryptographic randomness). @internal */
 export const signs = (o: ClientCredentialsOptions): boolean =>
-  o.authMethod === "client_secret_jwt" || o.authMethod === "private_key_jwt" || o.privateKey !== undefined ||
-  o.clientAssertion !== undefined || (o.dpop !== undefined && o.dpop !== false);
+  o.authMethod === "client_secret_jwt" || o.authMethod === "private_key_jwt" || (o.dpop !== undefined && o.dpop !== false);
+
+/** Whether the platform has a cryptographic random source. */
+const hasRandom = (): boolean => typeof (globalThis as { crypto?: Crypto }).crypto?.getRandomValues === "function";
 
 /** The method and URL a `fetch` call will use. */
 function target(input: RequestInfo | URL, init?: RequestInit): { method: string; url: string } {
@@ -103,7 +105,7 @@ export interface Introspection {
 }
 
 /** Options for {@link ClientCredentials.discover}: the issuer instead of the token endpoint. */
-export type DiscoveryOptions = Omit<ClientCredentialsOptions, "tokenEndpoint"> & {
+export type DiscoveryOptions = Omit<CommonOptions, "tokenEndpoint"> & ClientAuthOptions & {
   /** The issuer identifier; its metadata (RFC 8414, or OpenID Connect Discovery) gives the rest. */
   issuer: string;
   /** Overrides the discovered token endpoint. */
@@ -177,7 +179,8 @@ export class ClientCredentials {
       if (options.dpop === true) dpopKey = JSON.parse(core.generateDpopKey(randomBytes(32))) as JsonWebKey;
       const document = configDocument(options, dpopKey, (options as WithDiscovered)[DISCOVERED]);
       this.#lifecycle = new core.TokenLifecycle(document, randomSeed());
-      if (signs(options)) this.#lifecycle.seedEntropy(randomBytes(32));
+      // Signatures draw on host randomness; a secret may also sign after discovery (client_secret_jwt negotiated).
+      if (hasRandom() || signs(options)) this.#lifecycle.seedEntropy(randomBytes(32));
     } catch (e) {
       rethrow(e);
     }

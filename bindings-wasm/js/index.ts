@@ -4,7 +4,7 @@
  *
  * ```ts
  * import { ClientCredentials } from "ccauth";
- * const client = new ClientCredentials({ tokenEndpoint, clientId, clientSecret, scope: ["api.read"] });
+ * const client = new ClientCredentials({ tokenEndpoint, clientId, clientSecret, scopes: ["api.read"] });
  * const res = await client.fetch("https://api.example.com/orders");
  * ```
  */
@@ -18,7 +18,18 @@ export {
   type TransportCause,
   type TransportKind,
 } from "./errors.js";
-export type { AuthMethod, ClientCredentialsOptions, KeyInput, Pairs, SigningAlg } from "./options.js";
+export type {
+  AuthMethod,
+  ClientAuthOptions,
+  ClientCredentialsOptions,
+  CommonOptions,
+  HmacAlg,
+  KeyAlg,
+  KeyInput,
+  OptionName,
+  Pairs,
+  SigningAlg,
+} from "./options.js";
 export {
   buildTokenRequest,
   parseIntrospectionResponse,

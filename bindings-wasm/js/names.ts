@@ -1,57 +1,42 @@
 /**
- * The package's option names (camelCase) beside the core's config-document
- * names (snake_case), so that config errors speak the user's names.
+ * The package's option names (camelCase) and the core's config-document
+ * names (snake_case): the same words (docs/OPTIONS.md), but for the few
+ * listed in {@link NOT_SAME}, so that config errors speak the user's names.
  * @internal
  */
-import type { ClientCredentialsOptions } from "./options.js";
+import type { OptionName } from "./options.js";
 
-/** Each top-level option and the document field it becomes (`fetch`, `timeoutMs`: npm only). */
-export const OPTIONS: Readonly<Record<keyof ClientCredentialsOptions, string | null>> = {
-  tokenEndpoint: "token_endpoint",
-  clientId: "client_id",
-  clientSecret: "client_secret",
-  authMethod: "auth_method",
-  basicAuthEncoding: "basic_auth_encoding",
-  scope: "scopes",
-  includeScope: "include_scope",
-  audience: "audience",
-  resource: "resources",
-  extraBodyParams: "extra_body_params",
-  extraQueryParams: "extra_query_params",
-  extraHeaders: "extra_headers",
-  bodyFormat: "body_format",
-  dangerAcceptInsecureHttp: "danger_accept_insecure_http",
-  maxResponseBytes: "max_response_bytes",
-  refresh: "refresh",
-  retry: "retry",
-  privateKey: "private_key",
-  clientAssertionAlg: "client_assertion_alg",
-  keyId: "key_id",
-  assertionAudience: "assertion_audience",
-  assertionLifetimeMs: "assertion_lifetime_ms",
-  clientAssertion: "external_client_assertion",
+const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** An object with its keys in snake_case (the nested options `refresh`, `retry`). */
+export const snakeKeys = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [snake(k), v]));
+
+/** The options whose document member has other words (`null`: the driver's own, not in the document). */
+const NOT_SAME: Readonly<Partial<Record<OptionName, string | null>>> = {
   dpop: "dpop_key",
-  revocationEndpoint: "revocation_endpoint",
-  introspectionEndpoint: "introspection_endpoint",
-  proactiveRefresh: "proactive_refresh",
+  clientAssertion: "external_client_assertion",
   fetch: null,
   timeoutMs: null,
 };
 
-/** The members of the nested options, each with its document name. */
-export const NESTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  refresh: {
-    minLeewayMs: "min_leeway_ms",
-    maxLeewayMs: "max_leeway_ms",
-    leewayPercent: "leeway_percent",
-    defaultLifetimeMs: "default_lifetime_ms",
-  },
-  retry: {
-    maxAttempts: "max_attempts",
-    maxWaitMs: "max_wait_ms",
-    failureCooldownMs: "failure_cooldown_ms",
-    attemptTimeoutMs: "attempt_timeout_ms",
-  },
+const NAMES: readonly OptionName[] = [
+  "tokenEndpoint", "clientId", "authMethod", "clientSecret", "basicAuthEncoding", "privateKey", "keyId", "clientAssertionAlg",
+  "clientAssertion", "scopes", "includeScope", "audience", "resources", "extraBodyParams", "extraQueryParams", "extraHeaders",
+  "bodyFormat", "maxResponseBytes", "refresh", "retry", "assertionAudience", "assertionLifetimeMs", "dpop",
+  "revocationEndpoint", "introspectionEndpoint", "proactiveRefresh", "dangerAcceptInsecureHttp", "fetch", "timeoutMs",
+];
+
+/** Each top-level option and the document member it becomes (`fetch`, `timeoutMs`: npm only). */
+export const OPTIONS: Readonly<Record<OptionName, string | null>> = Object.fromEntries(
+  NAMES.map((name) => [name, name in NOT_SAME ? (NOT_SAME[name] as string | null) : snake(name)]),
+) as Record<OptionName, string | null>;
+
+/** The members of the nested options (each document member is its snake_case). */
+export const NESTED: Readonly<Record<string, readonly string[]>> = {
+  refresh: ["minLeewayMs", "maxLeewayMs", "leewayPercent", "defaultLifetimeMs"],
+  retry: ["maxAttempts", "maxWaitMs", "failureCooldownMs", "attemptTimeoutMs"],
 };
 
 /** The values an enum option takes (the same spelling in the core and here). */
@@ -62,22 +47,20 @@ export const ENUMS: Readonly<Partial<Record<string, readonly string[]>>> = {
   clientAssertionAlg: ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA"],
 };
 
-const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** Document name → option name, for every name above (nested ones as `refresh.minLeewayMs`). */
+/**
+ * Document name → option name, for the names the core's messages may use:
+ * the members of the document, nested ones also alone (`leeway_percent` is
+ * `refresh.leewayPercent`), and `server_metadata` (set from the issuer).
+ */
 const FROM_CORE: ReadonlyMap<string, string> = new Map([
-  ...Object.entries(OPTIONS as Record<string, string | null>).flatMap(([npm, doc]) => (doc === null ? [] : [[doc, npm] as [string, string]])),
+  ...Object.entries(OPTIONS).flatMap(([npm, doc]) => (doc === null ? [] : [[doc, npm] as [string, string]])),
   ...Object.entries(NESTED).flatMap(([parent, members]) =>
-    Object.entries(members).flatMap(([npm, doc]) => [
-      [`${parent}.${doc}`, `${parent}.${npm}`] as [string, string],
-      [doc, `${parent}.${npm}`] as [string, string],
-    ])
+    members.flatMap((m) => [[`${parent}.${snake(m)}`, `${parent}.${m}`], [snake(m), `${parent}.${m}`]] as [string, string][])
   ),
-  // Set by discover(), from the issuer the user gave.
   ["server_metadata", "issuer"],
 ]);
 
-/** The option a core field name stands for (`token_endpoint` → `tokenEndpoint`, `scopes` → `scope`). */
+/** The option a core field name stands for (`token_endpoint` → `tokenEndpoint`, `dpop_key` → `dpop`). */
 export function optionName(field: string): string {
   return FROM_CORE.get(field) ?? field.split(".").map(camel).join(".");
 }

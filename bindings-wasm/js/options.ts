@@ -1,6 +1,6 @@
 /** Options, in camelCase, their checks, and their translation to the core's config document. */
 import { type CoreError, ownError } from "./errors.js";
-import { closest, NESTED, OPTIONS } from "./names.js";
+import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
 
 /** How the client authenticates at the token endpoint. */
 export type AuthMethod =
@@ -11,8 +11,14 @@ export type AuthMethod =
   | "tls_client_auth"
   | "none";
 
-/** A JWS algorithm for client assertions. RS256, PS256, ES384 and EdDSA need `ccauth/full`. */
-export type SigningAlg = "HS256" | "HS384" | "HS512" | "RS256" | "PS256" | "ES256" | "ES384" | "EdDSA";
+/** An HMAC algorithm, for `client_secret_jwt`. */
+export type HmacAlg = "HS256" | "HS384" | "HS512";
+
+/** An asymmetric JWS algorithm, for `private_key_jwt`. RS256, PS256, ES384 and EdDSA need `ccauth/full`. */
+export type KeyAlg = "RS256" | "PS256" | "ES256" | "ES384" | "EdDSA";
+
+/** A JWS algorithm for client assertions. */
+export type SigningAlg = HmacAlg | KeyAlg;
 
 /**
  * A private key: a JWK object (e.g. from `crypto.subtle.exportKey("jwk", …)`)
@@ -23,25 +29,79 @@ export type KeyInput = JsonWebKey | string;
 /** Name/value pairs: an object or a list (a list keeps duplicates and order). */
 export type Pairs = Record<string, string> | [string, string][];
 
-export interface ClientCredentialsOptions {
+/** Every credential field of {@link ClientAuthOptions}; each method takes some and forbids the others. */
+interface AuthFields {
+  authMethod: AuthMethod;
+  clientSecret: string;
+  basicAuthEncoding: "form_urlencoded" | "raw";
+  clientAssertionAlg: SigningAlg;
+  privateKey: KeyInput;
+  keyId: string;
+  clientAssertion: () => string | Promise<string>;
+}
+
+/** One method's fields; the other methods' fields are `never`, so mixing them does not compile. */
+type Auth<T extends Partial<AuthFields>> = T & { [K in Exclude<keyof AuthFields, keyof T>]?: never };
+
+/**
+ * Client authentication: `authMethod` and the credential it takes (the
+ * core's `ClientAuth`). Without `authMethod`, a `clientSecret` means
+ * `client_secret_basic` (after discovery: the first of basic, post and
+ * secret JWT the server supports).
+ */
+export type ClientAuthOptions =
+  | Auth<{
+    authMethod?: "client_secret_basic";
+    /** The client secret. */
+    clientSecret: string;
+    /** `form_urlencoded` per RFC 6749 §2.3.1 (default), or `raw` for servers that do not decode (UAA, Epic Games). */
+    basicAuthEncoding?: "form_urlencoded" | "raw";
+  }>
+  | Auth<{ authMethod: "client_secret_post"; clientSecret: string }>
+  | Auth<{
+    authMethod: "client_secret_jwt";
+    /** The HMAC key. */
+    clientSecret: string;
+    /** Default HS256 (after discovery: the first the server supports). */
+    clientAssertionAlg?: HmacAlg;
+  }>
+  | Auth<{
+    authMethod: "private_key_jwt";
+    /** The key that signs client assertions (RFC 7523). */
+    privateKey: KeyInput;
+    /** The `kid` header of client assertions. */
+    keyId?: string;
+    /** The key's algorithm, for keys that allow several (an RSA key: RS256 or PS256). */
+    clientAssertionAlg?: KeyAlg;
+  }>
+  | Auth<{
+    authMethod: "private_key_jwt";
+    /**
+     * An assertion minted elsewhere (workload identity: a Kubernetes
+     * service-account token, a cloud federated credential). Called for every
+     * token request; an expired assertion is never sent.
+     */
+    clientAssertion: () => string | Promise<string>;
+    /** The assertions' `alg` (default RS256). */
+    clientAssertionAlg?: KeyAlg;
+  }>
+  | Auth<{ authMethod: "tls_client_auth" }>
+  | Auth<{ authMethod: "none" }>;
+
+/** The options of every client, whatever its authentication (docs/OPTIONS.md). */
+export interface CommonOptions {
   /** The token endpoint URL. Must be https, except for loopback hosts. */
   tokenEndpoint: string;
   /** The client id. */
   clientId: string;
-  /** The client secret (for `client_secret_basic` and `client_secret_post`). */
-  clientSecret?: string;
-  /** Client authentication; default `client_secret_basic`. */
-  authMethod?: AuthMethod;
-  /** Basic credentials: `form_urlencoded` per RFC 6749 §2.3.1 (default), or `raw` for servers that do not decode (UAA, Epic Games). */
-  basicAuthEncoding?: "form_urlencoded" | "raw";
-  /** Scopes to request (an array, or one space-delimited string). */
-  scope?: string[] | string;
-  /** `false` leaves `scope` out of the request even when set. Default `true`. */
+  /** Scopes to request, sent space-joined as `scope`. */
+  scopes?: string[];
+  /** `false` leaves `scope` out of the request (the scopes still key the cache). Default `true`. */
   includeScope?: boolean;
   /** The `audience` parameter (Auth0 and others). */
   audience?: string;
-  /** RFC 8707 resource indicator(s): absolute URIs. */
-  resource?: string | string[];
+  /** RFC 8707 resource indicators (absolute URIs), each sent as `resource`. */
+  resources?: string[];
   /** Extra body parameters, sent after the standard ones. */
   extraBodyParams?: Pairs;
   /** Extra query parameters for the token URL. */
@@ -58,22 +118,10 @@ export interface ClientCredentialsOptions {
   refresh?: { minLeewayMs?: number; maxLeewayMs?: number; leewayPercent?: number; defaultLifetimeMs?: number };
   /** Retries of the token request: default 3 attempts, 60 s of waiting, 30 s cool-down after permanent failures. */
   retry?: { maxAttempts?: number; maxWaitMs?: number; failureCooldownMs?: number; attemptTimeoutMs?: number };
-  /** The private key for `private_key_jwt` (RFC 7523). */
-  privateKey?: KeyInput;
-  /** The assertion's `alg`: `client_secret_jwt` default HS256; `private_key_jwt` takes the key's. */
-  clientAssertionAlg?: SigningAlg;
-  /** The `kid` header of client assertions. */
-  keyId?: string;
   /** The assertions' `aud`: default the token endpoint (the issuer after discovery). */
   assertionAudience?: string;
   /** Lifetime of each client assertion, 1 s to 5 min (default 60 s). */
   assertionLifetimeMs?: number;
-  /**
-   * `private_key_jwt` with an assertion minted elsewhere (workload identity:
-   * a Kubernetes service-account token, a cloud federated credential). Called
-   * for every token request; an expired assertion is never sent.
-   */
-  clientAssertion?: () => string | Promise<string>;
   /** DPoP (RFC 9449): `true` for a new ES256 key, or the key to prove with. */
   dpop?: boolean | KeyInput;
   /** RFC 7009 endpoint for `revoke()` (discovery fills it in). */
@@ -93,20 +141,17 @@ export interface ClientCredentialsOptions {
   timeoutMs?: number;
 }
 
-const pairs = (p: Pairs | undefined): [string, string][] =>
-  p === undefined ? [] : Array.isArray(p) ? p : Object.entries(p);
+/** A client's options: the common ones and one client authentication. */
+export type ClientCredentialsOptions = CommonOptions & ClientAuthOptions;
 
-const drop = <T extends Record<string, unknown>>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** Every option name. */
+export type OptionName = keyof CommonOptions | keyof AuthFields;
 
 /** What discovery adds to a config document (from {@link ClientCredentials.discover}). @internal */
 export interface Discovered {
   issuer: string;
   metadata: Record<string, unknown>;
 }
-
-/** A key as the config document takes it. */
-const keyValue = (k: KeyInput | undefined): unknown => k;
 
 type Check = (value: unknown) => string | undefined;
 
@@ -120,8 +165,7 @@ const func: Check = (v) => (typeof v === "function" ? undefined : "must be a fun
 const whole = (max = Number.MAX_SAFE_INTEGER): Check => (v) =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= max ? undefined : `must be a whole number from 0 to ${max}`;
 const positive: Check = (v) => (typeof v === "number" && v > 0 && Number.isFinite(v) ? undefined : "must be a number above 0");
-const strings: Check = (v) =>
-  isString(v) || (Array.isArray(v) && v.every(isString)) ? undefined : "must be a string or an array of strings";
+const strings: Check = (v) => (Array.isArray(v) && v.every(isString) ? undefined : "must be an array of strings");
 const namePairs: Check = (v) =>
   (Array.isArray(v) ? v.every((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1])) : isObject(v) && Object.values(v).every(isString))
     ? undefined
@@ -130,16 +174,16 @@ const key: Check = (v) => (isString(v) || isObject(v) ? undefined : "must be a J
 const dpop: Check = (v) => (typeof v === "boolean" || !key(v) ? undefined : "must be true, false, a JWK object or a PEM string");
 
 /** The type each option must have (values are the core's to judge). */
-const CHECKS: Readonly<Record<keyof ClientCredentialsOptions, Check>> = {
+const CHECKS: Readonly<Record<OptionName, Check>> = {
   tokenEndpoint: string,
   clientId: string,
   clientSecret: string,
   authMethod: string,
   basicAuthEncoding: string,
-  scope: strings,
+  scopes: strings,
   includeScope: boolean,
   audience: string,
-  resource: strings,
+  resources: strings,
   extraBodyParams: namePairs,
   extraQueryParams: namePairs,
   extraHeaders: namePairs,
@@ -179,7 +223,7 @@ function unknownOption(name: string, known: readonly string[], hint?: string): n
 
 /**
  * Checks the options' names and types before the core sees them: an unknown
- * option (`scopes` for `scope`) is refused with the closest known name
+ * option (`scope` for `scopes`) is refused with the closest known name
  * instead of being ignored, a missing required option is named, and a value
  * of the wrong type names its option. `extra` lists other accepted names
  * (`issuer` for discovery). @internal
@@ -198,7 +242,7 @@ export function checkOptions(o: unknown, extra: readonly string[] = []): void {
     const members = NESTED[name];
     if (members) {
       for (const [member, v] of Object.entries(value as Record<string, unknown>)) {
-        if (!(member in members)) unknownOption(`${name}.${member}`, Object.keys(members).map((m) => `${name}.${m}`));
+        if (!members.includes(member)) unknownOption(`${name}.${member}`, members.map((m) => `${name}.${m}`));
         if (v === undefined) continue;
         const why = (NESTED_CHECKS[member] ?? whole())(v);
         if (why) refuse(`${name}.${member}`, why);
@@ -210,53 +254,34 @@ export function checkOptions(o: unknown, extra: readonly string[] = []): void {
   }
 }
 
-/** The core's config document (snake_case), as JSON text. `dpopKey` is the resolved DPoP key. @internal */
-export function configDocument(o: ClientCredentialsOptions, dpopKey?: KeyInput, discovered?: Discovered): string {
-  checkOptions(o);
-  const scopes = o.scope === undefined ? [] : Array.isArray(o.scope) ? o.scope : o.scope.split(" ").filter(Boolean);
-  return JSON.stringify(
-    drop({
-      token_endpoint: o.tokenEndpoint,
-      client_id: o.clientId,
-      client_secret: o.clientSecret,
-      auth_method: o.authMethod,
-      basic_auth_encoding: o.basicAuthEncoding,
-      scopes,
-      include_scope: o.includeScope,
-      audience: o.audience,
-      resources: o.resource === undefined ? [] : Array.isArray(o.resource) ? o.resource : [o.resource],
-      extra_body_params: pairs(o.extraBodyParams),
-      extra_query_params: pairs(o.extraQueryParams),
-      extra_headers: pairs(o.extraHeaders),
-      body_format: o.bodyFormat,
-      danger_accept_insecure_http: o.dangerAcceptInsecureHttp,
-      max_response_bytes: o.maxResponseBytes,
-      refresh: o.refresh &&
-        drop({
-          min_leeway_ms: o.refresh.minLeewayMs,
-          max_leeway_ms: o.refresh.maxLeewayMs,
-          leeway_percent: o.refresh.leewayPercent,
-          default_lifetime_ms: o.refresh.defaultLifetimeMs,
-        }),
-      retry: o.retry &&
-        drop({
-          max_attempts: o.retry.maxAttempts,
-          max_wait_ms: o.retry.maxWaitMs,
-          failure_cooldown_ms: o.retry.failureCooldownMs,
-          attempt_timeout_ms: o.retry.attemptTimeoutMs,
-        }),
-      private_key: keyValue(o.privateKey),
-      client_assertion_alg: o.clientAssertionAlg,
-      external_client_assertion: o.clientAssertion ? true : undefined,
-      key_id: o.keyId,
-      assertion_audience: o.assertionAudience,
-      assertion_lifetime_ms: o.assertionLifetimeMs,
-      dpop_key: keyValue(dpopKey ?? (typeof o.dpop === "object" || typeof o.dpop === "string" ? o.dpop : undefined)),
-      revocation_endpoint: o.revocationEndpoint,
-      introspection_endpoint: o.introspectionEndpoint,
-      proactive_refresh: o.proactiveRefresh,
-      issuer: discovered?.issuer,
-      server_metadata: discovered?.metadata,
-    }),
-  );
+/** The document value of these options' values (the others are the same). */
+const VALUES: Readonly<Partial<Record<OptionName, (value: never) => unknown>>> = {
+  extraBodyParams: (p: Pairs) => (Array.isArray(p) ? p : Object.entries(p)),
+  extraQueryParams: (p: Pairs) => (Array.isArray(p) ? p : Object.entries(p)),
+  extraHeaders: (p: Pairs) => (Array.isArray(p) ? p : Object.entries(p)),
+  refresh: snakeKeys,
+  retry: snakeKeys,
+  clientAssertion: () => true, // the source stays here; the core knows the assertion comes from the host
+  dpop: (v: boolean | KeyInput) => (typeof v === "boolean" ? undefined : v), // `true`: the key made by the client
+};
+
+/**
+ * The core's config document, as JSON text: each option under its document
+ * name (names.ts), the driver's own left out. `dpopKey` is the DPoP key the
+ * client made for `dpop: true`. @internal
+ */
+export function configDocument(options: ClientCredentialsOptions, dpopKey?: KeyInput, discovered?: Discovered): string {
+  checkOptions(options);
+  const document: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    const member = OPTIONS[name as OptionName];
+    const transform = VALUES[name as OptionName] as ((v: unknown) => unknown) | undefined;
+    if (member !== null && value !== undefined) document[member] = transform ? transform(value) : value;
+  }
+  if (dpopKey !== undefined) document.dpop_key = dpopKey;
+  if (discovered !== undefined) {
+    document.issuer = discovered.issuer;
+    document.server_metadata = discovered.metadata;
+  }
+  return JSON.stringify(document);
 }

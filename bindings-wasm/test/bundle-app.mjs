@@ -13,7 +13,7 @@ import { runVectorCase } from "./vector-cases.mjs";
 const { CCAUTH_VECTORS: vectors, CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_API_URL: api } = process.env;
 
 async function main() {
-  const client = new ccauth.ClientCredentials({ tokenEndpoint, clientId: "ccauth-basic", clientSecret: 's3cr3t+/:%&= "~*', scope: ["api.read"] });
+  const client = new ccauth.ClientCredentials({ tokenEndpoint, clientId: "ccauth-basic", clientSecret: 's3cr3t+/:%&= "~*', scopes: ["api.read"] });
   let count = 0;
   for (const file of readdirSync(vectors).filter((f) => /^(request|response)_.*\.json$|^signing\.json$/.test(f))) {
     const kind = file.replace(/\.json$/, "").split("_")[0];

@@ -94,6 +94,41 @@ test("fetch: a 401 invalid_token (or a bare 401) drops the token and sends once 
   assert.equal((await client.getToken()).accessToken, "at-3");
 });
 
+test("fetch: calls in flight with one rejected token are all sent again with the new one (one token request)", async () => {
+  const { seen, fetch } = stub({
+    api: (c) => (c.authorization === "Bearer at-1" ? new Response("", { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } }) : json(200, {})),
+  });
+  const client = new ClientCredentials({ tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "stub-secret-0123", fetch });
+  await client.getToken();
+  const responses = await Promise.all(Array.from({ length: 10 }, () => client.fetch(API)));
+  assert.deepEqual(responses.map((r) => r.status), Array(10).fill(200));
+  assert.equal(seen.api.filter((c) => c.authorization === "Bearer at-2").length, 10);
+  assert.equal(seen.tokens, 2);
+});
+
+test("fetch: a DPoP-Nonce on a 200 reaches the core (one of the headers it asks to see); the next proof carries it", async () => {
+  const { seen, fetch } = stub({ tokenType: "DPoP", api: (c) => json(200, {}, c.n === 1 ? { "dpop-nonce": "api-nonce-7" } : {}) });
+  const client = new ClientCredentials({ tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "stub-secret-0123", dpop: true, fetch });
+  assert.equal((await client.fetch(API)).status, 200);
+  assert.equal((await client.fetch(API)).status, 200);
+  assert.equal(seen.api[0].proof.nonce, undefined);
+  assert.equal(seen.api[1].proof.nonce, "api-nonce-7");
+  assert.notEqual(seen.api[0].proof.jti, seen.api[1].proof.jti, "a proof per call (DPoP headers are never reused)");
+});
+
+test("fetch: the Bearer headers kept with a token are dropped with it; authorizationHeaders hands out a copy", async () => {
+  const { seen, fetch } = stub({ api: () => json(200, {}) });
+  const client = new ClientCredentials({ tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "stub-secret-0123", fetch });
+  const first = await client.authorizationHeaders("GET", API);
+  first.Authorization = "Bearer tampered";
+  await client.fetch(API);
+  assert.equal(seen.api[0].authorization, "Bearer at-1");
+  assert.equal(client.invalidate(await client.getToken()), true);
+  await client.fetch(API);
+  assert.equal(seen.api[1].authorization, "Bearer at-2");
+  assert.deepEqual(await client.authorizationHeaders("GET", API), { Authorization: "Bearer at-2" });
+});
+
 test("fetch: a 401 insufficient_scope keeps the token and is returned as is", async () => {
   const { seen, fetch } = stub({
     api: () => new Response("", { status: 401, headers: { "www-authenticate": 'Bearer error="insufficient_scope", scope="orders.write"' } }),

@@ -24,7 +24,7 @@ function thrown(fn) {
 }
 
 /** No core spelling of an option in `text` (token_endpoint, danger_accept_insecure_http, …). */
-const noCoreNames = (text) => assert.doesNotMatch(text, /\b(token_endpoint|client_id|client_secret|danger_accept_insecure_http|extra_headers|leeway_percent|scopes)\b/);
+const noCoreNames = (text) => assert.doesNotMatch(text, /\b(token_endpoint|client_id|client_secret|danger_accept_insecure_http|extra_headers|leeway_percent|dpop_key)\b/);
 
 test("a core config error names the option as the package spells it, in field and message", () => {
   const e = thrown(() => new ClientCredentials({ ...base, tokenEndpoint: "http://as.example.com/token" }));
@@ -36,12 +36,15 @@ test("a core config error names the option as the package spells it, in field an
   noCoreNames(e.message);
 });
 
-test("list options: `scope` (not scopes) with the item's index", () => {
-  const e = thrown(() => buildTokenRequest({ ...base, scope: ["api.read", "bad scope"] }));
+test("list options: `scopes`, `resources` with the item's index", () => {
+  const e = thrown(() => buildTokenRequest({ ...base, scopes: ["api.read", "bad scope"] }));
   assert.equal(e.code, "INVALID_SCOPE");
-  assert.equal(e.field, "scope");
+  assert.equal(e.field, "scopes");
   assert.equal(e.index, 1);
-  assert.match(e.message, /^INVALID_SCOPE: invalid `scope` \(item 1\): /);
+  assert.match(e.message, /^INVALID_SCOPE: invalid `scopes` \(item 1\): /);
+  const r = thrown(() => buildTokenRequest({ ...base, resources: ["https://api.example.com", "relative/path"] }));
+  assert.equal(r.field, "resources");
+  assert.equal(r.index, 1);
   const h = thrown(() => buildTokenRequest({ ...base, extraHeaders: { Authorization: "x" } }));
   assert.equal(h.field, "extraHeaders");
   noCoreNames(h.message);
@@ -56,7 +59,7 @@ test("nested options: refresh.leewayPercent, not leeway_percent", () => {
 });
 
 test("an unknown option is refused, naming it and the closest known one", () => {
-  for (const [wrong, near] of [["scopes", "scope"], ["token_endpoint", "tokenEndpoint"], ["clientsecret", "clientSecret"], ["timeout", "timeoutMs"]]) {
+  for (const [wrong, near] of [["scope", "scopes"], ["resource", "resources"], ["token_endpoint", "tokenEndpoint"], ["clientsecret", "clientSecret"], ["timeout", "timeoutMs"]]) {
     const e = thrown(() => new ClientCredentials({ ...base, [wrong]: "api.read" }));
     assert.equal(e.code, "INVALID_CONFIG_DOCUMENT");
     assert.equal(e.field, wrong);
@@ -88,7 +91,10 @@ test("a value of the wrong type names its option, never the value", () => {
   assert.equal(e.code, "INVALID_CONFIG_DOCUMENT");
   assert.equal(e.field, "maxResponseBytes");
   assert.match(e.message, /^INVALID_CONFIG_DOCUMENT: invalid `maxResponseBytes`: must be a whole number/);
-  assert.equal(thrown(() => new ClientCredentials({ ...base, scope: { a: 1 } })).field, "scope");
+  assert.equal(thrown(() => new ClientCredentials({ ...base, scopes: { a: 1 } })).field, "scopes");
+  const one = thrown(() => new ClientCredentials({ ...base, scopes: "api.read" }));
+  assert.equal(one.field, "scopes");
+  assert.match(one.message, /must be an array of strings/);
   assert.equal(thrown(() => new ClientCredentials({ ...base, fetch: "nope" })).field, "fetch");
   assert.equal(thrown(() => new ClientCredentials({ ...base, refresh: { minLeewayMs: -1 } })).field, "refresh.minLeewayMs");
 });

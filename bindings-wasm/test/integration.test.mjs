@@ -17,7 +17,7 @@ const MiB = 2 ** 20;
 const tokenRequests = async (clientId) => (await (await fetch(stats)).json()).token_requests_by_client[clientId] ?? 0;
 
 test("client_secret_basic: token, then the protected API answers 200", async () => {
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-basic", clientSecret: 's3cr3t+/:%&= "~*', scope: ["api.read"] });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-basic", clientSecret: 's3cr3t+/:%&= "~*', scopes: ["api.read"] });
   const res = await client.fetch(api);
   assert.equal(res.status, 200);
   assert.equal((await res.json()).client_id, "ccauth-basic");
@@ -28,7 +28,7 @@ test("client_secret_basic: token, then the protected API answers 200", async () 
 });
 
 test("client_secret_post: credentials in the form body", async () => {
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scope: "api.read" });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scopes: ["api.read"] });
   assert.equal((await client.fetch(api)).status, 200);
 });
 
@@ -54,7 +54,7 @@ test("bring-your-own fetch is used for token requests", async () => {
 });
 
 test("export/import moves the cached token to a new client", async () => {
-  const options = { tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scope: ["api.read"] };
+  const options = { tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scopes: ["api.read"] };
   const first = new ClientCredentials(options);
   const token = await first.getToken();
   const second = new ClientCredentials(options);
@@ -65,7 +65,7 @@ test("export/import moves the cached token to a new client", async () => {
 });
 
 test("200 concurrent fetches with 4 s tokens: one token request per refresh", async () => {
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789", scope: ["api.read"] });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789", scopes: ["api.read"] });
   const before = await tokenRequests("ccauth-short");
   const first = await Promise.all(Array.from({ length: 200 }, () => client.fetch(api)));
   assert.ok(first.every((r) => r.status === 200));
@@ -85,7 +85,7 @@ test("200 concurrent fetches with 4 s tokens: one token request per refresh", as
 });
 
 test("a 401 invalid_token drops the token and retries once with a fresh one", async () => {
-  const options = { tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scope: ["api.read"] };
+  const options = { tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scopes: ["api.read"] };
   const client = new ClientCredentials(options);
   await client.getToken();
   const doc = JSON.parse(client.exportToken());
@@ -100,7 +100,7 @@ test("a 401 invalid_token drops the token and retries once with a fresh one", as
 });
 
 test("proactiveRefresh: an idle client's token is replaced before it expires, without a caller asking; close() stops it", async () => {
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789", scope: ["api.read"], proactiveRefresh: true });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789", scopes: ["api.read"], proactiveRefresh: true });
   let second;
   let before;
   try {

@@ -16,20 +16,20 @@ const jwk = (name) => JSON.parse(key(`${name}.jwk.json`));
 const tokenRequests = async (clientId) => (await (await fetch(stats)).json()).token_requests_by_client[clientId] ?? 0;
 
 test("private_key_jwt ES256 (JWK, default build): the API answers 200", async () => {
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256"), scope: "api.read" });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256"), scopes: ["api.read"] });
   const res = await client.fetch(api);
   assert.equal(res.status, 200);
   assert.equal((await res.json()).client_id, "ccauth-es256");
 });
 
 test("client_secret_jwt (HS256): the API answers 200", async () => {
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", scope: "api.read" });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", scopes: ["api.read"] });
   assert.equal((await client.fetch(api)).status, 200);
 });
 
 test("private_key_jwt RS256 and EdDSA from PEM (ccauth/full)", async () => {
   for (const [clientId, file] of [["ccauth-rs256", "rsa.pem"], ["ccauth-eddsa", "ed25519.pem"]]) {
-    const client = new FullClientCredentials({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey: key(file), scope: "api.read" });
+    const client = new FullClientCredentials({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey: key(file), scopes: ["api.read"] });
     assert.equal((await client.fetch(api)).status, 200, clientId);
   }
 });
@@ -45,7 +45,7 @@ test("a key the server does not know is invalid_client, and no key material leak
 });
 
 test("discovery from the issuer only: endpoint and auth method come from the metadata", async () => {
-  const client = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey: jwk("p256"), scope: "api.read" });
+  const client = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey: jwk("p256"), scopes: ["api.read"] });
   assert.equal((await client.fetch(api)).status, 200);
   const err = await ClientCredentials.discover({ issuer: "http://127.0.0.1:9/nothing", clientId: "x", timeoutMs: 2000 }).then(() => undefined, (e) => e);
   assert.ok(isCcauthError(err));
@@ -59,7 +59,7 @@ test("DPoP: the token is bound, the nonce dance happens once, the protected API 
     if (String(input) === api) apiCalls += 1;
     return fetch(input, init);
   };
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scope: "api.read", fetch: counting });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scopes: ["api.read"], fetch: counting });
   const token = await client.getToken();
   assert.equal(token.tokenType, "DPoP");
   assert.match(token.authorization, /^DPoP /);
@@ -82,7 +82,7 @@ test("DPoP: the token is bound, the nonce dance happens once, the protected API 
 
 test("revoke: the API then answers 401, the client fetches a new token; introspection tells both", async () => {
   const client = await ClientCredentials.discover({
-    issuer, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", scope: "api.read",
+    issuer, clientId: "ccauth-secret-jwt", clientSecret: "jwt-secret-0123456789-0123456789-abcdef", authMethod: "client_secret_jwt", scopes: ["api.read"],
   });
   const first = await client.getToken();
   assert.equal((await client.introspect(first)).active, true);
@@ -111,7 +111,7 @@ test("an external assertion (workload identity) is read for every token request"
     const r = buildTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") });
     return new URLSearchParams(r.body).get("client_assertion");
   };
-  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", clientAssertion, scope: "api.read" });
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", clientAssertion, scopes: ["api.read"] });
   assert.equal((await client.fetch(api)).status, 200);
   assert.equal(reads, 1);
   client.invalidate(await client.getToken());

@@ -6,9 +6,7 @@ const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 export function options(c) {
   const o = {};
   for (const [k, v] of Object.entries(c)) {
-    if (k === "scopes") o.scope = v;
-    else if (k === "resources") o.resource = v;
-    else if (k === "dpop_key") o.dpop = v;
+    if (k === "dpop_key") o.dpop = v;
     else if (k === "refresh" || k === "retry") o[k] = Object.fromEntries(Object.entries(v).map(([a, b]) => [camel(a), b]));
     else o[camel(k)] = v;
   }
@@ -16,7 +14,7 @@ export function options(c) {
 }
 
 /** The option a core field names (`token_endpoint` → `tokenEndpoint`): config errors speak the package's names. */
-const OPTION = { scopes: "scope", resources: "resource", dpop_key: "dpop", external_client_assertion: "clientAssertion" };
+const OPTION = { dpop_key: "dpop", external_client_assertion: "clientAssertion" };
 export const optionName = (field) => field.split(".").map((p, i) => (i === 0 && OPTION[p]) || camel(p)).join(".");
 
 const DEFAULT = { token_endpoint: "https://as.example.com/token", client_id: "client", client_secret: "vector-secret-1" };

@@ -12,7 +12,7 @@ const client = new ClientCredentials({
   clientId: "ccauth-post",
   clientSecret: "post-secret-0123456789",
   authMethod: "client_secret_post",
-  scope: "api.read",
+  scopes: ["api.read"],
 });
 const before = await tokenRequests();
 const responses = await Promise.all(Array.from({ length: 50 }, () => client.fetch(api)));

@@ -15,7 +15,7 @@ const client = new ClientCredentials({
   tokenEndpoint,
   clientId: "ccauth-basic",
   clientSecret: 's3cr3t+/:%&= "~*',
-  scope: ["api.read"],
+  scopes: ["api.read"],
 });
 const res = await client.fetch(api);
 console.log(`[node] API answered ${res.status} ${await res.text()}`);
@@ -35,8 +35,8 @@ try {
 const issuer = env("CCAUTH_ISSUER");
 const { readFileSync } = await import("node:fs");
 const privateKey = JSON.parse(readFileSync(new URL("../../tests/vectors/keys/p256.jwk.json", import.meta.url), "utf8"));
-const signed = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey, scope: "api.read" });
+const signed = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey, scopes: ["api.read"] });
 console.log(`[node] private_key_jwt (ES256) via discovery: API answered ${(await signed.fetch(api)).status}`);
-const bound = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scope: "api.read" });
+const bound = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: true, scopes: ["api.read"] });
 const answer = await bound.fetch(api);
 console.log(`[node] DPoP: ${(await bound.getToken()).tokenType} token, API answered ${answer.status} ${await answer.text()}`);
