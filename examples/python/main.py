@@ -8,7 +8,7 @@ import asyncio
 import os
 import urllib.request
 
-from ccauth import ClientCredentials, OAuthError
+from ccauth import ClientAuth, ClientCredentials, ClientSecret, OAuthError
 
 
 def env(name: str) -> str:
@@ -41,7 +41,11 @@ def main() -> None:
     with ClientCredentials(token_endpoint, "ccauth-basic", secret, scopes=["api.read"], proactive_refresh=True) as idle:
         print(f"[python] refreshed in the background from now on: {idle.get_token()!r}")
 
-    wrong = ClientCredentials(token_endpoint, "ccauth-basic", "not-the-secret")
+    # Client authentication is one typed value; the secret alone means Basic.
+    post = ClientCredentials(token_endpoint, "ccauth-post", auth=ClientAuth.CLIENT_SECRET_POST(secret=ClientSecret("post-secret-0123456789")))
+    print(f"[python] client_secret_post: {post.get_token()!r}")
+
+    wrong = ClientCredentials(token_endpoint, "ccauth-basic", "not-the-secret", timeout_ms=5_000)
     try:
         wrong.get_token()
     except OAuthError as e:

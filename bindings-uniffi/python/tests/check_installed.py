@@ -12,7 +12,7 @@ import platform
 import urllib.request
 
 import ccauth
-from server_clients import POST_SECRET
+from server_clients import POST_SECRET, post_auth
 from run_vectors import run_all
 
 
@@ -24,7 +24,7 @@ def main() -> None:
         print(f"{where}: {n} vectors passed (no server)")
         return
     client = ccauth.ClientCredentials(
-        endpoint, "ccauth-post", POST_SECRET, auth_method="client_secret_post", scopes=["api.read"]
+        endpoint, "ccauth-post", auth=post_auth(POST_SECRET), scopes=["api.read"]
     )
     req = urllib.request.Request(os.environ["CCAUTH_API_URL"], headers={"Authorization": client.authorization_header()})
     with urllib.request.urlopen(req, timeout=10) as r:

@@ -11,15 +11,14 @@ import os
 import sys
 
 import ccauth
-from server_clients import POST_SECRET
+from server_clients import POST_SECRET, post_auth
 
 
 def main(extra: str) -> None:
     other = {"httpx": "requests", "requests": "httpx"}[extra]
     assert importlib.util.find_spec(other) is None, f"{other} is installed: this check needs it absent"
     client = ccauth.ClientCredentials(
-        os.environ["CCAUTH_TOKEN_ENDPOINT"], "ccauth-post", POST_SECRET,
-        auth_method="client_secret_post", scopes=["api.read"],
+        os.environ["CCAUTH_TOKEN_ENDPOINT"], "ccauth-post", auth=post_auth(POST_SECRET), scopes=["api.read"],
     )
     api = os.environ["CCAUTH_API_URL"]
     if extra == "httpx":

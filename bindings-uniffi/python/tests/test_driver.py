@@ -37,7 +37,7 @@ class TokenEndpoint:
         self.requests: List[Tuple[str, str]] = []
         self.answers: Dict[str, Tuple[int, bytes]] = {}
 
-    def send(self, method: str, url: str, headers: Any, body: bytes, timeout: float, *, max_bytes: int) -> ccauth.HttpReply:
+    def send(self, method: str, url: str, headers: Any, body: bytes, timeout_ms: int, *, max_bytes: int) -> ccauth.HttpReply:
         self.requests.append((method, url))
         if url in self.answers:
             status, data = self.answers[url]
@@ -134,7 +134,7 @@ LIBRARIES = ["httpx", "httpx-async", "requests"]
 
 
 def dpop_client(endpoint: TokenEndpoint, **kw: Any) -> ccauth.ClientCredentials:
-    return ccauth.ClientCredentials(TOKEN_URL, "client", SECRET, dpop=True, transport=endpoint, **kw)
+    return ccauth.ClientCredentials(TOKEN_URL, "client", SECRET, dpop_key=True, transport=endpoint, **kw)
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
@@ -213,6 +213,55 @@ def test_an_insufficient_scope_401_keeps_the_token_and_the_response(library: str
     assert client.get_token().access_token.startswith("tok-1")
 
 
+class Counting:
+    """The client's lifecycle with its calls counted by name."""
+
+    def __init__(self, client: ccauth.ClientCredentials) -> None:
+        self.inner = client._lifecycle
+        self.calls: Dict[str, int] = {}
+        client._lifecycle = self  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+
+        def counted(*args: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return attr(*args)
+
+        return counted
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_bearer_headers_are_kept_with_the_token_and_plain_answers_are_not_reported(library: str) -> None:
+    """The core says a Bearer token's headers serve every call (reusable) and
+    which answers it must see: three 200s cost one api_headers call, no api_response."""
+    client = ccauth.ClientCredentials(TOKEN_URL, "client", SECRET, transport=TokenEndpoint())
+    counting = Counting(client)
+    api = Api(lambda authorization, headers: (200, [("Content-Type", "application/json")]))
+    for _ in range(3):
+        assert call(library, api, client) == 200
+    assert [c["authorization"][:12] for c in api.calls] == ["Bearer tok-1"] * 3
+    assert counting.calls.get("api_headers") == 1 and "api_response" not in counting.calls, counting.calls
+    assert counting.calls.get("poll") == 1, "the fetch's outcome set the memo: no poll after it"
+    client.invalidate(client.get_token())  # the memo goes, its headers with it
+    assert call(library, api, client) == 200
+    assert api.calls[-1]["authorization"].startswith("Bearer tok-2")
+    assert counting.calls["api_headers"] == 2
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_dpop_headers_are_made_per_call_and_a_nonce_header_is_reported(library: str) -> None:
+    nonce = "n-" + uuid.uuid4().hex
+    client = dpop_client(TokenEndpoint("DPoP"))
+    counting = Counting(client)
+    api = Api(lambda authorization, headers: (200, [("dpop-nonce", nonce)]))
+    for _ in range(2):
+        assert call(library, api, client) == 200
+    assert counting.calls["api_headers"] == 2 and api.calls[0]["dpop"] != api.calls[1]["dpop"]
+    assert counting.calls["api_response"] == 2, "an answer with a DPoP-Nonce header goes to the core"
+    assert proof_nonce(api.calls[1]) == nonce
+
+
 def test_requests_does_not_resend_a_streamed_body_but_the_core_still_drops_the_token() -> None:
     def handler(authorization: str, headers: Dict[str, str]) -> Answer:
         return 401, [("WWW-Authenticate", 'Bearer error="invalid_token"')]
@@ -237,7 +286,7 @@ def test_a_failing_assertion_source_is_one_report_and_no_request() -> None:
 
     endpoint = TokenEndpoint()
     client = ccauth.ClientCredentials(
-        TOKEN_URL, "client", auth_method="private_key_jwt", client_assertion=source, transport=endpoint,
+        TOKEN_URL, "client", client_assertion=source, transport=endpoint,
         retry=ccauth.RetryPolicy(max_attempts=1),
     )
     with pytest.raises(ccauth.TransportError) as caught:

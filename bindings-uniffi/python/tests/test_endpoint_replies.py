@@ -12,7 +12,7 @@ import ccauth
 from vector_cases import VECTORS
 
 CASES = json.loads((VECTORS / "endpoint_replies.json").read_text())["cases"]
-OPTIONS = {"token_endpoint": "https://as.example.com/token", "client_id": "client", "client_secret": "vector-secret-1"}
+CONFIG = {"token_endpoint": "https://as.example.com/token", "client_id": "client", "client_secret": "vector-secret-1"}
 NOW = 1_700_000_000_000
 
 
@@ -24,9 +24,9 @@ def run(case: Dict[str, Any]) -> Dict[str, Any]:
         keys = ("token_endpoint", "token_endpoint_auth_methods_supported", "revocation_endpoint", "introspection_endpoint")
         return {k: m.get(k) for k in keys}
     if case["endpoint"] == "introspection":
-        i = ccauth.parse_introspection_response(*args, **OPTIONS)
+        i = ccauth.parse_introspection_response(CONFIG, *args)
         return {k: i.get(k) for k in ("active", "client_id", "scope", "exp", "token_type")}
-    ccauth.parse_revocation_response(*args, **OPTIONS)
+    ccauth.parse_revocation_response(CONFIG, *args)
     return {}
 
 

@@ -10,6 +10,8 @@ import ccauth
 from vector_cases import assert_clean, printed
 
 SECRET = "config-secret-value-1"
+ENDPOINT = "https://as.example.com/token"
+DOCUMENT = {"token_endpoint": ENDPOINT, "client_id": "client", "client_secret": SECRET}
 
 
 def test_a_bad_option_is_a_config_error_naming_it_without_the_secret() -> None:
@@ -21,21 +23,23 @@ def test_a_bad_option_is_a_config_error_naming_it_without_the_secret() -> None:
     assert_clean(printed(e), [SECRET])
 
 
-def test_unknown_auth_method_is_a_config_error() -> None:
+def test_an_auth_that_is_not_a_client_auth_is_a_config_error() -> None:
     with pytest.raises(ccauth.ConfigError) as caught:
-        ccauth.ClientCredentials("https://as.example.com/token", "client", SECRET, auth_method="magic")
-    assert caught.value.field == "auth_method"
-    assert_clean(printed(caught.value), [SECRET])
+        ccauth.ClientCredentials("https://as.example.com/token", "client", auth="client_secret_post")  # type: ignore[arg-type]
+    assert caught.value.field == "auth"
+    assert "ClientAuth" in caught.value.message
 
 
 def test_reprs_hold_no_secret() -> None:
     client = ccauth.ClientCredentials("https://as.example.com/token", "client", SECRET, scopes="a b")
-    request = ccauth.build_token_request(token_endpoint="https://as.example.com/token", client_id="client", client_secret=SECRET)
+    request = ccauth.build_token_request(DOCUMENT)
     token = ccauth.parse_token_response(
-        200, [("Content-Type", "application/json")], '{"access_token":"tok-0123456789","token_type":"Bearer","expires_in":60}',
-        1_700_000_000_000, token_endpoint="https://as.example.com/token", client_id="client", client_secret=SECRET,
+        DOCUMENT, 200, [("Content-Type", "application/json")], '{"access_token":"tok-0123456789","token_type":"Bearer","expires_in":60}',
+        1_700_000_000_000,
     )
-    text = f"{client!r} {request!r} {token!r} {token} {vars(client)}"
+    auth = ccauth.ClientAuth.CLIENT_SECRET_POST(secret=ccauth.ClientSecret(SECRET))
+    key = ccauth.PrivateKey.generate_p256(b"k" * 32)
+    text = f"{client!r} {request!r} {token!r} {token} {vars(client)} {auth!r} {auth} {key!r} {key}"
     assert_clean(text, [SECRET, "tok-0123456789", "Basic "])
     assert token.expires_at.timestamp() == 1_700_000_060
     assert token.refresh_at_ms == 1_700_000_030_000
@@ -60,7 +64,7 @@ def test_a_cancelled_fetch_releases_its_ticket_at_once() -> None:
         calls = 0
 
         async def send(
-            self, method: str, url: str, headers: object, body_: bytes, timeout: float, *, max_bytes: int
+            self, method: str, url: str, headers: object, body_: bytes, timeout_ms: int, *, max_bytes: int
         ) -> ccauth.HttpReply:
             Transport.calls += 1
             if Transport.calls == 1:
@@ -85,7 +89,6 @@ def test_a_cancelled_fetch_releases_its_ticket_at_once() -> None:
     assert Transport.calls == 2
 
 
-ENDPOINT = "https://as.example.com/token"
 
 
 def config_error(call: Callable[[], object]) -> ccauth.ConfigError:
@@ -95,14 +98,24 @@ def config_error(call: Callable[[], object]) -> ccauth.ConfigError:
     return caught.value
 
 
-def test_config_errors_use_the_python_option_names() -> None:
-    # The core calls these `dpop_key` and `external_client_assertion`.
-    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, dpop={"kty": "EC"}))
-    assert (e.code, e.field) == ("INVALID_KEY", "dpop")
-    assert e.message.startswith("INVALID_KEY: invalid `dpop`: ") and "dpop_key" not in e.message
+def test_config_errors_name_the_option() -> None:
+    # Generated constructors raise the package's errors too.
+    e = config_error(lambda: ccauth.PrivateKey.parse('{"kty": "EC"}'))
+    assert (e.code, e.field) == ("INVALID_KEY", "private_key")
     e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, client_assertion=lambda: "x"))
     assert e.field == "client_assertion" and "`client_assertion`" in e.message
-    assert e.reason and "external_client_assertion" not in e.message
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", auth=ccauth.ClientAuth.NONE(), client_assertion=lambda: "x"))
+    assert e.field == "client_assertion" and "EXTERNAL_ASSERTION" in e.message
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", auth=ccauth.ClientAuth.EXTERNAL_ASSERTION()))
+    assert e.field == "client_assertion"
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client"))
+    assert e.field == "auth" and "client_secret" in e.message
+    e = config_error(
+        lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, auth=ccauth.ClientAuth.CLIENT_SECRET_POST(secret=ccauth.ClientSecret(SECRET)))
+    )
+    assert e.field == "client_secret"
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "c", auth=ccauth.ClientAuth.CLIENT_SECRET_JWT(secret=ccauth.ClientSecret(SECRET))))
+    assert (e.code, e.field) == ("INVALID_KEY", "client_secret")
     # A list option: the position of the bad item.
     e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, scopes=["a", "b c"]))
     assert (e.code, e.field, e.index) == ("INVALID_SCOPE", "scopes", 1)
@@ -114,8 +127,8 @@ def test_config_errors_use_the_python_option_names() -> None:
     [
         lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, scope="api.read"),  # type: ignore[call-arg]
         lambda: ccauth.ClientCredentials.discover("https://as.example.com", "client", SECRET, scope="api.read"),
-        lambda: ccauth.build_token_request(token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET, scope="a"),
-        lambda: ccauth.parse_token_response(200, [], "{}", 0, token_endpoint=ENDPOINT, client_id="c", client_secret=SECRET, scope="a"),
+        lambda: ccauth.build_token_request({**DOCUMENT, "scope": "a"}),
+        lambda: ccauth.parse_token_response({**DOCUMENT, "scope": "a"}, 200, [], "{}", 0),
     ],
     ids=["ClientCredentials", "discover", "build_token_request", "parse_token_response"],
 )
@@ -126,6 +139,17 @@ def test_an_unknown_option_is_refused_with_the_closest_name(call: Callable[[], o
     assert isinstance(e, ValueError)
 
 
+@pytest.mark.parametrize(
+    "option, value, hint",
+    [("timeout", 10.0, "timeout_ms"), ("auth_method", "client_secret_post", "ClientAuth.CLIENT_SECRET_POST"), ("dpop", True, "dpop_key"),
+     ("private_key", "pem", "ClientAuth.PRIVATE_KEY_JWT")],
+)
+def test_an_option_of_0_1_says_what_it_became(option: str, value: object, hint: str) -> None:
+    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, **{option: value}))
+    assert (e.code, e.field) == ("INVALID_CONFIG_DOCUMENT", option)
+    assert hint in e.message, e.message
+
+
 def test_an_unknown_option_with_nothing_close_is_named_alone() -> None:
     e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, colour="blue"))  # type: ignore[call-arg]
     assert (e.field, e.reason) == ("colour", "unknown option")
@@ -134,16 +158,16 @@ def test_an_unknown_option_with_nothing_close_is_named_alone() -> None:
 def test_a_missing_required_option_is_named() -> None:
     e = config_error(lambda: ccauth.ClientCredentials(client_id="client", client_secret=SECRET))  # type: ignore[call-arg]
     assert (e.code, e.field) == ("INVALID_CONFIG_DOCUMENT", "token_endpoint")
-    e = config_error(lambda: ccauth.build_token_request(token_endpoint=ENDPOINT, client_secret=SECRET))
+    e = config_error(lambda: ccauth.build_token_request({"token_endpoint": ENDPOINT, "client_secret": SECRET}))
     assert e.field == "client_id" and "`client_id`" in e.message
 
 
-def test_a_bad_enum_value_lists_the_allowed_values() -> None:
-    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, auth_method="magic"))
+def test_a_bad_enum_value_in_a_document_lists_the_allowed_values() -> None:
+    e = config_error(lambda: ccauth.build_token_request({**DOCUMENT, "auth_method": "magic"}))
     assert (e.code, e.field) == ("INVALID_PARAMETER", "auth_method")
     for value in ("client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "none"):
         assert value in e.message
-    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, body_format="xml"))
+    e = config_error(lambda: ccauth.build_token_request({**DOCUMENT, "body_format": "xml"}))
     assert "form" in e.message and "json" in e.message
 
 
@@ -153,7 +177,7 @@ def test_every_error_exposes_every_field() -> None:
         "body_kind", "content_type", "body_len", "excerpt", "www_authenticate", "extras", "dpop_nonce",
         "field", "reason", "index", "transport_kind", "cause", "request_sent",
     )
-    e = config_error(lambda: ccauth.ClientCredentials(ENDPOINT, "client", SECRET, auth_method="magic"))
+    e = config_error(lambda: ccauth.ClientCredentials("ftp://x", "client", SECRET))
     for name in fields:
         assert hasattr(e, name), name
     assert e.extras == {} and e.www_authenticate == []
@@ -167,8 +191,7 @@ def test_an_entra_like_error_exposes_its_extras_parsed() -> None:
     )
     with pytest.raises(ccauth.OAuthError) as caught:
         ccauth.parse_token_response(
-            401, [("Content-Type", "application/json; charset=utf-8")], body, 1_700_000_000_000,
-            token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET,
+            DOCUMENT, 401, [("Content-Type", "application/json; charset=utf-8")], body, 1_700_000_000_000,
         )
     e = caught.value
     assert (e.code, e.status, e.error, e.retryable) == ("TOKEN_ENDPOINT_ERROR", 401, "invalid_client", False)
@@ -185,8 +208,8 @@ def test_an_entra_like_error_exposes_its_extras_parsed() -> None:
 def test_a_use_dpop_nonce_error_carries_the_nonce_and_is_retryable() -> None:
     with pytest.raises(ccauth.OAuthError) as caught:
         ccauth.parse_token_response(
-            400, [("Content-Type", "application/json"), ("DPoP-Nonce", "nonce-0123")], '{"error": "use_dpop_nonce"}',
-            1_700_000_000_000, token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET,
+            DOCUMENT, 400, [("Content-Type", "application/json"), ("DPoP-Nonce", "nonce-0123")], '{"error": "use_dpop_nonce"}',
+            1_700_000_000_000,
         )
     assert (caught.value.dpop_nonce, caught.value.retryable, caught.value.extras) == ("nonce-0123", True, {})
 
@@ -194,7 +217,6 @@ def test_a_use_dpop_nonce_error_carries_the_nonce_and_is_retryable() -> None:
 def test_a_declared_length_over_the_limit_is_too_large_without_a_body() -> None:
     with pytest.raises(ccauth.ResponseError) as caught:
         ccauth.parse_token_response(
-            200, [("Content-Type", "application/json"), ("Content-Length", "5000000")], b"", 1_700_000_000_000,
-            token_endpoint=ENDPOINT, client_id="client", client_secret=SECRET,
+            DOCUMENT, 200, [("Content-Type", "application/json"), ("Content-Length", "5000000")], b"", 1_700_000_000_000,
         )
     assert (caught.value.code, caught.value.retryable) == ("RESPONSE_TOO_LARGE", False)

@@ -15,12 +15,13 @@ import requests
 
 import ccauth
 from conftest import BASIC_SECRET, POST_SECRET, SHORT_SECRET, Server
+from server_clients import post_auth
 from vector_cases import assert_clean, printed
 
 
 def post_client(server: Server, **kw: object) -> ccauth.ClientCredentials:
     return ccauth.ClientCredentials(
-        server.token_endpoint, "ccauth-post", POST_SECRET, auth_method="client_secret_post", scopes=["api.read"], **kw  # type: ignore[arg-type]
+        server.token_endpoint, "ccauth-post", auth=post_auth(POST_SECRET), scopes=["api.read"], **kw  # type: ignore[arg-type]
     )
 
 
@@ -66,7 +67,7 @@ def test_httpx_and_requests_transports_fetch_tokens(server: Server) -> None:
 
 def test_wrong_secret_is_an_oauth_error_carrying_invalid_client(server: Server) -> None:
     client = ccauth.ClientCredentials(
-        server.token_endpoint, "ccauth-post", "wrong-secret-value", auth_method="client_secret_post"
+        server.token_endpoint, "ccauth-post", auth=post_auth("wrong-secret-value")
     )
     with pytest.raises(ccauth.OAuthError) as caught:
         client.get_token()

@@ -23,6 +23,14 @@ def jwk(name: str) -> dict:
     return json.loads((KEYS / f"{name}.jwk.json").read_text())
 
 
+def secret_jwt() -> ccauth.ClientAuth:
+    return ccauth.ClientAuth.CLIENT_SECRET_JWT(secret=ccauth.ClientSecret(JWT_SECRET))
+
+
+def key_jwt(text: str, key_id: "str | None" = None) -> ccauth.ClientAuth:
+    return ccauth.ClientAuth.PRIVATE_KEY_JWT(key=ccauth.PrivateKey.parse(text), key_id=key_id)
+
+
 def get(url: str, headers: dict) -> httpx.Response:
     return httpx.get(url, headers=headers, timeout=5)
 
@@ -30,10 +38,10 @@ def get(url: str, headers: dict) -> httpx.Response:
 @pytest.mark.parametrize(
     "client_id, options",
     [
-        ("ccauth-secret-jwt", {"client_secret": JWT_SECRET, "auth_method": "client_secret_jwt"}),
-        ("ccauth-es256", {"auth_method": "private_key_jwt", "private_key": jwk("p256")}),
-        ("ccauth-rs256", {"auth_method": "private_key_jwt", "private_key": (KEYS / "rsa.pem").read_text()}),
-        ("ccauth-eddsa", {"auth_method": "private_key_jwt", "private_key": (KEYS / "ed25519.pem").read_text(), "key_id": "eddsa-1"}),
+        ("ccauth-secret-jwt", {"auth": secret_jwt()}),
+        ("ccauth-es256", {"auth": key_jwt(json.dumps(jwk("p256")))}),
+        ("ccauth-rs256", {"auth": key_jwt((KEYS / "rsa.pem").read_text())}),
+        ("ccauth-eddsa", {"auth": key_jwt((KEYS / "ed25519.pem").read_text(), "eddsa-1")}),
     ],
 )
 def test_jwt_client_authentication_gets_a_token_the_api_accepts(server: Server, client_id: str, options: dict) -> None:
@@ -51,7 +59,7 @@ def test_a_foreign_key_is_invalid_client_and_nothing_leaks(server: Server) -> No
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    client = ccauth.ClientCredentials(server.token_endpoint, "ccauth-es256", auth_method="private_key_jwt", private_key=pem)
+    client = ccauth.ClientCredentials(server.token_endpoint, "ccauth-es256", auth=key_jwt(pem))
     with pytest.raises(ccauth.OAuthError) as caught:
         client.get_token()
     assert caught.value.error == "invalid_client"
@@ -60,15 +68,15 @@ def test_a_foreign_key_is_invalid_client_and_nothing_leaks(server: Server) -> No
 
 
 def test_discovery_from_the_issuer_only(server: Server) -> None:
-    client = ccauth.ClientCredentials.discover(server.issuer, "ccauth-es256", private_key=jwk("p256"), scopes="api.read")
+    client = ccauth.ClientCredentials.discover(server.issuer, "ccauth-es256", auth=key_jwt(json.dumps(jwk("p256"))), scopes="api.read")
     assert get(server.api, client.authorization_headers("GET", server.api)).status_code == 200
     with pytest.raises(ccauth.Error):
-        ccauth.ClientCredentials.discover("http://127.0.0.1:9/nothing", "x", timeout=2)
+        ccauth.ClientCredentials.discover("http://127.0.0.1:9/nothing", "x", timeout_ms=2000)
 
 
 def test_dpop_bound_token_nonce_dance_and_protected_calls(server: Server) -> None:
     before = server.token_requests("ccauth-dpop")
-    client = ccauth.ClientCredentials(server.token_endpoint, "ccauth-dpop", "dpop-secret-0123456789", dpop=True, scopes="api.read")
+    client = ccauth.ClientCredentials(server.token_endpoint, "ccauth-dpop", "dpop-secret-0123456789", dpop_key=True, scopes="api.read")
     token = client.get_token()
     assert token.token_type == "DPoP" and token.authorization.startswith("DPoP ")
     assert server.token_requests("ccauth-dpop") - before == 2, "one use_dpop_nonce answer, then the token"
@@ -85,12 +93,12 @@ def test_dpop_bound_token_nonce_dance_and_protected_calls(server: Server) -> Non
 
 def test_revoke_then_401_then_a_new_token_and_introspection(server: Server) -> None:
     client = ccauth.ClientCredentials.discover(
-        server.issuer, "ccauth-secret-jwt", JWT_SECRET, auth_method="client_secret_jwt", scopes="api.read"
+        server.issuer, "ccauth-secret-jwt", auth=secret_jwt(), scopes="api.read"
     )
     first = client.get_token()
     seen = client.introspect(first)
     assert seen.active and seen.client_id == "ccauth-secret-jwt"
-    other = ccauth.ClientCredentials.discover(server.issuer, "ccauth-secret-jwt", JWT_SECRET, auth_method="client_secret_jwt")
+    other = ccauth.ClientCredentials.discover(server.issuer, "ccauth-secret-jwt", auth=secret_jwt())
     other.revoke(first)  # behind the first client's back
     assert not client.introspect(first).active
     with httpx.Client(auth=client.httpx_auth()) as http:
@@ -106,17 +114,15 @@ def test_an_external_assertion_is_read_per_request_and_never_sent_expired(server
     reads = []
 
     def mint(now_ms: "int | None" = None) -> str:
-        r = ccauth.build_token_request(
-            token_endpoint=server.token_endpoint, client_id="ccauth-es256", auth_method="private_key_jwt",
-            private_key=jwk("p256"), now_ms=now_ms,
-        )
+        document = {"token_endpoint": server.token_endpoint, "client_id": "ccauth-es256", "auth_method": "private_key_jwt", "private_key": jwk("p256")}
+        r = ccauth.build_token_request(document, now_ms=now_ms)
         return dict(urllib.parse.parse_qsl(r.body.decode()))["client_assertion"]
 
     def from_file() -> str:
         reads.append(1)
         return mint()
 
-    client = ccauth.ClientCredentials(server.token_endpoint, "ccauth-es256", auth_method="private_key_jwt", client_assertion=from_file)
+    client = ccauth.ClientCredentials(server.token_endpoint, "ccauth-es256", client_assertion=from_file)
     first = client.get_token()
     client.invalidate(first)
     client.get_token()
@@ -125,7 +131,7 @@ def test_an_external_assertion_is_read_per_request_and_never_sent_expired(server
     import time
 
     stale = ccauth.ClientCredentials(
-        server.token_endpoint, "ccauth-es256", auth_method="private_key_jwt",
+        server.token_endpoint, "ccauth-es256",
         client_assertion=lambda: mint(time.time_ns() // 1_000_000 - 3_600_000),
     )
     with pytest.raises(ccauth.ConfigError) as caught:

@@ -55,16 +55,11 @@ def verify(jwt: str, key_text: str) -> None:
         key.verify(signature, signed)
 
 
-def options(config: Dict[str, Any]) -> Dict[str, Any]:
-    o = {k: v for k, v in config.items()}
-    return o
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_signing_vector(case: Dict[str, Any]) -> None:
     config, context = case["config"], case["context"]
     request = ccauth.build_token_request(
-        now_ms=context["now_ms"], entropy=bytes.fromhex(context["entropy"]), dpop_nonce=context["dpop_nonce"], **options(config)
+        config, now_ms=context["now_ms"], entropy=bytes.fromhex(context["entropy"]), dpop_nonce=context["dpop_nonce"]
     )
     body = request.body.decode()
     assert body == case["expect"]["body"], "the same bytes as the core's vector"

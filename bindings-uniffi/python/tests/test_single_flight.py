@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ import requests
 
 import ccauth
 from conftest import POST_SECRET, SHORT_SECRET, Server
+from server_clients import post_auth
 
 THREADS = 200
 REPETITIONS = 20
@@ -60,7 +61,7 @@ class Driver:
         self._httpx.close()
         self._session.close()
 
-    def client(self, client_id: str, secret: str, **kw: object) -> Client:
+    def client(self, client_id: str, secret: Optional[str], **kw: object) -> Client:
         transport: ccauth.Transport = ccauth.UrllibTransport()
         if self.name == "httpx":
             transport = ccauth.HttpxTransport(httpx.Client(timeout=30))
@@ -95,7 +96,7 @@ def count(server: Server, driver: Driver, client: Client) -> int:
 def test_200_threads_with_no_token_send_one_token_request(server: Server, name: str) -> None:
     driver = Driver(name, server)
     try:
-        counts = [count(server, driver, driver.client("ccauth-post", POST_SECRET, auth_method="client_secret_post")) for _ in range(REPETITIONS)]
+        counts = [count(server, driver, driver.client("ccauth-post", None, auth=post_auth(POST_SECRET))) for _ in range(REPETITIONS)]
     finally:
         driver.close()
     print(f"[single-flight/python {name}] {THREADS} threads, no token yet: token requests per repetition {counts}")

@@ -22,9 +22,9 @@ DRIVERS = ["urllib", "httpx", "httpx-async", "requests"]
 SECRET = "transport-secret-2"
 
 
-def send(driver: str, url: str, timeout: float = 5.0) -> ccauth.TransportFailure:
+def send(driver: str, url: str, timeout_ms: int = 5000) -> ccauth.TransportFailure:
     """A token-request-like POST through ``driver``; the failure it raises."""
-    args = ("POST", url, [("Content-Type", "application/x-www-form-urlencoded")], b"grant_type=client_credentials", timeout)
+    args = ("POST", url, [("Content-Type", "application/x-www-form-urlencoded")], b"grant_type=client_credentials", timeout_ms)
     with pytest.raises(ccauth.TransportFailure) as caught:
         if driver == "urllib":
             ccauth.UrllibTransport().send(*args, max_bytes=1024)
@@ -116,7 +116,7 @@ def test_a_connection_closed_without_an_answer_is_a_reset_after_sending(driver: 
 @pytest.mark.parametrize("peer", ["silent"], indirect=True)
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_a_silent_server_is_a_timeout_after_sending(driver: str, peer: str) -> None:
-    f = send(driver, peer, timeout=0.3)
+    f = send(driver, peer, timeout_ms=300)
     assert (f.kind, f.request_sent) == ("timeout", True), vars(f)
     assert f.cause in ("ReadTimeout", "TimeoutError", "timeout"), vars(f)
 

@@ -22,19 +22,6 @@ def cases(kind: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
             yield f"{path.stem}/{case['name']}", case
 
 
-def options(config: Dict[str, Any]) -> Dict[str, Any]:
-    """The vector config (the core's document) as keyword options."""
-    out = dict(config)
-    if "refresh" in out:
-        out["refresh"] = ccauth.RefreshPolicy(**out["refresh"])
-    if "retry" in out:
-        out["retry"] = ccauth.RetryPolicy(**out["retry"])
-    for key in ("extra_body_params", "extra_query_params", "extra_headers"):
-        if key in out:
-            out[key] = [tuple(p) for p in out[key]]
-    return out
-
-
 def printed(error: BaseException) -> str:
     """Every way an error is shown: str, repr, args, and its traceback with
     the locals of ccauth's own frames (the caller's frames are the caller's)."""
@@ -63,14 +50,14 @@ def run_request_case(case: Dict[str, Any]) -> None:
     if "expect_error" in case:
         want = case["expect_error"]
         try:
-            ccauth.build_token_request(**options(config))
+            ccauth.build_token_request(config)
         except ccauth.ConfigError as e:
             check(want, "code", e.code)
             check(want, "field", e.field)
             assert_clean(printed(e), secrets)
             return
         raise AssertionError(f"want {want['code']}, got no error")
-    r = ccauth.build_token_request(**options(config))
+    r = ccauth.build_token_request(config)
     want = case["expect"]
     check(want, "method", r.method)
     check(want, "url", r.url)
@@ -88,7 +75,7 @@ def run_response_case(case: Dict[str, Any]) -> None:
     if "expect_error" in case:
         want = case["expect_error"]
         try:
-            ccauth.parse_token_response(res["status"], headers, body, case["now_ms"], **options(config))
+            ccauth.parse_token_response(config, res["status"], headers, body, case["now_ms"])
         except ccauth.ResponseError as e:
             check(want, "code", e.code)
             check(want, "status", e.status)
@@ -113,7 +100,7 @@ def run_response_case(case: Dict[str, Any]) -> None:
             assert_clean(printed(e), secrets)
             return
         raise AssertionError(f"want {want['code']}, got no error")
-    t = ccauth.parse_token_response(res["status"], headers, body, case["now_ms"], **options(config))
+    t = ccauth.parse_token_response(config, res["status"], headers, body, case["now_ms"])
     want = case["expect"]
     check(want, "access_token", t.access_token)
     check(want, "token_type", t.token_type)

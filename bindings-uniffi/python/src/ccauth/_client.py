@@ -20,11 +20,11 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
 
+from ._config import Options, Pairs, client_auth, client_config
 from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, from_ffi, from_info
 from ._ffi import ccauth_ffi as _ffi
-from ._options import KeyInput, Options, Pairs, RefreshPolicy, RetryPolicy, config_document
 from ._token import AccessToken
 from ._transport import AsyncTransport, HttpReply, Transport, TransportFailure, UrllibTransport
 
@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import httpx
     import requests
+
+    from ._ffi.ccauth_ffi import BodyFormat, ClientAuth, PrivateKey, RefreshPolicy, RetryPolicy
 
 # asyncio is imported where it is used: it is most of the import time of the
 # package, and sync-only services never need it.
@@ -54,6 +56,19 @@ class Introspection:
     token_type: Optional[str] = None
     fields: Dict[str, Any] = field(default_factory=dict, repr=False)
     """Every member the server sent."""
+
+
+class _Ready:
+    """The core's ready answer, memoized for the span it holds for; the API
+    headers join it when the core says they serve every call (no per-call proof)."""
+
+    __slots__ = ("headers", "token", "until", "valid_from")
+
+    def __init__(self, token: AccessToken, valid_from: int, until: int) -> None:
+        self.token = token
+        self.valid_from = valid_from
+        self.until = until
+        self.headers: Optional[Dict[str, str]] = None
 
 
 _KINDS = {
@@ -159,8 +174,7 @@ class ClientCredentials:
         client_id: str,
         client_secret: Optional[str] = None,
         *,
-        auth_method: Optional[str] = None,
-        basic_auth_encoding: Optional[str] = None,
+        auth: Optional[ClientAuth] = None,
         scopes: Union[str, Sequence[str], None] = None,
         include_scope: Optional[bool] = None,
         audience: Optional[str] = None,
@@ -168,34 +182,33 @@ class ClientCredentials:
         extra_body_params: Optional[Pairs] = None,
         extra_query_params: Optional[Pairs] = None,
         extra_headers: Optional[Pairs] = None,
-        body_format: Optional[str] = None,
-        danger_accept_insecure_http: bool = False,
+        body_format: Optional[BodyFormat] = None,
         max_response_bytes: Optional[int] = None,
         refresh: Optional[RefreshPolicy] = None,
         retry: Optional[RetryPolicy] = None,
-        proactive_refresh: bool = False,
-        private_key: Optional[KeyInput] = None,
-        client_assertion_alg: Optional[str] = None,
-        key_id: Optional[str] = None,
         assertion_audience: Optional[str] = None,
         assertion_lifetime_ms: Optional[int] = None,
-        client_assertion: Optional[Callable[[], str]] = None,
-        dpop: Union[bool, KeyInput, None] = None,
+        dpop_key: Union[PrivateKey, bool, None] = None,
         revocation_endpoint: Optional[str] = None,
         introspection_endpoint: Optional[str] = None,
+        proactive_refresh: bool = False,
+        danger_accept_insecure_http: bool = False,
+        client_assertion: Optional[Callable[[], str]] = None,
         transport: Optional[Transport] = None,
         async_transport: Optional[AsyncTransport] = None,
-        timeout: float = 10.0,
-        _discovered: Optional[Tuple[str, Mapping[str, Any]]] = None,
+        timeout_ms: int = 10_000,
+        _discovered: Optional[Tuple[str, str]] = None,
     ) -> None:
         """
+        The options are the core's (docs/OPTIONS.md), validated at once.
+
         :param token_endpoint: the token endpoint URL (https, or http to a loopback host).
         :param client_id: the client id.
-        :param client_secret: the secret for ``client_secret_basic``/``client_secret_post``.
-        :param auth_method: ``client_secret_basic`` (default), ``client_secret_post``,
-            ``tls_client_auth`` or ``none``.
-        :param basic_auth_encoding: ``form_urlencoded`` (RFC 6749 §2.3.1, default) or
-            ``raw`` for servers that do not decode Basic credentials.
+        :param client_secret: shorthand for ``auth=ClientAuth.CLIENT_SECRET_BASIC(secret=ClientSecret(client_secret))``.
+        :param auth: how the client authenticates (:class:`ClientAuth`): the
+            method with its credential, e.g. ``ClientAuth.CLIENT_SECRET_POST(secret=ClientSecret(s))``,
+            ``ClientAuth.PRIVATE_KEY_JWT(key=PrivateKey.parse(pem), key_id="k1")``,
+            ``ClientAuth.NONE()`` for a public client.
         :param scopes: scopes to request (a list, or one space-delimited string).
         :param include_scope: ``False`` leaves ``scope`` out of the request.
         :param audience: the ``audience`` parameter (Auth0 and others).
@@ -203,93 +216,72 @@ class ClientCredentials:
         :param extra_body_params: extra form/JSON parameters, after the standard ones.
         :param extra_query_params: extra query parameters for the token URL.
         :param extra_headers: extra headers for the token request.
-        :param body_format: ``form`` (default) or ``json``.
-        :param danger_accept_insecure_http: allow plain http to a non-loopback host.
+        :param body_format: ``BodyFormat.FORM`` (default) or ``BodyFormat.JSON``.
         :param max_response_bytes: largest token response accepted (default 1 MiB).
         :param refresh: when to refresh (:class:`RefreshPolicy`).
         :param retry: how to retry a failed token request (:class:`RetryPolicy`).
+        :param assertion_audience: the client assertions' ``aud`` (default: the token
+            endpoint; the issuer after :meth:`discover`).
+        :param assertion_lifetime_ms: lifetime of each assertion, 1 s to 5 min (default 60 s).
+        :param dpop_key: DPoP (RFC 9449): the key (:class:`PrivateKey`), or ``True`` for a new ES256 one.
+        :param revocation_endpoint: RFC 7009 endpoint for :meth:`revoke` (discovery fills it).
+        :param introspection_endpoint: RFC 7662 endpoint for :meth:`introspect` (discovery fills it).
         :param proactive_refresh: refresh in the background at the refresh
             time (a daemon timer, an asyncio task for the ``*_async`` side), so
             an idle service's next call never waits for a fetch; :meth:`close` stops it.
-        :param private_key: the key for ``private_key_jwt`` (RFC 7523): PKCS#8 PEM
-            text, or a JWK (mapping or JSON text). RS256/PS256, ES256, ES384, EdDSA.
-        :param client_assertion_alg: the assertion ``alg``: ``HS256`` (default),
-            ``HS384`` or ``HS512`` for ``client_secret_jwt``; the key's own otherwise.
-        :param key_id: the ``kid`` header of client assertions.
-        :param assertion_audience: the assertions' ``aud`` (default: the token
-            endpoint; the issuer after :meth:`discover`).
-        :param assertion_lifetime_ms: lifetime of each assertion, 1 s to 5 min (default 60 s).
-        :param client_assertion: ``private_key_jwt`` with an assertion minted
-            elsewhere (workload identity): called for every token request, e.g.
-            to read a Kubernetes service-account token file. An expired one is never sent.
-        :param dpop: DPoP (RFC 9449): ``True`` for a new ES256 key, or the key to use.
-        :param revocation_endpoint: RFC 7009 endpoint for :meth:`revoke` (discovery fills it).
-        :param introspection_endpoint: RFC 7662 endpoint for :meth:`introspect` (discovery fills it).
+        :param danger_accept_insecure_http: allow plain http to a non-loopback host.
+        :param client_assertion: the assertion source of ``ClientAuth.EXTERNAL_ASSERTION``
+            (the default ``auth`` when given alone): called for every token request,
+            e.g. to read a Kubernetes service-account token file. An expired one is never sent.
         :param transport: sends token requests; default: the standard library.
         :param async_transport: sends token requests for the ``*_async`` methods;
             default: ``transport`` in a worker thread.
-        :param timeout: seconds before a token request counts as timed out.
+        :param timeout_ms: milliseconds before a token request counts as timed out.
         """
-        error: Optional[Error] = None
-        dpop_key: Optional[KeyInput] = None
-        if dpop is True:
-            try:
-                dpop_key = _ffi.generate_dpop_key(os.urandom(32))
-            except FFI_ERRORS as e:
-                error = from_ffi(e)
-        elif dpop is not None and dpop is not False:
-            dpop_key = dpop
-        del dpop
-        if error is not None:
-            raise error
         issuer, metadata = _discovered if _discovered is not None else (None, None)
-        document = config_document(
-            private_key=private_key,
-            client_assertion_alg=client_assertion_alg,
-            key_id=key_id,
-            assertion_audience=assertion_audience,
-            assertion_lifetime_ms=assertion_lifetime_ms,
-            external_client_assertion=client_assertion is not None,
-            dpop_key=dpop_key,
-            issuer=issuer,
-            server_metadata=metadata,
-            token_endpoint=token_endpoint,
-            client_id=client_id,
-            client_secret=client_secret,
-            auth_method=auth_method,
-            basic_auth_encoding=basic_auth_encoding,
-            scopes=scopes,
-            include_scope=include_scope,
-            audience=audience,
-            resources=resources,
-            extra_body_params=extra_body_params,
-            extra_query_params=extra_query_params,
-            extra_headers=extra_headers,
-            body_format=body_format,
-            danger_accept_insecure_http=danger_accept_insecure_http,
-            max_response_bytes=max_response_bytes,
-            refresh=refresh,
-            retry=retry,
-            proactive_refresh=proactive_refresh,
-            revocation_endpoint=revocation_endpoint,
-            introspection_endpoint=introspection_endpoint,
-        )
-        del client_secret, private_key, dpop_key
+        # Built before anything else, the secret dropped before an error
+        # passes through this frame (raised outside the except block).
+        error: Optional[Error] = None
         try:
-            self._lifecycle = _ffi.TokenLifecycle(document, _random.randbits(63))
-            # Randomness for signatures (jti, salts): the OS source.
-            self._lifecycle.seed_entropy(os.urandom(32))
-        except FFI_ERRORS as e:
-            error = from_ffi(e, CLIENT_OPTION_NAMES)
-        del document
+            config = client_config(
+                token_endpoint,
+                client_id,
+                client_auth(auth, client_secret, client_assertion),
+                scopes=scopes,
+                include_scope=include_scope,
+                audience=audience,
+                resources=resources,
+                extra_body_params=extra_body_params,
+                extra_query_params=extra_query_params,
+                extra_headers=extra_headers,
+                body_format=body_format,
+                max_response_bytes=max_response_bytes,
+                refresh=refresh,
+                retry=retry,
+                assertion_audience=assertion_audience,
+                assertion_lifetime_ms=assertion_lifetime_ms,
+                dpop_key=dpop_key,
+                revocation_endpoint=revocation_endpoint,
+                introspection_endpoint=introspection_endpoint,
+                proactive_refresh=proactive_refresh,
+                danger_accept_insecure_http=danger_accept_insecure_http,
+                issuer=issuer,
+                server_metadata_json=metadata,
+            )
+        except Error as e:
+            error = e
+        del client_secret, auth, dpop_key
         if error is not None:
             raise error
+        self._lifecycle = _ffi.TokenLifecycle.with_config(config, _random.randbits(63))
+        # Randomness for signatures (jti, salts): the OS source.
+        self._lifecycle.seed_entropy(os.urandom(32))
+        self._max_bytes: int = config.max_response_bytes()
+        del config
         self._client_assertion = client_assertion
         self._transport: Transport = transport if transport is not None else UrllibTransport()
         self._async_transport = async_transport
-        self._timeout = timeout
-        # Replies are read up to this many bytes (+1: enough for the core to refuse them).
-        self._max_bytes: int = self._lifecycle.max_response_bytes()
+        self._timeout_ms = timeout_ms
         self._cond = threading.Condition()
         self._generation = 0
         self._async_waiters: List[Tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -297,7 +289,10 @@ class ClientCredentials:
         # The core's last "ready" answer and the span it holds for (the core
         # says it): asking again inside it would only cost a call into Rust.
         # Any report, invalidation, import or revocation clears it.
-        self._ready: Optional[Tuple[AccessToken, int, int]] = None
+        self._ready: Optional[_Ready] = None
+        # Which answers of an API the core must see (its lists; the same for every call).
+        self._report_statuses: FrozenSet[int] = frozenset()
+        self._report_headers: Tuple[str, ...] = ()
         # The proactive refresh timer: when it fires, how to cancel it, which one it is.
         self._timer_at: Optional[int] = None
         self._cancel: Optional[Callable[[], None]] = None
@@ -336,8 +331,8 @@ class ClientCredentials:
     def get_token(self) -> AccessToken:
         """A valid token: cached, or fetched once for every concurrent caller."""
         ready = self._ready
-        if ready is not None and ready[1] <= _now_ms() < ready[2]:
-            return ready[0]
+        if ready is not None and ready.valid_from <= _now_ms() < ready.until:
+            return ready.token
         return self._get_token()
 
     def authorization_header(self) -> str:
@@ -347,7 +342,10 @@ class ClientCredentials:
     def _get_token(self) -> AccessToken:
         while True:
             generation = self._generation
-            decision = self._lifecycle.poll(_now_ms())
+            ready, now = self._ready, _now_ms()
+            if ready is not None and ready.valid_from <= now < ready.until:  # a report just set it
+                return ready.token
+            decision = self._lifecycle.poll(now)
             if decision.is_READY():
                 return self._remember(decision, generation)
             if decision.is_FETCH():
@@ -386,7 +384,7 @@ class ClientCredentials:
         # (the request object prints redacted).
         request = self._request(ticket)
         return self._transport.send(
-            ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout, max_bytes=self._max_bytes
+            ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout_ms, max_bytes=self._max_bytes
         )
 
     # -- the lifecycle loop: asyncio -------------------------------------------
@@ -394,8 +392,8 @@ class ClientCredentials:
     async def get_token_async(self) -> AccessToken:
         """:meth:`get_token` for asyncio: single-flight across tasks (and threads)."""
         ready = self._ready
-        if ready is not None and ready[1] <= _now_ms() < ready[2]:
-            return ready[0]
+        if ready is not None and ready.valid_from <= _now_ms() < ready.until:
+            return ready.token
         return await self._get_token_async()
 
     async def authorization_header_async(self) -> str:
@@ -408,7 +406,10 @@ class ClientCredentials:
         loop = asyncio.get_running_loop()
         while True:
             generation = self._generation
-            decision = self._lifecycle.poll(_now_ms())
+            ready, now = self._ready, _now_ms()
+            if ready is not None and ready.valid_from <= now < ready.until:  # a report just set it
+                return ready.token
+            decision = self._lifecycle.poll(now)
             if decision.is_READY():
                 return self._remember(decision, generation, loop)
             if decision.is_FETCH():
@@ -441,7 +442,7 @@ class ClientCredentials:
             if self._async_transport is not None:
                 request = self._request(ticket)
                 reply = await self._async_transport.send(
-                    ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout, max_bytes=self._max_bytes
+                    ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout_ms, max_bytes=self._max_bytes
                 )
             else:
                 reply = await loop.run_in_executor(None, self._send, ticket)
@@ -477,16 +478,21 @@ class ClientCredentials:
         self, ticket: Any, reply: Optional[HttpReply], failure: Optional[TransportFailure], loop: Optional[asyncio.AbstractEventLoop] = None
     ) -> None:
         """Tells the core the ticket's outcome, wakes every waiter (threads
-        and tasks) and re-arms the proactive refresh timer."""
+        and tasks), memoizes a new token for the span the core gives (no poll
+        after a fetch) and re-arms the proactive refresh timer."""
+        generation = self._generation
+        ready: Optional[_Ready] = None
         try:
             if reply is not None:
-                self._lifecycle.handle_response(ticket.id, reply.status, _headers(reply.headers), reply.body, _now_ms())
+                outcome = self._lifecycle.handle_response(ticket.id, reply.status, _headers(reply.headers), reply.body, _now_ms())
+                if outcome.is_TOKEN():
+                    ready = _Ready(AccessToken._from_ffi(outcome.token, outcome.info), outcome.valid_from_ms, outcome.valid_until_ms)
             elif failure is not None and not isinstance(failure, _Reported):
                 self._lifecycle.handle_transport_error(
                     ticket.id, _transport_kind(failure), str(failure), failure.cause, failure.request_sent, _now_ms()
                 )
         finally:
-            self._wake()
+            self._wake(ready, generation)
             self._arm(loop)
 
     def _remember(self, decision: Any, generation: int, loop: Optional[asyncio.AbstractEventLoop] = None) -> AccessToken:
@@ -495,15 +501,17 @@ class ClientCredentials:
         token = AccessToken._from_ffi(decision.token, decision.info)
         with self._cond:
             if self._generation == generation:
-                self._ready = (token, decision.valid_from_ms, decision.valid_until_ms)
+                self._ready = _Ready(token, decision.valid_from_ms, decision.valid_until_ms)
         self._arm(loop)
         return token
 
-    def _wake(self) -> None:
-        """Forgets the memoized answer and wakes every caller waiting for an outcome (threads and tasks)."""
+    def _wake(self, ready: Optional[_Ready] = None, generation: int = -1) -> None:
+        """Forgets the memoized answer (or puts the one a report gave in its
+        place, unless something, an invalidation, changed the core since
+        ``generation``) and wakes every caller waiting for an outcome (threads and tasks)."""
         with self._cond:
+            self._ready = ready if generation == self._generation else None
             self._generation += 1
-            self._ready = None
             self._cond.notify_all()
             waiters, self._async_waiters = self._async_waiters, []
         for loop, fut in waiters:
@@ -546,7 +554,24 @@ class ClientCredentials:
     # -- API calls -------------------------------------------------------------
 
     def _api_headers(self, token: AccessToken, method: str, url: str) -> Dict[str, str]:
-        return {h.name: h.value for h in self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms()).headers}
+        """The core's headers for an API call with ``token`` (the caller
+        copies them): kept with the ready memo when they serve every call."""
+        ready = self._ready
+        if ready is not None and ready.token is token and ready.headers is not None:
+            return ready.headers
+        answer = self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms())
+        headers = {h.name: h.value for h in answer.headers}
+        if not self._report_statuses:
+            self._report_statuses = frozenset(answer.report_statuses)
+            self._report_headers = tuple(answer.report_headers)
+        if answer.reusable and ready is not None and ready.token is token:
+            ready.headers = headers  # a memo cleared since is dropped with its headers
+        return headers
+
+    def _must_report(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Whether an API's answer can change anything in the core (its
+        statuses and headers; ``headers`` is case-insensitive, as httpx's and requests' are)."""
+        return status in self._report_statuses or any(name in headers for name in self._report_headers)
 
     def _api_response(
         self, token: AccessToken, url: str, status: int, www_authenticate: Optional[str], dpop_nonce: Optional[str], nonce_retried: bool
@@ -562,11 +587,11 @@ class ClientCredentials:
         """The headers for an API call: ``Authorization``, plus ``DPoP`` (a
         fresh proof for ``method`` and ``url``) when the token is DPoP-bound.
         Pass a ``DPoP-Nonce`` the API answers to :meth:`remember_dpop_nonce`."""
-        return self._api_headers(self.get_token(), method, url)
+        return dict(self._api_headers(self.get_token(), method, url))
 
     async def authorization_headers_async(self, method: str, url: str) -> Dict[str, str]:
         """:meth:`authorization_headers` for asyncio."""
-        return self._api_headers(await self.get_token_async(), method, url)
+        return dict(self._api_headers(await self.get_token_async(), method, url))
 
     def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
         """Remembers a resource server's ``DPoP-Nonce`` for the next proofs to it."""
@@ -642,7 +667,7 @@ class ClientCredentials:
             raise error
         try:
             reply = self._transport.send(
-                request.method(), request.url(), _pairs(request.headers()), request.body(), self._timeout, max_bytes=self._max_bytes
+                request.method(), request.url(), _pairs(request.headers()), request.body(), self._timeout_ms, max_bytes=self._max_bytes
             )
         except Exception as e:  # any failure of a host transport is a transport error
             f = _failure(e)
@@ -665,7 +690,7 @@ class ClientCredentials:
         token_endpoint: Optional[str] = None,
         transport: Optional[Transport] = None,
         danger_accept_insecure_http: bool = False,
-        timeout: float = 10.0,
+        timeout_ms: int = 10_000,
         **options: Any,
     ) -> ClientCredentials:
         """A client from the issuer alone: fetches its metadata (RFC 8414,
@@ -684,7 +709,7 @@ class ClientCredentials:
             request = step.request
             try:
                 reply = sender.send(
-                    request.method(), request.url(), _pairs(request.headers()), request.body(), timeout,
+                    request.method(), request.url(), _pairs(request.headers()), request.body(), timeout_ms,
                     max_bytes=_ffi.default_max_response_bytes(),
                 )
             except Exception as e:  # any failure of a host transport is a transport error
@@ -701,8 +726,8 @@ class ClientCredentials:
             client_secret,
             transport=transport,
             danger_accept_insecure_http=danger_accept_insecure_http,
-            timeout=timeout,
-            _discovered=(issuer, json.loads(step.metadata_json)),
+            timeout_ms=timeout_ms,
+            _discovered=(issuer, step.metadata_json),
             **options,
         )
 

@@ -95,6 +95,7 @@ class Error(Exception):
     """No response: whether the request had been sent (``None``: unknown)."""
 
     def __init__(self, info: Any, names: Optional[Mapping[str, str]] = None) -> None:
+        self._info = info
         self.code = info.code
         self.retryable = info.retryable
         self.status = info.status
@@ -139,23 +140,9 @@ def _extras(text: str) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-# The core's config fields that ClientCredentials spells otherwise.
-CLIENT_OPTION_NAMES = {
-    "dpop_key": "dpop",
-    "external_client_assertion": "client_assertion",
-    "server_metadata": "issuer",  # what discover() fetched from the issuer
-}
-
-# Values of the options that take one of a few, in the spelling they are passed.
-ALLOWED_VALUES = {
-    "auth_method": (
-        "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt",
-        "tls_client_auth", "none",
-    ),
-    "basic_auth_encoding": ("form_urlencoded", "raw"),
-    "body_format": ("form", "json"),
-    "client_assertion_alg": ("HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA"),
-}
+# The core's config fields that ClientCredentials spells otherwise (the
+# options are the core's words, docs/OPTIONS.md): discover() fetched the metadata.
+CLIENT_OPTION_NAMES = {"server_metadata": "issuer"}
 
 
 _CORE_MESSAGE = re.compile(r"^[A-Z_]+: invalid `[^`]*`(?: \(item (\d+)\))?: (.*)$", re.S)
@@ -183,9 +170,6 @@ def option_message(
         reason = re.sub(rf"\b{re.escape(core)}\b", own, reason)
     if "cargo feature" in reason or "feature)" in reason:
         reason = "this build of ccauth leaves it out (the published wheels have every algorithm and key format)"
-    allowed = ALLOWED_VALUES.get(name)
-    if allowed and "unknown value" in reason and not all(v in reason for v in allowed):
-        reason = f"{reason}; one of: {', '.join(allowed)}"
     at = f" (item {index})" if index is not None else ""
     return name, reason, index, f"{code}: invalid `{name}`{at}: {reason}"
 
@@ -225,18 +209,22 @@ def from_info(info: Any, names: Optional[Mapping[str, str]] = None) -> Error:
     return _BY_KIND.get(info.kind, Error)(info, names)
 
 
-FFI_ERRORS = (
-    _ffi.CcauthError.Config,
-    _ffi.CcauthError.Response,
-    _ffi.CcauthError.Transport,
-    _ffi.CcauthError.TokenDocument,
-)
-"""What the generated module raises (one class per variant; catch these)."""
+# The generated module raises these exceptions instead of its own
+# ``CcauthError.*`` classes (it builds each by calling the variant's name),
+# so a generated constructor the package re-exports (``PrivateKey.parse``,
+# ``PrivateKey.generate_p256``) raises a ConfigError like every other bad option.
+for _variant in ("Config", "Response", "Transport", "TokenDocument"):
+    setattr(_ffi.CcauthError, _variant, from_info)
+
+FFI_ERRORS = (Error,)
+"""What the generated module raises (catch these; :func:`from_ffi` makes a fresh one)."""
 
 
-def from_ffi(error: BaseException, names: Optional[Mapping[str, str]] = None) -> Error:
-    """The exception for an error raised by the generated module."""
-    return from_info(getattr(error, "info"), names)  # noqa: B009 (BaseException has no .info for mypy)
+def from_ffi(error: Error, names: Optional[Mapping[str, str]] = None) -> Error:
+    """A fresh exception for an error raised by the generated module (no
+    traceback through its frames, whose locals hold the call's arguments),
+    with the core's config field names turned into ``names``."""
+    return from_info(error._info, names)
 
 
 def _local(kind: Any, code: str, message: str, retryable: bool = False, **fields: Any) -> Error:
@@ -250,16 +238,22 @@ def _local(kind: Any, code: str, message: str, retryable: bool = False, **fields
     return from_info(info)
 
 
-def unknown_option(name: str, known: Sequence[str]) -> Error:
-    """A :class:`ConfigError` for a keyword option that does not exist, with the closest known one."""
+def unknown_option(name: str, known: Sequence[str], hint: Optional[str] = None) -> Error:
+    """A :class:`ConfigError` for a keyword option that does not exist: what
+    it became (``hint``, for a renamed one), else the closest known one."""
     import difflib
 
     shown = name if name.isidentifier() else repr(name)[:64]
     close = difflib.get_close_matches(name, known, n=1)
-    reason = "unknown option" + (f"; did you mean `{close[0]}`?" if close else "")
+    reason = "unknown option" + (f"; {hint}" if hint else f"; did you mean `{close[0]}`?" if close else "")
     return _local(
         _ffi.ErrorKind.CONFIG, "INVALID_CONFIG_DOCUMENT", f"invalid `{shown}`: {reason}", field=shown, reason=reason
     )
+
+
+def bad_option(name: str, reason: str) -> Error:
+    """A :class:`ConfigError` for an option the driver itself refuses (how client authentication is given)."""
+    return _local(_ffi.ErrorKind.CONFIG, "INVALID_PARAMETER", f"invalid `{name}`: {reason}", field=name, reason=reason)
 
 
 def missing_option(name: str) -> Error:

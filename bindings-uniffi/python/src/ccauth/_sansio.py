@@ -1,4 +1,9 @@
-"""The core's two pure functions, for hosts that drive everything themselves."""
+"""The core's pure functions, for hosts that drive everything themselves.
+
+They take the core's config document (docs/OPTIONS.md: the options'
+snake_case names, ``client_secret`` with ``auth_method``, durations in ms),
+as a mapping or its JSON text: the shared vectors' ``config`` object.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,14 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._errors import FFI_ERRORS, Error, from_ffi
 from ._ffi import ccauth_ffi as _ffi
-from ._options import DOCUMENT_OPTIONS, config_document
 from ._token import AccessToken
+
+ConfigDocument = Union[Mapping[str, Any], str]
+"""The core's config document: a mapping, or its JSON text."""
 
 
 @dataclass(frozen=True)
@@ -25,59 +32,53 @@ class TokenRequest:
     body: bytes = field(repr=False)
 
 
+def _text(config: ConfigDocument) -> str:
+    return config if isinstance(config, str) else json.dumps(dict(config))
+
+
+def _bytes(body: Union[bytes, str]) -> bytes:
+    return body.encode() if isinstance(body, str) else bytes(body)
+
+
+def _headers(headers: List[Tuple[str, str]]) -> List[Any]:
+    return [_ffi.Header(name=n, value=v) for n, v in headers]
+
+
 def build_token_request(
+    config: ConfigDocument,
     *,
     now_ms: Optional[int] = None,
     entropy: Optional[bytes] = None,
     dpop_nonce: Optional[str] = None,
-    **options: Any,
 ) -> TokenRequest:
-    """The token request for ``options`` (the keyword options of :class:`ClientCredentials`
-    that describe the request, plus ``dpop_key``). Configs that sign (JWT client
+    """The token request for ``config``. Configs that sign (JWT client
     authentication, DPoP) sign at ``now_ms`` (default: now) with ``entropy``
     (32 random bytes; default: fresh from the OS); the same inputs give the same bytes."""
-    error: Optional[Error] = DOCUMENT_OPTIONS.error(0, options)
-    if error is not None:
-        del options
-        raise error
-    document = config_document(**options)
-    del options
+    error: Optional[Error] = None
     when = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     try:
-        r = _ffi.build_token_request_at(document, when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
+        r = _ffi.build_token_request_at(_text(config), when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
         return TokenRequest(r.method(), r.url(), [(h.name, h.value) for h in r.headers()], r.body())
     except FFI_ERRORS as e:
         error = from_ffi(e)
-    del document
+    del config  # no secret in a frame the traceback shows
     raise error
 
 
 def parse_token_response(
-    status: int,
-    headers: List[Tuple[str, str]],
-    body: Union[bytes, str],
-    now_ms: int,
-    **options: Any,
+    config: ConfigDocument, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
 ) -> AccessToken:
     """Parses a token endpoint response received at ``now_ms`` (Unix ms).
 
     Raises :class:`OAuthError` for an RFC 6749 error, :class:`ResponseError`
     for anything else that is not a token.
     """
-    error: Optional[Error] = DOCUMENT_OPTIONS.error(0, options)
-    if error is not None:
-        del options
-        raise error
-    document = config_document(**options)
-    del options
-    data = body.encode() if isinstance(body, str) else bytes(body)
-    del body
+    error: Optional[Error] = None
     try:
-        pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
-        return AccessToken._from_ffi(_ffi.parse_token_response(document, status, pairs, data, now_ms))
+        return AccessToken._from_ffi(_ffi.parse_token_response(_text(config), status, _headers(headers), _bytes(body), now_ms))
     except FFI_ERRORS as e:
         error = from_ffi(e)
-    del document, data
+    del config, body
     raise error
 
 
@@ -86,47 +87,40 @@ def parse_metadata_response(
 ) -> Dict[str, Any]:
     """Reads ``issuer``'s metadata response (RFC 8414): the members this client
     uses. Raises :class:`ResponseError` (e.g. ``ISSUER_MISMATCH``) when unusable."""
-    data = body.encode() if isinstance(body, str) else bytes(body)
     error: Optional[Error] = None
     try:
-        pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
-        metadata: Dict[str, Any] = json.loads(_ffi.parse_metadata_response(issuer, status, pairs, data, now_ms))
+        metadata: Dict[str, Any] = json.loads(_ffi.parse_metadata_response(issuer, status, _headers(headers), _bytes(body), now_ms))
         return metadata
     except FFI_ERRORS as e:
         error = from_ffi(e)
     raise error
 
 
-def _admin(kind: str, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, options: Dict[str, Any]) -> str:
-    error: Optional[Error] = DOCUMENT_OPTIONS.error(0, options)
-    if error is not None:
-        del options
-        raise error
-    document = config_document(**options)
-    del options
-    data = body.encode() if isinstance(body, str) else bytes(body)
+def parse_introspection_response(
+    config: ConfigDocument, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
+) -> Dict[str, Any]:
+    """Reads an introspection answer (RFC 7662): its members, ``active`` a bool."""
+    error: Optional[Error] = None
     try:
-        pairs = [_ffi.Header(name=n, value=v) for n, v in headers]
-        if kind == "revocation":
-            _ffi.parse_revocation_response(document, status, pairs, data, now_ms)
-            return "null"
-        return str(_ffi.parse_introspection_response(document, status, pairs, data, now_ms))
+        members: Dict[str, Any] = json.loads(
+            _ffi.parse_introspection_response(_text(config), status, _headers(headers), _bytes(body), now_ms)
+        )
+        return members
     except FFI_ERRORS as e:
         error = from_ffi(e)
-    del document
+    del config, body
     raise error
 
 
-def parse_introspection_response(
-    status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, **options: Any
-) -> Dict[str, Any]:
-    """Reads an introspection answer (RFC 7662): its members, ``active`` a bool."""
-    members: Dict[str, Any] = json.loads(_admin("introspection", status, headers, body, now_ms, options))
-    return members
-
-
 def parse_revocation_response(
-    status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int, **options: Any
+    config: ConfigDocument, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
 ) -> None:
     """Reads a revocation answer (RFC 7009): any 2xx is success, else raises."""
-    _admin("revocation", status, headers, body, now_ms, options)
+    error: Optional[Error] = None
+    try:
+        _ffi.parse_revocation_response(_text(config), status, _headers(headers), _bytes(body), now_ms)
+        return
+    except FFI_ERRORS as e:
+        error = from_ffi(e)
+    del config, body
+    raise error

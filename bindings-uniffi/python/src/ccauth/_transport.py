@@ -58,7 +58,8 @@ class TransportFailure(Exception):
 
 
 class Transport(Protocol):
-    """Sends one request and returns the reply (blocking).
+    """Sends one request and returns the reply (blocking), waiting at most
+    ``timeout_ms`` milliseconds for each step (connect, each read).
 
     Reads at most ``max_bytes + 1`` body bytes, streaming, then closes the
     connection without draining it; when ``Content-Length`` says more than
@@ -68,7 +69,7 @@ class Transport(Protocol):
     """
 
     def send(
-        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float, *, max_bytes: int
+        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
     ) -> HttpReply: ...
 
 
@@ -76,7 +77,7 @@ class AsyncTransport(Protocol):
     """Sends one request and returns the reply (asyncio); the same size rule as :class:`Transport`."""
 
     async def send(
-        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float, *, max_bytes: int
+        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
     ) -> HttpReply: ...
 
 
@@ -235,7 +236,7 @@ class UrllibTransport:
         self._opener = urllib.request.build_opener(*handlers)
 
     def send(
-        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float, *, max_bytes: int
+        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
     ) -> HttpReply:
         import http.client
         import urllib.error
@@ -245,7 +246,7 @@ class UrllibTransport:
         error: Optional[TransportFailure] = None
         response: Any = None
         try:
-            response = self._opener.open(request, timeout=timeout)
+            response = self._opener.open(request, timeout=timeout_ms / 1000)
         except urllib.error.HTTPError as e:  # a 4xx/5xx: a reply like any other
             response = e
         except urllib.error.URLError as e:
@@ -299,14 +300,14 @@ class HttpxTransport:
         self._client = client if client is not None else httpx.Client()
 
     def send(
-        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float, *, max_bytes: int
+        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
     ) -> HttpReply:
         import httpx
 
         error: Optional[TransportFailure] = None
         try:
             request = self._client.build_request(
-                method, url, headers=_with_identity(headers), content=body, timeout=timeout
+                method, url, headers=_with_identity(headers), content=body, timeout=timeout_ms / 1000
             )
             r = self._client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as e:
@@ -333,14 +334,14 @@ class HttpxAsyncTransport:
         self._client = client if client is not None else httpx.AsyncClient()
 
     async def send(
-        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float, *, max_bytes: int
+        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
     ) -> HttpReply:
         import httpx
 
         error: Optional[TransportFailure] = None
         try:
             request = self._client.build_request(
-                method, url, headers=_with_identity(headers), content=body, timeout=timeout
+                method, url, headers=_with_identity(headers), content=body, timeout=timeout_ms / 1000
             )
             r = await self._client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as e:
@@ -383,7 +384,7 @@ class RequestsTransport:
         self._session = session if session is not None else requests.Session()
 
     def send(
-        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout: float, *, max_bytes: int
+        self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
     ) -> HttpReply:
         import requests
 
@@ -394,7 +395,7 @@ class RequestsTransport:
                 url,
                 headers=dict(_with_identity(headers)),
                 data=body,
-                timeout=timeout,
+                timeout=timeout_ms / 1000,
                 allow_redirects=False,
                 stream=True,
             )
