@@ -1,6 +1,13 @@
 package dev.ccauth
 
 import dev.ccauth.ffi.ApiVerdict
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientSecret
+import dev.ccauth.ffi.FetchOutcome
+import dev.ccauth.ffi.PrivateKey
+import dev.ccauth.ffi.RefreshPolicy
+import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.ffi.CcauthException
 import dev.ccauth.ffi.Discovery
 import dev.ccauth.ffi.DiscoveryStep
@@ -11,9 +18,7 @@ import dev.ccauth.ffi.TokenLifecycle
 import dev.ccauth.ffi.TokenRequest
 import dev.ccauth.ffi.TokenTypeHint
 import dev.ccauth.ffi.TransportKind
-import dev.ccauth.ffi.generateDpopKey
 import java.security.SecureRandom
-import java.time.Duration
 import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineExceptionHandler
@@ -49,49 +54,63 @@ class Introspection(
 }
 
 /**
+ * Server metadata from [ClientCredentials.discover] (RFC 8414 or OpenID
+ * Connect Discovery), checked against [issuer]: pass both into the config,
+ * `ClientConfig("", clientId, auth, issuer = it.issuer, serverMetadataJson = it.json)`.
+ */
+class ServerMetadata internal constructor(val issuer: String, val json: String) {
+    override fun toString(): String = "ServerMetadata(issuer=$issuer)"
+}
+
+/**
  * An OAuth 2.0 client credentials client: tokens cached, refreshed ahead of
  * expiry, fetched once for any number of concurrent coroutines or threads.
  *
  * ```
- * val client = ClientCredentials(ClientCredentialsOptions(tokenEndpoint, clientId, clientSecret, scopes = listOf("api.read")))
+ * val client = ClientCredentials { ClientConfig(tokenEndpoint, clientId, ClientAuth.clientSecret(secret), scopes = listOf("api.read")) }
  * val header = client.authorizationHeader()   // "Bearer eyJ…"
  * ```
  *
+ * The options are the core's [ClientConfig] (package `dev.ccauth.ffi`, with
+ * [ClientAuth], [ClientSecret], [PrivateKey], [RefreshPolicy],
+ * [RetryPolicy]); a config built in the block fails as a [CcauthError.Config]
+ * naming the option as Kotlin spells it (`tokenEndpoint`,
+ * `retry.maxAttempts`). This class adds the driver's own options: the
+ * [HttpTransport] (default: [UrlConnectionTransport], which Android has too),
+ * the per-request timeout in milliseconds, and the client assertion source
+ * for [ClientAuth.ExternalAssertion].
+ *
  * The core decides who fetches, who waits and how long, when to refresh and
  * retry, which headers an API call gets and what an API's answer means; this
- * class sends requests through an [HttpTransport] (default:
- * [UrlConnectionTransport], which Android has too), reads the clock and wakes
- * waiters. Options are validated at once ([CcauthError.Config]). [close] it
- * (it is [AutoCloseable]) to stop background refreshes and free the core.
+ * class sends requests, reads the clock and wakes waiters. [close] it (it is
+ * [AutoCloseable]) to stop background refreshes and free the core.
  */
-class ClientCredentials private constructor(
-    options: ClientCredentialsOptions,
-    private val transport: HttpTransport,
-    private val timeout: Duration,
-    discovered: Pair<String, String>?,
+class ClientCredentials @JvmOverloads constructor(
+    /** The options (built already: a refused one was the generated `CcauthException`; see the other constructor). */
+    config: ClientConfig,
+    private val transport: HttpTransport = UrlConnectionTransport(),
+    /** A request (token, revocation, introspection) that takes longer counts as timed out. */
+    private val timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+    /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
+    private val clientAssertion: (() -> String)? = null,
 ) : AutoCloseable {
+    /**
+     * A client for the config [config] builds: an option the core refuses
+     * (there, or in a [PrivateKey.parse] inside) is a [CcauthError.Config]
+     * with this library's option names.
+     */
     @JvmOverloads constructor(
-        options: ClientCredentialsOptions,
         transport: HttpTransport = UrlConnectionTransport(),
-        /** A token request that takes longer counts as timed out. */
-        timeout: Duration = Duration.ofSeconds(10),
-    ) : this(options, transport, timeout, null)
+        timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+        clientAssertion: (() -> String)? = null,
+        config: () -> ClientConfig,
+    ) : this(configured(config), transport, timeoutMs, clientAssertion)
 
-    private val clientAssertion = options.clientAssertion
-    private val proactiveRefresh = options.proactiveRefresh
-
-    /** The core's lifecycle; the config document (it holds the credentials) goes into it and is not kept here. */
+    /** The core's lifecycle; the config (it holds the credentials) goes into it and is not kept here. */
     private val lifecycle: TokenLifecycle =
-        configured {
-            val document = options.toConfigJson(
-                dpopKeyJson = if (options.dpop && options.dpopKey == null) generateDpopKey(randomBytes(32)) else null,
-                issuer = discovered?.first,
-                metadataJson = discovered?.second,
-            )
-            TokenLifecycle(document, SecureRandom().nextLong().toULong()).also {
-                // Randomness for signatures (jti, salts): the platform's CSPRNG.
-                it.seedEntropy(randomBytes(32))
-            }
+        TokenLifecycle.withConfig(config, SecureRandom().nextLong().toULong()).also {
+            // Randomness for signatures (jti, salts): the platform's CSPRNG.
+            it.seedEntropy(randomBytes(32))
         }
 
     /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
@@ -108,7 +127,15 @@ class ClientCredentials private constructor(
     /** The core's last "ready" answer, for the span of clock readings it holds for. */
     @Volatile private var memo: Memo? = null
 
-    private class Memo(val token: AccessToken, val from: Long, val until: Long)
+    /** A ready token, the span it holds for, and its API headers once the core called them reusable (cleared with it). */
+    private class Memo(val token: AccessToken, val from: Long, val until: Long) {
+        @Volatile var headers: Map<String, String>? = null
+    }
+
+    /** Which API answers the core reads (the lists of its first `ApiHeaders`); null: not known yet, every answer goes to the core. */
+    @Volatile private var report: Report? = null
+
+    private class Report(val statuses: Set<Int>, val headers: List<String>)
 
     /** The proactive refresh timer (one at most, not yet fired) and the time it is armed for (-1: none). */
     private var timer: Job? = null
@@ -161,10 +188,19 @@ class ClientCredentials private constructor(
     /**
      * The headers for an API call with a given [token] (one this client
      * returned): `Authorization`, plus `DPoP` (a fresh proof for [method] and
-     * [url], with the API's last nonce) when the token is DPoP-bound.
+     * [url], with the API's last nonce) when the token is DPoP-bound. Headers
+     * the core calls reusable (no per-call proof) are kept with the ready
+     * token and cleared with it: the next call gets them without asking.
      */
-    fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> =
-        translated { lifecycle.apiHeaders(token.handle, method.uppercase(), url, nowMs()) }.associate { it.name to it.value }
+    fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> {
+        val memo = memo?.takeIf { it.token === token }
+        memo?.headers?.let { return it }
+        val answer = translated { lifecycle.apiHeaders(token.handle, method.uppercase(), url, nowMs()) }
+        if (report == null) report = Report(answer.reportStatuses.map { it.toInt() }.toSet(), answer.reportHeaders)
+        val headers = answer.headers.associate { it.name to it.value }
+        if (answer.reusable && memo != null) memo.headers = headers
+        return headers
+    }
 
     /** The headers for an API call with the current token (see [authorizationHeadersFor]); hand the API's answer to [apiResponse]. */
     suspend fun authorizationHeaders(method: String, url: String): Map<String, String> = authorizationHeadersFor(token(), method, url)
@@ -178,9 +214,13 @@ class ClientCredentials private constructor(
      * [ApiVerdict.RETRY_WITH_NONCE] (same token, fresh headers; then pass
      * [nonceRetried]), [ApiVerdict.RETRY_WITH_NEW_TOKEN] (the core dropped the
      * token: send it once more with [token]'s successor) or [ApiVerdict.DONE].
+     * An answer with no status or header the core reads (its lists come with
+     * the headers) is [ApiVerdict.DONE] without asking it.
      */
     @JvmOverloads
     fun apiResponse(token: AccessToken, url: String, answer: ApiAnswer, nonceRetried: Boolean = false): ApiVerdict {
+        val report = report
+        if (report != null && answer.status !in report.statuses && report.headers.none { answer.has(it) }) return ApiVerdict.DONE
         val verdict = lifecycle.apiResponse(token.accessToken, url, answer.status.toUShort(), answer.wwwAuthenticate, answer.dpopNonce, nonceRetried)
         if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) forget()
         return verdict
@@ -251,7 +291,7 @@ class ClientCredentials private constructor(
     /** A revocation or introspection exchange; no response is thrown as the core words it. */
     private suspend fun exchange(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> {
         val response = try {
-            call(transport, request.method(), request.url(), request.headers(), request.body(), timeout, maxResponseBytes)
+            call(transport, request.method(), request.url(), request.headers(), request.body(), timeoutMs, maxResponseBytes)
         } catch (e: CancellationException) {
             throw e
         } catch (e: Exception) {
@@ -292,12 +332,21 @@ class ClientCredentials private constructor(
     }
 
     /** Forgets the memo and wakes every waiter (the core's answer changed); re-arms the timer. */
-    private fun forget() {
+    private fun forget() = reported(null, null)
+
+    /**
+     * A fetch reported [outcome] (null: the core's answer changed otherwise):
+     * the memo is the new token for the span the core gives, unless something
+     * changed since [signal] (taken just before the report); every waiter
+     * wakes (and finds the memo); the timer is re-armed.
+     */
+    private fun reported(outcome: FetchOutcome?, signal: CompletableDeferred<Unit>?) {
+        val fresh = (outcome as? FetchOutcome.Token)?.let { Memo(AccessToken.of(it.token, it.info), it.validFromMs.toLong(), it.validUntilMs.toLong()) }
         val old: CompletableDeferred<Unit>
         synchronized(lock) {
             old = changed
             changed = CompletableDeferred()
-            memo = null
+            memo = if (old === signal) fresh else null
         }
         old.complete(Unit)
         arm()
@@ -305,12 +354,15 @@ class ClientCredentials private constructor(
 
     /** Sends one ticket's request and reports the outcome to the core; wakes the waiters. */
     private suspend fun fetch(ticket: FetchTicket) {
+        var outcome: FetchOutcome? = null
+        var signal: CompletableDeferred<Unit>? = null
         try {
             val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
             try {
-                val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeout, maxResponseBytes)
+                val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeoutMs, maxResponseBytes)
                 val headers = response.headers.map { (name, value) -> Header(name, value) }
-                lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
+                signal = changed
+                outcome = lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
             } catch (e: CancellationException) {
                 lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
                 throw e
@@ -320,14 +372,14 @@ class ClientCredentials private constructor(
                 lifecycle.handleTransportError(ticket.id, failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent, nowMs())
             }
         } finally {
-            forget()
+            reported(outcome, signal)
         }
     }
 
-    /** The ticket's request with the assertion from [ClientCredentialsOptions.clientAssertion]; null when that failed (reported). */
+    /** The ticket's request with the assertion from the client assertion source; null when that failed (reported). */
     private fun withAssertion(ticket: FetchTicket): TokenRequest? {
         val assertion = try {
-            clientAssertion!!.invoke()
+            (clientAssertion ?: throw IllegalStateException("no clientAssertion source was given to the client")).invoke()
         } catch (e: Exception) {
             lifecycle.assertionSourceFailed(ticket.id, e.message ?: TransportException.nameOf(e), nowMs())
             return null
@@ -340,13 +392,14 @@ class ClientCredentials private constructor(
     }
 
     /**
-     * With `proactiveRefresh`: one timer at the core's next refresh time, which
-     * asks for a token then (so a refresh starts before any caller asks). A
-     * timer for another time is replaced; none while the core says none (a
-     * fetch in flight re-arms it when it reports).
+     * One timer at the core's next proactive refresh time (the config's
+     * `proactiveRefresh`; none without it), which asks for a token then (so a
+     * refresh starts before any caller asks). A timer for another time is
+     * replaced; none while the core says none (a fetch in flight re-arms it
+     * when it reports).
      */
     private fun arm() {
-        if (!proactiveRefresh || closed) return
+        if (closed) return
         val at = lifecycle.proactiveRefreshAt()?.toLong() ?: -1L
         synchronized(lock) {
             if (at == timerAt) return
@@ -365,16 +418,19 @@ class ClientCredentials private constructor(
     }
 
     companion object {
+        /** The default per-request timeout, in milliseconds. */
+        const val DEFAULT_TIMEOUT_MS: Long = 10_000
+
         private fun nowMs(): ULong = System.currentTimeMillis().toULong()
 
         private fun randomBytes(n: Int): ByteArray = ByteArray(n).also { SecureRandom().nextBytes(it) }
 
         /** One exchange on the IO dispatcher; cancelling the caller interrupts it. */
         private suspend fun call(
-            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeout: Duration, limit: Long,
+            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeoutMs: Long, limit: Long,
         ): HttpTransport.Response {
             val request = HttpTransport.Request(
-                method, url, headers.map { it.name to it.value }, if (method == "GET") null else body, timeout, limit,
+                method, url, headers.map { it.name to it.value }, if (method == "GET") null else body, timeoutMs, limit,
             )
             return runInterruptible(Dispatchers.IO) { transport.send(request) }
         }
@@ -388,44 +444,42 @@ class ClientCredentials private constructor(
         }
 
         /**
-         * A client from the issuer alone: fetches its metadata (the core's
-         * discovery: RFC 8414, then OpenID Connect Discovery; cached per
-         * process), checks the issuer, and takes the token endpoint (when
-         * [options] leaves it empty), the revocation and introspection
-         * endpoints, the auth method and the signing algorithm the server supports.
+         * The metadata of [issuer] (the core's discovery: RFC 8414, then
+         * OpenID Connect Discovery; cached per process), its issuer checked.
+         * Give it to the config (`issuer = it.issuer, serverMetadataJson =
+         * it.json`, `tokenEndpoint` empty): the core takes the token,
+         * revocation and introspection endpoints, the auth method and the
+         * signing algorithm the server supports from it.
          */
         @JvmStatic
         @JvmOverloads
         suspend fun discover(
             issuer: String,
-            options: ClientCredentialsOptions,
+            dangerAcceptInsecureHttp: Boolean = false,
             transport: HttpTransport = UrlConnectionTransport(),
-            timeout: Duration = Duration.ofSeconds(10),
-        ): ClientCredentials {
-            val metadata = Discovery(issuer, options.dangerAcceptInsecureHttp).use { discovery ->
-                var step = discovery.start(nowMs())
-                while (step is DiscoveryStep.Send) {
-                    val request = step.request
-                    step = try {
-                        val response = call(
-                            transport, request.method(), request.url(), request.headers(), ByteArray(0), timeout, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
-                        )
-                        val headers = response.headers.map { (name, value) -> Header(name, value) }
-                        discovery.handleResponse(response.status.toUShort(), headers, response.body, nowMs())
-                    } catch (e: CancellationException) {
-                        throw e
-                    } catch (e: Exception) {
-                        val failure = TransportException.classify(e, null)
-                        discovery.handleTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent)
-                    }
-                }
-                when (step) {
-                    is DiscoveryStep.Done -> step.metadataJson
-                    is DiscoveryStep.Failed -> throw OptionNames.rename(CcauthError.of(step.error))
-                    is DiscoveryStep.Send -> error("unreachable")
+            timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+        ): ServerMetadata = Discovery(issuer, dangerAcceptInsecureHttp).use { discovery ->
+            var step = discovery.start(nowMs())
+            while (step is DiscoveryStep.Send) {
+                val request = step.request
+                step = try {
+                    val response = call(
+                        transport, request.method(), request.url(), request.headers(), ByteArray(0), timeoutMs, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
+                    )
+                    val headers = response.headers.map { (name, value) -> Header(name, value) }
+                    discovery.handleResponse(response.status.toUShort(), headers, response.body, nowMs())
+                } catch (e: CancellationException) {
+                    throw e
+                } catch (e: Exception) {
+                    val failure = TransportException.classify(e, null)
+                    discovery.handleTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent)
                 }
             }
-            return ClientCredentials(options, transport, timeout, issuer to metadata)
+            when (step) {
+                is DiscoveryStep.Done -> ServerMetadata(issuer, step.metadataJson)
+                is DiscoveryStep.Failed -> throw OptionNames.rename(CcauthError.of(step.error))
+                is DiscoveryStep.Send -> error("unreachable")
+            }
         }
     }
 }

@@ -8,7 +8,6 @@ import java.net.NoRouteToHostException
 import java.net.PortUnreachableException
 import java.net.SocketTimeoutException
 import java.net.UnknownHostException
-import java.time.Duration
 import javax.net.ssl.SSLException
 import javax.net.ssl.SSLHandshakeException
 import javax.net.ssl.SSLPeerUnverifiedException
@@ -43,8 +42,8 @@ interface HttpTransport {
         val headers: List<Pair<String, String>>,
         /** `null` for a request without a body (GET). */
         val body: ByteArray?,
-        /** The whole exchange should take no longer. */
-        val timeout: Duration,
+        /** The whole exchange should take no longer, in milliseconds. */
+        val timeoutMs: Long,
         /**
          * The largest response body the core accepts. Read at most one byte
          * more (so the core sees it is too large), then close the connection.

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference
  * The body is collected up to [HttpTransport.Request.maxResponseBytes]` + 1`
  * bytes, then the subscription is cancelled (the client closes the
  * connection); a `Content-Length` above the limit cancels it before the first
- * byte. [HttpTransport.Request.timeout] bounds the whole exchange, body included.
+ * byte. [HttpTransport.Request.timeoutMs] bounds the whole exchange, body included.
  */
 @JvmOnly
 class JdkHttpTransport @JvmOverloads constructor(
@@ -43,7 +43,7 @@ class JdkHttpTransport @JvmOverloads constructor(
         val sent = AtomicBoolean(false)
         val body = request.body
         val publisher = Published(if (body == null) HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofByteArray(body), sent)
-        val builder = HttpRequest.newBuilder(URI.create(request.url)).timeout(request.timeout).method(request.method, publisher)
+        val builder = HttpRequest.newBuilder(URI.create(request.url)).timeout(Duration.ofMillis(request.timeoutMs.coerceAtLeast(1))).method(request.method, publisher)
         request.headers.forEach { (name, value) -> builder.header(name, value) }
         val subscriber = AtomicReference<Limited?>()
         val future = http.sendAsync(builder.build()) { info ->
@@ -52,7 +52,7 @@ class JdkHttpTransport @JvmOverloads constructor(
             Limited(if (declared > limit) -1 else limit).also { subscriber.set(it) }
         }
         val response = try {
-            future.get(request.timeout.toMillis().coerceAtLeast(1), TimeUnit.MILLISECONDS)
+            future.get(request.timeoutMs.coerceAtLeast(1), TimeUnit.MILLISECONDS)
         } catch (e: TimeoutException) {
             future.cancel(true)
             subscriber.get()?.abort()

@@ -10,7 +10,7 @@ import java.net.URL
  * and in Android (where OkHttp implements it), with nothing to add.
  * [configure] sees each connection before it is sent (e.g. an
  * `HttpsURLConnection`'s `sslSocketFactory` for mutual TLS); [proxy] routes it.
- * [HttpTransport.Request.timeout] bounds the connect and each read.
+ * [HttpTransport.Request.timeoutMs] bounds the connect and each read.
  *
  * A body is read up to [HttpTransport.Request.maxResponseBytes]` + 1` bytes;
  * a longer one, or a `Content-Length` above the limit, closes the connection
@@ -23,7 +23,7 @@ class UrlConnectionTransport @JvmOverloads constructor(
     override fun send(request: HttpTransport.Request): HttpTransport.Response {
         val url = URL(request.url)
         val connection = (if (proxy == null) url.openConnection() else url.openConnection(proxy)) as HttpURLConnection
-        val ms = request.timeout.toMillis().coerceIn(1, Int.MAX_VALUE.toLong()).toInt()
+        val ms = request.timeoutMs.coerceIn(1, Int.MAX_VALUE.toLong()).toInt()
         connection.connectTimeout = ms
         connection.readTimeout = ms
         connection.instanceFollowRedirects = false // a redirect would resend the credentials elsewhere

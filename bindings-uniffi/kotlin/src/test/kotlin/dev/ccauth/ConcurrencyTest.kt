@@ -1,5 +1,8 @@
 package dev.ccauth
 
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.RefreshPolicy
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -62,7 +65,7 @@ class ConcurrencyTest {
 
     @Test
     fun `200 threads, one client - exactly one token request per repetition`() {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))
+        val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))
         val counts = mutableListOf<Int>()
         var client = ClientCredentials(options)
         try {
@@ -91,9 +94,8 @@ class ConcurrencyTest {
     @Test
     fun `200 threads when the token just expired - one token request`() {
         // ccauth-short's tokens live a few seconds; no refresh ahead of expiry, so the token really expires.
-        val options = ClientCredentialsOptions(
-            tokenEndpoint, "ccauth-short", "short-secret-0123456789", scopes = listOf("api.read"),
-            refresh = RefreshPolicy(minLeewayMs = 0, maxLeewayMs = 0, leewayPercent = 0),
+        val options = ClientConfig(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"),
+            refresh = RefreshPolicy(minLeewayMs = 0u, maxLeewayMs = 0u, leewayPercent = 0u),
         )
         val counts = mutableListOf<Int>()
         ClientCredentials(options).use { client ->

@@ -6,7 +6,14 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import dev.ccauth.ffi.CcauthException
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientSecret
 import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.PrivateKey
+import dev.ccauth.ffi.RefreshPolicy
+import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.ffi.parseTokenResponse
 
 /**
@@ -18,12 +25,14 @@ class ErrorsTest {
     private val endpoint = "https://as.example.com/token"
     private val secret = "errors-secret-0123456789"
 
-    private fun config(options: ClientCredentialsOptions): CcauthError.Config =
-        assertThrows<CcauthError.Config> { ClientCredentials(options).close() }
+    private val auth = ClientAuth.clientSecret(secret)
+
+    private fun config(build: () -> ClientConfig): CcauthError.Config =
+        assertThrows<CcauthError.Config> { ClientCredentials(config = build).close() }
 
     private fun assertKotlinNames(e: CcauthError) {
         val text = "$e ${e.message} ${e.field} ${e.reason}"
-        for (snake in listOf("token_endpoint", "client_secret\\b", "max_attempts", "danger_accept_insecure_http", "extra_headers", "max_response_bytes", "auth_method")) {
+        for (snake in listOf("token_endpoint", "client_secret\\b", "max_attempts", "danger_accept_insecure_http", "extra_headers", "max_response_bytes", "leeway_percent")) {
             assertFalse(Regex(snake).containsMatchIn(text), "a core field name ($snake) in: $text")
         }
         assertFalse(text.contains(secret), text)
@@ -31,59 +40,72 @@ class ErrorsTest {
 
     @Test
     fun `config errors name the Kotlin option, in the field and the message`() {
-        val endpoint = config(ClientCredentialsOptions("ftp://as.example.com/t", "c", secret))
+        val endpoint = config { ClientConfig("ftp://as.example.com/t", "c", auth) }
         assertEquals("INVALID_TOKEN_ENDPOINT" to "tokenEndpoint", endpoint.code to endpoint.field)
         assertTrue(endpoint.message!!.startsWith("INVALID_TOKEN_ENDPOINT: invalid `tokenEndpoint`: "), endpoint.message)
         assertKotlinNames(endpoint)
 
-        val insecure = config(ClientCredentialsOptions("http://as.example.com/t", "c", secret))
+        val insecure = config { ClientConfig("http://as.example.com/t", "c", auth) }
         assertEquals("INSECURE_ENDPOINT" to "tokenEndpoint", insecure.code to insecure.field)
         assertTrue(insecure.message!!.contains("dangerAcceptInsecureHttp"), insecure.message)
         assertKotlinNames(insecure)
 
-        val missing = config(ClientCredentialsOptions(this.endpoint, "c", authMethod = "client_secret_basic"))
-        assertEquals("MISSING_CLIENT_SECRET" to "clientSecret", missing.code to missing.field)
-        assertTrue(missing.message!!.contains("`clientSecret`"), missing.message)
-        assertKotlinNames(missing)
+        val empty = config { ClientConfig(this.endpoint, "c", ClientAuth.clientSecret("")) }
+        assertEquals("clientSecret", empty.field, empty.message)
+        assertTrue(empty.message!!.contains("`clientSecret`"), empty.message)
+        assertKotlinNames(empty)
 
-        val scope = config(ClientCredentialsOptions(this.endpoint, "c", secret, scopes = listOf("api.read", "bad scope")))
+        val short = config { ClientConfig(this.endpoint, "c", ClientAuth.ClientSecretJwt(ClientSecret("short"), alg = "HS512")) }
+        assertEquals("clientSecret", short.field, short.message)
+        assertKotlinNames(short)
+
+        val scope = config { ClientConfig(this.endpoint, "c", auth, scopes = listOf("api.read", "bad scope")) }
         assertEquals(Triple("INVALID_SCOPE", "scopes", 1), Triple(scope.code, scope.field, scope.index))
         assertTrue(scope.message!!.contains("`scopes` (item 1)"), scope.message)
 
-        val header = config(ClientCredentialsOptions(this.endpoint, "c", secret, extraHeaders = listOf("X-Ok" to "1", "Authorization" to "x")))
+        val header = config { ClientConfig(this.endpoint, "c", auth, extraHeaders = listOf(Header("X-Ok", "1"), Header("Authorization", "x"))) }
         assertEquals(Triple("RESERVED_HEADER", "extraHeaders", 1), Triple(header.code, header.field, header.index))
         assertKotlinNames(header)
 
-        val retry = config(ClientCredentialsOptions(this.endpoint, "c", secret, retry = RetryPolicy(maxAttempts = 0)))
+        val retry = config { ClientConfig(this.endpoint, "c", auth, retry = RetryPolicy(maxAttempts = 0u)) }
         assertEquals("INVALID_POLICY", retry.code)
         assertTrue(retry.field!!.startsWith("retry"), retry.field)
         assertTrue(retry.message!!.contains("maxAttempts"), retry.message)
         assertKotlinNames(retry)
 
-        val method = config(ClientCredentialsOptions(this.endpoint, "c", secret, authMethod = "magic"))
-        assertEquals("INVALID_PARAMETER" to "authMethod", method.code to method.field)
-        for (value in OptionNames.allowed["auth_method"]!!) assertTrue(method.message!!.contains(value), "lists $value: ${method.message}")
-        assertKotlinNames(method)
+        val alg = config { ClientConfig(this.endpoint, "c", ClientAuth.ExternalAssertion(alg = "none")) }
+        assertEquals("INVALID_PARAMETER" to "clientAssertionAlg", alg.code to alg.field)
+        assertTrue(alg.message!!.contains("RS256") && alg.message!!.contains("ES256"), "lists the algorithms: ${alg.message}")
 
-        val negative = config(ClientCredentialsOptions(this.endpoint, "c", secret, maxResponseBytes = -1))
-        assertEquals("maxResponseBytes", negative.field, negative.message)
-        assertKotlinNames(negative)
-
-        val policy = config(ClientCredentialsOptions(this.endpoint, "c", secret, refresh = RefreshPolicy(leewayPercent = 300)))
+        val policy = config { ClientConfig(this.endpoint, "c", auth, refresh = RefreshPolicy(leewayPercent = 200u)) }
         assertTrue(policy.field!!.startsWith("refresh"), policy.field)
         assertKotlinNames(policy)
 
-        val emptyId = config(ClientCredentialsOptions(this.endpoint, "", secret))
+        val emptyId = config { ClientConfig(this.endpoint, "", auth) }
         assertEquals("clientId", emptyId.field, emptyId.message)
 
-        val encoding = config(ClientCredentialsOptions(this.endpoint, "c", secret, basicAuthEncoding = "base64"))
-        assertEquals("basicAuthEncoding", encoding.field)
-        assertTrue(encoding.message!!.contains("form_urlencoded") && encoding.message!!.contains("raw"), encoding.message)
+        val key = config { ClientConfig(this.endpoint, "c", ClientAuth.PrivateKeyJwt(PrivateKey.parse("not a key"))) }
+        assertEquals("privateKey", key.field, key.message)
+
+        val orphan = config { ClientConfig(this.endpoint, "c", auth, serverMetadataJson = "{}") }
+        assertEquals("issuer", orphan.field, orphan.message)
+        assertTrue(orphan.message!!.contains("serverMetadata"), orphan.message)
+    }
+
+    @Test
+    fun `a config built outside the block - the generated exception, the secret never shown`() {
+        val e = assertThrows<CcauthException.Config> { ClientConfig("ftp://as.example.com/t", "c", auth) }
+        assertEquals("token_endpoint", e.info.field)
+        assertFalse("$e ${e.message}".contains(secret))
+        ClientConfig(endpoint, "c", auth, proactiveRefresh = true).use { config ->
+            assertFalse(config.toString().contains(secret), config.toString())
+            assertFalse(auth.toString().contains(secret), auth.toString())
+        }
     }
 
     @Test
     fun `revoke and introspect without an endpoint - the core's config error, in this library's option names`() {
-        ClientCredentials(ClientCredentialsOptions(endpoint, "c", secret)).use { client ->
+        ClientCredentials { ClientConfig(endpoint, "c", auth) }.use { client ->
             val revoke = assertThrows<CcauthError.Config> { kotlinx.coroutines.runBlocking { client.revoke("some-token") } }
             assertEquals("INVALID_PARAMETER" to "revocationEndpoint", revoke.code to revoke.field)
             assertTrue(revoke.message!!.contains("`revocationEndpoint`"), revoke.message)
@@ -92,18 +114,17 @@ class ErrorsTest {
             assertEquals("INVALID_PARAMETER" to "introspectionEndpoint", introspect.code to introspect.field)
             assertKotlinNames(introspect)
         }
-        val bad = config(ClientCredentialsOptions(endpoint, "c", secret, revocationEndpoint = "ftp://as.example.com/revoke"))
+        val bad = config { ClientConfig(endpoint, "c", auth, revocationEndpoint = "ftp://as.example.com/revoke") }
         assertEquals("revocationEndpoint", bad.field, bad.message)
         assertKotlinNames(bad)
     }
 
     @Test
     fun `a client assertion source that throws - one report to the core, its error for every caller`() {
-        val options = ClientCredentialsOptions(
-            endpoint, "c", authMethod = "private_key_jwt", retry = RetryPolicy(maxAttempts = 1),
-            clientAssertion = { throw java.io.FileNotFoundException("/var/run/secrets/tokens/assertion") },
-        )
-        ClientCredentials(options).use { client ->
+        val source = { throw java.io.FileNotFoundException("/var/run/secrets/tokens/assertion") }
+        ClientCredentials(clientAssertion = source) {
+            ClientConfig(endpoint, "c", ClientAuth.ExternalAssertion(), retry = RetryPolicy(maxAttempts = 1u))
+        }.use { client ->
             val e = assertThrows<CcauthError.Transport> { client.tokenBlocking() }
             assertEquals("client_assertion_source" to false, e.causeCode to e.requestSent)
             assertTrue(e.message!!.contains("the client assertion source failed: /var/run/secrets/tokens/assertion"), e.message)

@@ -1,8 +1,10 @@
 package dev.ccauth
 
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.RetryPolicy
 import java.net.InetAddress
 import java.net.ServerSocket
-import java.time.Duration
 import kotlin.concurrent.thread
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -24,7 +26,7 @@ class HardeningTest {
     private val secret = "oversized-secret-0123456789"
 
     private fun oversizedClient(transport: HttpTransport, mib: Int, declared: Boolean) = ClientCredentials(
-        ClientCredentialsOptions(Oversized.endpoint(mib, declared), "ccauth-basic", secret, retry = RetryPolicy(maxAttempts = 1)),
+        ClientConfig(Oversized.endpoint(mib, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u)),
         transport,
     )
 
@@ -56,7 +58,7 @@ class HardeningTest {
             for (declared in listOf(false, true)) {
                 val case = "${transport.javaClass.simpleName} ${if (declared) "declared" else "chunked"}"
                 val request = HttpTransport.Request("POST", Oversized.endpoint(8, declared), listOf("Content-Type" to "application/x-www-form-urlencoded"),
-                    "grant_type=client_credentials".encodeToByteArray(), Duration.ofSeconds(10), 1000)
+                    "grant_type=client_credentials".encodeToByteArray(), 10_000, 1000)
                 val response = transport.send(request)
                 assertEquals(200, response.status, case)
                 assertTrue(response.headers.any { it.first.equals("content-type", true) && it.second == "application/json" }, "$case: ${response.headers}")
@@ -71,14 +73,14 @@ class HardeningTest {
     fun `a small body is read whole, and a body of exactly the limit is not too large`() {
         val tokenEndpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT")!!
         for (transport in transports) {
-            val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))
+            val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))
             ClientCredentials(options, transport).use { client -> assertTrue(client.tokenBlocking().accessToken.isNotEmpty()) }
             // The same reply under a limit of its own length: accepted, one byte less refused.
-            val probe = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, Duration.ofSeconds(5)))
+            val probe = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, 5000))
             val size = probe.body.size.toLong()
-            val exact = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, Duration.ofSeconds(5), size))
+            val exact = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, 5000, size))
             assertEquals(size, exact.body.size.toLong())
-            val less = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, Duration.ofSeconds(5), size - 1))
+            val less = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, 5000, size - 1))
             assertTrue(less.body.size.toLong() == size || less.body.isEmpty(), "either read to limit+1 = size, or no body for a declared length")
         }
     }
@@ -110,9 +112,9 @@ class HardeningTest {
         }
     }
 
-    private fun send(transport: HttpTransport, url: String, timeout: Duration = Duration.ofSeconds(5)): TransportException =
+    private fun send(transport: HttpTransport, url: String, timeoutMs: Long = 5_000): TransportException =
         assertThrows<TransportException>(transport.javaClass.simpleName) {
-            transport.send(HttpTransport.Request("POST", url, listOf("Content-Type" to "application/x-www-form-urlencoded"), "a=b".encodeToByteArray(), timeout))
+            transport.send(HttpTransport.Request("POST", url, listOf("Content-Type" to "application/x-www-form-urlencoded"), "a=b".encodeToByteArray(), timeoutMs))
         }
 
     @Test
@@ -129,7 +131,7 @@ class HardeningTest {
                 assertEquals(true, reset.requestSent, name)
             }
             ServerSocket(0).use { silent ->
-                val timeout = send(transport, "http://127.0.0.1:${silent.localPort}/token", Duration.ofMillis(300))
+                val timeout = send(transport, "http://127.0.0.1:${silent.localPort}/token", 300)
                 println("[transport/kotlin] $name silent: ${timeout.kind} ${timeout.causeName} requestSent=${timeout.requestSent}")
                 assertEquals(TransportException.Kind.TIMEOUT, timeout.kind, name)
             }

@@ -1,5 +1,9 @@
 package dev.ccauth
 
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientSecret
+import dev.ccauth.ffi.PrivateKey
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -35,12 +39,25 @@ class IntegrationTest {
         return Json.parseToJsonElement(body).jsonObject["token_requests_by_client"]!!.jsonObject[clientId]?.jsonPrimitive?.int ?: 0
     }
 
+    private fun post(secret: String) = ClientAuth.ClientSecretPost(ClientSecret(secret))
+
+    /** A DPoP client configured from the issuer's metadata (a new key each). */
+    private suspend fun dpopClient(): ClientCredentials {
+        val metadata = ClientCredentials.discover(issuer)
+        return ClientCredentials {
+            ClientConfig(
+                "", "ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), scopes = listOf("api.read"),
+                dpopKey = PrivateKey.generateP256(), issuer = metadata.issuer, serverMetadataJson = metadata.json,
+            )
+        }
+    }
+
     private fun callApi(header: String): Int =
         http.send(HttpRequest.newBuilder(URI.create(api)).header("Authorization", header).build(), HttpResponse.BodyHandlers.ofString()).statusCode()
 
     @Test
     fun `basic secret - token then the protected API answers 200`() {
-        ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))).use { client ->
+        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")) }.use { client ->
             val token = client.tokenBlocking()
             assertTrue(token.expiresAt.isAfter(Instant.now()))
             assertEquals(200, callApi(client.authorizationHeaderBlocking()))
@@ -50,9 +67,9 @@ class IntegrationTest {
 
     @Test
     fun `wrong secret is an OAuth error carrying invalid_client and the ccauth code`() {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "wrong-secret-value", authMethod = "client_secret_post")
-        assertFalse(options.toString().contains("wrong-secret-value"))
-        ClientCredentials(options).use { client ->
+        val config = ClientConfig(tokenEndpoint, "ccauth-post", post("wrong-secret-value"))
+        assertFalse(config.toString().contains("wrong-secret-value"), config.toString())
+        ClientCredentials(config).use { client ->
             val e = assertThrows<CcauthError.OAuth> { runBlocking { client.token() } }
             assertEquals("TOKEN_ENDPOINT_ERROR", e.code)
             assertEquals("invalid_client", e.error)
@@ -63,17 +80,17 @@ class IntegrationTest {
 
     @Test
     fun `a bad option is a config error naming it`() {
-        val e = assertThrows<CcauthError.Config> { ClientCredentials(ClientCredentialsOptions("ftp://as.example.com/t", "c", "config-secret-1")) }
+        val e = assertThrows<CcauthError.Config> { ClientCredentials { ClientConfig("ftp://as.example.com/t", "c", ClientAuth.clientSecret("config-secret-1")) } }
         assertEquals("INVALID_TOKEN_ENDPOINT" to "tokenEndpoint", e.code to e.field) // this library's option name
         assertFalse("$e ${e.stackTraceToString()}".contains("config-secret-1"))
     }
 
     @Test
     fun `export and import move the token without a request`() {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "post-secret-0123456789", authMethod = "client_secret_post", scopes = listOf("api.read"))
-        ClientCredentials(options).use { first ->
+        val config = ClientConfig(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.read"))
+        ClientCredentials(config).use { first ->
             val token = first.tokenBlocking()
-            ClientCredentials(options).use { second ->
+            ClientCredentials(config).use { second ->
                 val before = tokenRequests("ccauth-post")
                 assertEquals(token.accessToken, second.importToken(first.exportToken()!!).accessToken)
                 assertEquals(200, callApi(second.authorizationHeaderBlocking()))
@@ -85,7 +102,7 @@ class IntegrationTest {
 
     @Test
     fun `200 coroutines share one token request per refresh`() = runBlocking {
-        ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-short", "short-secret-0123456789", scopes = listOf("api.read"))).use { client ->
+        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read")) }.use { client ->
             val before = tokenRequests("ccauth-short")
             val first = (1..200).map { async { client.token() } }.awaitAll()
             assertEquals(1, first.map { it.accessToken }.toSet().size)
@@ -114,14 +131,17 @@ class IntegrationTest {
     @Test
     fun `private_key_jwt with ES256 (JWK) and EdDSA (PEM with kid), client_secret_jwt`() {
         val cases = listOf(
-            ClientCredentialsOptions(tokenEndpoint, "ccauth-es256", authMethod = "private_key_jwt", privateKey = keys.resolve("p256.jwk.json").readText(), scopes = listOf("api.read")),
-            ClientCredentialsOptions(tokenEndpoint, "ccauth-eddsa", authMethod = "private_key_jwt", privateKey = keys.resolve("ed25519.pem").readText(), keyId = "eddsa-1", scopes = listOf("api.read")),
-            ClientCredentialsOptions(tokenEndpoint, "ccauth-secret-jwt", "jwt-secret-0123456789-0123456789-abcdef", authMethod = "client_secret_jwt", scopes = listOf("api.read")),
+            "ccauth-es256" to ClientAuth.PrivateKeyJwt(PrivateKey.parse(keys.resolve("p256.jwk.json").readText())),
+            "ccauth-eddsa" to ClientAuth.PrivateKeyJwt(PrivateKey.parse(keys.resolve("ed25519.pem").readText()), keyId = "eddsa-1"),
+            "ccauth-secret-jwt" to ClientAuth.ClientSecretJwt(ClientSecret("jwt-secret-0123456789-0123456789-abcdef")),
         )
-        for (options in cases) {
-            ClientCredentials(options).use { client ->
-                assertEquals(200, callApi(client.authorizationHeaderBlocking()), options.clientId)
-                assertFalse(options.toString().contains("PRIVATE KEY"))
+        for ((clientId, auth) in cases) {
+            val config = ClientConfig(tokenEndpoint, clientId, auth, scopes = listOf("api.read"))
+            ClientCredentials(config).use { client ->
+                assertEquals(200, callApi(client.authorizationHeaderBlocking()), clientId)
+                for (shown in listOf(config.toString(), auth.toString())) {
+                    assertFalse(shown.contains("PRIVATE KEY") || shown.contains("\"d\"") || shown.contains("jwt-secret"), shown)
+                }
             }
         }
     }
@@ -130,8 +150,7 @@ class IntegrationTest {
 
     @Test
     fun `authorized - a 401 use_dpop_nonce is resent once with the nonce, a revoked token once with a new one`() = runBlocking {
-        val options = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
-        ClientCredentials.discover(issuer, options).use { client ->
+        dpopClient().use { client ->
             val sent = mutableListOf<Int>()
             suspend fun call() = client.authorized("GET", api, answer = ::answerOf) { headers -> get(headers).also { sent += it.statusCode() } }
             val first = call()
@@ -142,7 +161,7 @@ class IntegrationTest {
             assertEquals(200, call().statusCode())
             assertEquals(listOf(200), sent, "the nonce was remembered")
             val old = client.token()
-            ClientCredentials.discover(issuer, options).use { other -> other.revoke(old.accessToken) }
+            dpopClient().use { other -> other.revoke(old.accessToken) }
             val before = tokenRequests("ccauth-dpop")
             sent.clear()
             assertEquals(200, call().statusCode())
@@ -151,7 +170,7 @@ class IntegrationTest {
             assertNotEquals(old.accessToken, client.token().accessToken)
             // A request that cannot be sent again: the 401 is the answer, and the token is dropped all the same.
             val current = client.token()
-            ClientCredentials.discover(issuer, options).use { other -> other.revoke(current.accessToken) }
+            dpopClient().use { other -> other.revoke(current.accessToken) }
             sent.clear()
             val refused = client.authorized("GET", api, replayable = false, answer = ::answerOf) { headers -> get(headers).also { sent += it.statusCode() } }
             assertEquals(401 to listOf(401), refused.statusCode() to sent)
@@ -160,9 +179,27 @@ class IntegrationTest {
     }
 
     @Test
+    fun `a Bearer token's headers are kept with it, and a 200 is settled without the core`() = runBlocking {
+        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.read")) }.use { client ->
+            val token = client.token()
+            val headers = client.authorizationHeadersFor(token, "GET", api)
+            assertTrue(headers === client.authorizationHeadersFor(token, "POST", "$api/other"), "the same headers object: the core was not asked again")
+            assertEquals(200, get(headers).statusCode())
+            val read = mutableListOf<String>()
+            assertEquals(dev.ccauth.ffi.ApiVerdict.DONE, client.apiResponse(token, api, ApiAnswer.of(200) { name -> read += name; emptyList() }))
+            assertFalse(read.any { it.equals("WWW-Authenticate", ignoreCase = true) }, "the core read the 200 (it asks for the challenge): $read")
+            read.clear()
+            client.apiResponse(token, api, ApiAnswer.of(401) { name -> read += name; emptyList() })
+            assertTrue(read.any { it.equals("WWW-Authenticate", ignoreCase = true) }, "a 401 goes to the core: $read")
+            val next = client.token()
+            assertNotEquals(token.accessToken, next.accessToken, "the bare 401 dropped the token")
+            assertFalse(headers === client.authorizationHeadersFor(next, "GET", api), "the kept headers went with the token")
+        }
+    }
+
+    @Test
     fun `authorized - insufficient_scope is the answer, no resend, no new token`() = runBlocking {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "post-secret-0123456789", authMethod = "client_secret_post", scopes = listOf("api.write"))
-        ClientCredentials(options).use { client ->
+        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.write")) }.use { client ->
             val token = client.token()
             val before = tokenRequests("ccauth-post")
             val sent = mutableListOf<Int>()
@@ -177,9 +214,10 @@ class IntegrationTest {
     @Test
     fun `proactive refresh - an idle client's token is replaced before expiry without a caller, and close stops it`() {
         // ccauth-short's tokens live a few seconds.
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-short", "short-secret-0123456789", scopes = listOf("api.read"), proactiveRefresh = true)
         val before = tokenRequests("ccauth-short")
-        val client = ClientCredentials(options)
+        val client = ClientCredentials {
+            ClientConfig(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"), proactiveRefresh = true)
+        }
         val fetched: Int
         client.use {
             val first = client.tokenBlocking()
@@ -205,8 +243,7 @@ class IntegrationTest {
     @Test
     fun `discovery, DPoP with the nonce dance, revocation and introspection`() = runBlocking {
         val before = tokenRequests("ccauth-dpop")
-        val dpopOptions = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
-        ClientCredentials.discover(issuer, dpopOptions).use { client ->
+        dpopClient().use { client ->
             val token = client.token()
             assertEquals("DPoP", token.tokenType)
             assertEquals(2, tokenRequests("ccauth-dpop") - before, "one use_dpop_nonce answer, then the token")

@@ -1,7 +1,9 @@
 package dev.ccauth
 
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.RetryPolicy
 import java.net.ServerSocket
-import java.time.Duration
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -20,17 +22,17 @@ class TransportTest {
     private val secret = "s3cr3t+/:%&= \"~*"
 
     private fun apiStatus(transport: HttpTransport, headers: Map<String, String>): Int =
-        transport.send(HttpTransport.Request("GET", api, headers.toList(), null, Duration.ofSeconds(5))).status
+        transport.send(HttpTransport.Request("GET", api, headers.toList(), null, 5000)).status
 
     @Test
     fun `each transport fetches a token the API accepts, and reports a 401 as an OAuth error`() {
         for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
             val name = transport.javaClass.simpleName
-            ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", secret, scopes = listOf("api.read")), transport).use { client ->
+            ClientCredentials(ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret(secret), scopes = listOf("api.read")), transport).use { client ->
                 assertEquals(200, apiStatus(transport, client.authorizationHeadersBlocking("GET", api)), name)
             }
             assertEquals(401, apiStatus(transport, mapOf("Authorization" to "Bearer not-a-token")), name)
-            ClientCredentials(ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "wrong-secret-3"), transport).use { client ->
+            ClientCredentials(ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("wrong-secret-3")), transport).use { client ->
                 val e = assertThrows<CcauthError.OAuth>(name) { client.tokenBlocking() }
                 assertEquals("invalid_client" to 401, e.error to e.status, name)
             }
@@ -41,8 +43,7 @@ class TransportTest {
     fun `a closed port is a Transport error for each transport`() {
         val closed = ServerSocket(0).use { it.localPort }
         for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
-            val options = ClientCredentialsOptions(
-                "http://127.0.0.1:$closed/token", "ccauth-basic", "closed-port-secret-9", retry = RetryPolicy(maxAttempts = 1),
+            val options = ClientConfig("http://127.0.0.1:$closed/token", "ccauth-basic", ClientAuth.clientSecret("closed-port-secret-9"), retry = RetryPolicy(maxAttempts = 1u),
             )
             ClientCredentials(options, transport).use { client ->
                 val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { runBlocking { client.token() } }
@@ -61,10 +62,9 @@ class TransportTest {
         // A listening socket nobody reads: the kernel accepts, no response ever comes.
         ServerSocket(0).use { silent ->
             for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
-                val options = ClientCredentialsOptions(
-                    "http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", "silent-secret-4", retry = RetryPolicy(maxAttempts = 1),
+                val options = ClientConfig("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-4"), retry = RetryPolicy(maxAttempts = 1u),
                 )
-                ClientCredentials(options, transport, Duration.ofMillis(300)).use { client ->
+                ClientCredentials(options, transport, 300).use { client ->
                     val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { client.tokenBlocking() }
                     assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)
                 }

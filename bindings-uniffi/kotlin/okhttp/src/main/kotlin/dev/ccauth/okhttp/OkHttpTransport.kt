@@ -15,7 +15,7 @@ import okhttp3.RequestBody.Companion.toRequestBody
 /**
  * Token, discovery, revocation and introspection requests through the app's
  * [OkHttpClient] (its connection pool, proxy, TLS and certificate pinning):
- * `ClientCredentials(options, OkHttpTransport(okHttp))`. Redirects are turned
+ * `ClientCredentials(config, OkHttpTransport(okHttp))`. Redirects are turned
  * off (they would resend the credentials elsewhere). Give it a client
  * *without* [CcauthInterceptor]: a token request must not ask for a token.
  *
@@ -44,7 +44,7 @@ class OkHttpTransport(client: OkHttpClient) : HttpTransport {
             .method(request.method, request.body?.toRequestBody(contentType?.toMediaTypeOrNull()))
         request.headers.forEach { (name, value) -> builder.addHeader(name, value) }
         val call = client.newCall(builder.build())
-        call.timeout().timeout(request.timeout.toMillis(), TimeUnit.MILLISECONDS)
+        call.timeout().timeout(request.timeoutMs, TimeUnit.MILLISECONDS)
         val limit = request.maxResponseBytes
         try {
             call.execute().use { response ->

@@ -2,14 +2,15 @@ package dev.ccauth.okhttp
 
 import dev.ccauth.CcauthError
 import dev.ccauth.ClientCredentials
-import dev.ccauth.ClientCredentialsOptions
 import dev.ccauth.HttpTransport
-import dev.ccauth.RetryPolicy
+import dev.ccauth.clientSecret
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.TransportException
 import java.io.File
 import java.net.InetAddress
 import java.net.ServerSocket
-import java.time.Duration
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.concurrent.thread
@@ -70,7 +71,7 @@ class OkHttpHardeningTest {
     }
 
     private fun client(size: Int, declared: Boolean) = ClientCredentials(
-        ClientCredentialsOptions(endpoint(size, declared), "ccauth-basic", secret, retry = RetryPolicy(maxAttempts = 1)), transport,
+        ClientConfig(endpoint(size, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u)), transport,
     )
 
     @TestFactory
@@ -102,7 +103,7 @@ class OkHttpHardeningTest {
         for (declared in listOf(false, true)) {
             val response = transport.send(
                 HttpTransport.Request("POST", endpoint(8, declared), listOf("Content-Type" to "application/x-www-form-urlencoded"),
-                    "grant_type=client_credentials".encodeToByteArray(), Duration.ofSeconds(10), 1000),
+                    "grant_type=client_credentials".encodeToByteArray(), 10_000, 1000),
             )
             assertEquals(200, response.status)
             assertTrue(response.headers.any { it.first.equals("content-type", true) }, "${response.headers}")
@@ -111,9 +112,9 @@ class OkHttpHardeningTest {
         }
     }
 
-    private fun send(url: String, timeout: Duration = Duration.ofSeconds(5)): TransportException =
+    private fun send(url: String, timeoutMs: Long = 5_000): TransportException =
         assertThrows<TransportException> {
-            transport.send(HttpTransport.Request("POST", url, listOf("Content-Type" to "application/x-www-form-urlencoded"), "a=b".encodeToByteArray(), timeout))
+            transport.send(HttpTransport.Request("POST", url, listOf("Content-Type" to "application/x-www-form-urlencoded"), "a=b".encodeToByteArray(), timeoutMs))
         }
 
     @Test
@@ -145,7 +146,7 @@ class OkHttpHardeningTest {
             acceptor.join(2_000)
         }
         ServerSocket(0).use { silent ->
-            val timeout = send("http://127.0.0.1:${silent.localPort}/token", Duration.ofMillis(300))
+            val timeout = send("http://127.0.0.1:${silent.localPort}/token", 300)
             println("[transport/kotlin] OkHttpTransport silent: ${timeout.kind} ${timeout.causeName} requestSent=${timeout.requestSent}")
             assertEquals(TransportException.Kind.TIMEOUT, timeout.kind)
             assertEquals(true, timeout.requestSent)

@@ -1,8 +1,14 @@
 package dev.ccauth.okhttp
 
+import dev.ccauth.ffi.ClientAuth
+import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientSecret
+import dev.ccauth.ffi.PrivateKey
+import dev.ccauth.ffi.RetryPolicy
+import dev.ccauth.generateP256
+import dev.ccauth.clientSecret
 import dev.ccauth.CcauthError
 import dev.ccauth.ClientCredentials
-import dev.ccauth.ClientCredentialsOptions
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.int
@@ -38,12 +44,20 @@ class OkHttpIntegrationTest {
             Json.parseToJsonElement(r.body!!.string()).jsonObject["token_requests_by_client"]!!.jsonObject[clientId]?.jsonPrimitive?.int ?: 0
         }
 
+    /** [clientId]'s config from the issuer's metadata (endpoints, revocation included). */
+    private suspend fun discovered(clientId: String, auth: ClientAuth, dpopKey: PrivateKey? = null): ClientConfig {
+        val metadata = ClientCredentials.discover(issuer, transport = transport)
+        return ClientConfig("", clientId, auth, scopes = listOf("api.read"), dpopKey = dpopKey, issuer = metadata.issuer, serverMetadataJson = metadata.json)
+    }
+
+    private val secretJwt = ClientAuth.ClientSecretJwt(ClientSecret("jwt-secret-0123456789-0123456789-abcdef"))
+
     private fun get(http: OkHttpClient): Pair<Response, String> =
         http.newCall(Request.Builder().url(api).build()).execute().use { it to it.body!!.string() }
 
     @Test
     fun `the interceptor adds the token, and tokens come through OkHttpTransport`() {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "s3cr3t+/:%&= \"~*", scopes = listOf("api.read"))
+        val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))
         ClientCredentials(options, transport).use { credentials ->
             val before = tokenRequests("ccauth-basic")
             val http = OkHttpClient.Builder().ccauth(credentials).build()
@@ -59,10 +73,10 @@ class OkHttpIntegrationTest {
     @Test
     fun `a token revoked behind the client's back - 401, dropped, one retry with a fresh token`() = runBlocking {
         // ccauth-secret-jwt has opaque tokens, which the API checks with the provider: revocation shows.
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-secret-jwt", "jwt-secret-0123456789-0123456789-abcdef", authMethod = "client_secret_jwt", scopes = listOf("api.read"))
+        val options = ClientConfig(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read"))
         ClientCredentials(options, transport).use { credentials ->
             val old = credentials.token()
-            ClientCredentials.discover(issuer, options).use { other -> other.revoke(old.accessToken) }
+            ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
             val before = tokenRequests("ccauth-secret-jwt")
             val (response, body) = get(OkHttpClient.Builder().ccauth(credentials).build())
             assertEquals(200, response.code, body)
@@ -78,10 +92,10 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `the interceptor alone - a 401 is the answer, and the core drops the token it condemns`() = runBlocking {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-secret-jwt", "jwt-secret-0123456789-0123456789-abcdef", authMethod = "client_secret_jwt", scopes = listOf("api.read"))
+        val options = ClientConfig(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read"))
         ClientCredentials(options, transport).use { credentials ->
             val old = credentials.token()
-            ClientCredentials.discover(issuer, options).use { other -> other.revoke(old.accessToken) }
+            ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
             val http = OkHttpClient.Builder().addInterceptor(CcauthInterceptor(credentials)).build()
             val (refused, _) = get(http)
             assertEquals(401, refused.code)
@@ -96,8 +110,8 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `DPoP - the API's nonce is learnt on the first call's 401 and sent from then on`() = runBlocking {
-        val options = ClientCredentialsOptions("", "ccauth-dpop", "dpop-secret-0123456789", dpop = true, scopes = listOf("api.read"))
-        ClientCredentials.discover(issuer, options, transport).use { credentials ->
+        val config = discovered("ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), dpopKey = PrivateKey.generateP256())
+        ClientCredentials(config, transport).use { credentials ->
             val http = OkHttpClient.Builder().ccauth(credentials).build()
             val (first, firstBody) = get(http)
             assertEquals(200, first.code, firstBody)
@@ -115,7 +129,7 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `the authenticator alone answers the API's 401 with the token`() {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-post", "post-secret-0123456789", authMethod = "client_secret_post", scopes = listOf("api.read"))
+        val options = ClientConfig(tokenEndpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read"))
         ClientCredentials(options, transport).use { credentials ->
             val (response, body) = get(OkHttpClient.Builder().authenticator(CcauthAuthenticator(credentials)).build())
             assertEquals(200, response.code, body)
@@ -126,7 +140,7 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `no token is an IOException carrying the typed error, without the secret`() {
-        val options = ClientCredentialsOptions(tokenEndpoint, "ccauth-basic", "wrong-okhttp-secret-7")
+        val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("wrong-okhttp-secret-7"))
         ClientCredentials(options, transport).use { credentials ->
             val e = assertThrows<CcauthIOException> { get(OkHttpClient.Builder().ccauth(credentials).build()) }
             val error = e.error
@@ -139,10 +153,8 @@ class OkHttpIntegrationTest {
     @Test
     fun `OkHttpTransport - a server that never answers is a Transport error classified as a timeout`() {
         java.net.ServerSocket(0).use { silent ->
-            val options = ClientCredentialsOptions(
-                "http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", "silent-secret-5", retry = dev.ccauth.RetryPolicy(maxAttempts = 1),
-            )
-            ClientCredentials(options, transport, java.time.Duration.ofMillis(300)).use { credentials ->
+            val options = ClientConfig("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-5"), retry = RetryPolicy(maxAttempts = 1u))
+            ClientCredentials(options, transport, 300).use { credentials ->
                 val e = assertThrows<CcauthError.Transport> { credentials.tokenBlocking() }
                 assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)
             }
