@@ -13,9 +13,7 @@ constructor drops its secret arguments before anything can raise.
 from __future__ import annotations
 
 import functools
-import json
 import os
-import secrets as _random
 import threading
 import time
 import weakref
@@ -36,8 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ._ffi.ccauth_ffi import BodyFormat, ClientAuth, PrivateKey, RefreshPolicy, RetryPolicy
 
-# asyncio is imported where it is used: it is most of the import time of the
-# package, and sync-only services never need it.
+# asyncio and json are imported where they are used (import time: sync-only
+# services never need asyncio, the hot paths no json); the refresh jitter's
+# seed comes from os.urandom rather than the secrets module (hashlib, OpenSSL).
 
 __all__ = ["ClientCredentials", "Introspection"]
 
@@ -273,7 +272,7 @@ class ClientCredentials:
         del client_secret, auth, dpop_key
         if error is not None:
             raise error
-        self._lifecycle = _ffi.TokenLifecycle.with_config(config, _random.randbits(63))
+        self._lifecycle = _ffi.TokenLifecycle.with_config(config, int.from_bytes(os.urandom(8), "big") >> 1)
         # Randomness for signatures (jti, salts): the OS source.
         self._lifecycle.seed_entropy(os.urandom(32))
         self._max_bytes: int = config.max_response_bytes()
@@ -298,7 +297,7 @@ class ClientCredentials:
         self._cancel: Optional[Callable[[], None]] = None
         self._timer_loop: Optional[asyncio.AbstractEventLoop] = None
         self._arms = 0
-        self._closed = False
+        self._closed = not proactive_refresh  # without the option the core never arms a timer: no call to ask
 
     def __repr__(self) -> str:
         lifecycle = getattr(self, "_lifecycle", None)  # absent while a bad config is rejected
@@ -337,7 +336,10 @@ class ClientCredentials:
 
     def authorization_header(self) -> str:
         """The ``Authorization`` header value, e.g. ``Bearer eyJ…``."""
-        return self.get_token().authorization
+        ready = self._ready
+        if ready is not None and ready.valid_from <= _now_ms() < ready.until:
+            return ready.token._authorization or ready.token.authorization
+        return self._get_token().authorization
 
     def _get_token(self) -> AccessToken:
         while True:
@@ -523,6 +525,8 @@ class ClientCredentials:
     def _arm(self, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         """Arms the one proactive refresh timer at the core's time (a daemon
         thread; an asyncio task on ``loop``), or disarms it when the core has none."""
+        if self._closed and self._timer_at is None:  # no timer, and none to come
+            return
         with self._cond:
             at = None if self._closed else self._lifecycle.proactive_refresh_at()
             if at == self._timer_at and (self._timer_loop is None or not self._timer_loop.is_closed()):
@@ -640,6 +644,8 @@ class ClientCredentials:
         del value  # no token in a frame the traceback shows
         if error is not None:
             raise error
+        import json
+
         members: Dict[str, Any] = json.loads(text)
         return Introspection(
             active=members.get("active") is True,

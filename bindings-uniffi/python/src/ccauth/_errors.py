@@ -6,8 +6,6 @@ Messages are the core's sanitized texts: no secret or token is ever in
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ._ffi import ccauth_ffi as _ffi
@@ -136,6 +134,10 @@ class Error(Exception):
 
 def _extras(text: str) -> Dict[str, Any]:
     """The core's ``extras_json`` (always a JSON object) as a dict."""
+    if text == "{}":
+        return {}
+    import json
+
     value = json.loads(text)
     return value if isinstance(value, dict) else {}
 
@@ -145,7 +147,7 @@ def _extras(text: str) -> Dict[str, Any]:
 CLIENT_OPTION_NAMES = {"server_metadata": "issuer"}
 
 
-_CORE_MESSAGE = re.compile(r"^[A-Z_]+: invalid `[^`]*`(?: \(item (\d+)\))?: (.*)$", re.S)
+_CORE_MESSAGE = r"^[A-Z_]+: invalid `[^`]*`(?: \(item (\d+)\))?: (.*)$"
 
 
 def option_message(
@@ -158,9 +160,11 @@ def option_message(
 ) -> Tuple[str, Optional[str], Optional[int], str]:
     """(field, reason, index, message) with the core's config field names turned
     into the option names the caller used."""
+    import re
+
     name = names.get(field, field)
     if reason is None:  # the core's own message: "CODE: invalid `field` (item i): reason"
-        parsed = _CORE_MESSAGE.match(message)
+        parsed = re.match(_CORE_MESSAGE, message, re.S)
         if parsed is None:
             return name, None, index, message.replace(f"`{field}`", f"`{name}`")
         reason = parsed.group(2)

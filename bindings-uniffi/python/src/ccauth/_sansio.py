@@ -7,7 +7,6 @@ as a mapping or its JSON text: the shared vectors' ``config`` object.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -33,7 +32,11 @@ class TokenRequest:
 
 
 def _text(config: ConfigDocument) -> str:
-    return config if isinstance(config, str) else json.dumps(dict(config))
+    if isinstance(config, str):
+        return config
+    import json
+
+    return json.dumps(dict(config))
 
 
 def _bytes(body: Union[bytes, str]) -> bytes:
@@ -87,6 +90,8 @@ def parse_metadata_response(
 ) -> Dict[str, Any]:
     """Reads ``issuer``'s metadata response (RFC 8414): the members this client
     uses. Raises :class:`ResponseError` (e.g. ``ISSUER_MISMATCH``) when unusable."""
+    import json
+
     error: Optional[Error] = None
     try:
         metadata: Dict[str, Any] = json.loads(_ffi.parse_metadata_response(issuer, status, _headers(headers), _bytes(body), now_ms))
@@ -100,6 +105,8 @@ def parse_introspection_response(
     config: ConfigDocument, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
 ) -> Dict[str, Any]:
     """Reads an introspection answer (RFC 7662): its members, ``active`` a bool."""
+    import json
+
     error: Optional[Error] = None
     try:
         members: Dict[str, Any] = json.loads(

@@ -3,68 +3,126 @@
 from __future__ import annotations
 
 import datetime as _dt
-import json
-from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, NoReturn, Optional, Tuple
 
 
 def _utc(ms: int) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AccessToken:
-    """An access token and what the core knows of it.
+    """An access token and what the core knows of it (immutable).
 
     ``access_token``, ``authorization``, ``refresh_token`` and ``id_token``
-    are secrets: they never appear in ``repr()``/``str()``.
+    are secrets: they never appear in ``repr()``/``str()``. They stay in the
+    core until first read (each read across the FFI costs microseconds).
     """
 
-    access_token: str = field(repr=False)
-    """The token itself (a secret)."""
-    token_type: str
-    """The type as sent (``Bearer``, ``bearer``, ``DPoP``…; compare case-insensitively)."""
-    authorization: str = field(repr=False)
-    """The ``Authorization`` header value, e.g. ``Bearer eyJ…`` (a secret)."""
-    issued_at_ms: int
-    expires_at_ms: int
-    refresh_at_ms: int
-    """When the client starts refreshing it (Unix ms)."""
-    expiry_source: str
-    """Where the expiry came from: ``expires_in``, ``jwt_exp``, ``default``, …"""
-    scope: Optional[str]
-    refresh_token: Optional[str] = field(repr=False)
-    id_token: Optional[str] = field(repr=False)
-    extras: Dict[str, Any]
-    """Response fields the core does not model."""
-    deviations: Tuple[str, ...]
-    """Codes of provider quirks that were tolerated."""
-    _ffi: Any = field(default=None, repr=False)
-    """The core's token (prints redacted): what the lifecycle takes for an API call's headers."""
+    __slots__ = ("_access_token", "_authorization", "_extras", "_ffi", "_info")
+    _ffi: Any
+    _info: Any
+    _access_token: Optional[str]
+    _authorization: Optional[str]
+    _extras: Optional[Dict[str, Any]]
+
+    def __init__(self, token: Any, info: Any) -> None:
+        set_ = object.__setattr__
+        set_(self, "_ffi", token)  # the core's token (prints redacted): what the lifecycle takes for an API call's headers
+        set_(self, "_info", info)  # its non-secret fields (the core's TokenInfo record)
+        set_(self, "_access_token", None)
+        set_(self, "_authorization", None)
+        set_(self, "_extras", None)
 
     @classmethod
     def _from_ffi(cls, token: Any, info: Any = None) -> AccessToken:
-        # Each call into Rust costs microseconds: the non-secret fields come
-        # at once (usually with the decision), then the token; the rarer
-        # secrets only if present.
-        if info is None:
-            info = token.info()
-        access_token = token.access_token()
-        return cls(
-            access_token=access_token,
-            token_type=info.token_type,
-            authorization=f"{info.authorization_scheme} {access_token}",
-            issued_at_ms=info.issued_at_ms,
-            expires_at_ms=info.expires_at_ms,
-            refresh_at_ms=info.refresh_at_ms,
-            expiry_source=info.expiry_source,
-            scope=info.scope,
-            refresh_token=token.refresh_token() if info.has_refresh_token else None,
-            id_token=token.id_token() if info.has_id_token else None,
-            extras=json.loads(info.extras_json),
-            deviations=tuple(info.deviations),
-            _ffi=token,
-        )
+        return cls(token, token.info() if info is None else info)
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"AccessToken is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"AccessToken is immutable: cannot delete {name!r}")
+
+    @property
+    def access_token(self) -> str:
+        """The token itself (a secret)."""
+        value = self._access_token
+        if value is None:
+            value = str(self._ffi.access_token())
+            object.__setattr__(self, "_access_token", value)
+        return value
+
+    @property
+    def authorization(self) -> str:
+        """The ``Authorization`` header value, e.g. ``Bearer eyJ…`` (a secret)."""
+        value = self._authorization
+        if value is None:
+            value = f"{self._info.authorization_scheme} {self.access_token}"
+            object.__setattr__(self, "_authorization", value)
+        return value
+
+    @property
+    def token_type(self) -> str:
+        """The type as sent (``Bearer``, ``bearer``, ``DPoP``…; compare case-insensitively)."""
+        value: str = self._info.token_type
+        return value
+
+    @property
+    def issued_at_ms(self) -> int:
+        """When it was received (Unix ms)."""
+        value: int = self._info.issued_at_ms
+        return value
+
+    @property
+    def expires_at_ms(self) -> int:
+        """When it expires (Unix ms)."""
+        value: int = self._info.expires_at_ms
+        return value
+
+    @property
+    def refresh_at_ms(self) -> int:
+        """When the client starts refreshing it (Unix ms)."""
+        value: int = self._info.refresh_at_ms
+        return value
+
+    @property
+    def expiry_source(self) -> str:
+        """Where the expiry came from: ``expires_in``, ``jwt_exp``, ``default``, …"""
+        value: str = self._info.expiry_source
+        return value
+
+    @property
+    def scope(self) -> Optional[str]:
+        value: Optional[str] = self._info.scope
+        return value
+
+    @property
+    def refresh_token(self) -> Optional[str]:
+        """A refresh token, if the server sent one (a secret)."""
+        value: Optional[str] = self._ffi.refresh_token() if self._info.has_refresh_token else None
+        return value
+
+    @property
+    def id_token(self) -> Optional[str]:
+        """An ID token, if the server sent one (a secret)."""
+        value: Optional[str] = self._ffi.id_token() if self._info.has_id_token else None
+        return value
+
+    @property
+    def extras(self) -> Dict[str, Any]:
+        """Response fields the core does not model."""
+        value = self._extras
+        if value is None:
+            import json
+
+            value = json.loads(self._info.extras_json)
+            object.__setattr__(self, "_extras", value)
+        return value
+
+    @property
+    def deviations(self) -> Tuple[str, ...]:
+        """Codes of provider quirks that were tolerated."""
+        return tuple(self._info.deviations)
 
     @property
     def expires_at(self) -> _dt.datetime:

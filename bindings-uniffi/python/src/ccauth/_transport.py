@@ -10,7 +10,6 @@ is a reply.
 from __future__ import annotations
 
 import errno
-import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple
 
@@ -126,7 +125,6 @@ def _with_identity(headers: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
 
 # -- what went wrong, when there is no response --------------------------------
 
-_EAI = {v: k for k, v in vars(socket).items() if k.startswith("EAI_") and isinstance(v, int)}
 _CONNECT_ERRNOS = {
     getattr(errno, name)
     for name in ("ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EHOSTDOWN", "ENETDOWN")
@@ -165,6 +163,7 @@ def failure(error: BaseException, request_sent: Optional[bool]) -> TransportFail
     cause read from the exceptions it wraps; ``request_sent`` is what the
     caller knows of the stage it failed at (a reset before sending stays
     unknown: it may have been sent)."""
+    import socket
     import ssl
 
     chain = _chain(error)
@@ -201,11 +200,13 @@ def failure(error: BaseException, request_sent: Optional[bool]) -> TransportFail
 
 
 def _cause(chain: List[BaseException]) -> str:
+    import socket
     import ssl
 
+    eai = {v: k for k, v in vars(socket).items() if k.startswith("EAI_") and isinstance(v, int)}
     for e in chain:
-        if isinstance(e, socket.gaierror) and e.errno in _EAI:
-            return _EAI[e.errno]
+        if isinstance(e, socket.gaierror) and e.errno in eai:
+            return eai[e.errno]
         if isinstance(e, ssl.SSLError):
             return str(e.reason or type(e).__name__)
         if isinstance(e, OSError) and isinstance(e.errno, int) and e.errno in errno.errorcode:
@@ -220,8 +221,18 @@ class UrllibTransport:
     """The standard library's ``urllib`` (no third-party dependency); never follows redirects."""
 
     def __init__(self, context: Optional[ssl.SSLContext] = None) -> None:
-        # Imported here: urllib.request (with http.client and ssl) is a large
-        # share of import time, and hosts with their own transport never need it.
+        # The opener is made at the first request: urllib.request (with
+        # http.client, email and ssl) would be most of a new client's time.
+        self._context = context
+        self._opener: Any = None
+
+    def _open(self, request: Any, timeout: float) -> Any:
+        if self._opener is None:
+            self._opener = self._build_opener(self._context)
+        return self._opener.open(request, timeout=timeout)
+
+    @staticmethod
+    def _build_opener(context: Optional[ssl.SSLContext]) -> Any:
         import urllib.request
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -233,7 +244,7 @@ class UrllibTransport:
         handlers: List[Any] = [NoRedirect()]
         if context is not None:
             handlers.append(urllib.request.HTTPSHandler(context=context))
-        self._opener = urllib.request.build_opener(*handlers)
+        return urllib.request.build_opener(*handlers)
 
     def send(
         self, method: str, url: str, headers: List[Tuple[str, str]], body: bytes, timeout_ms: int, *, max_bytes: int
@@ -246,7 +257,7 @@ class UrllibTransport:
         error: Optional[TransportFailure] = None
         response: Any = None
         try:
-            response = self._opener.open(request, timeout=timeout_ms / 1000)
+            response = self._open(request, timeout_ms / 1000)
         except urllib.error.HTTPError as e:  # a 4xx/5xx: a reply like any other
             response = e
         except urllib.error.URLError as e:
