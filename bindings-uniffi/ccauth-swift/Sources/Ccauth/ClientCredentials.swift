@@ -226,7 +226,7 @@ public actor ClientCredentials {
     /// and `DPoP` (a fresh proof) for a DPoP-bound token.
     func headers(for token: AccessToken, method: String, url: String) throws -> [String: String] {
         let headers = try translated { try lifecycle.apiHeaders(token: token.ffi, method: method.uppercased(), url: url, nowMs: nowMs()) }
-        return Dictionary(headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        return Dictionary(headers.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     /// What to do after the API answered a call made with `token`: the core

@@ -1,32 +1,10 @@
+import CcauthFFI
 import Foundation
 
-/// When to refresh: leeway = min(max(lifetime·leewayPercent/100, minLeewayMs), maxLeewayMs, lifetime/2); `nil` keeps the core's default.
-public struct RefreshPolicy: Sendable {
-    public var minLeewayMs: UInt64?
-    public var maxLeewayMs: UInt64?
-    public var leewayPercent: UInt8?
-    public var defaultLifetimeMs: UInt64?
-    public init(minLeewayMs: UInt64? = nil, maxLeewayMs: UInt64? = nil, leewayPercent: UInt8? = nil, defaultLifetimeMs: UInt64? = nil) {
-        self.minLeewayMs = minLeewayMs
-        self.maxLeewayMs = maxLeewayMs
-        self.leewayPercent = leewayPercent
-        self.defaultLifetimeMs = defaultLifetimeMs
-    }
-}
-
-/// Retries of the token request (core defaults: 3 attempts, 60 s of waiting, 30 s cool-down after a permanent failure).
-public struct RetryPolicy: Sendable {
-    public var maxAttempts: UInt32?
-    public var maxWaitMs: UInt64?
-    public var failureCooldownMs: UInt64?
-    public var attemptTimeoutMs: UInt64?
-    public init(maxAttempts: UInt32? = nil, maxWaitMs: UInt64? = nil, failureCooldownMs: UInt64? = nil, attemptTimeoutMs: UInt64? = nil) {
-        self.maxAttempts = maxAttempts
-        self.maxWaitMs = maxWaitMs
-        self.failureCooldownMs = failureCooldownMs
-        self.attemptTimeoutMs = attemptTimeoutMs
-    }
-}
+/// The core's refresh and retry policies (generated: one source for every
+/// language); `nil` members keep the core's defaults.
+public typealias RefreshPolicy = CcauthFFI.RefreshPolicy
+public typealias RetryPolicy = CcauthFFI.RetryPolicy
 
 /// Every option of the core. `description` and `dump()` never show `clientSecret`.
 public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, CustomReflectable {

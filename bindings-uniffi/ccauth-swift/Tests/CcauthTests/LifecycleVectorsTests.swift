@@ -23,7 +23,9 @@ final class LifecycleVectorsTests: XCTestCase {
 
     func outcome(_ o: FetchOutcome) -> [String: Any] {
         switch o {
-        case let .token(token, info): return ["outcome": "token", "access_token": token.accessToken(), "expires_at_ms": info.expiresAtMs]
+        case let .token(token, info, from, until):
+            return ["outcome": "token", "access_token": token.accessToken(), "expires_at_ms": info.expiresAtMs,
+                    "ready_from_ms": from, "ready_until_ms": until]
         case let .retryScheduled(atMs, error): return ["outcome": "retry_scheduled", "at_ms": atMs, "code": error.code]
         case let .failed(untilMs, error): return ["outcome": "failed", "until_ms": untilMs, "code": error.code]
         case .stale: return ["outcome": "stale"]
