@@ -3,49 +3,12 @@
  * Protocol and timing decisions are the core's; this file sends requests,
  * reads the clock and wakes waiters.
  */
-import { ccauthError, type CoreError, ownError, rethrow } from "./errors.js";
+import { ccauthError, ownError, rethrow } from "./errors.js";
 import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
-import { accessToken, type AccessToken, type CoreToken } from "./token.js";
-import { type CoreRequest, exchange, limitOf, NoReply, type Reply } from "./transport.js";
+import { accessToken, type AccessToken } from "./token.js";
+import { exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
-
-interface Ticket {
-  id: number;
-  attempt: number;
-  request: CoreRequest;
-  needs_client_assertion: boolean;
-}
-
-/** The core's answer to `poll`: a token with the span it holds for, a ticket to run, how long to wait, or an error. */
-type Decision =
-  | { decision: "ready"; token: CoreToken; valid_from_ms: number; valid_until_ms: number }
-  | { decision: "fetch"; ticket: Ticket }
-  | { decision: "refresh_ahead"; token: CoreToken; ticket: Ticket }
-  | { decision: "wait"; until_ms: number; wait_ms: number }
-  | { decision: "failed"; error: CoreError };
-
-/** The core's report of a ticket's outcome: a token comes with the span a poll would answer "ready" with it. */
-type Outcome =
-  | { outcome: "token"; token: CoreToken; valid_from_ms: number; valid_until_ms: number }
-  | { outcome: "retry_scheduled" | "failed" | "stale" };
-
-/**
- * The core's headers for an API call: `reusable` when they hold for every
- * call with this token (no per-call DPoP proof); the API's answers the core
- * must see (`apiResponse`) are those with a status or a header listed here.
- */
-interface ApiHeaders {
-  headers: Record<string, string>;
-  reusable: boolean;
-  report_statuses: number[];
-  report_headers: string[];
-}
-
-/** The core's discovery sequence: the next request, the metadata, or an error. */
-type DiscoveryStep =
-  | { step: "send"; request: CoreRequest }
-  | { step: "done"; metadata: Record<string, unknown> }
-  | { step: "failed"; error: CoreError };
+import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, Ticket } from "./wire.js";
 
 /** What a thrown value says, for the core to bound and sanitize. */
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -138,9 +101,6 @@ interface Memo {
   /** The core's API headers for this token, once it said they are reusable. */
   api?: Record<string, string>;
 }
-
-/** The core's verdict on an API's answer (`apiResponse`). */
-type Verdict = "done" | "retry_with_nonce" | "retry_with_new_token";
 
 /** setTimeout's largest delay (a signed 32-bit count of ms); a later time is reached in several arms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -410,13 +370,13 @@ export class ClientCredentials {
    * keeps the API's nonce, and may drop the token). An answer with none of
    * the statuses and headers the core asked to see is "done" without asking.
    */
-  #apiResponse(token: AccessToken, url: string, response: Response, nonceRetried: boolean): Verdict {
+  #apiResponse(token: AccessToken, url: string, response: Response, nonceRetried: boolean): ApiVerdict {
     const h = response.headers;
     const statuses = this.#reportStatuses;
     if (statuses !== undefined && !statuses.includes(response.status) && !this.#reportHeaders.some((name) => h.has(name))) return "done";
     const verdict = this.#lifecycle.apiResponse(
       token.accessToken, url, response.status, h.get("www-authenticate") ?? undefined, h.get("dpop-nonce") ?? undefined, nonceRetried,
-    ) as Verdict;
+    ) as ApiVerdict;
     if (verdict === "retry_with_new_token") this.#ready = undefined;
     return verdict;
   }
@@ -473,9 +433,9 @@ export class ClientCredentials {
   async introspect(token: AccessToken | string, hint?: "access_token" | "refresh_token"): Promise<Introspection> {
     const value = typeof token === "string" ? token : token.accessToken;
     const reply = await this.#admin(() => this.#lifecycle.introspectionRequest(value, hint, Date.now()));
-    let fields: Record<string, unknown>;
+    let fields: IntrospectionFields;
     try {
-      fields = JSON.parse(this.#lifecycle.handleIntrospectionResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now()));
+      fields = JSON.parse(this.#lifecycle.handleIntrospectionResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now())) as IntrospectionFields;
     } catch (e) {
       return rethrow(e);
     }

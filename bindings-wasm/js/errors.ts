@@ -1,6 +1,9 @@
 /** The one error class ccauth throws. Its message never holds a secret or a token. */
 
 import { ENUMS, npmReason, optionName } from "./names.js";
+import type { BodyKind, Challenge, CoreError, TransportKind } from "./wire.js";
+
+export type { BodyKind, Challenge, TransportKind };
 
 /** Stable ccauth error codes (the core's `code()`); upper-case, never the server's `error`. */
 export type CcauthErrorCode =
@@ -14,53 +17,12 @@ export type CcauthErrorCode =
   | "INVALID_KEY" | "INVALID_CLIENT_ASSERTION" | "INVALID_INTROSPECTION_RESPONSE" | "INVALID_SERVER_METADATA"
   | "ISSUER_MISMATCH" | "NO_RANDOM_SOURCE" | "WASM_LOAD_FAILED";
 
-/** A `WWW-Authenticate` challenge as the core parsed it. */
-export interface Challenge {
-  scheme: string;
-  params: [string, string][];
-}
-
-/** What a response body looked like. */
-export type BodyKind = "json" | "form" | "html" | "text" | "empty" | "binary";
-
-/**
- * How a request failed without an HTTP response: no answer in time, no
- * connection (DNS, refused), TLS, a connection reset or closed after the
- * request went out, or anything else.
- */
-export type TransportKind = "timeout" | "connect" | "tls" | "reset" | "other";
-
 /** The `cause` of a `TRANSPORT_ERROR`: the platform's short code, never the original error. */
 export interface TransportCause {
   /** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, `UND_ERR_SOCKET`, `TimeoutError`, … when known. */
   readonly code?: string;
   /** Whether the request had gone out before the failure, when known. */
   readonly requestSent?: boolean;
-}
-
-/** The error shape the wasm layer reports (snake_case, from the core). */
-export interface CoreError {
-  code: CcauthErrorCode;
-  message: string;
-  retryable: boolean;
-  field?: string;
-  reason?: string | null;
-  index?: number | null;
-  status?: number;
-  error?: string | null;
-  error_description?: string | null;
-  error_uri?: string | null;
-  retry_after_ms?: number | null;
-  body_kind?: string;
-  content_type?: string | null;
-  body_len?: number | null;
-  excerpt?: string | null;
-  www_authenticate?: Challenge[];
-  extras?: Record<string, unknown> | null;
-  dpop_nonce?: string | null;
-  transport_kind?: string | null;
-  cause?: string | null;
-  request_sent?: boolean | null;
 }
 
 /**
@@ -151,7 +113,7 @@ export class CcauthError extends Error {
     this.errorDescription = some(core.error_description);
     this.errorUri = some(core.error_uri);
     this.retryAfterMs = some(core.retry_after_ms);
-    this.bodyKind = some(core.body_kind) as BodyKind | undefined;
+    this.bodyKind = some(core.body_kind);
     this.contentType = some(core.content_type);
     this.bodyLen = some(core.body_len);
     this.excerpt = some(core.excerpt);
@@ -161,7 +123,7 @@ export class CcauthError extends Error {
     this.field = core.field;
     this.reason = some(core.reason);
     this.index = some(core.index);
-    this.transportKind = some(core.transport_kind) as TransportKind | undefined;
+    this.transportKind = some(core.transport_kind);
     this.requestSent = some(core.request_sent);
     if (this.transportKind !== undefined) {
       // Like Error's own `cause` (not enumerable); a plain object, so no URL, header or body of the failed request.

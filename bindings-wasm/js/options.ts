@@ -1,5 +1,6 @@
 /** Options, in camelCase, their checks, and their translation to the core's config document. */
-import { type CoreError, ownError } from "./errors.js";
+import { ownError } from "./errors.js";
+import type { CoreError } from "./wire.js";
 import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
 
 /** How the client authenticates at the token endpoint. */

@@ -1,9 +1,10 @@
 /** The sans-IO functions: build a token request, parse a response. No network. */
-import { ccauthError, type CoreError, rethrow } from "./errors.js";
+import { ccauthError, rethrow } from "./errors.js";
 import { type ClientCredentialsOptions, configDocument } from "./options.js";
 import { randomBytes, signs } from "./client.js";
-import { accessToken, type AccessToken, type CoreToken } from "./token.js";
+import { accessToken, type AccessToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
+import type { AdminResult, CoreRequest, IntrospectionFields, MetadataResult, TokenResult } from "./wire.js";
 
 /** A token request to send: exact method, URL, headers and body. */
 export interface TokenRequest {
@@ -35,7 +36,7 @@ export function buildTokenRequest(options: ClientCredentialsOptions, context: Re
     const entropy = context.entropy ?? (signs(options) ? randomBytes(32) : new Uint8Array(32));
     return JSON.parse(
       core.buildTokenRequestAt(configDocument(options), context.nowMs ?? Date.now(), entropy, context.dpopNonce),
-    ) as TokenRequest;
+    ) as CoreRequest as TokenRequest;
   } catch (e) {
     return rethrow(e);
   }
@@ -61,7 +62,7 @@ export function bodyBytes(body: Uint8Array | string): Uint8Array {
 /** Parses a token endpoint response received at `nowMs`; throws a CcauthError when it is not a token. */
 export function parseTokenResponse(options: ClientCredentialsOptions, response: TokenResponse, nowMs: number = Date.now()): AccessToken {
   loadCore();
-  let out: { token?: CoreToken; error?: CoreError };
+  let out: TokenResult;
   try {
     out = JSON.parse(
       core.parseTokenResponse(
@@ -75,8 +76,8 @@ export function parseTokenResponse(options: ClientCredentialsOptions, response: 
   } catch (e) {
     return rethrow(e);
   }
-  if (out.error) throw ccauthError(out.error);
-  return accessToken(out.token as CoreToken);
+  if ("error" in out) throw ccauthError(out.error);
+  return accessToken(out.token);
 }
 
 /** Server metadata (RFC 8414) as parsed: the members this client uses, snake_case as sent. */
@@ -95,14 +96,15 @@ export function parseMetadataResponse(issuer: string, response: TokenResponse, n
   loadCore();
   const out = JSON.parse(
     core.parseMetadataResponse(issuer, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs),
-  ) as { metadata?: ServerMetadata; error?: CoreError };
-  if (out.error) throw ccauthError(out.error);
-  return out.metadata as ServerMetadata;
+  ) as MetadataResult;
+  if ("error" in out) throw ccauthError(out.error);
+  // The core checked issuer and token_endpoint; the other members are as sent.
+  return out.metadata as unknown as ServerMetadata;
 }
 
-function adminResponse(options: ClientCredentialsOptions, kind: string, response: TokenResponse, nowMs: number): unknown {
+function adminResponse(options: ClientCredentialsOptions, kind: "revocation" | "introspection", response: TokenResponse, nowMs: number): IntrospectionFields | undefined {
   loadCore();
-  let out: { ok?: boolean; introspection?: unknown; error?: CoreError };
+  let out: AdminResult;
   try {
     out = JSON.parse(
       core.parseTokenAdminResponse(
@@ -112,13 +114,13 @@ function adminResponse(options: ClientCredentialsOptions, kind: string, response
   } catch (e) {
     return rethrow(e);
   }
-  if (out.error) throw ccauthError(out.error);
-  return out.introspection ?? out.ok;
+  if ("error" in out) throw ccauthError(out.error);
+  return "introspection" in out ? out.introspection : undefined;
 }
 
 /** Reads an introspection answer (RFC 7662): its members, with a boolean `active`. */
 export function parseIntrospectionResponse(options: ClientCredentialsOptions, response: TokenResponse, nowMs: number = Date.now()): Record<string, unknown> & { active: boolean } {
-  return adminResponse(options, "introspection", response, nowMs) as Record<string, unknown> & { active: boolean };
+  return adminResponse(options, "introspection", response, nowMs) as IntrospectionFields;
 }
 
 /** Reads a revocation answer (RFC 7009): any 2xx is success; otherwise throws a CcauthError. */

@@ -1,25 +1,8 @@
 /** AccessToken: what the server issued, with the token value kept out of logs. */
 
-/** Where a token's expiry came from: `expires_in`, Entra's `expires_on`, the JWT's `exp`, or the default lifetime. */
-export type ExpirySource = "expires_in" | "expires_on" | "jwt_exp" | "default";
+import type { CoreToken, ExpirySource } from "./wire.js";
 
-/** The token shape the wasm layer reports (snake_case, from the core). */
-export interface CoreToken {
-  access_token: string;
-  token_type: string;
-  authorization: string;
-  issued_at_ms: number;
-  expires_at_ms: number;
-  refresh_at_ms: number;
-  expiry_source: ExpirySource;
-  scope: string | null;
-  refresh_token: string | null;
-  id_token: string | null;
-  refresh_in_ms: number | null;
-  server_date_ms: number | null;
-  extras: Record<string, unknown>;
-  deviations: string[];
-}
+export type { ExpirySource };
 
 const inspect = Symbol.for("nodejs.util.inspect.custom");
 

@@ -5,18 +5,10 @@
  * kind, platform code and whether it had gone out.
  * @internal
  */
-import type { TransportKind } from "./errors.js";
+import type { CoreRequest, TransportKind } from "./wire.js";
 
 /** The core's default `max_response_bytes` (1 MiB), should it report no usable limit. */
 const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
-
-/** A request as the core built it. */
-export interface CoreRequest {
-  method: string;
-  url: string;
-  headers: [string, string][];
-  body: string;
-}
 
 /** A reply for the core: status, headers, and at most limit + 1 body bytes. */
 export interface Reply {

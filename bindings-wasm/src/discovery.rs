@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 
 use ccauth::{DiscoveryStep, Error, MetadataCache};
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::{error_json, ms, request_json, response_from, transport_error};
+use crate::wire::{self, to_json, CoreError, CoreRequest};
+use crate::{ms, response_from, transport_error, unreadable_metadata};
 
 thread_local! {
     /// Every discovery of this module instance shares the cache.
@@ -15,24 +15,25 @@ thread_local! {
 }
 
 fn step_json(step: DiscoveryStep) -> String {
+    let failed = |error: &Error| {
+        to_json(&wire::DiscoveryStep::Failed {
+            error: CoreError::new(error),
+        })
+    };
     match step {
-        DiscoveryStep::Send(request) => {
-            json!({ "step": "send", "request": request_json(&request) })
-        }
-        DiscoveryStep::Done(metadata) => {
-            let metadata: Value = serde_json::from_str(&metadata.to_json()).unwrap_or(Value::Null);
-            json!({ "step": "done", "metadata": metadata })
-        }
-        DiscoveryStep::Failed(error) => json!({ "step": "failed", "error": error_json(&error) }),
-        other => {
-            let error = Error::from(ccauth::TransportError::new(
-                ccauth::TransportErrorKind::Other,
-                &format!("unknown discovery step {other:?}"),
-            ));
-            json!({ "step": "failed", "error": error_json(&error) })
-        }
+        DiscoveryStep::Send(request) => to_json(&wire::DiscoveryStep::Send {
+            request: CoreRequest::new(&request),
+        }),
+        DiscoveryStep::Done(metadata) => match wire::metadata_json(&metadata) {
+            Some(metadata) => to_json(&wire::DiscoveryStep::Done { metadata }),
+            None => failed(&unreadable_metadata()),
+        },
+        DiscoveryStep::Failed(error) => failed(&error),
+        other => failed(&Error::from(ccauth::TransportError::new(
+            ccauth::TransportErrorKind::Other,
+            &format!("unknown discovery step {other:?}"),
+        ))),
     }
-    .to_string()
 }
 
 /// One issuer's discovery (RFC 8414, then OpenID Connect Discovery).

@@ -2,25 +2,31 @@
 //!
 //! Values cross the boundary as JSON text and byte arrays, which keeps the
 //! generated glue small; the TypeScript layer (`js/`) turns them into
-//! idiomatic objects. Errors cross as JSON `{code, message, …}` thrown as a
-//! string and rethrown by the TS layer as a `CcauthError`. Nothing here may
-//! panic: a panic would trap the whole wasm instance.
+//! idiomatic objects. The JSON shapes are the serde types of `src/wire.rs`,
+//! from which `js/wire.ts` is generated. Errors cross as JSON `{code,
+//! message, …}` thrown as a string and rethrown by the TS layer as a
+//! `CcauthError`. Nothing here may panic: a panic would trap the whole wasm
+//! instance.
 
 // Errors cross by value into JSON; boxing them would only add an allocation.
 #![allow(clippy::result_large_err)]
 
 use ccauth::{
     build_token_request_at, parse_introspection_response, parse_metadata_response,
-    parse_revocation_response, parse_token_response, AccessToken, ClientConfig, Error,
-    FetchOutcome, HttpRequest, HttpResponse, PrivateKey, RequestContext, TokenDecision, TokenKey,
-    TokenManager, TransportError, TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES,
-    MAX_WAIT_SLICE_MS,
+    parse_revocation_response, parse_token_response, ClientConfig, Error, FetchOutcome,
+    HttpResponse, PrivateKey, RequestContext, TokenDecision, TokenKey, TokenManager,
+    TransportError, TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES, MAX_WAIT_SLICE_MS,
 };
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
+
+use crate::wire::{
+    to_json, AdminResult, CoreError, CoreRequest, CoreToken, Decision, IntrospectionFields,
+    MetadataResult, Outcome, Ticket, TokenResult,
+};
 
 mod discovery;
 mod lifecycle_api;
+mod wire;
 
 /// Milliseconds from JS (a `number`) to the core's `u64`.
 pub(crate) fn ms(value: f64) -> u64 {
@@ -31,71 +37,8 @@ pub(crate) fn ms(value: f64) -> u64 {
     }
 }
 
-pub(crate) fn error_json(error: &Error) -> Value {
-    let mut out = json!({ "code": error.code(), "message": error.to_string(), "retryable": error.is_retryable() });
-    if let Error::Response(e) = error {
-        out["status"] = json!(e.status());
-        out["error"] = json!(e.error());
-        out["error_description"] = json!(e.error_description());
-        out["error_uri"] = json!(e.error_uri());
-        out["retry_after_ms"] = json!(e.retry_after_ms());
-        out["body_kind"] = json!(e.body_kind().as_str());
-        out["excerpt"] = json!(e.excerpt());
-        out["content_type"] = json!(e.content_type());
-        out["body_len"] = json!(e.body_len());
-        out["extras"] = Value::Object(e.extras().clone());
-        out["dpop_nonce"] = json!(e.dpop_nonce());
-        out["www_authenticate"] = e
-            .www_authenticate()
-            .iter()
-            .map(|c| json!({ "scheme": c.scheme, "params": c.params }))
-            .collect();
-    }
-    if let Error::Config(e) = error {
-        out["field"] = json!(e.field());
-        out["reason"] = json!(e.reason());
-        out["index"] = json!(e.index());
-    }
-    if let Error::Transport(e) = error {
-        out["transport_kind"] = json!(e.kind().as_str());
-        out["cause"] = json!(e.cause());
-        out["request_sent"] = json!(e.request_sent());
-    }
-    out
-}
-
 pub(crate) fn throw(error: &Error) -> JsValue {
-    JsValue::from_str(&error_json(error).to_string())
-}
-
-fn token_json(token: &AccessToken) -> Value {
-    json!({
-        // The host asked for the token: this is how it gets it.
-        "access_token": token.value().expose_secret(),
-        "token_type": token.token_type(),
-        "authorization": token.authorization_header().expose_secret(),
-        "issued_at_ms": token.issued_at_ms(),
-        "expires_at_ms": token.expires_at_ms(),
-        "refresh_at_ms": token.refresh_at_ms(),
-        "expiry_source": token.expiry_source().as_str(),
-        "scope": token.scope(),
-        "refresh_token": token.refresh_token().map(|t| t.expose_secret()),
-        "id_token": token.id_token().map(|t| t.expose_secret()),
-        "refresh_in_ms": token.refresh_in_ms(),
-        "server_date_ms": token.server_date_ms(),
-        "extras": Value::Object(token.extras().clone()),
-        "deviations": token.deviations().iter().map(|d| d.code()).collect::<Vec<_>>(),
-    })
-}
-
-pub(crate) fn request_json(request: &HttpRequest) -> Value {
-    json!({
-        "method": request.method(),
-        "url": request.url(),
-        "headers": request.headers(),
-        // Token request bodies are form or JSON text, always UTF-8.
-        "body": String::from_utf8_lossy(request.body()),
-    })
+    JsValue::from_str(&to_json(&CoreError::new(error)))
 }
 
 /// A response from the host's parts. Headers come as JSON `[[name, value], …]`;
@@ -147,7 +90,8 @@ pub fn build_token_request_at_json(
         entropy: entropy_from(&entropy)?,
         dpop_nonce: dpop_nonce.as_deref(),
     };
-    Ok(request_json(&build_token_request_at(&config, &context)).to_string())
+    let request = build_token_request_at(&config, &context);
+    Ok(to_json(&CoreRequest::new(&request)))
 }
 
 /// A new P-256 key (for DPoP) from 32 bytes of host randomness, as a private JWK.
@@ -170,17 +114,17 @@ pub fn parse_token_admin_response(
 ) -> Result<String, JsValue> {
     let config = config_from(config_json)?;
     let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
+    let now = ms(now_ms);
     let out = if kind == "revocation" {
-        parse_revocation_response(&config, &response, ms(now_ms)).map(|()| json!({ "ok": true }))
+        parse_revocation_response(&config, &response, now).map(|()| None)
     } else {
-        parse_introspection_response(&config, &response, ms(now_ms))
-            .map(|i| json!({ "introspection": Value::Object(i.fields().clone()) }))
+        parse_introspection_response(&config, &response, now).map(Some)
     };
     Ok(match out {
-        Ok(value) => value,
-        Err(error) => json!({ "error": error_json(&error.into()) }),
-    }
-    .to_string())
+        Ok(None) => to_json(&AdminResult::Ok(true)),
+        Ok(Some(i)) => to_json(&AdminResult::Introspection(IntrospectionFields(i.fields()))),
+        Err(error) => to_json(&AdminResult::Error(CoreError::new(&error.into()))),
+    })
 }
 
 /// Reads a metadata response for `issuer`: `{"metadata": {…}}` or `{"error": …}`.
@@ -192,13 +136,12 @@ pub fn parse_metadata_response_json(
     body: Vec<u8>,
     now_ms: f64,
 ) -> String {
-    let response = match response_from(status, headers_json, body) {
-        Ok(response) => response,
-        Err(error) => return json!({ "error": error_json(&error) }).to_string(),
-    };
-    match parse_metadata_response(issuer, &response, ms(now_ms)) {
-        Ok(metadata) => format!(r#"{{"metadata":{}}}"#, metadata.to_json()),
-        Err(error) => json!({ "error": error_json(&error.into()) }).to_string(),
+    let parsed = response_from(status, headers_json, body)
+        .and_then(|response| Ok(parse_metadata_response(issuer, &response, ms(now_ms))?))
+        .and_then(|metadata| wire::metadata_json(&metadata).ok_or_else(unreadable_metadata));
+    match parsed {
+        Ok(metadata) => to_json(&MetadataResult::Metadata(metadata)),
+        Err(error) => to_json(&MetadataResult::Error(CoreError::new(&error))),
     }
 }
 
@@ -214,10 +157,9 @@ pub fn parse_token_response_json(
     let config = config_from(config_json)?;
     let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
     Ok(match parse_token_response(&config, &response, ms(now_ms)) {
-        Ok(token) => json!({ "token": token_json(&token) }),
-        Err(error) => json!({ "error": error_json(&error.into()) }),
-    }
-    .to_string())
+        Ok(token) => to_json(&TokenResult::Token(CoreToken::new(&token))),
+        Err(error) => to_json(&TokenResult::Error(CoreError::new(&error.into()))),
+    })
 }
 
 /// The core's transport error from what the host saw (`kind`: timeout,
@@ -252,20 +194,31 @@ pub struct TokenLifecycle {
     pub(crate) key: TokenKey,
 }
 
-pub(crate) fn outcome_json(outcome: FetchOutcome) -> Value {
+/// The JSON of a ticket's outcome.
+pub(crate) fn outcome_json(outcome: FetchOutcome) -> String {
+    let window = outcome.ready_window().unwrap_or(0..0);
     match outcome {
-        FetchOutcome::Token(ref token) => {
-            let window = outcome.ready_window().unwrap_or(0..0);
-            json!({ "outcome": "token", "token": token_json(token), "valid_from_ms": window.start, "valid_until_ms": window.end })
-        }
-        FetchOutcome::RetryScheduled { at_ms, error } => {
-            json!({ "outcome": "retry_scheduled", "at_ms": at_ms, "error": error_json(&error) })
-        }
-        FetchOutcome::Failed { error, until_ms } => {
-            json!({ "outcome": "failed", "until_ms": until_ms, "error": error_json(&error) })
-        }
-        _ => json!({ "outcome": "stale" }),
+        FetchOutcome::Token(token) => to_json(&Outcome::Token {
+            token: CoreToken::new(&token),
+            valid_from_ms: window.start,
+            valid_until_ms: window.end,
+        }),
+        FetchOutcome::RetryScheduled { at_ms, error } => to_json(&Outcome::RetryScheduled {
+            at_ms,
+            error: CoreError::new(&error),
+        }),
+        FetchOutcome::Failed { error, until_ms } => to_json(&Outcome::Failed {
+            until_ms,
+            error: CoreError::new(&error),
+        }),
+        _ => to_json(&Outcome::Stale),
     }
+}
+
+/// A discovery or metadata result the core serialized to something that is
+/// not JSON (it never does): a typed error rather than a `null`.
+pub(crate) fn unreadable_metadata() -> Error {
+    TransportError::new(TransportErrorKind::Other, "unreadable server metadata").into()
 }
 
 #[wasm_bindgen]
@@ -283,16 +236,10 @@ impl TokenLifecycle {
         let decision = match self.manager.poll(self.key, ms(now_ms)) {
             Ok(decision) => decision,
             Err(error) => {
-                return json!({ "decision": "failed", "error": error_json(&error) }).to_string()
+                return to_json(&Decision::Failed {
+                    error: CoreError::new(&error),
+                })
             }
-        };
-        let ticket = |t: &ccauth::FetchTicket| {
-            json!({
-                "id": t.id().get(),
-                "attempt": t.attempt(),
-                "request": request_json(t.request()),
-                "needs_client_assertion": t.needs_client_assertion(),
-            })
         };
         let now = ms(now_ms);
         let window = decision.ready_window();
@@ -300,20 +247,32 @@ impl TokenLifecycle {
         match decision {
             TokenDecision::Ready(token) => {
                 let window = window.unwrap_or(now..now);
-                json!({ "decision": "ready", "token": token_json(&token), "valid_from_ms": window.start, "valid_until_ms": window.end })
+                to_json(&Decision::Ready {
+                    token: CoreToken::new(&token),
+                    valid_from_ms: window.start,
+                    valid_until_ms: window.end,
+                })
             }
-            TokenDecision::Fetch(t) => json!({ "decision": "fetch", "ticket": ticket(&t) }),
-            TokenDecision::RefreshAhead(token, t) => {
-                json!({ "decision": "refresh_ahead", "token": token_json(&token), "ticket": ticket(&t) })
-            }
-            TokenDecision::Wait { until_ms } => {
-                json!({ "decision": "wait", "until_ms": until_ms, "wait_ms": wait_ms })
-            }
-            TokenDecision::Failed(error) => json!({ "decision": "failed", "error": error_json(&error) }),
+            TokenDecision::Fetch(t) => to_json(&Decision::Fetch {
+                ticket: Ticket::new(&t),
+            }),
+            TokenDecision::RefreshAhead(token, t) => to_json(&Decision::RefreshAhead {
+                token: CoreToken::new(&token),
+                ticket: Ticket::new(&t),
+            }),
+            TokenDecision::Wait { until_ms } => to_json(&Decision::Wait {
+                until_ms,
+                wait_ms: wait_ms.unwrap_or(MAX_WAIT_SLICE_MS),
+            }),
+            TokenDecision::Failed(error) => to_json(&Decision::Failed {
+                error: CoreError::new(&error),
+            }),
             // A decision added to the core later: ask again after one wait slice.
-            _ => json!({ "decision": "wait", "until_ms": now + MAX_WAIT_SLICE_MS, "wait_ms": MAX_WAIT_SLICE_MS }),
+            _ => to_json(&Decision::Wait {
+                until_ms: now + MAX_WAIT_SLICE_MS,
+                wait_ms: MAX_WAIT_SLICE_MS,
+            }),
         }
-        .to_string()
     }
 
     /// Reports the response to ticket `ticket`.
@@ -340,7 +299,7 @@ impl TokenLifecycle {
                 ms(now_ms),
             ),
         };
-        outcome_json(outcome).to_string()
+        outcome_json(outcome)
     }
 
     /// Reports that ticket `ticket` got no response (`kind`: timeout,
@@ -361,7 +320,6 @@ impl TokenLifecycle {
             self.manager
                 .handle_transport_error(ms(ticket).into(), error, ms(now_ms)),
         )
-        .to_string()
     }
 
     /// The most body bytes to read from the token endpoint: hosts stop at
@@ -398,7 +356,7 @@ impl TokenLifecycle {
     ) -> Result<String, JsValue> {
         self.manager
             .request_with_assertion(ms(ticket).into(), assertion, ms(now_ms))
-            .map(|r| request_json(&r).to_string())
+            .map(|r| to_json(&CoreRequest::new(&r)))
             .map_err(|e| throw(&e))
     }
 
@@ -421,7 +379,7 @@ impl TokenLifecycle {
     #[wasm_bindgen(js_name = importToken)]
     pub fn import_token(&mut self, document: &str, now_ms: f64) -> Result<String, JsValue> {
         match self.manager.import(self.key, document, ms(now_ms)) {
-            Ok(token) => Ok(token_json(&token).to_string()),
+            Ok(token) => Ok(to_json(&CoreToken::new(&token))),
             Err(error) => Err(throw(&error)),
         }
     }

@@ -2,12 +2,10 @@
 //! proactive refresh timer, for the TypeScript driver.
 
 use ccauth::{ApiAnswer, ApiVerdict, Error, TokenTypeHint};
-use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::{
-    ms, outcome_json, request_json, response_from, throw, transport_error, TokenLifecycle,
-};
+use crate::wire::{self, to_json, ApiHeaders, CoreRequest, IntrospectionFields};
+use crate::{ms, outcome_json, response_from, throw, transport_error, TokenLifecycle};
 
 fn hint(hint: Option<String>) -> Option<TokenTypeHint> {
     match hint.as_deref() {
@@ -36,18 +34,12 @@ impl TokenLifecycle {
             .manager
             .api_headers_for(self.key, access_token, token_type, method, url, ms(now_ms))
             .map_err(|e| throw(&e))?;
-        let object: Map<String, Value> = headers
-            .pairs()
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), Value::from(value)))
-            .collect();
-        Ok(serde_json::json!({
-            "headers": object,
-            "reusable": headers.reusable(),
-            "report_statuses": ccauth::API_ANSWER_STATUSES,
-            "report_headers": ccauth::API_ANSWER_HEADERS,
-        })
-        .to_string())
+        Ok(to_json(&ApiHeaders {
+            headers: headers.pairs().into_iter().collect(),
+            reusable: headers.reusable(),
+            report_statuses: ccauth::API_ANSWER_STATUSES,
+            report_headers: ccauth::API_ANSWER_HEADERS,
+        }))
     }
 
     /// Reads an API's answer to a call made with `accessToken`:
@@ -71,10 +63,11 @@ impl TokenLifecycle {
             .manager
             .api_response(self.key, access_token, url, answer, nonce_retried)
         {
-            ApiVerdict::RetryWithNonce => "retry_with_nonce",
-            ApiVerdict::RetryWithNewToken => "retry_with_new_token",
-            _ => "done",
+            ApiVerdict::RetryWithNonce => wire::ApiVerdict::RetryWithNonce,
+            ApiVerdict::RetryWithNewToken => wire::ApiVerdict::RetryWithNewToken,
+            _ => wire::ApiVerdict::Done,
         }
+        .as_str()
         .to_owned()
     }
 
@@ -93,7 +86,6 @@ impl TokenLifecycle {
             self.manager
                 .assertion_source_failed(ms(ticket).into(), message, ms(now_ms)),
         )
-        .to_string()
     }
 
     /// The revocation request for `token` (JSON), at the configured or
@@ -107,7 +99,7 @@ impl TokenLifecycle {
     ) -> Result<String, JsValue> {
         self.manager
             .revocation_request(self.key, token, hint(token_type_hint), ms(now_ms))
-            .map(|r| request_json(&r).to_string())
+            .map(|r| to_json(&CoreRequest::new(&r)))
             .map_err(|e| throw(&e))
     }
 
@@ -136,7 +128,7 @@ impl TokenLifecycle {
     ) -> Result<String, JsValue> {
         self.manager
             .introspection_request(self.key, token, hint(token_type_hint), ms(now_ms))
-            .map(|r| request_json(&r).to_string())
+            .map(|r| to_json(&CoreRequest::new(&r)))
             .map_err(|e| throw(&e))
     }
 
@@ -152,7 +144,7 @@ impl TokenLifecycle {
         let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
         self.manager
             .handle_introspection_response(self.key, &response, ms(now_ms))
-            .map(|i| Value::Object(i.fields().clone()).to_string())
+            .map(|i| to_json(&IntrospectionFields(i.fields())))
             .map_err(|e| throw(&e))
     }
 

@@ -6,7 +6,10 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 
-import { ClientCredentials, buildTokenRequest, isCcauthError, parseTokenResponse } from "ccauth";
+import {
+  CcauthError, ClientCredentials, buildTokenRequest, isCcauthError, parseIntrospectionResponse, parseMetadataResponse, parseRevocationResponse,
+  parseTokenResponse,
+} from "ccauth";
 import * as full from "ccauth/full";
 
 const base = { tokenEndpoint: "https://as.example.com/token", clientId: "client", clientSecret: "config-secret-0123" };
@@ -203,4 +206,35 @@ test("every field is present on the error's type (undefined when it does not app
     "bodyLen", "excerpt", "wwwAuthenticate", "extras", "dpopNonce", "field", "reason", "index", "transportKind", "requestSent"]) {
     assert.ok(key in e, key);
   }
+});
+
+test("malformed response headers: every parser throws a CcauthError (an Error) naming `headers`, never a string", () => {
+  const admin = { ...base, revocationEndpoint: "https://as.example.com/revoke", introspectionEndpoint: "https://as.example.com/introspect" };
+  for (const headers of [[["content-type"]], [["content-type", 1]], [{ name: "x" }]]) {
+    const response = { status: 200, headers, body: "{}" };
+    for (const parse of [
+      () => parseTokenResponse(base, response),
+      () => parseIntrospectionResponse(admin, response),
+      () => parseRevocationResponse(admin, response),
+      () => parseMetadataResponse("https://as.example.com", response),
+    ]) {
+      const e = thrown(parse);
+      assert.ok(e instanceof Error && e instanceof CcauthError, "a real Error");
+      assert.equal(e.code, "INVALID_PARAMETER");
+      assert.equal(e.field, "headers");
+      assert.equal(e.retryable, false);
+      assert.match(e.message, /^INVALID_PARAMETER: invalid `headers`: /);
+      assert.ok(e.stack, "with a stack");
+    }
+  }
+});
+
+test("a bad token document: importToken throws a CcauthError with its code", () => {
+  const client = new ClientCredentials(base);
+  for (const document of ["not json", "{}", JSON.stringify({ version: 999 })]) {
+    const e = thrown(() => client.importToken(document));
+    assert.ok(e instanceof Error);
+    assert.match(e.code, /^(INVALID_TOKEN_DOCUMENT|UNSUPPORTED_TOKEN_DOCUMENT_VERSION)$/);
+  }
+  client.close();
 });
