@@ -7,5 +7,7 @@ rm -rf "$dir" && mkdir -p "$dir"
 cp "$ROOT/bindings-wasm/bench/package.json" "$ROOT/bindings-wasm/bench/bench.mjs" "$dir/"
 cd "$dir"
 npm install --no-audit --no-fund --loglevel=error
-npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz
+# CCAUTH_BENCH_BEFORE=<an older ccauth .tgz>: its rows run beside the current ones (as ccauth-before).
+npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz \
+  ${CCAUTH_BENCH_BEFORE:+"ccauth-before@file:$CCAUTH_BENCH_BEFORE"}
 bash "$ROOT/scripts/with-auth-server.sh" node bench.mjs

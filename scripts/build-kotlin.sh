@@ -29,6 +29,7 @@ rm -rf "$out/generated" "$out/native" "$out/maven/classes" "$out/maven/test-clas
   die "uniffi-bindgen did not apply bindings-uniffi/uniffi.toml (no dev/ccauth/ffi/ccauth_ffi.kt)"
 ! grep -q "java.lang.ref.Cleaner" "$out/generated/dev/ccauth/ffi/ccauth_ffi.kt" ||
   die "the generated Kotlin uses java.lang.ref.Cleaner (disable_java_cleaner not applied)"
+python3 "$ROOT/scripts/check-ffi-arity.py" "$out/generated/dev/ccauth/ffi/ccauth_ffi.kt"
 
 if [ $# -eq 0 ]; then
   mkdir -p "$out/native/linux-x86-64"

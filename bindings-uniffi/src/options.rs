@@ -1,5 +1,5 @@
-//! The client options as generated types in every language: `ClientConfig`
-//! (validated when made, so a bad option fails at once, typed), the
+//! The client options as generated types in every language: the
+//! `ClientOptions` record and `ClientConfig` (validated when made, so a bad option fails at once, typed), the
 //! `ClientAuth` enum, and the secret-holding `ClientSecret` and `PrivateKey`
 //! objects. Objects, not records, wherever a secret is inside: records print
 //! every field (`repr`, `toString`, `description`); these print redacted.
@@ -203,6 +203,79 @@ pub struct RetryPolicy {
     pub attempt_timeout_ms: Option<u64>,
 }
 
+/// Every option of the core, as one record (named, defaulted arguments in
+/// each language); [`ClientConfig::new`] validates it. Secrets are inside
+/// objects (`ClientSecret`, `PrivateKey`), so printing it shows none.
+///
+/// One record rather than a constructor with an argument per option: JNA
+/// corrupts structs passed on the stack on arm64 (java-native-access/jna#1736,
+/// a SIGSEGV in CI's aarch64 run), and two dozen arguments do not fit in
+/// registers; a record crosses as one buffer.
+#[derive(Debug, uniffi::Record)]
+pub struct ClientOptions {
+    /// Where tokens come from (empty with discovered metadata).
+    pub token_endpoint: String,
+    pub client_id: String,
+    /// Client authentication: the method with its credential.
+    pub auth: ClientAuth,
+    /// Sent space-joined as `scope`.
+    #[uniffi(default)]
+    pub scopes: Vec<String>,
+    /// `false` leaves `scope` out of the request (the scopes still key the cache).
+    #[uniffi(default)]
+    pub include_scope: Option<bool>,
+    /// The `audience` parameter (Auth0 and others).
+    #[uniffi(default)]
+    pub audience: Option<String>,
+    /// RFC 8707 `resource`, repeated.
+    #[uniffi(default)]
+    pub resources: Vec<String>,
+    #[uniffi(default)]
+    pub extra_body_params: Vec<Header>,
+    #[uniffi(default)]
+    pub extra_query_params: Vec<Header>,
+    /// More request headers (`Accept` overrides the default).
+    #[uniffi(default)]
+    pub extra_headers: Vec<Header>,
+    #[uniffi(default)]
+    pub body_format: Option<BodyFormat>,
+    #[uniffi(default)]
+    pub refresh: Option<RefreshPolicy>,
+    #[uniffi(default)]
+    pub retry: Option<RetryPolicy>,
+    /// Replies over this are refused unread (`RESPONSE_TOO_LARGE`).
+    #[uniffi(default)]
+    pub max_response_bytes: Option<u64>,
+    /// DPoP (RFC 9449): tokens bound to this key.
+    #[uniffi(default)]
+    pub dpop_key: Option<Arc<PrivateKey>>,
+    /// The client assertions' `aud` (default: the token endpoint).
+    #[uniffi(default)]
+    pub assertion_audience: Option<String>,
+    /// Lifetime of each client assertion, 1 s to 5 min.
+    #[uniffi(default)]
+    pub assertion_lifetime_ms: Option<u64>,
+    /// RFC 7009 endpoint (default: the discovered one).
+    #[uniffi(default)]
+    pub revocation_endpoint: Option<String>,
+    /// RFC 7662 endpoint (default: the discovered one).
+    #[uniffi(default)]
+    pub introspection_endpoint: Option<String>,
+    /// Refresh on a timer at the refresh time (the driver arms it).
+    #[uniffi(default)]
+    pub proactive_refresh: bool,
+    /// Plain http beyond loopback (test networks only).
+    #[uniffi(default)]
+    pub danger_accept_insecure_http: bool,
+    /// With `server_metadata_json`: the issuer it was discovered for.
+    #[uniffi(default)]
+    pub issuer: Option<String>,
+    /// Discovered metadata (`Discovery`'s result): endpoints, auth method
+    /// and algorithm negotiated.
+    #[uniffi(default)]
+    pub server_metadata_json: Option<String>,
+}
+
 /// A validated client configuration: every option of the core, checked when
 /// made (a bad one raises a `CcauthError.Config` naming it). Prints redacted.
 #[derive(Debug, uniffi::Object)]
@@ -211,56 +284,35 @@ pub struct ClientConfig(pub(crate) ccauth::ClientConfig);
 
 #[uniffi::export]
 impl ClientConfig {
-    /// The options; only `token_endpoint` (empty with discovered metadata),
-    /// `client_id` and `auth` are required. Durations are milliseconds.
-    #[allow(clippy::too_many_arguments)]
-    #[uniffi::constructor(default(
-        scopes = [],
-        include_scope = None,
-        audience = None,
-        resources = [],
-        extra_body_params = [],
-        extra_query_params = [],
-        extra_headers = [],
-        body_format = None,
-        refresh = None,
-        retry = None,
-        max_response_bytes = None,
-        dpop_key = None,
-        assertion_audience = None,
-        assertion_lifetime_ms = None,
-        revocation_endpoint = None,
-        introspection_endpoint = None,
-        proactive_refresh = false,
-        danger_accept_insecure_http = false,
-        issuer = None,
-        server_metadata_json = None
-    ))]
-    pub fn new(
-        token_endpoint: String,
-        client_id: String,
-        auth: ClientAuth,
-        scopes: Vec<String>,
-        include_scope: Option<bool>,
-        audience: Option<String>,
-        resources: Vec<String>,
-        extra_body_params: Vec<Header>,
-        extra_query_params: Vec<Header>,
-        extra_headers: Vec<Header>,
-        body_format: Option<BodyFormat>,
-        refresh: Option<RefreshPolicy>,
-        retry: Option<RetryPolicy>,
-        max_response_bytes: Option<u64>,
-        dpop_key: Option<Arc<PrivateKey>>,
-        assertion_audience: Option<String>,
-        assertion_lifetime_ms: Option<u64>,
-        revocation_endpoint: Option<String>,
-        introspection_endpoint: Option<String>,
-        proactive_refresh: bool,
-        danger_accept_insecure_http: bool,
-        issuer: Option<String>,
-        server_metadata_json: Option<String>,
-    ) -> Result<Arc<Self>, CcauthError> {
+    /// Validates `options`; only `token_endpoint` (empty with discovered
+    /// metadata), `client_id` and `auth` are required. Durations are milliseconds.
+    #[uniffi::constructor]
+    pub fn new(options: ClientOptions) -> Result<Arc<Self>, CcauthError> {
+        let ClientOptions {
+            token_endpoint,
+            client_id,
+            auth,
+            scopes,
+            include_scope,
+            audience,
+            resources,
+            extra_body_params,
+            extra_query_params,
+            extra_headers,
+            body_format,
+            refresh,
+            retry,
+            max_response_bytes,
+            dpop_key,
+            assertion_audience,
+            assertion_lifetime_ms,
+            revocation_endpoint,
+            introspection_endpoint,
+            proactive_refresh,
+            danger_accept_insecure_http,
+            issuer,
+            server_metadata_json,
+        } = options;
         let mut b = ccauth::ClientConfig::builder(token_endpoint, client_id)
             .client_auth(auth.into_core()?)
             .scopes(scopes)
@@ -370,32 +422,56 @@ impl TokenLifecycle {
 mod tests {
     use super::*;
 
-    fn config(auth: ClientAuth) -> Result<Arc<ClientConfig>, CcauthError> {
-        ClientConfig::new(
-            "https://as.example.com/token".into(),
-            "c".into(),
+    fn options(auth: ClientAuth) -> ClientOptions {
+        ClientOptions {
+            token_endpoint: "https://as.example.com/token".into(),
+            client_id: "c".into(),
             auth,
-            vec!["a".into(), "b".into()],
-            None,
-            Some("https://api".into()),
-            vec![],
-            vec![],
-            vec![],
-            vec![],
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            Some("https://as.example.com/revoke".into()),
-            None,
-            true,
-            false,
-            None,
-            None,
-        )
+            scopes: vec![],
+            include_scope: None,
+            audience: None,
+            resources: vec![],
+            extra_body_params: vec![],
+            extra_query_params: vec![],
+            extra_headers: vec![],
+            body_format: None,
+            refresh: None,
+            retry: None,
+            max_response_bytes: None,
+            dpop_key: None,
+            assertion_audience: None,
+            assertion_lifetime_ms: None,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            proactive_refresh: false,
+            danger_accept_insecure_http: false,
+            issuer: None,
+            server_metadata_json: None,
+        }
+    }
+
+    fn config(auth: ClientAuth) -> Result<Arc<ClientConfig>, CcauthError> {
+        ClientConfig::new(ClientOptions {
+            scopes: vec!["a".into(), "b".into()],
+            audience: Some("https://api".into()),
+            revocation_endpoint: Some("https://as.example.com/revoke".into()),
+            proactive_refresh: true,
+            ..options(auth)
+        })
+    }
+
+    #[test]
+    fn printed_options_show_no_secret() {
+        let shown = format!(
+            "{:?}",
+            options(ClientAuth::ClientSecretPost {
+                secret: ClientSecret::new("printed-secret-value".into()),
+            })
+        );
+        assert!(
+            shown.contains("as.example.com") && !shown.contains("printed-secret-value"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ def generated_runtime() -> Iterator[None]:
 
 def fetch_calls() -> Dict[str, float]:
     auth = f.ClientAuth.CLIENT_SECRET_BASIC(secret=f.ClientSecret(SECRET))
-    config = f.ClientConfig(TOKEN_URL, "bench-client", auth, scopes=["api.read"])
+    config = f.ClientConfig(f.ClientOptions(token_endpoint=TOKEN_URL, client_id="bench-client", auth=auth, scopes=["api.read"]))
     one = [f.Header(name="Content-Type", value="application/json")]
     nine = [f.Header(name=n, value=v) for n, v in REPLY_HEADERS]
 
@@ -103,7 +103,7 @@ def fetch_calls() -> Dict[str, float]:
         "poll -> Ready (token, TokenInfo, window)": us(lambda: lc.poll(NOW)),
         "api_headers(Bearer) -> ApiHeaders": us(lambda: lc.api_headers(token, "GET", "https://api.example.com/x", NOW)),
         "api_response(401, challenge)": us(lambda: lc.api_response("other-token", "https://api.example.com/x", 401, 'Bearer error="invalid_token"', None, False)),
-        "ClientConfig(...) (24 arguments; once per client)": us(lambda: f.ClientConfig(TOKEN_URL, "bench-client", auth, scopes=["api.read"]), 300),
+        "ClientConfig(ClientOptions(...)) (once per client)": us(lambda: f.ClientConfig(f.ClientOptions(token_endpoint=TOKEN_URL, client_id="bench-client", auth=auth, scopes=["api.read"])), 300),
         "TokenLifecycle.with_config + seed_entropy (once per client)": us(lambda: f.TokenLifecycle.with_config(config, 1).seed_entropy(b"e" * 32), 1000),
     }
 

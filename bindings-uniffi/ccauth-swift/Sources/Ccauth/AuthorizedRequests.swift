@@ -20,38 +20,43 @@ extension ClientCredentials {
     /// let (data, response) = try await client.data(for: URLRequest(url: api))
     /// ```
     public nonisolated func data(for request: URLRequest, session: URLSession = .shared) async throws -> (Data, HTTPURLResponse) {
-        let method = (request.httpMethod ?? "GET").uppercased()
+        let method = request.httpMethod ?? "GET"
         let url = request.url?.absoluteString ?? ""
         let replayable = request.httpBodyStream == nil
-        let token = try await token()
-        var (data, response) = try await send(request, with: token, method: method, url: url, session: session)
-        var verdict = await read(token, url: url, response: response, nonceRetried: false)
+        var (token, api) = try await prepared(method: method, url: url)
+        var (data, response) = try await send(request, with: api, session: session)
+        var verdict = await read(response, to: token, api, url: url, nonceRetried: false)
         if verdict == .retryWithNonce, replayable {
-            (data, response) = try await send(request, with: token, method: method, url: url, session: session)
-            verdict = await read(token, url: url, response: response, nonceRetried: true)
+            api = try await headers(for: token, method: method, url: url) // a fresh proof, with the nonce
+            (data, response) = try await send(request, with: api, session: session)
+            verdict = await read(response, to: token, api, url: url, nonceRetried: true)
         }
         if verdict == .retryWithNewToken, replayable {
-            let fresh = try await self.token()
-            (data, response) = try await send(request, with: fresh, method: method, url: url, session: session)
+            (token, api) = try await prepared(method: method, url: url)
+            (data, response) = try await send(request, with: api, session: session)
             // Only to keep the API's nonce: there is no further retry.
-            _ = await read(fresh, url: url, response: response, nonceRetried: false)
+            _ = await read(response, to: token, api, url: url, nonceRetried: false)
         }
         return (data, response)
     }
 
-    /// The core's verdict on `response` to a call made with `token`.
-    private nonisolated func read(_ token: AccessToken, url: String, response: HTTPURLResponse, nonceRetried: Bool) async -> ApiVerdict {
-        await verdict(token, url: url, status: response.statusCode,
-                wwwAuthenticate: response.value(forHTTPHeaderField: "WWW-Authenticate"),
-                dpopNonce: response.value(forHTTPHeaderField: "DPoP-Nonce"), nonceRetried: nonceRetried)
+    /// The core's verdict on `response` to a call made with `token`. Only an
+    /// answer the core asked to see (`api`'s report statuses and headers)
+    /// goes to it: any other would change nothing, and is `.done`.
+    private nonisolated func read(_ response: HTTPURLResponse, to token: AccessToken, _ api: ApiHeaders, url: String,
+                                  nonceRetried: Bool) async -> ApiVerdict {
+        let status = response.statusCode
+        guard api.reportStatuses.contains(where: { Int($0) == status })
+            || api.reportHeaders.contains(where: { response.value(forHTTPHeaderField: $0) != nil })
+        else { return .done }
+        return await verdict(token, url: url, status: status,
+                             wwwAuthenticate: response.value(forHTTPHeaderField: "WWW-Authenticate"),
+                             dpopNonce: response.value(forHTTPHeaderField: "DPoP-Nonce"), nonceRetried: nonceRetried)
     }
 
-    private nonisolated func send(_ request: URLRequest, with token: AccessToken, method: String, url: String,
-                                  session: URLSession) async throws -> (Data, HTTPURLResponse) {
+    private nonisolated func send(_ request: URLRequest, with api: ApiHeaders, session: URLSession) async throws -> (Data, HTTPURLResponse) {
         var request = request
-        for (name, value) in try await headers(for: token, method: method, url: url) {
-            request.setValue(value, forHTTPHeaderField: name)
-        }
+        for header in api.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
         return try await session.httpData(for: request)
     }
 }

@@ -87,9 +87,9 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
     /// dictionaries, `NSNull`; a number no `Double` holds, as its text).
     public var extras: [String: Any] { jsonObject(extrasJson) }
 
-    /// - Parameter optionNames: name the field as `ClientCredentialsOptions`
-    ///   does (the client's errors) rather than as the config document does
-    ///   (the sans-IO functions, which take the document).
+    /// - Parameter optionNames: name the field in camelCase, as
+    ///   `ClientCredentialsOptions` does (the client's errors), rather than as
+    ///   the config document does (the sans-IO functions, which take the document).
     init(_ info: ErrorInfo, optionNames: Bool = true) {
         code = info.code
         retryable = info.retryable
@@ -121,12 +121,7 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         }
         if kind == .config, let coreField = info.field {
             index = info.index.map(Int.init)
-            var why = optionNames ? info.reason.map(Self.ownAdvice) : info.reason
-            if let allowed = ClientCredentialsOptions.allowedValues[coreField], let given = why,
-               given.hasPrefix("unknown value"), !given.contains("expected one of") {
-                why = "unknown value; expected one of: \(allowed.joined(separator: ", "))"
-            }
-            reason = why
+            reason = optionNames ? info.reason.map(Self.ownAdvice) : info.reason
             let name = optionNames ? ClientCredentialsOptions.optionName(coreField) : coreField
             field = name
             message = optionNames ? Self.configMessage(code: info.code, field: name, index: index, reason: reason) : info.message
@@ -153,18 +148,12 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         return s
     }
 
-    /// The core's reason in this package's terms: option names in backquotes
-    /// as `ClientCredentialsOptions` spells them, and no Cargo-feature advice
-    /// (this package's library is built with every algorithm).
+    /// The core's reason, without Cargo-feature advice: this package's
+    /// library is built with every algorithm.
     static func ownAdvice(_ reason: String) -> String {
-        if reason.contains("cargo feature") {
-            return "this library was built without the algorithm (the released ccauth Swift package includes every one: report it)"
-        }
-        let parts = reason.split(separator: "`", omittingEmptySubsequences: false)
-        guard parts.count > 2 else { return reason }
-        return parts.enumerated().map { i, part in
-            i % 2 == 1 ? ClientCredentialsOptions.optionName(String(part), ifKnown: true) : String(part)
-        }.joined(separator: "`")
+        reason.contains("cargo feature")
+            ? "this library was built without the algorithm (the released ccauth Swift package includes every one: report it)"
+            : reason
     }
 
     public var description: String {

@@ -22,11 +22,6 @@ public enum TokenHint: Sendable {
     var ffi: TokenTypeHint { self == .accessToken ? .accessToken : .refreshToken }
 }
 
-private func randomBytes(_ n: Int) -> Data {
-    var generator = SystemRandomNumberGenerator()
-    return Data((0 ..< n).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-}
-
 /// `clientAssertion` was not given (the core asks for it only when it was).
 private struct AssertionSourceMissing: Error, CustomStringConvertible {
     var description: String { "no clientAssertion source" }
@@ -38,12 +33,29 @@ enum Reply {
     case failed(TransportFailure)
 }
 
+/// The core's last "ready" answer (a poll's, or a fetch's outcome), the span
+/// it holds for, and the API headers for its token once the core says they
+/// serve every call (no per-call proof). A class: the hot path retains one
+/// reference. Cleared by every report, drop, import and revocation.
+final class Memo {
+    let token: AccessToken
+    let from: UInt64
+    let until: UInt64
+    var headers: ApiHeaders?
+
+    init(_ token: AccessToken, from: UInt64, until: UInt64) {
+        self.token = token
+        self.from = from
+        self.until = until
+    }
+}
+
 /// An OAuth 2.0 client credentials client: tokens cached, refreshed ahead of
 /// expiry, fetched once for any number of concurrent tasks.
 ///
 /// ```swift
 /// let client = try ClientCredentials(.init(tokenEndpoint: url, clientId: id, clientSecret: secret, scopes: ["api.read"]))
-/// try await client.authorize(&request)   // sets Authorization: Bearer …
+/// let (data, response) = try await client.data(for: URLRequest(url: api))   // Authorization: Bearer …
 /// ```
 ///
 /// The core decides who fetches, who waits, how long, when to refresh and
@@ -56,29 +68,26 @@ public actor ClientCredentials {
     private let session: URLSession
     /// The delegate of the session made here (nil for a session given by the caller).
     private let reader: ReplyReader?
+    /// Per request, in seconds (`timeoutMs`).
     private let timeout: TimeInterval
     /// The most a reply body may hold (the core refuses more): at most one byte more is read.
     private let responseLimit: Int
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
-    /// The core's last "ready" answer and the span it holds for (cleared by every report, drop and import).
-    private var memo: (token: AccessToken, from: UInt64, until: UInt64)?
+    private var memo: Memo?
     /// The proactive refresh: one sleeping task, and the time it wakes at.
     private var refresher: (task: Task<Void, Never>, at: UInt64)?
     private var closed = false
 
     /// Validates `options` at once (a `CcauthError` of kind `.config` names the bad one).
     /// The default session never follows redirects (they would resend the credentials).
-    public init(_ options: ClientCredentialsOptions, session: URLSession? = nil, timeout: TimeInterval = 10) throws {
-        try self.init(options, session: session, timeout: timeout, discovered: nil)
+    public init(_ options: ClientCredentialsOptions, session: URLSession? = nil) throws {
+        try self.init(options, session: session, discovered: nil)
     }
 
-    private init(_ options: ClientCredentialsOptions, session: URLSession?, timeout: TimeInterval,
-                 discovered: (issuer: String, metadata: String)?) throws {
-        let dpopKey = options.dpop && options.dpopKey == nil
-            ? try translated { try generateDpopKey(entropy: randomBytes(32)) } : nil
-        let document = options.configJSON(dpopKeyJSON: dpopKey, issuer: discovered?.issuer, metadataJSON: discovered?.metadata)
-        let lifecycle = try translated { try TokenLifecycle(configJson: document, seed: UInt64.random(in: 0 ... UInt64.max)) }
+    private init(_ options: ClientCredentialsOptions, session: URLSession?, discovered: (issuer: String, metadata: String)?) throws {
+        let config = try options.config(issuer: discovered?.issuer, metadataJSON: discovered?.metadata)
+        let lifecycle = TokenLifecycle.withConfig(config: config, seed: UInt64.random(in: 0 ... UInt64.max))
         // Randomness for signatures (jti, salts): the system's CSPRNG.
         try translated { try lifecycle.seedEntropy(entropy: randomBytes(32)) }
         self.lifecycle = lifecycle
@@ -91,8 +100,8 @@ public actor ClientCredentials {
             self.session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
             self.reader = reader
         }
-        self.timeout = timeout
-        responseLimit = Int(clamping: lifecycle.maxResponseBytes())
+        timeout = TimeInterval(options.timeoutMs) / 1000
+        responseLimit = Int(clamping: config.maxResponseBytes())
     }
 
     deinit {
@@ -116,9 +125,9 @@ public actor ClientCredentials {
             if let m = memo, now >= m.from, now < m.until { return m.token }
             switch lifecycle.poll(nowMs: now) {
             case let .ready(token, info, from, until):
-                let t = AccessToken(token, info: info)
-                memo = (t, from, until)
-                return t
+                let m = Memo(AccessToken(token, info: info), from: from, until: until)
+                memo = m
+                return m.token
             case let .fetch(ticket):
                 await fetch(ticket)
             case let .refreshAhead(token, info, ticket):
@@ -143,25 +152,27 @@ public actor ClientCredentials {
                 else { return changed() }
                 tokenRequest = signed
             } catch {
-                _ = lifecycle.assertionSourceFailed(ticketId: ticket.id, message: "\(error)", nowMs: nowMs())
-                return changed()
+                return changed(lifecycle.assertionSourceFailed(ticketId: ticket.id, message: "\(error)", nowMs: nowMs()))
             }
         }
-        // Waiters read the outcome at their next poll.
         switch await Self.exchange(tokenRequest, timeout: timeout, send: { try await self.send($0) }) {
         case let .response(status, headers, body):
-            _ = lifecycle.handleResponse(ticketId: ticket.id, status: status, headers: headers, body: body, nowMs: nowMs())
+            changed(lifecycle.handleResponse(ticketId: ticket.id, status: status, headers: headers, body: body, nowMs: nowMs()))
         case let .failed(f):
-            _ = lifecycle.handleTransportError(ticketId: ticket.id, kind: f.ffiKind, message: f.message,
-                                               cause: f.cause, requestSent: f.requestSent, nowMs: nowMs())
+            changed(lifecycle.handleTransportError(ticketId: ticket.id, kind: f.ffiKind, message: f.message,
+                                                   cause: f.cause, requestSent: f.requestSent, nowMs: nowMs()))
         }
-        changed()
     }
 
-    /// After a report, drop, import or revocation: the memo is stale, every
-    /// waiter polls again, the proactive timer follows the core.
-    private func changed() {
-        memo = nil
+    /// After a report, drop, import or revocation: the memo is stale (a new
+    /// token comes with its ready span: the memo then), every waiter looks
+    /// again, the proactive timer follows the core.
+    private func changed(_ outcome: FetchOutcome? = nil) {
+        if case let .token(token, info, from, until) = outcome {
+            memo = Memo(AccessToken(token, info: info), from: from, until: until)
+        } else {
+            memo = nil
+        }
         let woken = waiters
         waiters = [:]
         for continuation in woken.values { continuation.resume() }
@@ -210,8 +221,16 @@ public actor ClientCredentials {
     /// Sets `Authorization` on `request` with a valid token (and `DPoP`, a
     /// fresh proof for its method and URL, when the token is DPoP-bound).
     public nonisolated func authorize(_ request: inout URLRequest) async throws {
-        let headers = try await authorizationHeaders(method: request.httpMethod ?? "GET", url: request.url?.absoluteString ?? "")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (_, api) = try await prepared(method: request.httpMethod ?? "GET", url: request.url?.absoluteString ?? "")
+        for header in api.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+    }
+
+    /// The headers for an API call: `Authorization`, plus `DPoP` (a fresh proof
+    /// for `method` and `url`) when the token is DPoP-bound. Pass a `DPoP-Nonce`
+    /// the API answers to `rememberDpopNonce`.
+    public func authorizationHeaders(method: String, url: String) async throws -> [String: String] {
+        let (_, api) = try await prepared(method: method, url: url)
+        return Dictionary(api.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
     /// The API rejected `token` (with this `WWW-Authenticate`). Returns whether
@@ -222,11 +241,20 @@ public actor ClientCredentials {
         return lifecycle.invalidate(accessToken: token.accessToken, wwwAuthenticate: wwwAuthenticate)
     }
 
-    /// The headers for `token` on one API call, from the core: `Authorization`,
-    /// and `DPoP` (a fresh proof) for a DPoP-bound token.
-    func headers(for token: AccessToken, method: String, url: String) throws -> [String: String] {
-        let headers = try translated { try lifecycle.apiHeaders(token: token.ffi, method: method.uppercased(), url: url, nowMs: nowMs()) }
-        return Dictionary(headers.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+    /// A valid token and the core's headers for one API call with it.
+    func prepared(method: String, url: String) async throws -> (AccessToken, ApiHeaders) {
+        let token = try await token()
+        return (token, try headers(for: token, method: method, url: url))
+    }
+
+    /// The core's headers for `token` on one API call: the memo's when they
+    /// serve every call with it, else asked for (a DPoP proof is per call).
+    func headers(for token: AccessToken, method: String, url: String) throws -> ApiHeaders {
+        let m = memo.flatMap { $0.token.ffi === token.ffi ? $0 : nil }
+        if let kept = m?.headers { return kept }
+        let api = try translated { try lifecycle.apiHeaders(token: token.ffi, method: method.uppercased(), url: url, nowMs: nowMs()) }
+        if api.reusable { m?.headers = api }
+        return api
     }
 
     /// What to do after the API answered a call made with `token`: the core
@@ -237,13 +265,6 @@ public actor ClientCredentials {
                                             wwwAuthenticate: wwwAuthenticate, dpopNonce: dpopNonce, nonceRetried: nonceRetried)
         if verdict == .retryWithNewToken { changed() }
         return verdict
-    }
-
-    /// The headers for an API call: `Authorization`, plus `DPoP` (a fresh proof
-    /// for `method` and `url`) when the token is DPoP-bound. Pass a `DPoP-Nonce`
-    /// the API answers to `rememberDpopNonce`.
-    public func authorizationHeaders(method: String, url: String) async throws -> [String: String] {
-        try headers(for: try await token(), method: method, url: url)
     }
 
     /// Remembers a resource server's `DPoP-Nonce` for the next proofs to it.
@@ -306,7 +327,8 @@ public actor ClientCredentials {
     /// Connect Discovery; cached per process by the core) gives the token
     /// endpoint (when `options.tokenEndpoint` is empty), the revocation and
     /// introspection endpoints, the auth method and the signing algorithm.
-    public static func discover(issuer: String, _ options: ClientCredentialsOptions, timeout: TimeInterval = 10) async throws -> ClientCredentials {
+    public static func discover(issuer: String, _ options: ClientCredentialsOptions) async throws -> ClientCredentials {
+        let timeout = TimeInterval(options.timeoutMs) / 1000
         let discovery = Discovery(issuer: issuer, dangerAcceptInsecureHttp: options.dangerAcceptInsecureHttp)
         let reader = ReplyReader()
         let session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
@@ -324,7 +346,7 @@ public actor ClientCredentials {
                     step = discovery.handleTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent)
                 }
             case let .done(metadata):
-                return try ClientCredentials(options, session: nil, timeout: timeout, discovered: (issuer, metadata))
+                return try ClientCredentials(options, session: nil, discovered: (issuer, metadata))
             case let .failed(error):
                 throw CcauthError(error)
             }

@@ -1,22 +1,63 @@
 import CcauthFFI
 import Foundation
 
-/// The core's refresh and retry policies (generated: one source for every
-/// language); `nil` members keep the core's defaults.
+// The option types are the generated ones (one source for every language),
+// named here so `import Ccauth` is enough. Typealiases rather than
+// `@_exported import CcauthFFI`: the public surface stays these types (not
+// the sans-IO functions, `TokenLifecycle` or the generated `AccessToken` and
+// `CcauthError`, whose names this module's own types carry), and a file that
+// imports both modules still sees one type per name.
+
+/// Client authentication: the method with its credential
+/// (`.clientSecretBasic(secret:encoding:)`, `.clientSecretPost(secret:)`,
+/// `.clientSecretJwt(secret:alg:)`, `.privateKeyJwt(key:keyId:)`,
+/// `.externalAssertion(alg:)` with `clientAssertion`, `.tlsClientAuth`, `.none`).
+public typealias ClientAuth = CcauthFFI.ClientAuth
+/// A client secret, held by the core; prints redacted: `ClientSecret(value: s)`.
+public typealias ClientSecret = CcauthFFI.ClientSecret
+/// A private key, parsed and checked when made; prints its algorithm only.
+public typealias PrivateKey = CcauthFFI.PrivateKey
+/// `.formUrlEncoded` (RFC 6749 §2.3.1, the default) or `.raw`.
+public typealias BasicEncoding = CcauthFFI.BasicEncoding
+/// `.form` (the default) or `.json`.
+public typealias BodyFormat = CcauthFFI.BodyFormat
+/// When to refresh; `nil` members keep the core's defaults.
 public typealias RefreshPolicy = CcauthFFI.RefreshPolicy
+/// How failed fetches are retried; `nil` members keep the core's defaults.
 public typealias RetryPolicy = CcauthFFI.RetryPolicy
 
-/// Every option of the core. `description` and `dump()` never show `clientSecret`.
-public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, CustomReflectable {
+extension PrivateKey {
+    /// A PEM (PKCS#8, SEC1, PKCS#1) or JWK private key; `alg` picks the
+    /// algorithm when the key allows several (RSA: `RS256` or `PS256`).
+    /// Throws `CcauthError` (`.config`, field `privateKey`).
+    public static func parse(_ text: String, alg: String? = nil) throws -> PrivateKey {
+        try translated { try parse(text: text, alg: alg) }
+    }
+
+    /// A new P-256 key (ES256) from the system's random generator, e.g.
+    /// `dpopKey: try .generateP256()`.
+    public static func generateP256() throws -> PrivateKey {
+        try translated { try generateP256(entropy: randomBytes(32)) }
+    }
+}
+
+/// The client's options: the core's, named as in docs/OPTIONS.md (durations
+/// in milliseconds; `nil` takes the core's default), and the driver's
+/// (`timeoutMs`, `clientAssertion`). Secrets and keys are objects that print
+/// redacted, so printing or dumping the options shows none.
+///
+/// ```swift
+/// .init(tokenEndpoint: url, clientId: id, clientSecret: secret, scopes: ["api.read"])
+/// .init(tokenEndpoint: url, clientId: id, auth: .privateKeyJwt(key: try .parse(pem)), proactiveRefresh: true)
+/// ```
+public struct ClientCredentialsOptions: Sendable {
+    /// Where tokens come from (empty with `discover(issuer:_:)`).
     public var tokenEndpoint: String
     public var clientId: String
-    public var clientSecret: String?
-    /// `client_secret_basic` (default), `client_secret_post`, `tls_client_auth`, `none`.
-    public var authMethod: String?
-    /// `form_urlencoded` (RFC 6749 §2.3.1, default) or `raw`.
-    public var basicAuthEncoding: String?
+    public var auth: ClientAuth
+    /// Sent space-joined as `scope`.
     public var scopes: [String]
-    /// `false` leaves `scope` out of the request.
+    /// `false` leaves `scope` out (the scopes still key the cache).
     public var includeScope: Bool?
     /// The `audience` parameter (Auth0 and others).
     public var audience: String?
@@ -24,69 +65,49 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
     public var resources: [String]
     public var extraBodyParams: [(String, String)]
     public var extraQueryParams: [(String, String)]
+    /// More request headers (`Accept` overrides the default).
     public var extraHeaders: [(String, String)]
-    /// `form` (default) or `json`.
-    public var bodyFormat: String?
-    /// Allow plain http to a non-loopback host.
-    public var dangerAcceptInsecureHttp: Bool
-    public var maxResponseBytes: Int?
+    public var bodyFormat: BodyFormat?
+    /// Token endpoint replies over this are refused unread (`RESPONSE_TOO_LARGE`).
+    public var maxResponseBytes: UInt64?
     public var refresh: RefreshPolicy?
     public var retry: RetryPolicy?
-    /// The key for `private_key_jwt` (RFC 7523): PKCS#8 PEM, or a JWK as JSON text.
-    public var privateKey: String?
-    /// `HS256` (default), `HS384`, `HS512` for `client_secret_jwt`; otherwise the key's own.
-    public var clientAssertionAlg: String?
-    /// The `kid` header of client assertions.
-    public var keyId: String?
-    /// The assertions' `aud` (default: the token endpoint; the issuer after discovery).
+    /// The client assertions' `aud` (default: the token endpoint; the issuer after discovery).
     public var assertionAudience: String?
-    /// Lifetime of each client assertion, 1 s to 5 min (default 60 s).
+    /// Lifetime of each client assertion, 1 s to 5 min.
     public var assertionLifetimeMs: UInt64?
-    /// `private_key_jwt` with an assertion minted elsewhere (workload identity):
-    /// called for every token request, e.g. to read a service-account token file.
-    public var clientAssertion: (@Sendable () async throws -> String)?
-    /// DPoP (RFC 9449) with a new ES256 key; `dpopKey` gives the key instead.
-    public var dpop: Bool
-    public var dpopKey: String?
-    /// RFC 7009 endpoint for `revoke` (when unset, the core takes the discovered one).
+    /// DPoP (RFC 9449): tokens bound to this key, e.g. `try .generateP256()`.
+    public var dpopKey: PrivateKey?
+    /// RFC 7009 endpoint for `revoke` (when unset, the discovered one).
     public var revocationEndpoint: String?
-    /// RFC 7662 endpoint for `introspect` (when unset, the core takes the discovered one).
+    /// RFC 7662 endpoint for `introspect` (when unset, the discovered one).
     public var introspectionEndpoint: String?
     /// Refresh in the background at the core's refresh time, so an idle
     /// client's next call never waits for a fetch (until `close()`).
     public var proactiveRefresh: Bool
+    /// Allow plain http to a non-loopback host (test networks only).
+    public var dangerAcceptInsecureHttp: Bool
+    /// Per HTTP request (token, discovery, revocation, introspection).
+    public var timeoutMs: UInt64
+    /// With `auth: .externalAssertion()`: called for every token request for
+    /// an assertion minted elsewhere (workload identity), e.g. to read a
+    /// service-account token file.
+    public var clientAssertion: (@Sendable () async throws -> String)?
 
     public init(
-        tokenEndpoint: String, clientId: String, clientSecret: String? = nil,
-        authMethod: String? = nil, basicAuthEncoding: String? = nil, scopes: [String] = [],
+        tokenEndpoint: String, clientId: String, auth: ClientAuth, scopes: [String] = [],
         includeScope: Bool? = nil, audience: String? = nil, resources: [String] = [],
         extraBodyParams: [(String, String)] = [], extraQueryParams: [(String, String)] = [],
-        extraHeaders: [(String, String)] = [], bodyFormat: String? = nil,
-        dangerAcceptInsecureHttp: Bool = false, maxResponseBytes: Int? = nil,
+        extraHeaders: [(String, String)] = [], bodyFormat: BodyFormat? = nil, maxResponseBytes: UInt64? = nil,
         refresh: RefreshPolicy? = nil, retry: RetryPolicy? = nil,
-        privateKey: String? = nil, clientAssertionAlg: String? = nil, keyId: String? = nil,
-        assertionAudience: String? = nil, assertionLifetimeMs: UInt64? = nil,
-        clientAssertion: (@Sendable () async throws -> String)? = nil,
-        dpop: Bool = false, dpopKey: String? = nil,
+        assertionAudience: String? = nil, assertionLifetimeMs: UInt64? = nil, dpopKey: PrivateKey? = nil,
         revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil,
-        proactiveRefresh: Bool = false
+        proactiveRefresh: Bool = false, dangerAcceptInsecureHttp: Bool = false,
+        timeoutMs: UInt64 = 10_000, clientAssertion: (@Sendable () async throws -> String)? = nil
     ) {
-        self.proactiveRefresh = proactiveRefresh
-        self.privateKey = privateKey
-        self.clientAssertionAlg = clientAssertionAlg
-        self.keyId = keyId
-        self.assertionAudience = assertionAudience
-        self.assertionLifetimeMs = assertionLifetimeMs
-        self.clientAssertion = clientAssertion
-        self.dpop = dpop
-        self.dpopKey = dpopKey
-        self.revocationEndpoint = revocationEndpoint
-        self.introspectionEndpoint = introspectionEndpoint
         self.tokenEndpoint = tokenEndpoint
         self.clientId = clientId
-        self.clientSecret = clientSecret
-        self.authMethod = authMethod
-        self.basicAuthEncoding = basicAuthEncoding
+        self.auth = auth
         self.scopes = scopes
         self.includeScope = includeScope
         self.audience = audience
@@ -95,108 +116,56 @@ public struct ClientCredentialsOptions: Sendable, CustomStringConvertible, Custo
         self.extraQueryParams = extraQueryParams
         self.extraHeaders = extraHeaders
         self.bodyFormat = bodyFormat
-        self.dangerAcceptInsecureHttp = dangerAcceptInsecureHttp
         self.maxResponseBytes = maxResponseBytes
         self.refresh = refresh
         self.retry = retry
+        self.assertionAudience = assertionAudience
+        self.assertionLifetimeMs = assertionLifetimeMs
+        self.dpopKey = dpopKey
+        self.revocationEndpoint = revocationEndpoint
+        self.introspectionEndpoint = introspectionEndpoint
+        self.proactiveRefresh = proactiveRefresh
+        self.dangerAcceptInsecureHttp = dangerAcceptInsecureHttp
+        self.timeoutMs = timeoutMs
+        self.clientAssertion = clientAssertion
     }
 
-    public var description: String {
-        "ClientCredentialsOptions(tokenEndpoint: \(tokenEndpoint), clientId: \(clientId), clientSecret: [REDACTED])"
+    /// The common case: a secret sent as `client_secret_basic`
+    /// (`auth: .clientSecretBasic(secret: ClientSecret(value: clientSecret))`).
+    public init(tokenEndpoint: String, clientId: String, clientSecret: String, scopes: [String] = []) {
+        self.init(tokenEndpoint: tokenEndpoint, clientId: clientId,
+                  auth: .clientSecretBasic(secret: ClientSecret(value: clientSecret)), scopes: scopes)
     }
 
-    public var customMirror: Mirror {
-        Mirror(self, children: ["tokenEndpoint": tokenEndpoint, "clientId": clientId, "scopes": scopes], displayStyle: .struct)
-    }
-
-    /// The option behind a field of the core's config document:
-    /// `token_endpoint` → `tokenEndpoint`, `refresh.min_leeway_ms` →
-    /// `refresh.minLeewayMs`, `external_client_assertion` → `clientAssertion`.
-    /// With `ifKnown`, a name that is no document field comes back as it is.
-    static func optionName(_ documentField: String, ifKnown: Bool = false) -> String {
-        if let special = renamed[documentField] { return special }
-        let segments = documentField.split(separator: ".", omittingEmptySubsequences: false)
-        if ifKnown, !(documentFields.contains(documentField) || segments.count == 2 && documentFields.contains(String(segments[0]))) {
-            return documentField
+    /// The core's config, validated (a `CcauthError` of kind `.config` names the bad option).
+    func config(issuer: String? = nil, metadataJSON: String? = nil) throws -> ClientConfig {
+        let pairs = { (list: [(String, String)]) in list.map { Header(name: $0.0, value: $0.1) } }
+        return try translated {
+            try ClientConfig(options: ClientOptions(
+                tokenEndpoint: tokenEndpoint, clientId: clientId, auth: auth, scopes: scopes, includeScope: includeScope,
+                audience: audience, resources: resources, extraBodyParams: pairs(extraBodyParams),
+                extraQueryParams: pairs(extraQueryParams), extraHeaders: pairs(extraHeaders), bodyFormat: bodyFormat,
+                refresh: refresh, retry: retry, maxResponseBytes: maxResponseBytes, dpopKey: dpopKey,
+                assertionAudience: assertionAudience, assertionLifetimeMs: assertionLifetimeMs,
+                revocationEndpoint: revocationEndpoint, introspectionEndpoint: introspectionEndpoint,
+                proactiveRefresh: proactiveRefresh, dangerAcceptInsecureHttp: dangerAcceptInsecureHttp,
+                issuer: issuer, serverMetadataJson: metadataJSON))
         }
-        return segments.map { segment -> String in
-            let words = segment.split(separator: "_", omittingEmptySubsequences: true)
-            guard let first = words.first else { return String(segment) }
-            return ([String(first)] + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
+    }
+
+    /// The option behind a field the core names, each part in camelCase:
+    /// `token_endpoint` → `tokenEndpoint`, `refresh.min_leeway_ms` → `refresh.minLeewayMs`.
+    static func optionName(_ coreField: String) -> String {
+        coreField.split(separator: ".", omittingEmptySubsequences: false).map { part -> String in
+            let words = part.split(separator: "_")
+            guard let first = words.first else { return String(part) }
+            return words.dropFirst().reduce(String(first)) { $0 + $1.prefix(1).uppercased() + $1.dropFirst() }
         }.joined(separator: ".")
     }
+}
 
-    /// Document fields whose option is not their camelCase spelling.
-    private static let renamed = [
-        "external_client_assertion": "clientAssertion",
-        "server_metadata": "discover(issuer:_:)",
-        "config": "ClientCredentialsOptions",
-    ]
-
-    /// The values of the string options that take one of a set, by document field.
-    static let allowedValues: [String: [String]] = [
-        "auth_method": ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "none"],
-        "basic_auth_encoding": ["form_urlencoded", "raw"],
-        "body_format": ["form", "json"],
-        "client_assertion_alg": ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA"],
-    ]
-
-    /// The config document's fields (`configJSON`).
-    private static let documentFields: Set<String> = [
-        "token_endpoint", "client_id", "client_secret", "auth_method", "basic_auth_encoding", "scopes", "include_scope",
-        "audience", "resources", "extra_body_params", "extra_query_params", "extra_headers", "body_format",
-        "danger_accept_insecure_http", "max_response_bytes", "refresh", "retry", "private_key", "client_assertion_alg",
-        "external_client_assertion", "key_id", "assertion_audience", "assertion_lifetime_ms", "dpop_key", "issuer",
-        "server_metadata", "revocation_endpoint", "introspection_endpoint", "proactive_refresh",
-    ]
-
-    /// The core's config document (the shared vectors' `config`), as JSON text.
-    func configJSON(dpopKeyJSON: String? = nil, issuer: String? = nil, metadataJSON: String? = nil) -> String {
-        var doc: [String: Any] = [
-            "token_endpoint": tokenEndpoint, "client_id": clientId, "scopes": scopes, "resources": resources,
-            "extra_body_params": extraBodyParams.map { [$0.0, $0.1] },
-            "extra_query_params": extraQueryParams.map { [$0.0, $0.1] },
-            "extra_headers": extraHeaders.map { [$0.0, $0.1] },
-            "danger_accept_insecure_http": dangerAcceptInsecureHttp, "proactive_refresh": proactiveRefresh,
-        ]
-        doc["client_secret"] = clientSecret
-        doc["auth_method"] = authMethod
-        doc["basic_auth_encoding"] = basicAuthEncoding
-        doc["include_scope"] = includeScope
-        doc["audience"] = audience
-        doc["body_format"] = bodyFormat
-        doc["max_response_bytes"] = maxResponseBytes
-        doc["private_key"] = privateKey
-        doc["client_assertion_alg"] = clientAssertionAlg
-        doc["key_id"] = keyId
-        doc["assertion_audience"] = assertionAudience
-        doc["assertion_lifetime_ms"] = assertionLifetimeMs
-        if clientAssertion != nil { doc["external_client_assertion"] = true }
-        doc["dpop_key"] = dpopKeyJSON ?? dpopKey
-        doc["revocation_endpoint"] = revocationEndpoint
-        doc["introspection_endpoint"] = introspectionEndpoint
-        doc["issuer"] = issuer
-        if let metadataJSON {
-            doc["server_metadata"] = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8))
-        }
-        if let r = refresh {
-            var o: [String: Any] = [:]
-            o["min_leeway_ms"] = r.minLeewayMs
-            o["max_leeway_ms"] = r.maxLeewayMs
-            o["leeway_percent"] = r.leewayPercent
-            o["default_lifetime_ms"] = r.defaultLifetimeMs
-            doc["refresh"] = o
-        }
-        if let r = retry {
-            var o: [String: Any] = [:]
-            o["max_attempts"] = r.maxAttempts
-            o["max_wait_ms"] = r.maxWaitMs
-            o["failure_cooldown_ms"] = r.failureCooldownMs
-            o["attempt_timeout_ms"] = r.attemptTimeoutMs
-            doc["retry"] = o
-        }
-        // Every value is a string, number, bool, array or parsed JSON: serialization cannot fail.
-        let data = (try? JSONSerialization.data(withJSONObject: doc)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+/// `n` bytes from the system's CSPRNG.
+func randomBytes(_ n: Int) -> Data {
+    var generator = SystemRandomNumberGenerator()
+    return Data((0 ..< n).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
 }

@@ -71,8 +71,9 @@ final class ApiVerdictTests: XCTestCase {
     }
 
     func dpopClient() throws -> ClientCredentials {
-        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789",
-                                    scopes: ["api.read"], dpop: true))
+        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-dpop",
+                                    auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
+                                    scopes: ["api.read"], dpopKey: try .generateP256()))
     }
 
     func testA401AskingForTheDpopNonceIsResentOnceWithIt() async throws {
@@ -119,8 +120,9 @@ final class ApiVerdictTests: XCTestCase {
 
     func testAnInvalidToken401IsResentOnceWithAFreshTokenUnlessTheBodyCannotBeReplayed() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789",
-                                                 authMethod: "client_secret_post", scopes: ["api.read"]))
+        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
+                                                 auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
+                                                 scopes: ["api.read"]))
         let session = StubAPI.session()
         defer { session.finishTasksAndInvalidate() }
         StubAPI.answer { call in call == 1 ? (401, ["WWW-Authenticate": #"Bearer realm="api", error="invalid_token""#]) : (200, [:]) }

@@ -58,7 +58,8 @@ final class HardeningTests: XCTestCase {
     func oversizedCase(_ label: String, mib: Int, declared: Bool, givenSession: Bool) async throws -> Double {
         let url = "\(oversized)/token?mib=\(mib)" + (declared ? "&length=declared" : "")
         let options = ClientCredentialsOptions(tokenEndpoint: url, clientId: "ccauth-oversized",
-                                               clientSecret: "oversized-secret-0123456789", retry: RetryPolicy(maxAttempts: 1))
+                                               auth: .clientSecretBasic(secret: ClientSecret(value: "oversized-secret-0123456789")),
+                                               retry: RetryPolicy(maxAttempts: 1))
         let session = givenSession ? URLSession(configuration: .ephemeral) : nil
         defer { session?.finishTasksAndInvalidate() }
         let client = try ClientCredentials(options, session: session)
@@ -161,7 +162,8 @@ final class HardeningTests: XCTestCase {
 
     func testARefusedConnectionIsAConnectFailureBeforeTheRequestWasSent() async throws {
         let endpoint = "http://127.0.0.1:\(try closedPort())/token"
-        let options = ClientCredentialsOptions(tokenEndpoint: endpoint, clientId: "c", clientSecret: "refused-secret-0123456789",
+        let options = ClientCredentialsOptions(tokenEndpoint: endpoint, clientId: "c",
+                                               auth: .clientSecretBasic(secret: ClientSecret(value: "refused-secret-0123456789")),
                                                retry: RetryPolicy(maxAttempts: 1), revocationEndpoint: endpoint)
         // A token request: the core's transport error, with the driver's cause.
         do {
@@ -233,27 +235,22 @@ final class HardeningTests: XCTestCase {
         XCTAssertFalse(e.message.contains("token_endpoint"), e.message)
         XCTAssertNotNil(e.reason)
 
-        // A required option left out: the one it needs is named.
+        // A credential refused inside `auth`: the core's field, in camelCase.
         o = base
-        o.clientSecret = nil
-        o.authMethod = "client_secret_post"
+        o.auth = .clientSecretJwt(secret: ClientSecret(value: "config-secret-1"), alg: "HS512")
         e = try configError(o)
         XCTAssertEqual(e.field, "clientSecret", "\(e)")
         XCTAssertTrue(e.message.contains("`clientSecret`"), e.message)
+        o.auth = .externalAssertion(alg: "none")
+        e = try configError(o)
+        XCTAssertEqual(e.field, "clientAssertionAlg", "\(e)")
 
-        // A value outside an option's set: the allowed values, as Swift spells them (the same strings).
-        o = base
-        o.authMethod = "basic"
-        e = try configError(o)
-        XCTAssertEqual(e.field, "authMethod")
-        for allowed in ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "none"] {
-            XCTAssertTrue(e.message.contains(allowed), "\(allowed) in \(e.message)")
+        // A key is checked when parsed, with this package's error.
+        XCTAssertThrowsError(try PrivateKey.parse("not a key")) { error in
+            let e = error as? Ccauth.CcauthError
+            XCTAssertEqual(e?.kind, .config, "\(error)")
+            XCTAssertEqual(e?.field, "privateKey", "\(error)")
         }
-        o = base
-        o.bodyFormat = "xml"
-        e = try configError(o)
-        XCTAssertEqual(e.field, "bodyFormat")
-        XCTAssertTrue(e.message.contains("form") && e.message.contains("json"), e.message)
 
         // A nested option and a list item.
         o = base
@@ -270,7 +267,7 @@ final class HardeningTests: XCTestCase {
 
         XCTAssertEqual(ClientCredentialsOptions.optionName("refresh.min_leeway_ms"), "refresh.minLeewayMs")
         XCTAssertEqual(ClientCredentialsOptions.optionName("danger_accept_insecure_http"), "dangerAcceptInsecureHttp")
-        XCTAssertEqual(ClientCredentialsOptions.optionName("external_client_assertion"), "clientAssertion")
+        XCTAssertEqual(ClientCredentialsOptions.optionName("scopes"), "scopes")
     }
 
     func testAMissingEndpointNamesItsOption() async throws {

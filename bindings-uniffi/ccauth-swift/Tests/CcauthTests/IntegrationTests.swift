@@ -47,8 +47,10 @@ final class IntegrationTests: XCTestCase {
 
     func testWrongSecretIsAnOAuthErrorCarryingInvalidClient() async throws {
         let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
-                                               clientSecret: "wrong-secret-value", authMethod: "client_secret_post")
-        XCTAssertFalse("\(options)".contains("wrong-secret-value"))
+                                               auth: .clientSecretPost(secret: ClientSecret(value: "wrong-secret-value")))
+        var dumped = ""
+        dump(options, to: &dumped)
+        XCTAssertFalse("\(options) \(String(reflecting: options)) \(dumped)".contains("wrong-secret-value"), dumped)
         let client = try ClientCredentials(options)
         do {
             _ = try await client.token()
@@ -114,7 +116,8 @@ final class IntegrationTests: XCTestCase {
     }
 
     func shortClient(proactiveRefresh: Bool) throws -> ClientCredentials {
-        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-short", clientSecret: "short-secret-0123456789",
+        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-short",
+                                    auth: .clientSecretBasic(secret: ClientSecret(value: "short-secret-0123456789")),
                                     scopes: ["api.read"], proactiveRefresh: proactiveRefresh))
     }
 
@@ -167,7 +170,7 @@ final class IntegrationTests: XCTestCase {
     func testAFailingAssertionSourceIsRetriedThenItsErrorReported() async throws {
         let calls = Counter()
         let client = try ClientCredentials(.init(
-            tokenEndpoint: "https://as.example.com/token", clientId: "c", authMethod: "private_key_jwt",
+            tokenEndpoint: "https://as.example.com/token", clientId: "c", auth: .externalAssertion(),
             retry: RetryPolicy(maxAttempts: 2),
             clientAssertion: {
                 await calls.add()

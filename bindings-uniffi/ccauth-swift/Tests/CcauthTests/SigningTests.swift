@@ -56,8 +56,8 @@ final class SigningTests: XCTestCase {
         let es256 = try String(contentsOf: keys.appendingPathComponent("p256.jwk.json"), encoding: .utf8)
         let eddsa = try String(contentsOf: keys.appendingPathComponent("ed25519.pem"), encoding: .utf8)
         for (id, key) in [("ccauth-es256", es256), ("ccauth-eddsa", eddsa)] {
-            let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: id, authMethod: "private_key_jwt",
-                                                   scopes: ["api.read"], privateKey: key)
+            let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: id,
+                                                   auth: .privateKeyJwt(key: try .parse(key)), scopes: ["api.read"])
             let client = try ClientCredentials(options)
             let (status, _, body) = try await get(try await client.authorizationHeaders(method: "GET", url: api))
             XCTAssertEqual(status, 200, "\(id): \(body)")
@@ -67,8 +67,9 @@ final class SigningTests: XCTestCase {
 
     func testDiscoveryDpopNonceDanceRevocationAndIntrospection() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let options = ClientCredentialsOptions(tokenEndpoint: "", clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789",
-                                               scopes: ["api.read"], dpop: true)
+        let options = ClientCredentialsOptions(tokenEndpoint: "", clientId: "ccauth-dpop",
+                                               auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
+                                               scopes: ["api.read"], dpopKey: try .generateP256())
         let client = try await ClientCredentials.discover(issuer: env["CCAUTH_ISSUER"]!, options)
         let token = try await client.token()
         XCTAssertEqual(token.tokenType, "DPoP")

@@ -103,11 +103,12 @@ def client_config(
 ) -> Any:
     """The generated ``ClientConfig`` (raises :class:`ConfigError` naming the bad option)."""
     error: Optional[Error] = None
+    options: Any = None
     try:
-        return _ffi.ClientConfig(
-            token_endpoint,
-            client_id,
-            auth,
+        options = _ffi.ClientOptions(
+            token_endpoint=token_endpoint,
+            client_id=client_id,
+            auth=auth,
             scopes=_words(scopes),
             include_scope=include_scope,
             audience=audience,
@@ -129,9 +130,10 @@ def client_config(
             issuer=issuer,
             server_metadata_json=server_metadata_json,
         )
+        return _ffi.ClientConfig(options)
     except FFI_ERRORS as e:
         error = from_ffi(e, {"server_metadata": "issuer"})
-    del auth
+    del auth, options  # the traceback keeps this frame: no credential in it
     raise error
 
 

@@ -9,8 +9,8 @@ guard let endpoint = ProcessInfo.processInfo.environment["CCAUTH_TOKEN_ENDPOINT"
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 func newClient() throws -> ClientCredentials {
-    try ClientCredentials(.init(tokenEndpoint: endpoint, clientId: "ccauth-post", clientSecret: "post-secret-0123456789",
-                                authMethod: "client_secret_post", scopes: ["api.read"]))
+    try ClientCredentials(.init(tokenEndpoint: endpoint, clientId: "ccauth-post", auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
+                                scopes: ["api.read"]))
 }
 
 func run() async throws {

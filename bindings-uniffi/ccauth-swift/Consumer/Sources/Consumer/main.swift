@@ -12,7 +12,8 @@ guard let tokenEndpoint = env["CCAUTH_TOKEN_ENDPOINT"], let api = env["CCAUTH_AP
     fatalError("run through scripts/with-auth-server.sh")
 }
 let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
-                                         clientSecret: "post-secret-0123456789", authMethod: "client_secret_post", scopes: ["api.read"]))
+                                         auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
+                                         scopes: ["api.read"]))
 let token = try await client.token()
 print("[consumer] \(token)")
 let (body, response) = try await client.data(for: URLRequest(url: api))

@@ -5,7 +5,7 @@ import dev.ccauth.CcauthError
 import dev.ccauth.ClientCredentials
 import dev.ccauth.clientSecret
 import dev.ccauth.ffi.ClientAuth
-import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -19,8 +19,8 @@ fun env(name: String): String = System.getenv(name) ?: error("$name is not set; 
 fun main(): Unit = runBlocking {
     val tokenEndpoint = env("CCAUTH_TOKEN_ENDPOINT")
     val api = env("CCAUTH_API_URL")
-    // The core's options (dev.ccauth.ffi.ClientConfig); built in the block, a bad one is a CcauthError.Config.
-    ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")) }.use { client ->
+    // The core's options (dev.ccauth.ffi.ClientOptions), validated by the core: a bad one is a CcauthError.Config.
+    ClientCredentials(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))).use { client ->
         val http = HttpClient.newHttpClient()
         // The token's headers on the call; a 401 the core judges (DPoP nonce, rejected token) is resent once.
         val response = client.authorized("GET", api, answer = { r: HttpResponse<String> -> ApiAnswer.of(r.statusCode(), r.headers()::allValues) }) { headers ->
@@ -33,7 +33,7 @@ fun main(): Unit = runBlocking {
         val tokens = (1..100).map { async { client.token() } }.awaitAll()
         println("[kotlin] 100 coroutines got ${tokens.map { it.accessToken }.toSet().size} distinct token(s)")
     }
-    ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("not-the-secret")) }.use { wrong ->
+    ClientCredentials(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("not-the-secret"))).use { wrong ->
         try {
             wrong.token()
         } catch (e: CcauthError.OAuth) {

@@ -3,6 +3,7 @@ package dev.ccauth
 import dev.ccauth.ffi.ApiVerdict
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
 import dev.ccauth.ffi.FetchOutcome
 import dev.ccauth.ffi.PrivateKey
@@ -56,7 +57,7 @@ class Introspection(
 /**
  * Server metadata from [ClientCredentials.discover] (RFC 8414 or OpenID
  * Connect Discovery), checked against [issuer]: pass both into the config,
- * `ClientConfig("", clientId, auth, issuer = it.issuer, serverMetadataJson = it.json)`.
+ * `ClientConfig(ClientOptions("", clientId, auth, issuer = it.issuer, serverMetadataJson = it.json))`.
  */
 class ServerMetadata internal constructor(val issuer: String, val json: String) {
     override fun toString(): String = "ServerMetadata(issuer=$issuer)"
@@ -67,11 +68,11 @@ class ServerMetadata internal constructor(val issuer: String, val json: String) 
  * expiry, fetched once for any number of concurrent coroutines or threads.
  *
  * ```
- * val client = ClientCredentials { ClientConfig(tokenEndpoint, clientId, ClientAuth.clientSecret(secret), scopes = listOf("api.read")) }
+ * val client = ClientCredentials(ClientOptions(tokenEndpoint, clientId, ClientAuth.clientSecret(secret), scopes = listOf("api.read")))
  * val header = client.authorizationHeader()   // "Bearer eyJ…"
  * ```
  *
- * The options are the core's [ClientConfig] (package `dev.ccauth.ffi`, with
+ * The options are the core's [ClientOptions], validated into a [ClientConfig] (package `dev.ccauth.ffi`, with
  * [ClientAuth], [ClientSecret], [PrivateKey], [RefreshPolicy],
  * [RetryPolicy]); a config built in the block fails as a [CcauthError.Config]
  * naming the option as Kotlin spells it (`tokenEndpoint`,
@@ -94,6 +95,17 @@ class ClientCredentials @JvmOverloads constructor(
     /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
     private val clientAssertion: (() -> String)? = null,
 ) : AutoCloseable {
+    /**
+     * A client for [options]: an option the core refuses is a
+     * [CcauthError.Config] with this library's option names.
+     */
+    @JvmOverloads constructor(
+        options: ClientOptions,
+        transport: HttpTransport = UrlConnectionTransport(),
+        timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+        clientAssertion: (() -> String)? = null,
+    ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion)
+
     /**
      * A client for the config [config] builds: an option the core refuses
      * (there, or in a [PrivateKey.parse] inside) is a [CcauthError.Config]

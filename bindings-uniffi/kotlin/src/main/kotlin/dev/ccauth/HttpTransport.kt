@@ -151,7 +151,7 @@ class TransportException(
             return TransportException(Kind.OTHER, nameOf(error), requestSent, error)
         }
 
-        private val resetWords = listOf("reset", "broken pipe", "closed", "end of stream", "eof", "received no bytes", "abort")
+        private val resetWords = listOf("reset", "broken pipe", "closed", "end of stream", "end of file", "eof", "received no bytes", "abort")
 
         /** A connection the peer reset or closed: java.net's, the JDK client's and OkHttp's spellings. */
         private fun isReset(e: Throwable): Boolean {

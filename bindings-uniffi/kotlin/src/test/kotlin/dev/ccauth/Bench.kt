@@ -2,6 +2,7 @@ package dev.ccauth
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
 import kotlinx.coroutines.runBlocking
 
@@ -14,7 +15,7 @@ import kotlinx.coroutines.runBlocking
 fun main() = runBlocking {
     val endpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT") ?: error("run through scripts/with-auth-server.sh")
     val api = System.getenv("CCAUTH_API_URL") ?: error("run through scripts/with-auth-server.sh")
-    val config = ClientConfig(endpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read"))
+    val config = ClientConfig(ClientOptions(endpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read")))
     ClientCredentials(config).use { client ->
         client.token()
         fun hot(label: String, n: Int, body: () -> Unit) {

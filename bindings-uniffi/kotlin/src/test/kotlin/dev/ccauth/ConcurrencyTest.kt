@@ -2,6 +2,7 @@ package dev.ccauth
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RefreshPolicy
 import java.net.URI
 import java.net.http.HttpClient
@@ -65,7 +66,7 @@ class ConcurrencyTest {
 
     @Test
     fun `200 threads, one client - exactly one token request per repetition`() {
-        val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")))
         val counts = mutableListOf<Int>()
         var client = ClientCredentials(options)
         try {
@@ -94,9 +95,9 @@ class ConcurrencyTest {
     @Test
     fun `200 threads when the token just expired - one token request`() {
         // ccauth-short's tokens live a few seconds; no refresh ahead of expiry, so the token really expires.
-        val options = ClientConfig(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"),
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"),
             refresh = RefreshPolicy(minLeewayMs = 0u, maxLeewayMs = 0u, leewayPercent = 0u),
-        )
+        ))
         val counts = mutableListOf<Int>()
         ClientCredentials(options).use { client ->
             repeat(2) { rep ->

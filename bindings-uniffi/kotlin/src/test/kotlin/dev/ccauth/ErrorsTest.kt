@@ -9,6 +9,7 @@ import org.junit.jupiter.api.assertThrows
 import dev.ccauth.ffi.CcauthException
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
 import dev.ccauth.ffi.Header
 import dev.ccauth.ffi.PrivateKey
@@ -40,64 +41,64 @@ class ErrorsTest {
 
     @Test
     fun `config errors name the Kotlin option, in the field and the message`() {
-        val endpoint = config { ClientConfig("ftp://as.example.com/t", "c", auth) }
+        val endpoint = config { ClientConfig(ClientOptions("ftp://as.example.com/t", "c", auth)) }
         assertEquals("INVALID_TOKEN_ENDPOINT" to "tokenEndpoint", endpoint.code to endpoint.field)
         assertTrue(endpoint.message!!.startsWith("INVALID_TOKEN_ENDPOINT: invalid `tokenEndpoint`: "), endpoint.message)
         assertKotlinNames(endpoint)
 
-        val insecure = config { ClientConfig("http://as.example.com/t", "c", auth) }
+        val insecure = config { ClientConfig(ClientOptions("http://as.example.com/t", "c", auth)) }
         assertEquals("INSECURE_ENDPOINT" to "tokenEndpoint", insecure.code to insecure.field)
         assertTrue(insecure.message!!.contains("dangerAcceptInsecureHttp"), insecure.message)
         assertKotlinNames(insecure)
 
-        val empty = config { ClientConfig(this.endpoint, "c", ClientAuth.clientSecret("")) }
+        val empty = config { ClientConfig(ClientOptions(this.endpoint, "c", ClientAuth.clientSecret(""))) }
         assertEquals("clientSecret", empty.field, empty.message)
         assertTrue(empty.message!!.contains("`clientSecret`"), empty.message)
         assertKotlinNames(empty)
 
-        val short = config { ClientConfig(this.endpoint, "c", ClientAuth.ClientSecretJwt(ClientSecret("short"), alg = "HS512")) }
+        val short = config { ClientConfig(ClientOptions(this.endpoint, "c", ClientAuth.ClientSecretJwt(ClientSecret("short"), alg = "HS512"))) }
         assertEquals("clientSecret", short.field, short.message)
         assertKotlinNames(short)
 
-        val scope = config { ClientConfig(this.endpoint, "c", auth, scopes = listOf("api.read", "bad scope")) }
+        val scope = config { ClientConfig(ClientOptions(this.endpoint, "c", auth, scopes = listOf("api.read", "bad scope"))) }
         assertEquals(Triple("INVALID_SCOPE", "scopes", 1), Triple(scope.code, scope.field, scope.index))
         assertTrue(scope.message!!.contains("`scopes` (item 1)"), scope.message)
 
-        val header = config { ClientConfig(this.endpoint, "c", auth, extraHeaders = listOf(Header("X-Ok", "1"), Header("Authorization", "x"))) }
+        val header = config { ClientConfig(ClientOptions(this.endpoint, "c", auth, extraHeaders = listOf(Header("X-Ok", "1"), Header("Authorization", "x")))) }
         assertEquals(Triple("RESERVED_HEADER", "extraHeaders", 1), Triple(header.code, header.field, header.index))
         assertKotlinNames(header)
 
-        val retry = config { ClientConfig(this.endpoint, "c", auth, retry = RetryPolicy(maxAttempts = 0u)) }
+        val retry = config { ClientConfig(ClientOptions(this.endpoint, "c", auth, retry = RetryPolicy(maxAttempts = 0u))) }
         assertEquals("INVALID_POLICY", retry.code)
         assertTrue(retry.field!!.startsWith("retry"), retry.field)
         assertTrue(retry.message!!.contains("maxAttempts"), retry.message)
         assertKotlinNames(retry)
 
-        val alg = config { ClientConfig(this.endpoint, "c", ClientAuth.ExternalAssertion(alg = "none")) }
+        val alg = config { ClientConfig(ClientOptions(this.endpoint, "c", ClientAuth.ExternalAssertion(alg = "none"))) }
         assertEquals("INVALID_PARAMETER" to "clientAssertionAlg", alg.code to alg.field)
         assertTrue(alg.message!!.contains("RS256") && alg.message!!.contains("ES256"), "lists the algorithms: ${alg.message}")
 
-        val policy = config { ClientConfig(this.endpoint, "c", auth, refresh = RefreshPolicy(leewayPercent = 200u)) }
+        val policy = config { ClientConfig(ClientOptions(this.endpoint, "c", auth, refresh = RefreshPolicy(leewayPercent = 200u))) }
         assertTrue(policy.field!!.startsWith("refresh"), policy.field)
         assertKotlinNames(policy)
 
-        val emptyId = config { ClientConfig(this.endpoint, "", auth) }
+        val emptyId = config { ClientConfig(ClientOptions(this.endpoint, "", auth)) }
         assertEquals("clientId", emptyId.field, emptyId.message)
 
-        val key = config { ClientConfig(this.endpoint, "c", ClientAuth.PrivateKeyJwt(PrivateKey.parse("not a key"))) }
+        val key = config { ClientConfig(ClientOptions(this.endpoint, "c", ClientAuth.PrivateKeyJwt(PrivateKey.parse("not a key")))) }
         assertEquals("privateKey", key.field, key.message)
 
-        val orphan = config { ClientConfig(this.endpoint, "c", auth, serverMetadataJson = "{}") }
+        val orphan = config { ClientConfig(ClientOptions(this.endpoint, "c", auth, serverMetadataJson = "{}")) }
         assertEquals("issuer", orphan.field, orphan.message)
         assertTrue(orphan.message!!.contains("serverMetadata"), orphan.message)
     }
 
     @Test
     fun `a config built outside the block - the generated exception, the secret never shown`() {
-        val e = assertThrows<CcauthException.Config> { ClientConfig("ftp://as.example.com/t", "c", auth) }
+        val e = assertThrows<CcauthException.Config> { ClientConfig(ClientOptions("ftp://as.example.com/t", "c", auth)) }
         assertEquals("token_endpoint", e.info.field)
         assertFalse("$e ${e.message}".contains(secret))
-        ClientConfig(endpoint, "c", auth, proactiveRefresh = true).use { config ->
+        ClientConfig(ClientOptions(endpoint, "c", auth, proactiveRefresh = true)).use { config ->
             assertFalse(config.toString().contains(secret), config.toString())
             assertFalse(auth.toString().contains(secret), auth.toString())
         }
@@ -105,7 +106,7 @@ class ErrorsTest {
 
     @Test
     fun `revoke and introspect without an endpoint - the core's config error, in this library's option names`() {
-        ClientCredentials { ClientConfig(endpoint, "c", auth) }.use { client ->
+        ClientCredentials(ClientOptions(endpoint, "c", auth)).use { client ->
             val revoke = assertThrows<CcauthError.Config> { kotlinx.coroutines.runBlocking { client.revoke("some-token") } }
             assertEquals("INVALID_PARAMETER" to "revocationEndpoint", revoke.code to revoke.field)
             assertTrue(revoke.message!!.contains("`revocationEndpoint`"), revoke.message)
@@ -114,7 +115,7 @@ class ErrorsTest {
             assertEquals("INVALID_PARAMETER" to "introspectionEndpoint", introspect.code to introspect.field)
             assertKotlinNames(introspect)
         }
-        val bad = config { ClientConfig(endpoint, "c", auth, revocationEndpoint = "ftp://as.example.com/revoke") }
+        val bad = config { ClientConfig(ClientOptions(endpoint, "c", auth, revocationEndpoint = "ftp://as.example.com/revoke")) }
         assertEquals("revocationEndpoint", bad.field, bad.message)
         assertKotlinNames(bad)
     }
@@ -123,7 +124,7 @@ class ErrorsTest {
     fun `a client assertion source that throws - one report to the core, its error for every caller`() {
         val source = { throw java.io.FileNotFoundException("/var/run/secrets/tokens/assertion") }
         ClientCredentials(clientAssertion = source) {
-            ClientConfig(endpoint, "c", ClientAuth.ExternalAssertion(), retry = RetryPolicy(maxAttempts = 1u))
+            ClientConfig(ClientOptions(endpoint, "c", ClientAuth.ExternalAssertion(), retry = RetryPolicy(maxAttempts = 1u)))
         }.use { client ->
             val e = assertThrows<CcauthError.Transport> { client.tokenBlocking() }
             assertEquals("client_assertion_source" to false, e.causeCode to e.requestSent)

@@ -2,6 +2,7 @@ package dev.ccauth
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RetryPolicy
 import java.net.InetAddress
 import java.net.ServerSocket
@@ -26,7 +27,7 @@ class HardeningTest {
     private val secret = "oversized-secret-0123456789"
 
     private fun oversizedClient(transport: HttpTransport, mib: Int, declared: Boolean) = ClientCredentials(
-        ClientConfig(Oversized.endpoint(mib, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u)),
+        ClientConfig(ClientOptions(Oversized.endpoint(mib, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u))),
         transport,
     )
 
@@ -73,7 +74,7 @@ class HardeningTest {
     fun `a small body is read whole, and a body of exactly the limit is not too large`() {
         val tokenEndpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT")!!
         for (transport in transports) {
-            val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))
+            val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")))
             ClientCredentials(options, transport).use { client -> assertTrue(client.tokenBlocking().accessToken.isNotEmpty()) }
             // The same reply under a limit of its own length: accepted, one byte less refused.
             val probe = transport.send(HttpTransport.Request("GET", "${System.getenv("CCAUTH_ISSUER")}/.well-known/openid-configuration", emptyList(), null, 5000))

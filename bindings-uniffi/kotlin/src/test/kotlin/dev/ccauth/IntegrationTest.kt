@@ -2,6 +2,7 @@ package dev.ccauth
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
 import dev.ccauth.ffi.PrivateKey
 import java.net.URI
@@ -45,10 +46,10 @@ class IntegrationTest {
     private suspend fun dpopClient(): ClientCredentials {
         val metadata = ClientCredentials.discover(issuer)
         return ClientCredentials {
-            ClientConfig(
+            ClientConfig(ClientOptions(
                 "", "ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), scopes = listOf("api.read"),
                 dpopKey = PrivateKey.generateP256(), issuer = metadata.issuer, serverMetadataJson = metadata.json,
-            )
+            ))
         }
     }
 
@@ -57,7 +58,7 @@ class IntegrationTest {
 
     @Test
     fun `basic secret - token then the protected API answers 200`() {
-        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")) }.use { client ->
+        ClientCredentials(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))).use { client ->
             val token = client.tokenBlocking()
             assertTrue(token.expiresAt.isAfter(Instant.now()))
             assertEquals(200, callApi(client.authorizationHeaderBlocking()))
@@ -67,8 +68,10 @@ class IntegrationTest {
 
     @Test
     fun `wrong secret is an OAuth error carrying invalid_client and the ccauth code`() {
-        val config = ClientConfig(tokenEndpoint, "ccauth-post", post("wrong-secret-value"))
-        assertFalse(config.toString().contains("wrong-secret-value"), config.toString())
+        val options = ClientOptions(tokenEndpoint, "ccauth-post", post("wrong-secret-value"))
+        val config = ClientConfig(options)
+        for (shown in listOf(options.toString(), config.toString())) assertFalse(shown.contains("wrong-secret-value"), shown)
+        assertTrue(options.toString().contains("ccauth-post"), options.toString())
         ClientCredentials(config).use { client ->
             val e = assertThrows<CcauthError.OAuth> { runBlocking { client.token() } }
             assertEquals("TOKEN_ENDPOINT_ERROR", e.code)
@@ -80,14 +83,14 @@ class IntegrationTest {
 
     @Test
     fun `a bad option is a config error naming it`() {
-        val e = assertThrows<CcauthError.Config> { ClientCredentials { ClientConfig("ftp://as.example.com/t", "c", ClientAuth.clientSecret("config-secret-1")) } }
+        val e = assertThrows<CcauthError.Config> { ClientCredentials(ClientOptions("ftp://as.example.com/t", "c", ClientAuth.clientSecret("config-secret-1"))) }
         assertEquals("INVALID_TOKEN_ENDPOINT" to "tokenEndpoint", e.code to e.field) // this library's option name
         assertFalse("$e ${e.stackTraceToString()}".contains("config-secret-1"))
     }
 
     @Test
     fun `export and import move the token without a request`() {
-        val config = ClientConfig(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.read"))
+        val config = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.read")))
         ClientCredentials(config).use { first ->
             val token = first.tokenBlocking()
             ClientCredentials(config).use { second ->
@@ -102,7 +105,7 @@ class IntegrationTest {
 
     @Test
     fun `200 coroutines share one token request per refresh`() = runBlocking {
-        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read")) }.use { client ->
+        ClientCredentials(ClientOptions(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"))).use { client ->
             val before = tokenRequests("ccauth-short")
             val first = (1..200).map { async { client.token() } }.awaitAll()
             assertEquals(1, first.map { it.accessToken }.toSet().size)
@@ -136,7 +139,7 @@ class IntegrationTest {
             "ccauth-secret-jwt" to ClientAuth.ClientSecretJwt(ClientSecret("jwt-secret-0123456789-0123456789-abcdef")),
         )
         for ((clientId, auth) in cases) {
-            val config = ClientConfig(tokenEndpoint, clientId, auth, scopes = listOf("api.read"))
+            val config = ClientConfig(ClientOptions(tokenEndpoint, clientId, auth, scopes = listOf("api.read")))
             ClientCredentials(config).use { client ->
                 assertEquals(200, callApi(client.authorizationHeaderBlocking()), clientId)
                 for (shown in listOf(config.toString(), auth.toString())) {
@@ -180,7 +183,7 @@ class IntegrationTest {
 
     @Test
     fun `a Bearer token's headers are kept with it, and a 200 is settled without the core`() = runBlocking {
-        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.read")) }.use { client ->
+        ClientCredentials(ClientOptions(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.read"))).use { client ->
             val token = client.token()
             val headers = client.authorizationHeadersFor(token, "GET", api)
             assertTrue(headers === client.authorizationHeadersFor(token, "POST", "$api/other"), "the same headers object: the core was not asked again")
@@ -199,7 +202,7 @@ class IntegrationTest {
 
     @Test
     fun `authorized - insufficient_scope is the answer, no resend, no new token`() = runBlocking {
-        ClientCredentials { ClientConfig(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.write")) }.use { client ->
+        ClientCredentials(ClientOptions(tokenEndpoint, "ccauth-post", post("post-secret-0123456789"), scopes = listOf("api.write"))).use { client ->
             val token = client.token()
             val before = tokenRequests("ccauth-post")
             val sent = mutableListOf<Int>()
@@ -216,7 +219,7 @@ class IntegrationTest {
         // ccauth-short's tokens live a few seconds.
         val before = tokenRequests("ccauth-short")
         val client = ClientCredentials {
-            ClientConfig(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"), proactiveRefresh = true)
+            ClientConfig(ClientOptions(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"), proactiveRefresh = true))
         }
         val fetched: Int
         client.use {

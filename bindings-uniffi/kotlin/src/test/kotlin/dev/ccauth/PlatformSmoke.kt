@@ -2,6 +2,7 @@ package dev.ccauth
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import com.sun.jna.NativeLibrary
 import com.sun.jna.Platform
 import java.net.HttpURLConnection
@@ -41,13 +42,13 @@ fun main(args: Array<String>) {
 
     val endpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT")?.takeIf { it.isNotEmpty() } ?: error("run through scripts/with-auth-server.sh")
     val api = System.getenv("CCAUTH_API_URL")!!
-    ClientCredentials(ClientConfig(endpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))).use { client ->
+    ClientCredentials(ClientConfig(ClientOptions(endpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")))).use { client ->
         val connection = URL(api).openConnection() as HttpURLConnection
         connection.setRequestProperty("Authorization", client.authorizationHeaderBlocking())
         check(connection.responseCode == 200) { "the API answered ${connection.responseCode}" }
         println("[smoke] token fetched, the API answered 200")
     }
-    ClientCredentials(ClientConfig(endpoint, "ccauth-basic", ClientAuth.clientSecret("not-the-secret"))).use { client ->
+    ClientCredentials(ClientConfig(ClientOptions(endpoint, "ccauth-basic", ClientAuth.clientSecret("not-the-secret")))).use { client ->
         val e = runCatching { client.tokenBlocking() }.exceptionOrNull()
         check(e is CcauthError.OAuth && e.error == "invalid_client") { "wrong secret gave $e" }
         println("[smoke] wrong secret: ${e.code} (${e.error})")

@@ -2,6 +2,7 @@ package dev.ccauth
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RetryPolicy
 import java.net.ServerSocket
 import kotlinx.coroutines.runBlocking
@@ -28,11 +29,11 @@ class TransportTest {
     fun `each transport fetches a token the API accepts, and reports a 401 as an OAuth error`() {
         for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
             val name = transport.javaClass.simpleName
-            ClientCredentials(ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret(secret), scopes = listOf("api.read")), transport).use { client ->
+            ClientCredentials(ClientConfig(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret(secret), scopes = listOf("api.read"))), transport).use { client ->
                 assertEquals(200, apiStatus(transport, client.authorizationHeadersBlocking("GET", api)), name)
             }
             assertEquals(401, apiStatus(transport, mapOf("Authorization" to "Bearer not-a-token")), name)
-            ClientCredentials(ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("wrong-secret-3")), transport).use { client ->
+            ClientCredentials(ClientConfig(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("wrong-secret-3"))), transport).use { client ->
                 val e = assertThrows<CcauthError.OAuth>(name) { client.tokenBlocking() }
                 assertEquals("invalid_client" to 401, e.error to e.status, name)
             }
@@ -43,8 +44,8 @@ class TransportTest {
     fun `a closed port is a Transport error for each transport`() {
         val closed = ServerSocket(0).use { it.localPort }
         for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
-            val options = ClientConfig("http://127.0.0.1:$closed/token", "ccauth-basic", ClientAuth.clientSecret("closed-port-secret-9"), retry = RetryPolicy(maxAttempts = 1u),
-            )
+            val options = ClientConfig(ClientOptions("http://127.0.0.1:$closed/token", "ccauth-basic", ClientAuth.clientSecret("closed-port-secret-9"), retry = RetryPolicy(maxAttempts = 1u),
+            ))
             ClientCredentials(options, transport).use { client ->
                 val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { runBlocking { client.token() } }
                 assertEquals("TRANSPORT_ERROR", e.code)
@@ -62,8 +63,8 @@ class TransportTest {
         // A listening socket nobody reads: the kernel accepts, no response ever comes.
         ServerSocket(0).use { silent ->
             for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
-                val options = ClientConfig("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-4"), retry = RetryPolicy(maxAttempts = 1u),
-                )
+                val options = ClientConfig(ClientOptions("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-4"), retry = RetryPolicy(maxAttempts = 1u),
+                ))
                 ClientCredentials(options, transport, 300).use { client ->
                     val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { client.tokenBlocking() }
                     assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)

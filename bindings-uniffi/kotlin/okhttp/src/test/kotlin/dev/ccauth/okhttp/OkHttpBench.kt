@@ -3,6 +3,7 @@ package dev.ccauth.okhttp
 import dev.ccauth.ClientCredentials
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
 import okhttp3.Interceptor
 import okhttp3.MediaType.Companion.toMediaType
@@ -20,7 +21,7 @@ import okhttp3.ResponseBody.Companion.toResponseBody
 fun main() {
     val endpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT") ?: error("run through scripts/with-auth-server.sh")
     val api = System.getenv("CCAUTH_API_URL") ?: error("run through scripts/with-auth-server.sh")
-    ClientCredentials(ClientConfig(endpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read"))).use { credentials ->
+    ClientCredentials(ClientConfig(ClientOptions(endpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read")))).use { credentials ->
         credentials.tokenBlocking()
         val stub = Interceptor { chain ->
             Response.Builder().request(chain.request()).protocol(Protocol.HTTP_1_1).code(200).message("OK")

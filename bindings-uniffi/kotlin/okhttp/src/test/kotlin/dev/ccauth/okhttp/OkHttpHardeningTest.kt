@@ -6,6 +6,7 @@ import dev.ccauth.HttpTransport
 import dev.ccauth.clientSecret
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.TransportException
 import java.io.File
@@ -71,7 +72,7 @@ class OkHttpHardeningTest {
     }
 
     private fun client(size: Int, declared: Boolean) = ClientCredentials(
-        ClientConfig(endpoint(size, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u)), transport,
+        ClientConfig(ClientOptions(endpoint(size, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u))), transport,
     )
 
     @TestFactory

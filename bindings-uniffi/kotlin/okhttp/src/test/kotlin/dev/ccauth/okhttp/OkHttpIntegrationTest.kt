@@ -2,6 +2,7 @@ package dev.ccauth.okhttp
 
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
+import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
 import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RetryPolicy
@@ -47,7 +48,7 @@ class OkHttpIntegrationTest {
     /** [clientId]'s config from the issuer's metadata (endpoints, revocation included). */
     private suspend fun discovered(clientId: String, auth: ClientAuth, dpopKey: PrivateKey? = null): ClientConfig {
         val metadata = ClientCredentials.discover(issuer, transport = transport)
-        return ClientConfig("", clientId, auth, scopes = listOf("api.read"), dpopKey = dpopKey, issuer = metadata.issuer, serverMetadataJson = metadata.json)
+        return ClientConfig(ClientOptions("", clientId, auth, scopes = listOf("api.read"), dpopKey = dpopKey, issuer = metadata.issuer, serverMetadataJson = metadata.json))
     }
 
     private val secretJwt = ClientAuth.ClientSecretJwt(ClientSecret("jwt-secret-0123456789-0123456789-abcdef"))
@@ -57,7 +58,7 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `the interceptor adds the token, and tokens come through OkHttpTransport`() {
-        val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read"))
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("s3cr3t+/:%&= \"~*"), scopes = listOf("api.read")))
         ClientCredentials(options, transport).use { credentials ->
             val before = tokenRequests("ccauth-basic")
             val http = OkHttpClient.Builder().ccauth(credentials).build()
@@ -73,7 +74,7 @@ class OkHttpIntegrationTest {
     @Test
     fun `a token revoked behind the client's back - 401, dropped, one retry with a fresh token`() = runBlocking {
         // ccauth-secret-jwt has opaque tokens, which the API checks with the provider: revocation shows.
-        val options = ClientConfig(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read"))
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read")))
         ClientCredentials(options, transport).use { credentials ->
             val old = credentials.token()
             ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
@@ -92,7 +93,7 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `the interceptor alone - a 401 is the answer, and the core drops the token it condemns`() = runBlocking {
-        val options = ClientConfig(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read"))
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read")))
         ClientCredentials(options, transport).use { credentials ->
             val old = credentials.token()
             ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
@@ -129,7 +130,7 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `the authenticator alone answers the API's 401 with the token`() {
-        val options = ClientConfig(tokenEndpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read"))
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read")))
         ClientCredentials(options, transport).use { credentials ->
             val (response, body) = get(OkHttpClient.Builder().authenticator(CcauthAuthenticator(credentials)).build())
             assertEquals(200, response.code, body)
@@ -140,7 +141,7 @@ class OkHttpIntegrationTest {
 
     @Test
     fun `no token is an IOException carrying the typed error, without the secret`() {
-        val options = ClientConfig(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("wrong-okhttp-secret-7"))
+        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-basic", ClientAuth.clientSecret("wrong-okhttp-secret-7")))
         ClientCredentials(options, transport).use { credentials ->
             val e = assertThrows<CcauthIOException> { get(OkHttpClient.Builder().ccauth(credentials).build()) }
             val error = e.error
@@ -153,7 +154,7 @@ class OkHttpIntegrationTest {
     @Test
     fun `OkHttpTransport - a server that never answers is a Transport error classified as a timeout`() {
         java.net.ServerSocket(0).use { silent ->
-            val options = ClientConfig("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-5"), retry = RetryPolicy(maxAttempts = 1u))
+            val options = ClientConfig(ClientOptions("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-5"), retry = RetryPolicy(maxAttempts = 1u)))
             ClientCredentials(options, transport, 300).use { credentials ->
                 val e = assertThrows<CcauthError.Transport> { credentials.tokenBlocking() }
                 assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)

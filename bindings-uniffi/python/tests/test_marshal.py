@@ -1,0 +1,36 @@
+"""ccauth._marshal replaces UniFFI's generated buffer code: it must be in use
+(a UniFFI upgrade that changes the generated module's shape would silently
+turn it off), and the generated code it replaced must give the same results
+on every vector (the default run covers the replacement)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from ccauth import _marshal
+from vector_cases import cases, run_request_case, run_response_case
+
+
+def test_the_faster_marshalling_is_installed() -> None:
+    assert _marshal.INSTALLED, "the generated module's shape changed: update ccauth._marshal for this UniFFI version"
+    assert _marshal.GENERATED, "install() kept the generated pieces to compare against"
+
+
+@pytest.fixture
+def generated_runtime() -> Iterator[None]:
+    replaced = _marshal.swap(dict(_marshal.GENERATED))
+    try:
+        yield
+    finally:
+        _marshal.swap(replaced)
+
+
+def test_the_generated_runtime_gives_the_same_results_on_every_vector(generated_runtime: None) -> None:
+    requests, responses = list(cases("request")), list(cases("response"))
+    assert len(requests) >= 80 and len(responses) >= 60
+    for _, case in requests:
+        run_request_case(case)
+    for _, case in responses:
+        run_response_case(case)
