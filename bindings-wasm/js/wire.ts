@@ -224,7 +224,7 @@ export type ApiHeaders = {
 /**
  * `Authorization`, and `DPoP` for a DPoP-bound token.
  */
-headers: { [key in string]: string }, reusable: boolean, report_statuses: Array<number>, report_headers: Array<string>, };
+headers: Record<string, string>, reusable: boolean, report_statuses: Array<number>, report_headers: Array<string>, };
 
 /**
  * The core's verdict on an API's answer (`apiResponse` returns it as plain text).

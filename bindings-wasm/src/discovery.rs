@@ -7,7 +7,7 @@ use ccauth::{DiscoveryStep, Error, MetadataCache};
 use wasm_bindgen::prelude::*;
 
 use crate::wire::{self, to_json, CoreError, CoreRequest};
-use crate::{ms, response_from, transport_error, unreadable_metadata};
+use crate::{ms, response_from, transport_error};
 
 thread_local! {
     /// Every discovery of this module instance shares the cache.
@@ -24,10 +24,9 @@ fn step_json(step: DiscoveryStep) -> String {
         DiscoveryStep::Send(request) => to_json(&wire::DiscoveryStep::Send {
             request: CoreRequest::new(&request),
         }),
-        DiscoveryStep::Done(metadata) => match wire::metadata_json(&metadata) {
-            Some(metadata) => to_json(&wire::DiscoveryStep::Done { metadata }),
-            None => failed(&unreadable_metadata()),
-        },
+        DiscoveryStep::Done(metadata) => to_json(&wire::DiscoveryStep::Done {
+            metadata: &metadata,
+        }),
         DiscoveryStep::Failed(error) => failed(&error),
         other => failed(&Error::from(ccauth::TransportError::new(
             ccauth::TransportErrorKind::Other,

@@ -137,10 +137,9 @@ pub fn parse_metadata_response_json(
     now_ms: f64,
 ) -> String {
     let parsed = response_from(status, headers_json, body)
-        .and_then(|response| Ok(parse_metadata_response(issuer, &response, ms(now_ms))?))
-        .and_then(|metadata| wire::metadata_json(&metadata).ok_or_else(unreadable_metadata));
+        .and_then(|response| Ok(parse_metadata_response(issuer, &response, ms(now_ms))?));
     match parsed {
-        Ok(metadata) => to_json(&MetadataResult::Metadata(metadata)),
+        Ok(metadata) => to_json(&MetadataResult::Metadata(&metadata)),
         Err(error) => to_json(&MetadataResult::Error(CoreError::new(&error))),
     }
 }
@@ -213,12 +212,6 @@ pub(crate) fn outcome_json(outcome: FetchOutcome) -> String {
         }),
         _ => to_json(&Outcome::Stale),
     }
-}
-
-/// A discovery or metadata result the core serialized to something that is
-/// not JSON (it never does): a typed error rather than a `null`.
-pub(crate) fn unreadable_metadata() -> Error {
-    TransportError::new(TransportErrorKind::Other, "unreadable server metadata").into()
 }
 
 #[wasm_bindgen]

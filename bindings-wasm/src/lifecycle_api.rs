@@ -4,7 +4,7 @@
 use ccauth::{ApiAnswer, ApiVerdict, Error, TokenTypeHint};
 use wasm_bindgen::prelude::*;
 
-use crate::wire::{self, to_json, ApiHeaders, CoreRequest, IntrospectionFields};
+use crate::wire::{self, to_json, ApiHeaders, CoreRequest, HeaderMap, IntrospectionFields};
 use crate::{ms, outcome_json, response_from, throw, transport_error, TokenLifecycle};
 
 fn hint(hint: Option<String>) -> Option<TokenTypeHint> {
@@ -35,7 +35,7 @@ impl TokenLifecycle {
             .api_headers_for(self.key, access_token, token_type, method, url, ms(now_ms))
             .map_err(|e| throw(&e))?;
         Ok(to_json(&ApiHeaders {
-            headers: headers.pairs().into_iter().collect(),
+            headers: HeaderMap(headers.pairs()),
             reusable: headers.reusable(),
             report_statuses: ccauth::API_ANSWER_STATUSES,
             report_headers: ccauth::API_ANSWER_HEADERS,

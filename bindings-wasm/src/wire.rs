@@ -7,20 +7,19 @@
 //! wasm carries only the `Serialize` code.
 //!
 //! Field names are the RFC's and the core's (snake_case); values borrow from
-//! the core's objects. A token's secrets appear only in [`CoreToken`] and
-//! [`CoreRequest`] (the host asked for the token, or sends the request), so
-//! nothing here derives `Debug`.
+//! the core's objects. Secrets appear only where the host needs them: in
+//! [`CoreToken`] (it asked for the token), [`CoreRequest`] (it sends the
+//! request) and [`ApiHeaders`] (it sends the API call); so nothing here
+//! derives `Debug`.
 
 // Each value is built, serialized and dropped at once: boxing the large
 // variants (an error's fields) would only add an allocation.
 #![allow(clippy::large_enum_variant)]
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
-use ccauth::{AccessToken, AuthorizationValue, Error, HttpRequest};
+use ccauth::{AccessToken, AuthorizationValue, Error, HttpRequest, ServerMetadata};
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 #[cfg(test)]
 use ts_rs::TS;
@@ -419,10 +418,21 @@ pub(crate) enum Outcome<'a> {
 #[cfg_attr(test, derive(TS))]
 pub(crate) struct ApiHeaders<'a> {
     /// `Authorization`, and `DPoP` for a DPoP-bound token.
-    pub(crate) headers: BTreeMap<&'static str, &'a str>,
+    #[cfg_attr(test, ts(type = "Record<string, string>"))]
+    pub(crate) headers: HeaderMap<'a>,
     pub(crate) reusable: bool,
     pub(crate) report_statuses: &'static [u16],
     pub(crate) report_headers: &'static [&'static str],
+}
+
+/// Headers with distinct names, as a JSON object in their order (no map
+/// built: a `BTreeMap` of its own costs the wasm 2 KB).
+pub(crate) struct HeaderMap<'a>(pub(crate) Vec<(&'static str, &'a str)>);
+
+impl Serialize for HeaderMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, value)| (name, value)))
+    }
 }
 
 /// The core's verdict on an API's answer (`apiResponse` returns it as plain text).
@@ -457,7 +467,7 @@ pub(crate) enum DiscoveryStep<'a> {
     Done {
         /// The server metadata as the core serializes it (snake_case, as sent).
         #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
-        metadata: Box<RawValue>,
+        metadata: &'a ServerMetadata,
     },
     Failed {
         error: CoreError<'a>,
@@ -479,14 +489,8 @@ pub(crate) enum TokenResult<'a> {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum MetadataResult<'a> {
     /// As in [`DiscoveryStep::Done`].
-    Metadata(#[cfg_attr(test, ts(type = "Record<string, unknown>"))] Box<RawValue>),
+    Metadata(#[cfg_attr(test, ts(type = "Record<string, unknown>"))] &'a ServerMetadata),
     Error(CoreError<'a>),
-}
-
-/// Metadata JSON as the core wrote it, or `None` if it is not JSON (never:
-/// the core serializes its own struct).
-pub(crate) fn metadata_json(metadata: &ccauth::ServerMetadata) -> Option<Box<RawValue>> {
-    RawValue::from_string(metadata.to_json()).ok()
 }
 
 /// An introspection answer's members as sent (RFC 7662), with a boolean `active`.
@@ -686,10 +690,34 @@ mod tests {
             json_of(&AdminResult::Introspection(IntrospectionFields(fields))),
             serde_json::json!({ "introspection": { "active": false } })
         );
-        let raw = RawValue::from_string(r#"{"issuer":"https://as"}"#.into()).expect("raw");
+        let issuer = "https://as.example.com";
+        let metadata = ServerMetadata::from_json(
+            issuer,
+            r#"{"issuer": "https://as.example.com", "token_endpoint": "https://as.example.com/t"}"#,
+        )
+        .expect("metadata");
+        let done = json_of(&DiscoveryStep::Done {
+            metadata: &metadata,
+        });
+        assert_eq!(done["step"], "done");
+        assert_eq!(done["metadata"]["issuer"], issuer);
         assert_eq!(
-            json_of(&DiscoveryStep::Done { metadata: raw }),
-            serde_json::json!({ "step": "done", "metadata": { "issuer": "https://as" } })
+            done["metadata"]["token_endpoint"],
+            "https://as.example.com/t"
+        );
+    }
+
+    #[test]
+    fn api_headers_are_an_object() {
+        let headers = ApiHeaders {
+            headers: HeaderMap(vec![("Authorization", "DPoP at"), ("DPoP", "proof")]),
+            reusable: false,
+            report_statuses: &[401],
+            report_headers: &["DPoP-Nonce"],
+        };
+        assert_eq!(
+            to_json(&headers),
+            r#"{"headers":{"Authorization":"DPoP at","DPoP":"proof"},"reusable":false,"report_statuses":[401],"report_headers":["DPoP-Nonce"]}"#
         );
     }
 
