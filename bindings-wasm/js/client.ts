@@ -250,21 +250,10 @@ export class ClientCredentials {
   async #run(ticket: Ticket): Promise<void> {
     let outcome: string | undefined;
     try {
-      let { request } = ticket;
-      if (ticket.needs_client_assertion) {
-        let assertion: unknown;
-        try {
-          assertion = await (this.#clientAssertion as () => string | Promise<string>)();
-          if (typeof assertion !== "string") throw new TypeError(`it returned ${typeof assertion}, not a string`);
-        } catch (error) {
-          outcome = this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now());
-          return;
-        }
-        try {
-          request = JSON.parse(this.#lifecycle.requestWithAssertion(ticket.id, assertion, Date.now())) as CoreRequest;
-        } catch {
-          return; // a bad or expired assertion: the core has failed the fetch
-        }
+      const request = ticket.needs_client_assertion ? await this.#withAssertion(ticket) : ticket.request;
+      if ("failed" in request) {
+        outcome = request.failed;
+        return;
       }
       try {
         const reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
@@ -276,6 +265,26 @@ export class ClientCredentials {
       }
     } finally {
       this.#reported(outcome);
+    }
+  }
+
+  /**
+   * The ticket's request with an assertion from the host's source; when there
+   * is none to send, what the core made of it: the outcome of the source's
+   * failure, or none (it refused the assertion and failed the fetch).
+   */
+  async #withAssertion(ticket: Ticket): Promise<CoreRequest | { failed: string | undefined }> {
+    let assertion: unknown;
+    try {
+      assertion = await (this.#clientAssertion as () => string | Promise<string>)();
+      if (typeof assertion !== "string") throw new TypeError(`it returned ${typeof assertion}, not a string`);
+    } catch (error) {
+      return { failed: this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now()) };
+    }
+    try {
+      return JSON.parse(this.#lifecycle.requestWithAssertion(ticket.id, assertion, Date.now())) as CoreRequest;
+    } catch {
+      return { failed: undefined }; // a bad or expired assertion: the core has failed the fetch
     }
   }
 
