@@ -48,7 +48,10 @@ class HardeningTest {
                 assertTrue(Oversized.closedEarly(stream), "$case: $stream")
                 assertTrue(Oversized.bytesSent(stream) < 64 * Oversized.MIB, "$case: $stream")
                 if (declared) assertTrue(Oversized.bytesSent(stream) < 16 * Oversized.MIB, "$case: no body read, $stream")
-                assertTrue(growth.rssPeak < 32 * Oversized.MIB, "$case: $growth")
+                // The resident set also counts the heap pages the JVM touches for short-lived read
+                // buffers before a GC returns them (seen: +42 MiB once in ~20 runs, with 9 MiB read);
+                // a quarter of the stream still shows the reply was not held.
+                assertTrue(growth.rssPeak < 64 * Oversized.MIB, "$case: $growth")
                 assertTrue(growth.heapAfter < 32 * Oversized.MIB, "$case: $growth")
             }
         }
