@@ -3,8 +3,9 @@
 //!
 //! Anything that holds a secret (a token, a request with credentials)
 //! crosses as an *object* whose `Debug` (and so the generated `repr`/
-//! `toString`/`description`) is the core's redacted one; plain records carry
-//! only values that are safe to print. Each language adds its own idiomatic
+//! `toString`/`description`) is the core's redacted one, or as a record that
+//! exports a redacted `Debug` and `Display` (`TokenRequestParts`); other
+//! records carry only values that are safe to print. Each language adds its own idiomatic
 //! driver on top (HTTP, clock, waiting); the protocol and timing decisions
 //! stay in the core. Nothing here panics: every core error becomes a
 //! [`CcauthError`].
@@ -22,6 +23,7 @@ uniffi::setup_scaffolding!();
 mod discovery;
 mod lifecycle_api;
 mod options;
+mod sansio;
 mod types;
 
 pub use discovery::{Discovery, DiscoveryStep};
@@ -30,6 +32,7 @@ pub use options::{
     BasicEncoding, BodyFormat, ClientAuth, ClientConfig, ClientSecret, PrivateKey, RefreshPolicy,
     RetryPolicy,
 };
+pub use sansio::{ParsedToken, TokenRequestParts};
 
 pub use types::{
     AccessToken, Challenge, ErrorInfo, ErrorKind, FetchTicket, Header, TokenInfo, TokenRequest,
@@ -77,7 +80,7 @@ impl From<Error> for CcauthError {
     }
 }
 
-fn config_from(config_json: &str) -> Result<ccauth::ClientConfig, CcauthError> {
+pub(crate) fn config_from(config_json: &str) -> Result<ccauth::ClientConfig, CcauthError> {
     ccauth::ClientConfig::from_json(config_json).map_err(|e| Error::from(e).into())
 }
 
@@ -131,7 +134,7 @@ pub(crate) fn entropy(bytes: &[u8]) -> Result<[u8; 32], CcauthError> {
     RequestContext::entropy_from(bytes).map_err(|e| Error::from(e).into())
 }
 
-fn context<'a>(
+pub(crate) fn context<'a>(
     now_ms: u64,
     entropy_bytes: &[u8],
     dpop_nonce: Option<&'a str>,

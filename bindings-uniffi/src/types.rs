@@ -93,6 +93,17 @@ pub struct ErrorInfo {
     pub request_sent: Option<bool>,
 }
 
+/// Name/value pairs as `Header` records.
+pub(crate) fn owned_headers(pairs: &[(String, String)]) -> Vec<Header> {
+    pairs
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
 fn owned(s: Option<&str>) -> Option<String> {
     s.map(str::to_owned)
 }
@@ -197,14 +208,7 @@ impl TokenRequest {
 
     /// Headers in the order to send them (may hold credentials).
     pub fn headers(&self) -> Vec<Header> {
-        self.0
-            .headers()
-            .iter()
-            .map(|(name, value)| Header {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect()
+        owned_headers(self.0.headers())
     }
 
     /// The body bytes (form or JSON; may hold credentials).

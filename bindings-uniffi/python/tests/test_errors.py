@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Callable
 
 import pytest
@@ -39,7 +42,11 @@ def test_reprs_hold_no_secret() -> None:
     )
     auth = ccauth.ClientAuth.CLIENT_SECRET_POST(secret=ccauth.ClientSecret(SECRET))
     key = ccauth.PrivateKey.generate_p256(b"k" * 32)
-    text = f"{client!r} {request!r} {token!r} {token} {vars(client)} {auth!r} {auth} {key!r} {key}"
+    prepared = ccauth.PreparedConfig(DOCUMENT)
+    # What the driver reads a ticket's request through (one call): prints method and URL only.
+    parts = ccauth._ffi.ccauth_ffi.ClientConfig.from_document(json.dumps(DOCUMENT)).token_request(0, b"e" * 32, None)
+    assert parts.url == request.url and any(h.name == "Authorization" for h in parts.headers)
+    text = f"{client!r} {request!r} {token!r} {token} {vars(client)} {auth!r} {auth} {key!r} {key} {prepared!r} {parts!r} {parts}"
     assert_clean(text, [SECRET, "tok-0123456789", "Basic "])
     assert token.expires_at.timestamp() == 1_700_000_060
     assert token.refresh_at_ms == 1_700_000_030_000
@@ -220,3 +227,25 @@ def test_a_declared_length_over_the_limit_is_too_large_without_a_body() -> None:
             DOCUMENT, 200, [("Content-Type", "application/json"), ("Content-Length", "5000000")], b"", 1_700_000_000_000,
         )
     assert (caught.value.code, caught.value.retryable) == ("RESPONSE_TOO_LARGE", False)
+
+
+def test_a_bad_document_fails_when_prepared() -> None:
+    with pytest.raises(ccauth.ConfigError) as caught:
+        ccauth.PreparedConfig({**DOCUMENT, "body_format": "xml"})
+    assert caught.value.field == "body_format"
+    assert_clean(printed(caught.value), [SECRET])
+
+
+def test_import_and_a_first_client_leave_the_heavy_modules_unloaded() -> None:
+    # The cold start: the wheel's generated module is slimmed
+    # (scripts/slim-uniffi-python.py) and the package imports dataclasses,
+    # datetime and json only where they are used. A fresh interpreter, as a service starts.
+    code = (
+        "import sys, ccauth; c = ccauth.ClientCredentials('https://as.example.com/t', 'c', 's-0123456789', scopes=['a']); "
+        "print(' '.join(m for m in ('dataclasses', 'inspect', 'datetime', 'traceback', 'platform', 'json', 'asyncio') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60).stdout.split()
+    assert loaded == [], f"imported at start: {loaded}"
+    generated = ccauth._ffi.ccauth_ffi
+    # Reprs of generated records as dataclasses made them: the class name, no field.
+    assert repr(generated.Header(name="Authorization", value="Basic c2VjcmV0")) == "Header()"

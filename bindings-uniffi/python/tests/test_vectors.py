@@ -17,11 +17,13 @@ def test_the_vectors_are_all_there() -> None:
     assert len(REQUEST) >= 80 and len(RESPONSE) >= 60
 
 
+@pytest.mark.parametrize("prepare", [False, True], ids=["document", "prepared"])
 @pytest.mark.parametrize("case", [c for _, c in REQUEST], ids=[i for i, _ in REQUEST])
-def test_request_vector(case: Dict[str, Any]) -> None:
-    run_request_case(case)
+def test_request_vector(case: Dict[str, Any], prepare: bool) -> None:
+    run_request_case(case, prepare)
 
 
+@pytest.mark.parametrize("prepare", [False, True], ids=["document", "prepared"])
 @pytest.mark.parametrize("case", [c for _, c in RESPONSE], ids=[i for i, _ in RESPONSE])
-def test_response_vector(case: Dict[str, Any]) -> None:
-    run_response_case(case)
+def test_response_vector(case: Dict[str, Any], prepare: bool) -> None:
+    run_response_case(case, prepare)

@@ -44,20 +44,25 @@ def check(want: Dict[str, Any], key: str, got: Any) -> None:
         assert got == want[key], f"{key}: want {want[key]!r}, got {got!r}"
 
 
-def run_request_case(case: Dict[str, Any]) -> None:
+def prepared(config: Dict[str, Any], prepare: bool) -> Any:
+    """The document, or (``prepare``) the same read once as a ``PreparedConfig``."""
+    return ccauth.PreparedConfig(config) if prepare else config
+
+
+def run_request_case(case: Dict[str, Any], prepare: bool = False) -> None:
     config = case["config"]
     secrets = [config.get("client_secret")]
     if "expect_error" in case:
         want = case["expect_error"]
         try:
-            ccauth.build_token_request(config)
+            ccauth.build_token_request(prepared(config, prepare))
         except ccauth.ConfigError as e:
             check(want, "code", e.code)
             check(want, "field", e.field)
             assert_clean(printed(e), secrets)
             return
         raise AssertionError(f"want {want['code']}, got no error")
-    r = ccauth.build_token_request(config)
+    r = ccauth.build_token_request(prepared(config, prepare))
     want = case["expect"]
     check(want, "method", r.method)
     check(want, "url", r.url)
@@ -66,7 +71,7 @@ def run_request_case(case: Dict[str, Any]) -> None:
     assert_clean(repr(r), secrets)
 
 
-def run_response_case(case: Dict[str, Any]) -> None:
+def run_response_case(case: Dict[str, Any], prepare: bool = False) -> None:
     config = case.get("config", DEFAULT)
     res = case["response"]
     body = base64.b64decode(res["body_base64"]) if "body_base64" in res else res.get("body", "").encode()
@@ -75,7 +80,7 @@ def run_response_case(case: Dict[str, Any]) -> None:
     if "expect_error" in case:
         want = case["expect_error"]
         try:
-            ccauth.parse_token_response(config, res["status"], headers, body, case["now_ms"])
+            ccauth.parse_token_response(prepared(config, prepare), res["status"], headers, body, case["now_ms"])
         except ccauth.ResponseError as e:
             check(want, "code", e.code)
             check(want, "status", e.status)
@@ -100,7 +105,7 @@ def run_response_case(case: Dict[str, Any]) -> None:
             assert_clean(printed(e), secrets)
             return
         raise AssertionError(f"want {want['code']}, got no error")
-    t = ccauth.parse_token_response(config, res["status"], headers, body, case["now_ms"])
+    t = ccauth.parse_token_response(prepared(config, prepare), res["status"], headers, body, case["now_ms"])
     want = case["expect"]
     check(want, "access_token", t.access_token)
     check(want, "token_type", t.token_type)

@@ -17,7 +17,6 @@ import os
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
 
 from ._config import Options, Pairs, client_auth, client_config
@@ -33,28 +32,16 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
     from ._ffi.ccauth_ffi import BodyFormat, ClientAuth, PrivateKey, RefreshPolicy, RetryPolicy
+    from ._introspection import Introspection
 
-# asyncio and json are imported where they are used (import time: sync-only
-# services never need asyncio, the hot paths no json); the refresh jitter's
+# asyncio, json and Introspection (dataclasses) are imported where they are
+# used (import time: sync-only services never need asyncio, the hot paths no
+# json, most services never introspect); the refresh jitter's
 # seed comes from os.urandom rather than the secrets module (hashlib, OpenSSL).
 
-__all__ = ["ClientCredentials", "Introspection"]
+__all__ = ["ClientCredentials"]
 
 _HINTS = {"access_token": _ffi.TokenTypeHint.ACCESS_TOKEN, "refresh_token": _ffi.TokenTypeHint.REFRESH_TOKEN}
-
-
-@dataclass(frozen=True)
-class Introspection:
-    """What the server says of a token (RFC 7662)."""
-
-    active: bool
-    scope: Optional[str] = None
-    client_id: Optional[str] = None
-    exp: Optional[int] = None
-    """Expiry, Unix seconds."""
-    token_type: Optional[str] = None
-    fields: Dict[str, Any] = field(default_factory=dict, repr=False)
-    """Every member the server sent."""
 
 
 class _Ready:
@@ -384,9 +371,9 @@ class ClientCredentials:
         # The credentials go straight into the call: no local of this frame
         # (or any ccauth frame a traceback shows) holds them in the clear
         # (the request object prints redacted).
-        request = self._request(ticket)
+        parts = self._request(ticket).parts()  # one call; prints redacted
         return self._transport.send(
-            ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout_ms, max_bytes=self._max_bytes
+            ticket.method, ticket.url, _pairs(parts.headers), parts.body, self._timeout_ms, max_bytes=self._max_bytes
         )
 
     # -- the lifecycle loop: asyncio -------------------------------------------
@@ -442,9 +429,9 @@ class ClientCredentials:
         failure: Optional[TransportFailure] = None
         try:
             if self._async_transport is not None:
-                request = self._request(ticket)
+                parts = self._request(ticket).parts()
                 reply = await self._async_transport.send(
-                    ticket.method, ticket.url, _pairs(request.headers()), request.body(), self._timeout_ms, max_bytes=self._max_bytes
+                    ticket.method, ticket.url, _pairs(parts.headers), parts.body, self._timeout_ms, max_bytes=self._max_bytes
                 )
             else:
                 reply = await loop.run_in_executor(None, self._send, ticket)
@@ -646,6 +633,8 @@ class ClientCredentials:
             raise error
         import json
 
+        from ._introspection import Introspection
+
         members: Dict[str, Any] = json.loads(text)
         return Introspection(
             active=members.get("active") is True,
@@ -672,8 +661,9 @@ class ClientCredentials:
         if error is not None:
             raise error
         try:
+            parts = request.parts()
             reply = self._transport.send(
-                request.method(), request.url(), _pairs(request.headers()), request.body(), self._timeout_ms, max_bytes=self._max_bytes
+                parts.method, parts.url, _pairs(parts.headers), parts.body, self._timeout_ms, max_bytes=self._max_bytes
             )
         except Exception as e:  # any failure of a host transport is a transport error
             f = _failure(e)
@@ -712,10 +702,10 @@ class ClientCredentials:
         discovery = _ffi.Discovery(issuer, danger_accept_insecure_http)
         step = discovery.start(_now_ms())
         while step.is_SEND():
-            request = step.request
+            parts = step.request.parts()
             try:
                 reply = sender.send(
-                    request.method(), request.url(), _pairs(request.headers()), request.body(), timeout_ms,
+                    parts.method, parts.url, _pairs(parts.headers), parts.body, timeout_ms,
                     max_bytes=_ffi.default_max_response_bytes(),
                 )
             except Exception as e:  # any failure of a host transport is a transport error

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from typing import Any, Dict
+from typing import Any, Callable, Dict
 
 from ._ffi import ccauth_ffi as _g
 
@@ -90,6 +90,21 @@ class Builder:
         self._data += _SIZE_T.pack(v)
 
 
+def _reader(s: struct.Struct) -> Callable[[Stream], Any]:
+    """A ``Stream.read_*`` method for one fixed-size primitive (one call, not two)."""
+    size, unpack_from = s.size, s.unpack_from
+
+    def read(self: Stream) -> Any:
+        offset = self.offset
+        stop = offset + size
+        if stop > self.len:
+            raise _g.InternalError("read past end of rust buffer")
+        self.offset = stop
+        return unpack_from(self.data, offset)[0]
+
+    return read
+
+
 class Stream:
     """The generated ``_UniffiRustBufferStream``'s interface over bytes copied out once."""
 
@@ -125,35 +140,32 @@ class Stream:
         self.offset = offset + size
         return self.data[offset : offset + size]
 
-    def read_i8(self) -> int:
-        return int(self._unpack(_I8))
+    read_i8 = _reader(_I8)
+    read_u8 = _reader(_U8)
+    read_i16 = _reader(_I16)
+    read_u16 = _reader(_U16)
+    read_i32 = _reader(_I32)
+    read_u32 = _reader(_U32)
+    read_i64 = _reader(_I64)
+    read_u64 = _reader(_U64)
+    read_float = _reader(_F32)
+    read_double = _reader(_F64)
 
-    def read_u8(self) -> int:
-        return int(self._unpack(_U8))
 
-    def read_i16(self) -> int:
-        return int(self._unpack(_I16))
-
-    def read_u16(self) -> int:
-        return int(self._unpack(_U16))
-
-    def read_i32(self) -> int:
-        return int(self._unpack(_I32))
-
-    def read_u32(self) -> int:
-        return int(self._unpack(_U32))
-
-    def read_i64(self) -> int:
-        return int(self._unpack(_I64))
-
-    def read_u64(self) -> int:
-        return int(self._unpack(_U64))
-
-    def read_float(self) -> float:
-        return float(self._unpack(_F32))
-
-    def read_double(self) -> float:
-        return float(self._unpack(_F64))
+def _read_str(buf: Stream) -> str:
+    # The generated String.read: an i32 length, then UTF-8, in one step.
+    offset, data = buf.offset, buf.data
+    start = offset + 4
+    if start > buf.len:
+        raise _g.InternalError("read past end of rust buffer")
+    (size,) = _I32.unpack_from(data, offset)
+    if size < 0:
+        raise _g.InternalError("Unexpected negative string length")
+    stop = start + size
+    if stop > buf.len:
+        raise _g.InternalError("read past end of rust buffer")
+    buf.offset = stop
+    return data[start:stop].decode("utf-8")
 
 
 def _lift(cls: Any, rbuf: Any) -> Any:
@@ -171,6 +183,55 @@ def _lower(cls: Any, value: Any) -> Any:
     builder = Builder()
     cls.write(value, builder)
     return builder.finalize()
+
+
+def _call_with_error(error_ffi_converter: Any, fn: Any, *args: Any) -> Any:
+    # The generated _uniffi_rust_call_with_error, with less Python per call
+    # (every call into Rust goes through it): the status is checked only
+    # when Rust set it.
+    status = _g._UniffiRustCallStatus()
+    result = fn(*args, ctypes.byref(status))
+    if status.code:
+        _g._uniffi_check_call_status(error_ffi_converter, status)
+    return result
+
+
+def _alloc(size: int) -> Any:
+    return _call_with_error(None, _RUSTBUFFER["alloc"], size)
+
+
+def _free(rbuf: Any) -> None:
+    _call_with_error(None, _RUSTBUFFER["free"], rbuf)
+
+
+_RUSTBUFFER: Dict[str, Any] = {}
+"""The library's ``rustbuffer_alloc`` and ``rustbuffer_free``, found by install()."""
+
+
+def _check_headers(value: Any) -> None:
+    for h in value:
+        if type(h.name) is not str or type(h.value) is not str:
+            bad = h.value if type(h.name) is str else h.name
+            raise TypeError(f"argument must be str, not {type(bad).__name__}")
+
+
+def _write_headers(value: Any, buf: Any) -> None:
+    # A list of Header records (name, value): i32 count, then each string as
+    # i32 length + UTF-8, joined once instead of four writes a header.
+    parts = [_I32.pack(len(value))]
+    add = parts.append
+    pack = _I32.pack
+    for h in value:
+        name, val = h.name.encode("utf-8"), h.value.encode("utf-8")
+        add(pack(len(name)))
+        add(name)
+        add(pack(len(val)))
+        add(val)
+    buf.write(b"".join(parts))
+
+
+def _lower_bytes(value: Any) -> Any:
+    return _to_rust(_I32.pack(len(value)) + bytes(value))
 
 
 def _lift_str(rbuf: Any) -> str:
@@ -210,29 +271,55 @@ def install() -> bool:
     )
     if not expected:
         return False
-    swap(
-        {
-            (_g, "_UniffiRustBufferBuilder"): Builder,
-            (_g, "_UniffiRustBufferStream"): Stream,
-            (conv, "lift"): classmethod(_lift),
-            (conv, "lower"): classmethod(_lower),
-            (string, "lift"): staticmethod(_lift_str),
-            (string, "lower"): staticmethod(_lower_str),
-            # Zero-initialized: CALL_SUCCESS and an empty error buffer, as the generated default() makes it.
-            (status, "default"): staticmethod(status),
-        }
-    )
+    # The library's buffer functions, by the names the generated alloc()/free() call.
+    for name in ("alloc", "free"):
+        code = getattr(rb, name).__code__
+        found = [n for n in code.co_names if n.endswith(f"_rustbuffer_{name}")]
+        if len(found) != 1 or not hasattr(_g._UniffiLib, found[0]):
+            return False
+        _RUSTBUFFER[name] = getattr(_g._UniffiLib, found[0])
+    if not callable(getattr(_g, "_uniffi_check_call_status", None)) or not callable(getattr(_g, "_uniffi_rust_call_with_error", None)):
+        return False
+    pieces: Dict[Any, Any] = {
+        (_g, "_UniffiRustBufferBuilder"): Builder,
+        (_g, "_UniffiRustBufferStream"): Stream,
+        (conv, "lift"): classmethod(_lift),
+        (conv, "lower"): classmethod(_lower),
+        (string, "lift"): staticmethod(_lift_str),
+        (string, "lower"): staticmethod(_lower_str),
+        (string, "read"): staticmethod(_read_str),
+        # Zero-initialized: CALL_SUCCESS and an empty error buffer, as the generated default() makes it.
+        (status, "default"): staticmethod(status),
+        (rb, "alloc"): staticmethod(_alloc),
+        (rb, "free"): _free,
+        (_g, "_uniffi_rust_call_with_error"): _call_with_error,
+    }
+    headers = getattr(_g, "_UniffiFfiConverterSequenceTypeHeader", None)
+    if headers is not None and [f for f in vars(_g.Header(name="", value=""))] == ["name", "value"]:
+        # Response headers cross on every token fetch (nine from a real provider).
+        pieces[(headers, "check_lower")] = staticmethod(_check_headers)
+        pieces[(headers, "write")] = staticmethod(_write_headers)
+    if hasattr(_g, "_UniffiFfiConverterBytes"):
+        pieces[(_g._UniffiFfiConverterBytes, "lower")] = staticmethod(_lower_bytes)
+    swap(pieces)
     return True
 
 
 def swap(pieces: Dict[Any, Any]) -> Dict[Any, Any]:
     """Sets each ``(owner, name)`` to its value; returns what was there (as stored, descriptors included)."""
-    before = {(owner, name): vars(owner)[name] for owner, name in pieces}
+    before = {(owner, name): vars(owner).get(name, INHERITED) for owner, name in pieces}
     if not GENERATED:  # the first swap, install(): what UniFFI generated
         GENERATED.update(before)
     for (owner, name), value in pieces.items():
-        setattr(owner, name, value)
+        if value is INHERITED:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, value)
     return before
+
+
+INHERITED = object()
+"""Stands for "not set on this class" (it used its base class's): swapping it back deletes the override."""
 
 
 INSTALLED = install()

@@ -2,7 +2,8 @@
 
 They take the core's config document (docs/OPTIONS.md: the options'
 snake_case names, ``client_secret`` with ``auth_method``, durations in ms),
-as a mapping or its JSON text: the shared vectors' ``config`` object.
+as a mapping or its JSON text: the shared vectors' ``config`` object; or,
+for the token steps, a :class:`PreparedConfig` (the document read once).
 """
 
 from __future__ import annotations
@@ -18,6 +19,32 @@ from ._token import AccessToken
 
 ConfigDocument = Union[Mapping[str, Any], str]
 """The core's config document: a mapping, or its JSON text."""
+
+
+class PreparedConfig:
+    """A config document read and checked once (raises :class:`ConfigError`
+    when it is not valid). :func:`build_token_request` and
+    :func:`parse_token_response` take it in place of the document and then
+    skip reading it again: a host that sends many token requests keeps one."""
+
+    __slots__ = ("_config",)
+
+    def __init__(self, config: ConfigDocument) -> None:
+        error: Optional[Error] = None
+        try:
+            self._config = _ffi.ClientConfig.from_document(_text(config))
+            return
+        except FFI_ERRORS as e:
+            error = from_ffi(e)
+        del config
+        raise error
+
+    def __repr__(self) -> str:
+        return "PreparedConfig([REDACTED])"
+
+
+def _prepared(config: Union[ConfigDocument, PreparedConfig]) -> Any:
+    return config._config if isinstance(config, PreparedConfig) else PreparedConfig(config)._config
 
 
 @dataclass(frozen=True)
@@ -48,7 +75,7 @@ def _headers(headers: List[Tuple[str, str]]) -> List[Any]:
 
 
 def build_token_request(
-    config: ConfigDocument,
+    config: Union[ConfigDocument, PreparedConfig],
     *,
     now_ms: Optional[int] = None,
     entropy: Optional[bytes] = None,
@@ -60,16 +87,18 @@ def build_token_request(
     error: Optional[Error] = None
     when = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     try:
-        r = _ffi.build_token_request_at(_text(config), when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
-        return TokenRequest(r.method(), r.url(), [(h.name, h.value) for h in r.headers()], r.body())
+        r = _prepared(config).token_request(when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
+        return TokenRequest(r.method, r.url, [(h.name, h.value) for h in r.headers], r.body)
     except FFI_ERRORS as e:
         error = from_ffi(e)
+    except Error as e:  # a document that is not valid
+        error = e
     del config  # no secret in a frame the traceback shows
     raise error
 
 
 def parse_token_response(
-    config: ConfigDocument, status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
+    config: Union[ConfigDocument, PreparedConfig], status: int, headers: List[Tuple[str, str]], body: Union[bytes, str], now_ms: int
 ) -> AccessToken:
     """Parses a token endpoint response received at ``now_ms`` (Unix ms).
 
@@ -78,9 +107,12 @@ def parse_token_response(
     """
     error: Optional[Error] = None
     try:
-        return AccessToken._from_ffi(_ffi.parse_token_response(_text(config), status, _headers(headers), _bytes(body), now_ms))
+        parsed = _prepared(config).token_response(status, _headers(headers), _bytes(body), now_ms)
+        return AccessToken(parsed.token, parsed.info)
     except FFI_ERRORS as e:
         error = from_ffi(e)
+    except Error as e:
+        error = e
     del config, body
     raise error
 

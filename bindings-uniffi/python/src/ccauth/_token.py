@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Any, Dict, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    import datetime as _dt
 
 
 def _utc(ms: int) -> _dt.datetime:
+    import datetime as _dt  # here: most services never ask for a datetime (import time)
+
     return _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
 
 

@@ -10,8 +10,7 @@ is a reply.
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, List, NamedTuple, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -27,9 +26,8 @@ except ImportError:  # pragma: no cover
 _CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
-class HttpReply:
-    """A response as the core needs it."""
+class HttpReply(NamedTuple):
+    """A response as the core needs it (immutable)."""
 
     status: int
     headers: List[Tuple[str, str]]
