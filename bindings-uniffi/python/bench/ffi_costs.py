@@ -5,7 +5,8 @@ network), to decide the shape of the FFI surface. Medians of 5 runs.
 1. the calls one client fetch makes, as the driver makes them;
 2. the marshalling alone, through the generated converters (no Rust work):
    what a change of an argument's or a result's type would save;
-3. the sans-IO functions (a JSON config document per call).
+3. the sans-IO functions: a JSON config document per call, then the
+   document read once (``PreparedConfig``), one call per step.
 
 Run by scripts/bench-python.sh after bench.py.
 """
@@ -95,6 +96,7 @@ def fetch_calls() -> Dict[str, float]:
         "poll -> Fetch (ticket record, request object)": on_fresh(lambda: f.TokenLifecycle.with_config(config, 1), lambda x: x.poll(NOW)),
         "ticket.request.headers() -> [Header] (2)": on_fresh(fetching, lambda x: x[1].request.headers()),
         "ticket.request.body() -> bytes (1 KiB form)": on_fresh(fetching, lambda x: x[1].request.body()),
+        "ticket.request.parts() -> TokenRequestParts (what the driver reads)": on_fresh(fetching, lambda x: x[1].request.parts()),
         "handle_response(1 header, 1 KiB) -> Token": on_fresh(fetching, lambda x: x[0].handle_response(x[1].id, 200, one, BODY, NOW)),
         "handle_response(9 headers, 1 KiB) -> Token": on_fresh(fetching, lambda x: x[0].handle_response(x[1].id, 200, nine, BODY, NOW)),
         "token.access_token() -> str": us(token.access_token),
@@ -177,6 +179,8 @@ def sansio() -> Dict[str, float]:
     headers = [f.Header(name="Content-Type", value="application/json")]
     request = f.build_token_request_at(DOCUMENT, NOW, b"e" * 32, None)
     token = f.parse_token_response(DOCUMENT, 200, headers, BODY, NOW)
+    config = f.ClientConfig.from_document(DOCUMENT)
+    prepared = ccauth.PreparedConfig(DOCUMENT)
     rows = {
         "validate_config(document) (reads the JSON config)": us(lambda: f.validate_config(DOCUMENT)),
         "build_token_request_at(document) -> TokenRequest": us(lambda: f.build_token_request_at(DOCUMENT, NOW, b"e" * 32, None)),
@@ -189,6 +193,15 @@ def sansio() -> Dict[str, float]:
                 ccauth.parse_token_response(DOCUMENT, 200, [("Content-Type", "application/json")], BODY, NOW).authorization,
             )
         ),
+        "ClientConfig.from_document(document) (once)": us(lambda: f.ClientConfig.from_document(DOCUMENT)),
+        "config.token_request() -> TokenRequestParts (1 call)": us(lambda: config.token_request(NOW, b"e" * 32, None)),
+        "config.token_response() -> ParsedToken (1 call)": us(lambda: config.token_response(200, headers, BODY, NOW)),
+        "the same pair through the package, PreparedConfig": us(
+            lambda: (
+                ccauth.build_token_request(prepared, now_ms=NOW, entropy=b"e" * 32),
+                ccauth.parse_token_response(prepared, 200, [("Content-Type", "application/json")], BODY, NOW).authorization,
+            )
+        ),
     }
     return rows
 
@@ -197,7 +210,7 @@ def main() -> None:
     sections = [
         ("1. the generated calls of one client fetch (and of the API hook)", fetch_calls),
         ("2. marshalling alone (the converters, no Rust work)", marshalling),
-        ("3. sans-IO (a JSON config document per call)", sansio),
+        ("3. sans-IO (a JSON config document per call, then read once)", sansio),
     ]
     print(f"UniFFI from Python, per call (median of 5 runs): the generated runtime, then with ccauth._marshal ({_marshal.INSTALLED=})")
     for title, section in sections:
