@@ -7,6 +7,13 @@
 # Linux tarball: lib/ + pkg-config file), and runs against the server.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-swift.sh"
+# The hand-written sources (not the generated bindings), with the
+# toolchain's swift-format: rules in .swift-format (`swift-format format -i -r` fixes most).
+say "swift: swift-format lint --strict"
+bash "$ROOT/scripts/in-swift-root.sh" sh -c "cd '$ROOT' && /usr/libexec/swift/bin/swift-format lint --strict -r \
+  bindings-uniffi/ccauth-swift/Sources/Ccauth bindings-uniffi/ccauth-swift/Tests bindings-uniffi/ccauth-swift/Package.swift \
+  bindings-uniffi/ccauth-swift/Consumer/Sources bindings-uniffi/ccauth-swift/Consumer/Package.swift \
+  examples/swift/Sources examples/swift/Package.swift"
 say "swift: swift test (in the trixie root)"
 "$ROOT/scripts/with-auth-server.sh" bash "$ROOT/scripts/in-swift-root.sh" sh -c \
   "cd '$ROOT/bindings-uniffi/ccauth-swift' && swift test --scratch-path '$ROOT/target/swift' $*"

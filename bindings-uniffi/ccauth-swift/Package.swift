@@ -11,9 +11,9 @@
 import PackageDescription
 
 #if os(Linux)
-let ffi = Target.systemLibrary(name: "ccauth_ffiFFI", path: "Sources/ccauth_ffiFFI", pkgConfig: "ccauth_ffi")
+    let ffi = Target.systemLibrary(name: "ccauth_ffiFFI", path: "Sources/ccauth_ffiFFI", pkgConfig: "ccauth_ffi")
 #else
-let ffi = Target.binaryTarget(name: "ccauth_ffiFFI", path: "ccauth_ffiFFI.xcframework") // ccauth:binary-target
+    let ffi = Target.binaryTarget(name: "ccauth_ffiFFI", path: "ccauth_ffiFFI.xcframework")  // ccauth:binary-target
 #endif
 
 let package = Package(

@@ -14,6 +14,6 @@ let package = Package(
     platforms: [.macOS(.v12), .iOS(.v15)],
     dependencies: [.package(url: "file://\(root)", from: "0.1.0")],
     targets: [
-        .executableTarget(name: "Consumer", dependencies: [.product(name: "Ccauth", package: "ccauth-swift")], path: "Sources/Consumer"),
+        .executableTarget(name: "Consumer", dependencies: [.product(name: "Ccauth", package: "ccauth-swift")], path: "Sources/Consumer")
     ]
 )

@@ -1,7 +1,8 @@
 import CcauthFFI
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// API calls with the token attached, and the one retry the core's verdict
@@ -27,7 +28,7 @@ extension ClientCredentials {
         var (data, response) = try await send(request, with: api, session: session)
         var verdict = await read(response, to: token, api, url: url, nonceRetried: false)
         if verdict == .retryWithNonce, replayable {
-            api = try await headers(for: token, method: method, url: url) // a fresh proof, with the nonce
+            api = try await headers(for: token, method: method, url: url)  // a fresh proof, with the nonce
             (data, response) = try await send(request, with: api, session: session)
             verdict = await read(response, to: token, api, url: url, nonceRetried: true)
         }
@@ -43,18 +44,23 @@ extension ClientCredentials {
     /// The core's verdict on `response` to a call made with `token`. Only an
     /// answer the core asked to see (`api`'s report statuses and headers)
     /// goes to it: any other would change nothing, and is `.done`.
-    private nonisolated func read(_ response: HTTPURLResponse, to token: AccessToken, _ api: ApiHeaders, url: String,
-                                  nonceRetried: Bool) async -> ApiVerdict {
+    private nonisolated func read(
+        _ response: HTTPURLResponse, to token: AccessToken, _ api: ApiHeaders, url: String,
+        nonceRetried: Bool
+    ) async -> ApiVerdict {
         let status = response.statusCode
-        guard api.reportStatuses.contains(where: { Int($0) == status })
-            || api.reportHeaders.contains(where: { response.value(forHTTPHeaderField: $0) != nil })
+        guard
+            api.reportStatuses.contains(where: { Int($0) == status })
+                || api.reportHeaders.contains(where: { response.value(forHTTPHeaderField: $0) != nil })
         else { return .done }
-        return await verdict(token, url: url, status: status,
-                             wwwAuthenticate: response.value(forHTTPHeaderField: "WWW-Authenticate"),
-                             dpopNonce: response.value(forHTTPHeaderField: "DPoP-Nonce"), nonceRetried: nonceRetried)
+        return await verdict(
+            token, url: url, status: status,
+            wwwAuthenticate: response.value(forHTTPHeaderField: "WWW-Authenticate"),
+            dpopNonce: response.value(forHTTPHeaderField: "DPoP-Nonce"), nonceRetried: nonceRetried)
     }
 
-    private nonisolated func send(_ request: URLRequest, with api: ApiHeaders, session: URLSession) async throws -> (Data, HTTPURLResponse) {
+    private nonisolated func send(_ request: URLRequest, with api: ApiHeaders, session: URLSession) async throws -> (Data, HTTPURLResponse)
+    {
         var request = request
         for header in api.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
         return try await session.httpData(for: request)

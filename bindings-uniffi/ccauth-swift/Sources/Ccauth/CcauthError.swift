@@ -101,8 +101,9 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         bodyKind = info.bodyKind
         excerpt = info.excerpt
         wwwAuthenticate = info.wwwAuthenticate.map { challenge in
-            AuthenticationChallenge(scheme: challenge.scheme,
-                                    params: challenge.params.map { .init(name: $0.name, value: $0.value) })
+            AuthenticationChallenge(
+                scheme: challenge.scheme,
+                params: challenge.params.map { .init(name: $0.name, value: $0.value) })
         }
         contentType = info.contentType
         bodyLen = info.bodyLen
@@ -135,7 +136,7 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
 
     init(_ error: CcauthFFI.CcauthError, optionNames: Bool = true) {
         switch error {
-        case let .Config(info), let .Response(info), let .Transport(info), let .TokenDocument(info):
+        case .Config(let info), .Response(let info), .Transport(let info), .TokenDocument(let info):
             self.init(info, optionNames: optionNames)
         }
     }

@@ -1,7 +1,8 @@
 import CcauthFFI
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// What the server says of a token (RFC 7662); `fields` holds every member as JSON text.
@@ -87,7 +88,7 @@ public actor ClientCredentials {
 
     private init(_ options: ClientCredentialsOptions, session: URLSession?, discovered: (issuer: String, metadata: String)?) throws {
         let config = try options.config(issuer: discovered?.issuer, metadataJSON: discovered?.metadata)
-        let lifecycle = TokenLifecycle.withConfig(config: config, seed: UInt64.random(in: 0 ... UInt64.max))
+        let lifecycle = TokenLifecycle.withConfig(config: config, seed: UInt64.random(in: 0...UInt64.max))
         // Randomness for signatures (jti, salts): the system's CSPRNG.
         try translated { try lifecycle.seedEntropy(entropy: randomBytes(32)) }
         self.lifecycle = lifecycle
@@ -124,18 +125,18 @@ public actor ClientCredentials {
             let now = nowMs()
             if let m = memo, now >= m.from, now < m.until { return m.token }
             switch lifecycle.poll(nowMs: now) {
-            case let .ready(token, info, from, until):
+            case .ready(let token, let info, let from, let until):
                 let m = Memo(AccessToken(token, info: info), from: from, until: until)
                 memo = m
                 return m.token
-            case let .fetch(ticket):
+            case .fetch(let ticket):
                 await fetch(ticket)
-            case let .refreshAhead(token, info, ticket):
+            case .refreshAhead(let token, let info, let ticket):
                 Task { await self.fetch(ticket) }
                 return AccessToken(token, info: info)
-            case let .wait(_, waitMs):
+            case .wait(_, let waitMs):
                 await wait(ms: waitMs)
-            case let .failed(error):
+            case .failed(let error):
                 throw CcauthError(error)
             }
         }
@@ -156,11 +157,13 @@ public actor ClientCredentials {
             }
         }
         switch await Self.exchange(tokenRequest, timeout: timeout, send: { try await self.send($0) }) {
-        case let .response(status, headers, body):
+        case .response(let status, let headers, let body):
             changed(lifecycle.handleResponse(ticketId: ticket.id, status: status, headers: headers, body: body, nowMs: nowMs()))
-        case let .failed(f):
-            changed(lifecycle.handleTransportError(ticketId: ticket.id, kind: f.ffiKind, message: f.message,
-                                                   cause: f.cause, requestSent: f.requestSent, nowMs: nowMs()))
+        case .failed(let f):
+            changed(
+                lifecycle.handleTransportError(
+                    ticketId: ticket.id, kind: f.ffiKind, message: f.message,
+                    cause: f.cause, requestSent: f.requestSent, nowMs: nowMs()))
         }
     }
 
@@ -168,7 +171,7 @@ public actor ClientCredentials {
     /// token comes with its ready span: the memo then), every waiter looks
     /// again, the proactive timer follows the core.
     private func changed(_ outcome: FetchOutcome? = nil) {
-        if case let .token(token, info, from, until) = outcome {
+        if case .token(let token, let info, let from, let until) = outcome {
             memo = Memo(AccessToken(token, info: info), from: from, until: until)
         } else {
             memo = nil
@@ -199,17 +202,19 @@ public actor ClientCredentials {
         guard at != refresher?.at else { return }
         refresher?.task.cancel()
         refresher = at.map { at in
-            (Task { [weak self] in
-                let now = nowMs()
-                try? await Task.sleep(nanoseconds: (at > now ? at - now : 0) * 1_000_000)
-                guard !Task.isCancelled else { return }
-                await self?.refreshNow()
-            }, at)
+            (
+                Task { [weak self] in
+                    let now = nowMs()
+                    try? await Task.sleep(nanoseconds: (at > now ? at - now : 0) * 1_000_000)
+                    guard !Task.isCancelled else { return }
+                    await self?.refreshNow()
+                }, at
+            )
         }
     }
 
     private func refreshNow() async {
-        guard !Task.isCancelled else { return } // re-armed or closed meanwhile
+        guard !Task.isCancelled else { return }  // re-armed or closed meanwhile
         refresher = nil
         _ = try? await token()
         armRefresher()
@@ -259,10 +264,13 @@ public actor ClientCredentials {
 
     /// What to do after the API answered a call made with `token`: the core
     /// keeps its `DPoP-Nonce` and drops a token its challenge condemns.
-    func verdict(_ token: AccessToken, url: String, status: Int, wwwAuthenticate: String?, dpopNonce: String?,
-                 nonceRetried: Bool) -> ApiVerdict {
-        let verdict = lifecycle.apiResponse(accessToken: token.accessToken, url: url, status: UInt16(clamping: status),
-                                            wwwAuthenticate: wwwAuthenticate, dpopNonce: dpopNonce, nonceRetried: nonceRetried)
+    func verdict(
+        _ token: AccessToken, url: String, status: Int, wwwAuthenticate: String?, dpopNonce: String?,
+        nonceRetried: Bool
+    ) -> ApiVerdict {
+        let verdict = lifecycle.apiResponse(
+            accessToken: token.accessToken, url: url, status: UInt16(clamping: status),
+            wwwAuthenticate: wwwAuthenticate, dpopNonce: dpopNonce, nonceRetried: nonceRetried)
         if verdict == .retryWithNewToken { changed() }
         return verdict
     }
@@ -280,7 +288,7 @@ public actor ClientCredentials {
         let value: String
         if let accessToken { value = accessToken } else { value = try await token().accessToken }
         let request = try translated { try lifecycle.revocationRequest(token: value, hint: hint.ffi, nowMs: nowMs()) }
-        changed() // the core dropped the token if it was the cached one
+        changed()  // the core dropped the token if it was the cached one
         let (status, headers, body) = try await adminExchange(request)
         try translated { try lifecycle.handleRevocationResponse(status: status, headers: headers, body: body, nowMs: nowMs()) }
     }
@@ -289,7 +297,9 @@ public actor ClientCredentials {
     public func introspect(_ accessToken: String, hint: TokenHint? = nil) async throws -> Introspection {
         let request = try translated { try lifecycle.introspectionRequest(token: accessToken, hint: hint?.ffi, nowMs: nowMs()) }
         let (status, headers, body) = try await adminExchange(request)
-        let text = try translated { try lifecycle.handleIntrospectionResponse(status: status, headers: headers, body: body, nowMs: nowMs()) }
+        let text = try translated {
+            try lifecycle.handleIntrospectionResponse(status: status, headers: headers, body: body, nowMs: nowMs())
+        }
         let fields = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
         return Introspection(
             active: fields["active"] as? Bool ?? false, scope: fields["scope"] as? String,
@@ -300,15 +310,18 @@ public actor ClientCredentials {
     /// A revocation or introspection exchange; no reply is the core's transport error.
     private func adminExchange(_ request: TokenRequest) async throws -> (UInt16, [Header], Data) {
         switch await Self.exchange(request, timeout: timeout, send: { try await self.send($0) }) {
-        case let .response(status, headers, body): return (status, headers, body)
-        case let .failed(f):
-            throw CcauthError(lifecycle.adminTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent))
+        case .response(let status, let headers, let body): return (status, headers, body)
+        case .failed(let f):
+            throw CcauthError(
+                lifecycle.adminTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent))
         }
     }
 
     /// Sends one of the core's requests; `send` reads the reply up to the limit that applies to it.
-    private static func exchange(_ request: TokenRequest, timeout: TimeInterval,
-                                 send: (URLRequest) async throws -> (Data, HTTPURLResponse)) async -> Reply {
+    private static func exchange(
+        _ request: TokenRequest, timeout: TimeInterval,
+        send: (URLRequest) async throws -> (Data, HTTPURLResponse)
+    ) async -> Reply {
         do {
             guard let url = URL(string: request.url()) else { throw URLError(.badURL) }
             var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
@@ -338,16 +351,16 @@ public actor ClientCredentials {
         var step = discovery.start(nowMs: nowMs())
         while true {
             switch step {
-            case let .send(request):
+            case .send(let request):
                 switch await exchange(request, timeout: timeout, send: { try await reader.send($0, on: session, limit: limit) }) {
-                case let .response(status, headers, body):
+                case .response(let status, let headers, let body):
                     step = discovery.handleResponse(status: status, headers: headers, body: body, nowMs: nowMs())
-                case let .failed(f):
+                case .failed(let f):
                     step = discovery.handleTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent)
                 }
-            case let .done(metadata):
+            case .done(let metadata):
                 return try ClientCredentials(options, session: nil, discovered: (issuer, metadata))
-            case let .failed(error):
+            case .failed(let error):
                 throw CcauthError(error)
             }
         }

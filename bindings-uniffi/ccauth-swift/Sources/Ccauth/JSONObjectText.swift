@@ -15,10 +15,13 @@ func quotingOverflowingNumbers(_ text: String) -> String {
     let bytes = Array(text.utf8)
     var out: [UInt8] = []
     out.reserveCapacity(bytes.count + 16)
-    var i = 0, inString = false, escaped = false
-    let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+    var i = 0
+    var inString = false
+    var escaped = false
+    let quote = UInt8(ascii: "\"")
+    let backslash = UInt8(ascii: "\\")
     func isNumberByte(_ b: UInt8) -> Bool {
-        (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(b) || "+-.eE".utf8.contains(b)
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || "+-.eE".utf8.contains(b)
     }
     while i < bytes.count {
         let b = bytes[i]
@@ -30,10 +33,10 @@ func quotingOverflowingNumbers(_ text: String) -> String {
             inString = true
             out.append(b)
             i += 1
-        } else if b == UInt8(ascii: "-") || (UInt8(ascii: "0") ... UInt8(ascii: "9")).contains(b) {
+        } else if b == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) {
             var j = i
             while j < bytes.count, isNumberByte(bytes[j]) { j += 1 }
-            let token = bytes[i ..< j]
+            let token = bytes[i..<j]
             if let value = Double(String(decoding: token, as: UTF8.self)), !value.isFinite {
                 out.append(quote)
                 out.append(contentsOf: token)

@@ -133,23 +133,25 @@ public struct ClientCredentialsOptions: Sendable {
     /// The common case: a secret sent as `client_secret_basic`
     /// (`auth: .clientSecretBasic(secret: ClientSecret(value: clientSecret))`).
     public init(tokenEndpoint: String, clientId: String, clientSecret: String, scopes: [String] = []) {
-        self.init(tokenEndpoint: tokenEndpoint, clientId: clientId,
-                  auth: .clientSecretBasic(secret: ClientSecret(value: clientSecret)), scopes: scopes)
+        self.init(
+            tokenEndpoint: tokenEndpoint, clientId: clientId,
+            auth: .clientSecretBasic(secret: ClientSecret(value: clientSecret)), scopes: scopes)
     }
 
     /// The core's config, validated (a `CcauthError` of kind `.config` names the bad option).
     func config(issuer: String? = nil, metadataJSON: String? = nil) throws -> ClientConfig {
         let pairs = { (list: [(String, String)]) in list.map { Header(name: $0.0, value: $0.1) } }
         return try translated {
-            try ClientConfig(options: ClientOptions(
-                tokenEndpoint: tokenEndpoint, clientId: clientId, auth: auth, scopes: scopes, includeScope: includeScope,
-                audience: audience, resources: resources, extraBodyParams: pairs(extraBodyParams),
-                extraQueryParams: pairs(extraQueryParams), extraHeaders: pairs(extraHeaders), bodyFormat: bodyFormat,
-                refresh: refresh, retry: retry, maxResponseBytes: maxResponseBytes, dpopKey: dpopKey,
-                assertionAudience: assertionAudience, assertionLifetimeMs: assertionLifetimeMs,
-                revocationEndpoint: revocationEndpoint, introspectionEndpoint: introspectionEndpoint,
-                proactiveRefresh: proactiveRefresh, dangerAcceptInsecureHttp: dangerAcceptInsecureHttp,
-                issuer: issuer, serverMetadataJson: metadataJSON))
+            try ClientConfig(
+                options: ClientOptions(
+                    tokenEndpoint: tokenEndpoint, clientId: clientId, auth: auth, scopes: scopes, includeScope: includeScope,
+                    audience: audience, resources: resources, extraBodyParams: pairs(extraBodyParams),
+                    extraQueryParams: pairs(extraQueryParams), extraHeaders: pairs(extraHeaders), bodyFormat: bodyFormat,
+                    refresh: refresh, retry: retry, maxResponseBytes: maxResponseBytes, dpopKey: dpopKey,
+                    assertionAudience: assertionAudience, assertionLifetimeMs: assertionLifetimeMs,
+                    revocationEndpoint: revocationEndpoint, introspectionEndpoint: introspectionEndpoint,
+                    proactiveRefresh: proactiveRefresh, dangerAcceptInsecureHttp: dangerAcceptInsecureHttp,
+                    issuer: issuer, serverMetadataJson: metadataJSON))
         }
     }
 
@@ -167,5 +169,5 @@ public struct ClientCredentialsOptions: Sendable {
 /// `n` bytes from the system's CSPRNG.
 func randomBytes(_ n: Int) -> Data {
     var generator = SystemRandomNumberGenerator()
-    return Data((0 ..< n).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    return Data((0..<n).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A failed transfer in the core's terms: the kind (`timeout`, `connect`,
@@ -36,24 +37,24 @@ struct TransportFailure: Sendable, Equatable {
         let code = urlError.code.rawValue
         let name = Self.names[code] ?? "URLError.\(code)"
         switch code {
-        case -1001: // timedOut
+        case -1001:  // timedOut
             // Connect or read timeout: URLError does not say which.
             self.init(kind: "timeout", cause: name, requestSent: sent, message: "no response in time")
-        case -1003, -1006: // cannotFindHost, dnsLookupFailed
+        case -1003, -1006:  // cannotFindHost, dnsLookupFailed
             self.init(kind: "connect", cause: name, requestSent: false, message: "the host name did not resolve")
-        case -1004, -1009, -1020 ... -1018: // cannotConnectToHost, notConnectedToInternet, internationalRoamingOff…dataNotAllowed
+        case -1004, -1009, -1020 ... -1018:  // cannotConnectToHost, notConnectedToInternet, internationalRoamingOff…dataNotAllowed
             self.init(kind: "connect", cause: name, requestSent: false, message: "could not connect")
-        case -1206 ... -1200, -1022: // secureConnectionFailed…clientCertificateRequired, appTransportSecurity…
+        case -1206 ... -1200, -1022:  // secureConnectionFailed…clientCertificateRequired, appTransportSecurity…
             self.init(kind: "tls", cause: name, requestSent: false, message: "TLS handshake or certificate failure")
-        case -1005: // networkConnectionLost
+        case -1005:  // networkConnectionLost
             self.init(kind: "reset", cause: name, requestSent: true, message: "the connection was closed or reset")
         #if canImport(FoundationNetworking)
-        case -1011: // badServerResponse
-            // libcurl's "empty reply from server" (CURLE_GOT_NOTHING): closed after the request.
-            self.init(kind: "reset", cause: name, requestSent: true, message: "the connection was closed without a response")
-        case -1 where Self.looksLikeTLS(urlError): // unknown
-            // FoundationNetworking maps libcurl's TLS failures to `unknown`; its text names them.
-            self.init(kind: "tls", cause: name, requestSent: false, message: "TLS handshake or certificate failure")
+            case -1011:  // badServerResponse
+                // libcurl's "empty reply from server" (CURLE_GOT_NOTHING): closed after the request.
+                self.init(kind: "reset", cause: name, requestSent: true, message: "the connection was closed without a response")
+            case -1 where Self.looksLikeTLS(urlError):  // unknown
+                // FoundationNetworking maps libcurl's TLS failures to `unknown`; its text names them.
+                self.init(kind: "tls", cause: name, requestSent: false, message: "TLS handshake or certificate failure")
         #endif
         default:
             self.init(kind: "other", cause: name, requestSent: sent, message: "the transfer failed")
@@ -61,10 +62,10 @@ struct TransportFailure: Sendable, Equatable {
     }
 
     #if canImport(FoundationNetworking)
-    private static func looksLikeTLS(_ error: URLError) -> Bool {
-        let text = error.localizedDescription.lowercased()
-        return ["ssl", "tls", "certificate"].contains { text.contains($0) }
-    }
+        private static func looksLikeTLS(_ error: URLError) -> Bool {
+            let text = error.localizedDescription.lowercased()
+            return ["ssl", "tls", "certificate"].contains { text.contains($0) }
+        }
     #endif
 
     /// `URLError.Code` names by raw value (Swift gives no name for a code).

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A reply body read for the core, up to a limit: at most `limit + 1` bytes
@@ -34,10 +35,10 @@ struct BoundedBody {
     }
 
     #if !canImport(FoundationNetworking)
-    mutating func append(_ byte: UInt8) -> Bool {
-        data.append(byte)
-        return limit.map { data.count <= $0 } ?? true
-    }
+        mutating func append(_ byte: UInt8) -> Bool {
+            data.append(byte)
+            return limit.map { data.count <= $0 } ?? true
+        }
     #endif
 }
 
@@ -62,32 +63,32 @@ extension URLSession {
     func httpData(for request: URLRequest, limit: Int? = nil) async throws -> (Data, HTTPURLResponse) {
         guard let limit else { return try await unboundedData(for: request) }
         #if canImport(FoundationNetworking)
-        let reader = ReplyReader()
-        let session = URLSession(configuration: configuration, delegate: reader, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        return try await reader.send(request, on: session, limit: limit)
+            let reader = ReplyReader()
+            let session = URLSession(configuration: configuration, delegate: reader, delegateQueue: nil)
+            defer { session.finishTasksAndInvalidate() }
+            return try await reader.send(request, on: session, limit: limit)
         #else
-        let (bytes, response) = try await bytes(for: request)
-        guard let http = response as? HTTPURLResponse else {
-            bytes.task.cancel()
-            throw URLError(.cannotParseResponse)
-        }
-        var body = BoundedBody(limit: limit)
-        guard body.accept(http) else {
-            bytes.task.cancel()
-            return (Data(), http)
-        }
-        do {
-            for try await byte in bytes {
-                if !body.append(byte) {
-                    bytes.task.cancel()
-                    break
-                }
+            let (bytes, response) = try await bytes(for: request)
+            guard let http = response as? HTTPURLResponse else {
+                bytes.task.cancel()
+                throw URLError(.cannotParseResponse)
             }
-        } catch {
-            throw TransferError(underlying: error, requestSent: true)
-        }
-        return (body.data, http)
+            var body = BoundedBody(limit: limit)
+            guard body.accept(http) else {
+                bytes.task.cancel()
+                return (Data(), http)
+            }
+            do {
+                for try await byte in bytes {
+                    if !body.append(byte) {
+                        bytes.task.cancel()
+                        break
+                    }
+                }
+            } catch {
+                throw TransferError(underlying: error, requestSent: true)
+            }
+            return (body.data, http)
         #endif
     }
 
@@ -151,8 +152,10 @@ final class ReplyReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         DispatchQueue.global(qos: .userInitiated).async { task.cancel() }
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         guard let http = response as? HTTPURLResponse else {
             completionHandler(.allow)
             return
@@ -175,8 +178,10 @@ final class ReplyReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         if let stopAt { stop(dataTask, response: stopAt) }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64,
-                    totalBytesSent: Int64, totalBytesExpectedToSend: Int64) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didSendBodyData bytesSent: Int64,
+        totalBytesSent: Int64, totalBytesExpectedToSend: Int64
+    ) {
         guard totalBytesSent >= totalBytesExpectedToSend else { return }
         lock.withLock { transfers[task.taskIdentifier]?.requestSent = true }
     }
@@ -192,21 +197,27 @@ final class ReplyReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
         #if canImport(FoundationNetworking)
-        // The 401 is complete (status, headers, body): hand it to the core as it is.
-        if let response = lock.withLock({ transfers[task.taskIdentifier]?.body.response }) ?? challenge.failureResponse as? HTTPURLResponse {
-            finish(task) { .success(($0.body.data, response)) }
-        }
-        completionHandler(.cancelAuthenticationChallenge, nil)
+            // The 401 is complete (status, headers, body): hand it to the core as it is.
+            if let response = lock.withLock({ transfers[task.taskIdentifier]?.body.response }) ?? challenge.failureResponse
+                as? HTTPURLResponse
+            {
+                finish(task) { .success(($0.body.data, response)) }
+            }
+            completionHandler(.cancelAuthenticationChallenge, nil)
         #else
-        completionHandler(.performDefaultHandling, nil)
+            completionHandler(.performDefaultHandling, nil)
         #endif
     }
 }

@@ -1,9 +1,10 @@
 import Ccauth
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A stub API behind a `URLProtocol`: it records every request and answers
 /// with what the test's handler returns (status, headers).
@@ -37,8 +38,10 @@ final class StubAPI: URLProtocol {
 
     override func startLoading() {
         let (status, headers) = Self.lock.withLock { () -> (Int, [String: String]) in
-            Self.seenRequests.append(Seen(authorization: request.value(forHTTPHeaderField: "Authorization"),
-                                          dpop: request.value(forHTTPHeaderField: "DPoP")))
+            Self.seenRequests.append(
+                Seen(
+                    authorization: request.value(forHTTPHeaderField: "Authorization"),
+                    dpop: request.value(forHTTPHeaderField: "DPoP")))
             return Self.handler(Self.seenRequests.count)
         }
         let response = HTTPURLResponse(url: request.url!, statusCode: status, httpVersion: "HTTP/1.1", headerFields: headers)!
@@ -71,16 +74,19 @@ final class ApiVerdictTests: XCTestCase {
     }
 
     func dpopClient() throws -> ClientCredentials {
-        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-dpop",
-                                    auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
-                                    scopes: ["api.read"], dpopKey: try .generateP256()))
+        try ClientCredentials(
+            .init(
+                tokenEndpoint: tokenEndpoint, clientId: "ccauth-dpop",
+                auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
+                scopes: ["api.read"], dpopKey: try .generateP256()))
     }
 
     func testA401AskingForTheDpopNonceIsResentOnceWithIt() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
         let client = try dpopClient()
         StubAPI.answer { call in
-            call == 1 ? (401, ["WWW-Authenticate": #"DPoP error="use_dpop_nonce", error_description="nonce required""#, "DPoP-Nonce": "n0nce-1"])
+            call == 1
+                ? (401, ["WWW-Authenticate": #"DPoP error="use_dpop_nonce", error_description="nonce required""#, "DPoP-Nonce": "n0nce-1"])
                 : (200, ["DPoP-Nonce": "n0nce-2"])
         }
         let session = StubAPI.session()
@@ -120,9 +126,11 @@ final class ApiVerdictTests: XCTestCase {
 
     func testAnInvalidToken401IsResentOnceWithAFreshTokenUnlessTheBodyCannotBeReplayed() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
-                                                 auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
-                                                 scopes: ["api.read"]))
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
+                auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
+                scopes: ["api.read"]))
         let session = StubAPI.session()
         defer { session.finishTasksAndInvalidate() }
         StubAPI.answer { call in call == 1 ? (401, ["WWW-Authenticate": #"Bearer realm="api", error="invalid_token""#]) : (200, [:]) }

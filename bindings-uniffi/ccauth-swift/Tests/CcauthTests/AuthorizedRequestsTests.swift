@@ -1,9 +1,10 @@
 import Ccauth
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `data(for:session:)` against the real server on 127.0.0.1: its API checks
 /// tokens for real, so a token revoked behind the client's back is rejected
@@ -32,9 +33,10 @@ final class AuthorizedRequestsTests: XCTestCase {
 
     func testARevokedBearerTokenIsDroppedAndTheCallRetriedOnceWithAFreshOne() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: "ccauth-secret-jwt",
-                                               auth: .clientSecretJwt(secret: ClientSecret(value: "jwt-secret-0123456789-0123456789-abcdef")),
-                                               scopes: ["api.read"])
+        let options = ClientCredentialsOptions(
+            tokenEndpoint: tokenEndpoint, clientId: "ccauth-secret-jwt",
+            auth: .clientSecretJwt(secret: ClientSecret(value: "jwt-secret-0123456789-0123456789-abcdef")),
+            scopes: ["api.read"])
         let client = try ClientCredentials(options)
         let (_, ok) = try await client.data(for: URLRequest(url: api))
         XCTAssertEqual(ok.statusCode, 200)
@@ -51,9 +53,10 @@ final class AuthorizedRequestsTests: XCTestCase {
 
     func testADpopTokenGetsTheApisNonceThenSurvivesRevocation() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: "ccauth-dpop",
-                                               auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
-                                               scopes: ["api.read"], dpopKey: try .generateP256())
+        let options = ClientCredentialsOptions(
+            tokenEndpoint: tokenEndpoint, clientId: "ccauth-dpop",
+            auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
+            scopes: ["api.read"], dpopKey: try .generateP256())
         let client = try ClientCredentials(options)
         // The first proof carries no nonce: 401 use_dpop_nonce, resent once with it.
         let (body, first) = try await client.data(for: URLRequest(url: api))
@@ -71,9 +74,11 @@ final class AuthorizedRequestsTests: XCTestCase {
     /// A 403 `insufficient_scope` is the answer: no retry, no new token.
     func testAnInsufficientScopeAnswerIsReturnedWithoutARetry() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
-                                                 auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
-                                                 scopes: ["api.write"]))
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
+                auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
+                scopes: ["api.write"]))
         let token = try await client.token()
         let before = try await tokenRequests("ccauth-post")
         let (_, response) = try await client.data(for: URLRequest(url: api))

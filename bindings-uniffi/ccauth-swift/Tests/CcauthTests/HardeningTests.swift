@@ -1,13 +1,15 @@
-@testable import Ccauth
 import CcauthFFI
 import Foundation
+import XCTest
+
+@testable import Ccauth
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import XCTest
 
 /// The driver against hostile or absent servers on 127.0.0.1, its error
 /// fields and its option names (scripts/with-auth-server.sh).
@@ -57,9 +59,10 @@ final class HardeningTests: XCTestCase {
     /// connection closed early, and the process no bigger by much more than the limit.
     func oversizedCase(_ label: String, mib: Int, declared: Bool, givenSession: Bool) async throws -> Double {
         let url = "\(oversized)/token?mib=\(mib)" + (declared ? "&length=declared" : "")
-        let options = ClientCredentialsOptions(tokenEndpoint: url, clientId: "ccauth-oversized",
-                                               auth: .clientSecretBasic(secret: ClientSecret(value: "oversized-secret-0123456789")),
-                                               retry: RetryPolicy(maxAttempts: 1))
+        let options = ClientCredentialsOptions(
+            tokenEndpoint: url, clientId: "ccauth-oversized",
+            auth: .clientSecretBasic(secret: ClientSecret(value: "oversized-secret-0123456789")),
+            retry: RetryPolicy(maxAttempts: 1))
         let session = givenSession ? URLSession(configuration: .ephemeral) : nil
         defer { session?.finishTasksAndInvalidate() }
         let client = try ClientCredentials(options, session: session)
@@ -74,10 +77,10 @@ final class HardeningTests: XCTestCase {
         }
         // The peak during the transfer when the kernel lets it be reset, else the growth after it.
         let grown = Double(try (peakReset ? peakRssBytes() : rssBytes()) - before) / 1_048_576
-        guard mib >= 256 else { return grown } // a warm-up: loopback buffers can hold all of it
+        guard mib >= 256 else { return grown }  // a warm-up: loopback buffers can hold all of it
         // The server saw the connection close early (it stops writing then).
         var last: [String: Any] = [:]
-        for _ in 0 ..< 50 {
+        for _ in 0..<50 {
             let streams = try await get("\(oversized)/stats") as? [[String: Any]]
             last = try XCTUnwrap(streams?.last)
             if last["closed_early"] as? Bool == true || (last["bytes_sent"] as? NSNumber)?.intValue == mib * 1_048_576 { break }
@@ -86,15 +89,18 @@ final class HardeningTests: XCTestCase {
         let sent = (last["bytes_sent"] as? NSNumber)?.intValue ?? -1
         XCTAssertEqual(last["mib"] as? NSNumber, NSNumber(value: mib), label)
         XCTAssertEqual(last["declared"] as? Bool, declared, label)
-        print(String(format: "[size-limit/swift] oversized %@: %+.1f MiB RSS (%@); the server sent %.1f MiB of %d MiB%@",
-                     label, grown, peakReset ? "peak during the request" : "after the request", Double(sent) / 1_048_576, mib, last["closed_early"] as? Bool == true ? ", closed early" : ", to the end"))
+        print(
+            String(
+                format: "[size-limit/swift] oversized %@: %+.1f MiB RSS (%@); the server sent %.1f MiB of %d MiB%@",
+                label, grown, peakReset ? "peak during the request" : "after the request", Double(sent) / 1_048_576, mib,
+                last["closed_early"] as? Bool == true ? ", closed early" : ", to the end"))
         #if canImport(FoundationNetworking)
-        // FoundationNetworking cancels on the queue libcurl reads on: on a
-        // loaded machine the cancel can land after the whole stream (what
-        // arrives meanwhile is dropped, so memory stays bounded). Printed, not asserted.
+            // FoundationNetworking cancels on the queue libcurl reads on: on a
+            // loaded machine the cancel can land after the whole stream (what
+            // arrives meanwhile is dropped, so memory stays bounded). Printed, not asserted.
         #else
-        XCTAssertEqual(last["closed_early"] as? Bool, true, "\(label): \(last)")
-        XCTAssertLessThan(sent, mib * 1_048_576 / 4, "\(label): the server sent \(sent) bytes")
+            XCTAssertEqual(last["closed_early"] as? Bool, true, "\(label): \(last)")
+            XCTAssertLessThan(sent, mib * 1_048_576 / 4, "\(label): the server sent \(sent) bytes")
         #endif
         return grown
     }
@@ -103,7 +109,7 @@ final class HardeningTests: XCTestCase {
         try XCTSkipIf(issuer.isEmpty, "run through scripts/with-auth-server.sh")
         for given in [false, true] {
             let label = "chunked, \(given ? "caller's session" : "own session")"
-            _ = try await oversizedCase(label, mib: 4, declared: false, givenSession: given) // warm-up: same path
+            _ = try await oversizedCase(label, mib: 4, declared: false, givenSession: given)  // warm-up: same path
             let grown = try await oversizedCase(label, mib: 256, declared: false, givenSession: given)
             XCTAssertLessThan(grown, 32, label)
         }
@@ -162,9 +168,10 @@ final class HardeningTests: XCTestCase {
 
     func testARefusedConnectionIsAConnectFailureBeforeTheRequestWasSent() async throws {
         let endpoint = "http://127.0.0.1:\(try closedPort())/token"
-        let options = ClientCredentialsOptions(tokenEndpoint: endpoint, clientId: "c",
-                                               auth: .clientSecretBasic(secret: ClientSecret(value: "refused-secret-0123456789")),
-                                               retry: RetryPolicy(maxAttempts: 1), revocationEndpoint: endpoint)
+        let options = ClientCredentialsOptions(
+            tokenEndpoint: endpoint, clientId: "c",
+            auth: .clientSecretBasic(secret: ClientSecret(value: "refused-secret-0123456789")),
+            retry: RetryPolicy(maxAttempts: 1), revocationEndpoint: endpoint)
         // A token request: the core's transport error, with the driver's cause.
         do {
             _ = try await ClientCredentials(options).token()
@@ -271,7 +278,8 @@ final class HardeningTests: XCTestCase {
     }
 
     func testAMissingEndpointNamesItsOption() async throws {
-        let client = try ClientCredentials(.init(tokenEndpoint: "https://as.example.com/token", clientId: "c", clientSecret: "config-secret-1"))
+        let client = try ClientCredentials(
+            .init(tokenEndpoint: "https://as.example.com/token", clientId: "c", clientSecret: "config-secret-1"))
         do {
             try await client.revoke("t")
             XCTFail("want an error")
@@ -286,14 +294,16 @@ final class HardeningTests: XCTestCase {
 
     /// An Entra-like 400 and a DPoP nonce demand through the sans-IO parse: every field, extras parsed.
     func testErrorBodiesExposeTheirExtrasParsed() throws {
-        let config = #"{"token_endpoint":"https://login.example.com/t/oauth2/v2.0/token","client_id":"c","client_secret":"fields-secret-0123456789"}"#
+        let config =
+            #"{"token_endpoint":"https://login.example.com/t/oauth2/v2.0/token","client_id":"c","client_secret":"fields-secret-0123456789"}"#
         let entra = #"""
-        {"error":"invalid_scope","error_description":"AADSTS70011: The provided value for scope is not valid.\r\nTrace ID: 0f5e","error_codes":[70011],"timestamp":"2026-12-01 19:00:00Z","trace_id":"0f5e-trace","correlation_id":"c0rr-1","error_uri":"https://login.example.com/error?code=70011"}
-        """#
+            {"error":"invalid_scope","error_description":"AADSTS70011: The provided value for scope is not valid.\r\nTrace ID: 0f5e","error_codes":[70011],"timestamp":"2026-12-01 19:00:00Z","trace_id":"0f5e-trace","correlation_id":"c0rr-1","error_uri":"https://login.example.com/error?code=70011"}
+            """#
         do {
             _ = try translatedDocument {
-                try parseTokenResponse(configJson: config, status: 400, headers: [Header(name: "Content-Type", value: "application/json; charset=utf-8")],
-                                       body: Data(entra.utf8), nowMs: 1_700_000_000_000)
+                try parseTokenResponse(
+                    configJson: config, status: 400, headers: [Header(name: "Content-Type", value: "application/json; charset=utf-8")],
+                    body: Data(entra.utf8), nowMs: 1_700_000_000_000)
             }
             XCTFail("want an error")
         } catch let e as Ccauth.CcauthError {
@@ -317,10 +327,11 @@ final class HardeningTests: XCTestCase {
         }
         do {
             _ = try translatedDocument {
-                try parseTokenResponse(configJson: config, status: 400,
-                                       headers: [Header(name: "DPoP-Nonce", value: "n0nce-1"), Header(name: "Content-Type", value: "application/json")],
-                                       body: Data(#"{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}"#.utf8),
-                                       nowMs: 1_700_000_000_000)
+                try parseTokenResponse(
+                    configJson: config, status: 400,
+                    headers: [Header(name: "DPoP-Nonce", value: "n0nce-1"), Header(name: "Content-Type", value: "application/json")],
+                    body: Data(#"{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}"#.utf8),
+                    nowMs: 1_700_000_000_000)
             }
             XCTFail("want an error")
         } catch let e as Ccauth.CcauthError {
@@ -333,9 +344,10 @@ final class HardeningTests: XCTestCase {
         // A 401 with a challenge: parsed.
         do {
             _ = try translatedDocument {
-                try parseTokenResponse(configJson: config, status: 401,
-                                       headers: [Header(name: "WWW-Authenticate", value: #"Basic realm="as", error="invalid_client""#)],
-                                       body: Data(#"{"error":"invalid_client"}"#.utf8), nowMs: 1_700_000_000_000)
+                try parseTokenResponse(
+                    configJson: config, status: 401,
+                    headers: [Header(name: "WWW-Authenticate", value: #"Basic realm="as", error="invalid_client""#)],
+                    body: Data(#"{"error":"invalid_client"}"#.utf8), nowMs: 1_700_000_000_000)
             }
             XCTFail("want an error")
         } catch let e as Ccauth.CcauthError {
@@ -360,12 +372,14 @@ final class HardeningTests: XCTestCase {
         try XCTSkipIf(issuer.isEmpty, "run through scripts/with-auth-server.sh")
         let stats = try XCTUnwrap(env["CCAUTH_STATS_URL"])
         var counts: [Int] = []
-        for _ in 0 ..< 10 {
+        for _ in 0..<10 {
             _ = try await get("\(stats)/reset", method: "POST")
-            let client = try ClientCredentials(.init(tokenEndpoint: env["CCAUTH_TOKEN_ENDPOINT"]!, clientId: "ccauth-basic",
-                                                     clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
+            let client = try ClientCredentials(
+                .init(
+                    tokenEndpoint: env["CCAUTH_TOKEN_ENDPOINT"]!, clientId: "ccauth-basic",
+                    clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
             let tokens = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0 ..< 200 { group.addTask { try await client.token().accessToken } }
+                for _ in 0..<200 { group.addTask { try await client.token().accessToken } }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
             }
             XCTAssertEqual(tokens.count, 1)

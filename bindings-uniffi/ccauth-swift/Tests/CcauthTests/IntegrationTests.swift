@@ -1,9 +1,10 @@
 import Ccauth
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import XCTest
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The package against the real authorization server on 127.0.0.1 (scripts/with-auth-server.sh).
 final class IntegrationTests: XCTestCase {
@@ -20,7 +21,9 @@ final class IntegrationTests: XCTestCase {
         if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
         return try await withCheckedThrowingContinuation { c in
             URLSession.shared.dataTask(with: request) { data, response, error in
-                if let error { c.resume(throwing: error) } else {
+                if let error {
+                    c.resume(throwing: error)
+                } else {
                     c.resume(returning: ((response as! HTTPURLResponse).statusCode, data ?? Data()))
                 }
             }.resume()
@@ -34,8 +37,10 @@ final class IntegrationTests: XCTestCase {
     }
 
     func testBasicTokenThenTheApiAnswers200() async throws {
-        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic",
-                                                 clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic",
+                clientSecret: "s3cr3t+/:%&= \"~*", scopes: ["api.read"]))
         let token = try await client.token()
         XCTAssertGreaterThan(token.expiresAt, Date())
         var request = URLRequest(url: URL(string: env["CCAUTH_API_URL"]!)!)
@@ -46,8 +51,9 @@ final class IntegrationTests: XCTestCase {
     }
 
     func testWrongSecretIsAnOAuthErrorCarryingInvalidClient() async throws {
-        let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
-                                               auth: .clientSecretPost(secret: ClientSecret(value: "wrong-secret-value")))
+        let options = ClientCredentialsOptions(
+            tokenEndpoint: tokenEndpoint, clientId: "ccauth-post",
+            auth: .clientSecretPost(secret: ClientSecret(value: "wrong-secret-value")))
         var dumped = ""
         dump(options, to: &dumped)
         XCTAssertFalse("\(options) \(String(reflecting: options)) \(dumped)".contains("wrong-secret-value"), dumped)
@@ -67,7 +73,8 @@ final class IntegrationTests: XCTestCase {
     /// A 401 with `WWW-Authenticate: Basic` (what a wrong Basic secret gets):
     /// FoundationNetworking on Linux never completes such a task on its own.
     func testWrongBasicSecretGetsTheServersAnswerNotAHang() async throws {
-        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-basic-secret"))
+        let client = try ClientCredentials(
+            .init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-basic", clientSecret: "not-the-basic-secret"))
         do {
             _ = try await client.token()
             XCTFail("want an error")
@@ -79,20 +86,24 @@ final class IntegrationTests: XCTestCase {
     }
 
     func testABadOptionIsAConfigErrorNamingIt() throws {
-        XCTAssertThrowsError(try ClientCredentials(.init(tokenEndpoint: "ftp://as.example.com/t", clientId: "c", clientSecret: "config-secret-1"))) { error in
+        XCTAssertThrowsError(
+            try ClientCredentials(.init(tokenEndpoint: "ftp://as.example.com/t", clientId: "c", clientSecret: "config-secret-1"))
+        ) { error in
             let e = error as! CcauthError
             XCTAssertEqual(e.kind, .config)
-            XCTAssertEqual(e.field, "tokenEndpoint") // the option's Swift name, not the core's token_endpoint
+            XCTAssertEqual(e.field, "tokenEndpoint")  // the option's Swift name, not the core's token_endpoint
             XCTAssertFalse("\(e)".contains("config-secret-1"))
         }
     }
 
     func test200ConcurrentTasksShareOneTokenRequestPerRefresh() async throws {
-        let client = try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-short",
-                                                 clientSecret: "short-secret-0123456789", scopes: ["api.read"]))
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: tokenEndpoint, clientId: "ccauth-short",
+                clientSecret: "short-secret-0123456789", scopes: ["api.read"]))
         let before = try await tokenRequests("ccauth-short")
         let first = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0 ..< 200 { group.addTask { try await client.token().accessToken } }
+            for _ in 0..<200 { group.addTask { try await client.token().accessToken } }
             return try await group.reduce(into: Set<String>()) { $0.insert($1) }
         }
         XCTAssertEqual(first.count, 1)
@@ -102,7 +113,7 @@ final class IntegrationTests: XCTestCase {
         let end = Date().addingTimeInterval(8)
         while Date() < end {
             let expired = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for _ in 0 ..< 200 { group.addTask { try await client.token().isExpired() } }
+                for _ in 0..<200 { group.addTask { try await client.token().isExpired() } }
                 return try await group.reduce(false) { $0 || $1 }
             }
             XCTAssertFalse(expired)
@@ -112,13 +123,15 @@ final class IntegrationTests: XCTestCase {
         try await Task.sleep(nanoseconds: 300_000_000)
         let fetches = try await tokenRequests("ccauth-short") - before
         print("[single-flight/swift] \(served) tokens to 200-task waves in ~8 s with short tokens: \(fetches) token requests")
-        XCTAssertTrue((2 ... 8).contains(fetches), "token requests: \(fetches)")
+        XCTAssertTrue((2...8).contains(fetches), "token requests: \(fetches)")
     }
 
     func shortClient(proactiveRefresh: Bool) throws -> ClientCredentials {
-        try ClientCredentials(.init(tokenEndpoint: tokenEndpoint, clientId: "ccauth-short",
-                                    auth: .clientSecretBasic(secret: ClientSecret(value: "short-secret-0123456789")),
-                                    scopes: ["api.read"], proactiveRefresh: proactiveRefresh))
+        try ClientCredentials(
+            .init(
+                tokenEndpoint: tokenEndpoint, clientId: "ccauth-short",
+                auth: .clientSecretBasic(secret: ClientSecret(value: "short-secret-0123456789")),
+                scopes: ["api.read"], proactiveRefresh: proactiveRefresh))
     }
 
     /// With `proactiveRefresh`, an idle client's token is replaced before it
@@ -140,8 +153,10 @@ final class IntegrationTests: XCTestCase {
         XCTAssertNotEqual(next.accessToken, first.accessToken)
         XCTAssertFalse(next.isExpired())
         XCTAssertLessThan(next.issuedAt, started, "the token was there before the call")
-        print(String(format: "[proactive/swift] idle %.1f s: %d background token request(s); the next call served in %.2f ms",
-                     idle, background, served * 1000))
+        print(
+            String(
+                format: "[proactive/swift] idle %.1f s: %d background token request(s); the next call served in %.2f ms",
+                idle, background, served * 1000))
         await client.close()
     }
 
@@ -169,13 +184,14 @@ final class IntegrationTests: XCTestCase {
     /// The client-assertion source threw: one report to the core, retried like a network failure.
     func testAFailingAssertionSourceIsRetriedThenItsErrorReported() async throws {
         let calls = Counter()
-        let client = try ClientCredentials(.init(
-            tokenEndpoint: "https://as.example.com/token", clientId: "c", auth: .externalAssertion(),
-            retry: RetryPolicy(maxAttempts: 2),
-            clientAssertion: {
-                await calls.add()
-                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "/var/run/secrets/tokens/assertion"])
-            }))
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: "https://as.example.com/token", clientId: "c", auth: .externalAssertion(),
+                retry: RetryPolicy(maxAttempts: 2),
+                clientAssertion: {
+                    await calls.add()
+                    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "/var/run/secrets/tokens/assertion"])
+                }))
         do {
             _ = try await client.token()
             XCTFail("want an error")

@@ -6,28 +6,30 @@ import XCTest
 final class LifecycleVectorsTests: XCTestCase {
     func decision(_ d: TokenDecision, _ tickets: inout [UInt64]) -> [String: Any] {
         switch d {
-        case let .ready(token, _, from, until):
+        case .ready(let token, _, let from, let until):
             return ["decision": "ready", "access_token": token.accessToken(), "ready_from_ms": from, "ready_until_ms": until]
-        case let .fetch(ticket):
+        case .fetch(let ticket):
             tickets.append(ticket.id)
             return ["decision": "fetch", "attempt": ticket.attempt]
-        case let .refreshAhead(token, _, ticket):
+        case .refreshAhead(let token, _, let ticket):
             tickets.append(ticket.id)
             return ["decision": "refresh_ahead", "access_token": token.accessToken(), "attempt": ticket.attempt]
-        case let .wait(untilMs, waitMs):
+        case .wait(let untilMs, let waitMs):
             return ["decision": "wait", "until_ms": untilMs, "wait_ms": waitMs]
-        case let .failed(error):
+        case .failed(let error):
             return ["decision": "failed", "code": error.code]
         }
     }
 
     func outcome(_ o: FetchOutcome) -> [String: Any] {
         switch o {
-        case let .token(token, info, from, until):
-            return ["outcome": "token", "access_token": token.accessToken(), "expires_at_ms": info.expiresAtMs,
-                    "ready_from_ms": from, "ready_until_ms": until]
-        case let .retryScheduled(atMs, error): return ["outcome": "retry_scheduled", "at_ms": atMs, "code": error.code]
-        case let .failed(untilMs, error): return ["outcome": "failed", "until_ms": untilMs, "code": error.code]
+        case .token(let token, let info, let from, let until):
+            return [
+                "outcome": "token", "access_token": token.accessToken(), "expires_at_ms": info.expiresAtMs,
+                "ready_from_ms": from, "ready_until_ms": until,
+            ]
+        case .retryScheduled(let atMs, let error): return ["outcome": "retry_scheduled", "at_ms": atMs, "code": error.code]
+        case .failed(let untilMs, let error): return ["outcome": "failed", "until_ms": untilMs, "code": error.code]
         case .stale: return ["outcome": "stale"]
         }
     }
@@ -68,7 +70,8 @@ final class LifecycleVectorsTests: XCTestCase {
     func run(_ cases: [[String: Any]]) throws {
         for c in cases {
             let name = c["name"] as! String
-            let config = (c["config"] as? [String: Any]).map { String(decoding: try! JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
+            let config =
+                (c["config"] as? [String: Any]).map { String(decoding: try! JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }
                 ?? VectorsTests.defaultConfig
             let seed = (c["seed"] as? NSNumber)?.uint64Value ?? 1
             let lifecycle = try TokenLifecycle(configJson: config, seed: seed)
@@ -85,19 +88,24 @@ final class LifecycleVectorsTests: XCTestCase {
                     if let failed = step["assertion_source_failed"] as? [String: Any] {
                         o = lifecycle.assertionSourceFailed(ticketId: ticket, message: failed["message"] as! String, nowMs: now)
                     } else if let r = step["respond"] as? [String: Any] {
-                        let body = (r["body_base64"] as? String).flatMap { Data(base64Encoded: $0) } ?? Data(((r["body"] as? String) ?? "").utf8)
+                        let body =
+                            (r["body_base64"] as? String).flatMap { Data(base64Encoded: $0) } ?? Data(((r["body"] as? String) ?? "").utf8)
                         let headers = ((r["headers"] as? [[String]]) ?? []).map { Header(name: $0[0], value: $0[1]) }
-                        o = lifecycle.handleResponse(ticketId: ticket, status: UInt16((r["status"] as! NSNumber).intValue), headers: headers, body: body, nowMs: now)
+                        o = lifecycle.handleResponse(
+                            ticketId: ticket, status: UInt16((r["status"] as! NSNumber).intValue), headers: headers, body: body, nowMs: now)
                     } else {
-                        o = lifecycle.handleTransportError(ticketId: ticket, kind: .connect, message: "refused", cause: nil, requestSent: nil, nowMs: now)
+                        o = lifecycle.handleTransportError(
+                            ticketId: ticket, kind: .connect, message: "refused", cause: nil, requestSent: nil, nowMs: now)
                     }
                     check(want, outcome(o), whereAt)
                 } else if let inv = step["invalidate"] as? [String: Any] {
-                    let dropped = lifecycle.invalidate(accessToken: inv["token"] as! String, wwwAuthenticate: inv["www_authenticate"] as? String)
+                    let dropped = lifecycle.invalidate(
+                        accessToken: inv["token"] as! String, wwwAuthenticate: inv["www_authenticate"] as? String)
                     check(want, ["dropped": dropped], whereAt)
                 } else if let api = step["api_response"] as? [String: Any] {
                     let v = lifecycle.apiResponse(
-                        accessToken: api["token"] as! String, url: api["url"] as! String, status: UInt16((api["status"] as! NSNumber).intValue),
+                        accessToken: api["token"] as! String, url: api["url"] as! String,
+                        status: UInt16((api["status"] as! NSNumber).intValue),
                         wwwAuthenticate: api["www_authenticate"] as? String, dpopNonce: api["dpop_nonce"] as? String,
                         nonceRetried: api["nonce_retried"] as? Bool ?? false)
                     check(want, ["verdict": verdict(v)], whereAt)
@@ -107,7 +115,7 @@ final class LifecycleVectorsTests: XCTestCase {
                     do {
                         let request = try lifecycle.revocationRequest(token: revoke["token"] as! String, hint: nil, nowMs: now)
                         check(want, ["url": request.url()], whereAt)
-                    } catch let CcauthFFI.CcauthError.Config(info) {
+                    } catch CcauthFFI.CcauthError.Config(let info) {
                         var got: [String: Any] = ["code": info.code]
                         got["field"] = info.field
                         check(want, got, whereAt)
@@ -117,7 +125,7 @@ final class LifecycleVectorsTests: XCTestCase {
                     do {
                         let token = try fresh.importToken(document: lifecycle.exportToken() ?? "", nowMs: now)
                         check(want, ["access_token": token.accessToken()], whereAt)
-                    } catch let CcauthFFI.CcauthError.TokenDocument(info) {
+                    } catch CcauthFFI.CcauthError.TokenDocument(let info) {
                         check(want, ["code": info.code], whereAt)
                     }
                 } else {

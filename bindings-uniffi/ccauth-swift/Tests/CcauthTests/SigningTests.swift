@@ -1,10 +1,12 @@
-@testable import Ccauth
 import CcauthFFI
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import XCTest
+
+@testable import Ccauth
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// JWT client authentication and DPoP from Swift: the signing vectors (exact
 /// bytes; Foundation on Linux has no crypto to verify them with, so the
@@ -25,9 +27,10 @@ final class SigningTests: XCTestCase {
             let name = c["name"] as! String
             let context = c["context"] as! [String: Any]
             let hex = context["entropy"] as! String
-            let entropy = Data(stride(from: 0, to: hex.count, by: 2).map {
-                UInt8(hex[hex.index(hex.startIndex, offsetBy: $0) ..< hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)!
-            })
+            let entropy = Data(
+                stride(from: 0, to: hex.count, by: 2).map {
+                    UInt8(hex[hex.index(hex.startIndex, offsetBy: $0)..<hex.index(hex.startIndex, offsetBy: $0 + 2)], radix: 16)!
+                })
             let config = String(decoding: try JSONSerialization.data(withJSONObject: c["config"]!), as: UTF8.self)
             let request = try buildTokenRequestAt(
                 configJson: config, nowMs: (context["now_ms"] as! NSNumber).uint64Value, entropy: entropy,
@@ -43,9 +46,14 @@ final class SigningTests: XCTestCase {
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         return try await withCheckedThrowingContinuation { c in
             URLSession.shared.dataTask(with: request) { data, response, error in
-                if let error { c.resume(throwing: error) } else {
+                if let error {
+                    c.resume(throwing: error)
+                } else {
                     let http = response as! HTTPURLResponse
-                    c.resume(returning: (http.statusCode, http.value(forHTTPHeaderField: "DPoP-Nonce"), String(decoding: data ?? Data(), as: UTF8.self)))
+                    c.resume(
+                        returning: (
+                            http.statusCode, http.value(forHTTPHeaderField: "DPoP-Nonce"), String(decoding: data ?? Data(), as: UTF8.self)
+                        ))
                 }
             }.resume()
         }
@@ -56,8 +64,9 @@ final class SigningTests: XCTestCase {
         let es256 = try String(contentsOf: keys.appendingPathComponent("p256.jwk.json"), encoding: .utf8)
         let eddsa = try String(contentsOf: keys.appendingPathComponent("ed25519.pem"), encoding: .utf8)
         for (id, key) in [("ccauth-es256", es256), ("ccauth-eddsa", eddsa)] {
-            let options = ClientCredentialsOptions(tokenEndpoint: tokenEndpoint, clientId: id,
-                                                   auth: .privateKeyJwt(key: try .parse(key)), scopes: ["api.read"])
+            let options = ClientCredentialsOptions(
+                tokenEndpoint: tokenEndpoint, clientId: id,
+                auth: .privateKeyJwt(key: try .parse(key)), scopes: ["api.read"])
             let client = try ClientCredentials(options)
             let (status, _, body) = try await get(try await client.authorizationHeaders(method: "GET", url: api))
             XCTAssertEqual(status, 200, "\(id): \(body)")
@@ -67,9 +76,10 @@ final class SigningTests: XCTestCase {
 
     func testDiscoveryDpopNonceDanceRevocationAndIntrospection() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
-        let options = ClientCredentialsOptions(tokenEndpoint: "", clientId: "ccauth-dpop",
-                                               auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
-                                               scopes: ["api.read"], dpopKey: try .generateP256())
+        let options = ClientCredentialsOptions(
+            tokenEndpoint: "", clientId: "ccauth-dpop",
+            auth: .clientSecretBasic(secret: ClientSecret(value: "dpop-secret-0123456789")),
+            scopes: ["api.read"], dpopKey: try .generateP256())
         let client = try await ClientCredentials.discover(issuer: env["CCAUTH_ISSUER"]!, options)
         let token = try await client.token()
         XCTAssertEqual(token.tokenType, "DPoP")

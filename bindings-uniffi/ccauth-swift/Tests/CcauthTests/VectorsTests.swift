@@ -1,7 +1,8 @@
-@testable import Ccauth
 import CcauthFFI
 import Foundation
 import XCTest
+
+@testable import Ccauth
 
 /// Every request and response vector in tests/vectors/ through the Swift bindings: the same bytes as Rust.
 final class VectorsTests: XCTestCase {
@@ -86,7 +87,9 @@ final class VectorsTests: XCTestCase {
             let now = (c["now_ms"] as! NSNumber).uint64Value
             if let want = c["expect_error"] as? [String: Any] {
                 do {
-                    _ = try translatedDocument { try parseTokenResponse(configJson: config, status: status, headers: headers, body: body, nowMs: now) }
+                    _ = try translatedDocument {
+                        try parseTokenResponse(configJson: config, status: status, headers: headers, body: body, nowMs: now)
+                    }
                     XCTFail("\(id): want \(want["code"]!), got no error")
                 } catch let e as Ccauth.CcauthError {
                     check(want, "code", e.code, id)
@@ -102,9 +105,11 @@ final class VectorsTests: XCTestCase {
                     check(want, "body_len", e.bodyLen, id)
                     check(want, "dpop_nonce", e.dpopNonce, id)
                     check(want, "extras", e.extras, id)
-                    check(want, "www_authenticate", e.wwwAuthenticate.map { c in
-                        ["scheme": c.scheme, "params": c.params.map { [$0.name, $0.value] }] as [String: Any]
-                    }, id)
+                    check(
+                        want, "www_authenticate",
+                        e.wwwAuthenticate.map { c in
+                            ["scheme": c.scheme, "params": c.params.map { [$0.name, $0.value] }] as [String: Any]
+                        }, id)
                     XCTAssertEqual(e.kind == .oauth, e.code == "TOKEN_ENDPOINT_ERROR", id)
                     assertClean("\(e) \(String(reflecting: e))", [secret], id)
                 }
@@ -136,7 +141,9 @@ final class VectorsTests: XCTestCase {
             }
             var dumped = ""
             dump(t, to: &dumped)
-            assertClean("\(t) \(String(reflecting: t)) \(dumped) \(String(reflecting: ffi))", [secret, t.accessToken, t.refreshToken, t.idToken], id)
+            assertClean(
+                "\(t) \(String(reflecting: t)) \(dumped) \(String(reflecting: ffi))", [secret, t.accessToken, t.refreshToken, t.idToken], id
+            )
         }
     }
 }

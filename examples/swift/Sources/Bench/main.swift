@@ -4,13 +4,18 @@ import Ccauth
 import Foundation
 
 setvbuf(stdout, nil, _IOLBF, 0)
-guard let endpoint = ProcessInfo.processInfo.environment["CCAUTH_TOKEN_ENDPOINT"] else { fatalError("run through scripts/with-auth-server.sh") }
+guard let endpoint = ProcessInfo.processInfo.environment["CCAUTH_TOKEN_ENDPOINT"] else {
+    fatalError("run through scripts/with-auth-server.sh")
+}
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 func newClient() throws -> ClientCredentials {
-    try ClientCredentials(.init(tokenEndpoint: endpoint, clientId: "ccauth-post", auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
-                                scopes: ["api.read"]))
+    try ClientCredentials(
+        .init(
+            tokenEndpoint: endpoint, clientId: "ccauth-post",
+            auth: .clientSecretPost(secret: ClientSecret(value: "post-secret-0123456789")),
+            scopes: ["api.read"]))
 }
 
 func run() async throws {
@@ -18,16 +23,16 @@ func run() async throws {
     _ = try await client.token()
     let n = 500_000
     var runs: [Double] = []
-    for _ in 0 ..< 5 {
+    for _ in 0..<5 {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        for _ in 0 ..< n { _ = try await client.token() }
+        for _ in 0..<n { _ = try await client.token() }
         runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(n))
     }
     print(String(format: "[bench/swift] %-40@ %10.1f ns (median of 5)", "hot path: await client.token()" as NSString, median(runs)))
     var trips: [Double] = []
     // A fresh client each time: the core spaces one client's fetches 1 s apart,
     // which a drop-then-fetch loop on one client would measure instead.
-    for _ in 0 ..< 50 {
+    for _ in 0..<50 {
         let fresh = try newClient()
         let t0 = DispatchTime.now().uptimeNanoseconds
         _ = try await fresh.token()

@@ -32,11 +32,13 @@ class AccessToken internal constructor(
     /** Whether the token is expired at [now]. */
     fun isExpired(now: Instant = Instant.now()): Boolean = !now.isBefore(expiresAt)
 
-    override fun toString(): String =
-        "AccessToken(accessToken=[REDACTED], tokenType=$tokenType, expiresAt=$expiresAt, scope=$scope)"
+    override fun toString(): String = "AccessToken(accessToken=[REDACTED], tokenType=$tokenType, expiresAt=$expiresAt, scope=$scope)"
 
     internal companion object {
-        fun of(token: dev.ccauth.ffi.AccessToken, info: dev.ccauth.ffi.TokenInfo = token.info()): AccessToken {
+        fun of(
+            token: dev.ccauth.ffi.AccessToken,
+            info: dev.ccauth.ffi.TokenInfo = token.info(),
+        ): AccessToken {
             val value = token.accessToken()
             return AccessToken(
                 handle = token,

@@ -6,9 +6,13 @@ package dev.ccauth
  * `DPoP-Nonce`, and says which statuses and headers make an answer worth
  * reading at all: any other answer is settled without a native call.
  */
-class ApiAnswer private constructor(val status: Int, private val header: (name: String) -> List<String>) {
+class ApiAnswer private constructor(
+    val status: Int,
+    private val header: (name: String) -> List<String>,
+) {
     /** An answer with these values (a missing one: the header was absent). */
-    @JvmOverloads constructor(status: Int, wwwAuthenticate: String? = null, dpopNonce: String? = null) :
+    @JvmOverloads
+    constructor(status: Int, wwwAuthenticate: String? = null, dpopNonce: String? = null) :
         this(status, { name ->
             when {
                 name.equals(WWW_AUTHENTICATE, ignoreCase = true) -> listOfNotNull(wwwAuthenticate)
@@ -40,6 +44,9 @@ class ApiAnswer private constructor(val status: Int, private val header: (name: 
          * when the core wants the answer.
          */
         @JvmStatic
-        fun of(status: Int, header: (name: String) -> List<String>): ApiAnswer = ApiAnswer(status, header)
+        fun of(
+            status: Int,
+            header: (name: String) -> List<String>,
+        ): ApiAnswer = ApiAnswer(status, header)
     }
 }

@@ -1,26 +1,24 @@
 package dev.ccauth
 
 import dev.ccauth.ffi.ApiVerdict
+import dev.ccauth.ffi.CcauthException
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
+import dev.ccauth.ffi.Discovery
+import dev.ccauth.ffi.DiscoveryStep
 import dev.ccauth.ffi.FetchOutcome
+import dev.ccauth.ffi.FetchTicket
+import dev.ccauth.ffi.Header
 import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RefreshPolicy
 import dev.ccauth.ffi.RetryPolicy
-import dev.ccauth.ffi.CcauthException
-import dev.ccauth.ffi.Discovery
-import dev.ccauth.ffi.DiscoveryStep
-import dev.ccauth.ffi.FetchTicket
-import dev.ccauth.ffi.Header
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
 import dev.ccauth.ffi.TokenRequest
 import dev.ccauth.ffi.TokenTypeHint
 import dev.ccauth.ffi.TransportKind
-import java.security.SecureRandom
-import kotlin.coroutines.cancellation.CancellationException
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
@@ -40,6 +38,8 @@ import kotlinx.serialization.json.booleanOrNull
 import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.longOrNull
+import java.security.SecureRandom
+import kotlin.coroutines.cancellation.CancellationException
 
 /** What the server says of a token (RFC 7662). [fields] holds every member it sent. */
 class Introspection(
@@ -59,7 +59,10 @@ class Introspection(
  * Connect Discovery), checked against [issuer]: pass both into the config,
  * `ClientConfig(ClientOptions("", clientId, auth, issuer = it.issuer, serverMetadataJson = it.json))`.
  */
-class ServerMetadata internal constructor(val issuer: String, val json: String) {
+class ServerMetadata internal constructor(
+    val issuer: String,
+    val json: String,
+) {
     override fun toString(): String = "ServerMetadata(issuer=$issuer)"
 }
 
@@ -86,412 +89,502 @@ class ServerMetadata internal constructor(val issuer: String, val json: String) 
  * class sends requests, reads the clock and wakes waiters. [close] it (it is
  * [AutoCloseable]) to stop background refreshes and free the core.
  */
-class ClientCredentials @JvmOverloads constructor(
-    /** The options (built already: a refused one was the generated `CcauthException`; see the other constructor). */
-    config: ClientConfig,
-    private val transport: HttpTransport = UrlConnectionTransport(),
-    /** A request (token, revocation, introspection) that takes longer counts as timed out. */
-    private val timeoutMs: Long = DEFAULT_TIMEOUT_MS,
-    /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
-    private val clientAssertion: (() -> String)? = null,
-) : AutoCloseable {
-    /**
-     * A client for [options]: an option the core refuses is a
-     * [CcauthError.Config] with this library's option names.
-     */
-    @JvmOverloads constructor(
-        options: ClientOptions,
-        transport: HttpTransport = UrlConnectionTransport(),
-        timeoutMs: Long = DEFAULT_TIMEOUT_MS,
-        clientAssertion: (() -> String)? = null,
-    ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion)
-
-    /**
-     * A client for the config [config] builds: an option the core refuses
-     * (there, or in a [PrivateKey.parse] inside) is a [CcauthError.Config]
-     * with this library's option names.
-     */
-    @JvmOverloads constructor(
-        transport: HttpTransport = UrlConnectionTransport(),
-        timeoutMs: Long = DEFAULT_TIMEOUT_MS,
-        clientAssertion: (() -> String)? = null,
-        config: () -> ClientConfig,
-    ) : this(configured(config), transport, timeoutMs, clientAssertion)
-
-    /** The core's lifecycle; the config (it holds the credentials) goes into it and is not kept here. */
-    private val lifecycle: TokenLifecycle =
-        TokenLifecycle.withConfig(config, SecureRandom().nextLong().toULong()).also {
-            // Randomness for signatures (jti, salts): the platform's CSPRNG.
-            it.seedEntropy(randomBytes(32))
-        }
-
-    /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
-    private val maxResponseBytes: Long = lifecycle.maxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
-
-    /** Background refreshes and the proactive refresh timer run here; [close] cancels them. Their errors reach the next caller through the core. */
-    private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO + CoroutineExceptionHandler { _, _ -> })
-    private val lock = Any()
-    @Volatile private var closed = false
-
-    /** Completed (and replaced) whenever a fetch reports or the token is dropped or imported: waiters re-poll. */
-    @Volatile private var changed = CompletableDeferred<Unit>()
-
-    /** The core's last "ready" answer, for the span of clock readings it holds for. */
-    @Volatile private var memo: Memo? = null
-
-    /** A ready token, the span it holds for, and its API headers once the core called them reusable (cleared with it). */
-    private class Memo(val token: AccessToken, val from: Long, val until: Long) {
-        @Volatile var headers: Map<String, String>? = null
-    }
-
-    /** Which API answers the core reads (the lists of its first `ApiHeaders`); null: not known yet, every answer goes to the core. */
-    @Volatile private var report: Report? = null
-
-    private class Report(val statuses: Set<Int>, val headers: List<String>)
-
-    /** The proactive refresh timer (one at most, not yet fired) and the time it is armed for (-1: none). */
-    private var timer: Job? = null
-    private var timerAt = -1L
-
-    /** A valid token: cached, or fetched once for every concurrent caller. */
-    suspend fun token(): AccessToken {
-        while (true) {
-            val signal = changed
-            val now = System.currentTimeMillis()
-            memo?.let { if (now >= it.from && now < it.until) return it.token }
-            when (val d = lifecycle.poll(now.toULong())) {
-                is TokenDecision.Ready -> return remember(d, signal)
-                is TokenDecision.Fetch -> fetch(d.ticket)
-                is TokenDecision.RefreshAhead -> {
-                    background.launch { fetch(d.ticket) }
-                    return AccessToken.of(d.token, d.info)
-                }
-                is TokenDecision.Wait -> withTimeoutOrNull(d.waitMs.toLong()) { signal.await() }
-                is TokenDecision.Failed -> throw CcauthError.of(d.error)
-            }
-        }
-    }
-
-    /** [token] for blocking callers (a thread waits; still one fetch for all). */
-    fun tokenBlocking(): AccessToken {
-        memo?.let { val now = System.currentTimeMillis(); if (now >= it.from && now < it.until) return it.token }
-        return runBlocking { token() }
-    }
-
-    /** The `Authorization` header value, e.g. `Bearer eyJ…`. */
-    suspend fun authorizationHeader(): String = token().authorization
-
-    /** [authorizationHeader] for blocking callers. */
-    fun authorizationHeaderBlocking(): String = tokenBlocking().authorization
-
-    /**
-     * The API rejected [token] (with this `WWW-Authenticate`). Returns whether
-     * the core dropped it (then the next call fetches a new one); an
-     * `insufficient_scope` challenge keeps it. [apiResponse] does this and more.
-     */
-    fun invalidate(token: AccessToken, wwwAuthenticate: String? = null): Boolean {
-        // The core first, then the memo: a caller that polled the core before
-        // the drop holds the old signal, so it cannot memoize the dropped token.
-        val dropped = lifecycle.invalidate(token.accessToken, wwwAuthenticate)
-        forget()
-        return dropped
-    }
-
-    /**
-     * The headers for an API call with a given [token] (one this client
-     * returned): `Authorization`, plus `DPoP` (a fresh proof for [method] and
-     * [url], with the API's last nonce) when the token is DPoP-bound. Headers
-     * the core calls reusable (no per-call proof) are kept with the ready
-     * token and cleared with it: the next call gets them without asking.
-     */
-    fun authorizationHeadersFor(token: AccessToken, method: String, url: String): Map<String, String> {
-        val memo = memo?.takeIf { it.token === token }
-        memo?.headers?.let { return it }
-        val answer = translated { lifecycle.apiHeaders(token.handle, method.uppercase(), url, nowMs()) }
-        if (report == null) report = Report(answer.reportStatuses.map { it.toInt() }.toSet(), answer.reportHeaders)
-        val headers = answer.headers.associate { it.name to it.value }
-        if (answer.reusable && memo != null) memo.headers = headers
-        return headers
-    }
-
-    /** The headers for an API call with the current token (see [authorizationHeadersFor]); hand the API's answer to [apiResponse]. */
-    suspend fun authorizationHeaders(method: String, url: String): Map<String, String> = authorizationHeadersFor(token(), method, url)
-
-    /** [authorizationHeaders] for blocking callers. */
-    fun authorizationHeadersBlocking(method: String, url: String): Map<String, String> = authorizationHeadersFor(tokenBlocking(), method, url)
-
-    /**
-     * Reads an API's [answer] to a call to [url] made with [token]: keeps its
-     * `DPoP-Nonce`, and says whether to send the call again:
-     * [ApiVerdict.RETRY_WITH_NONCE] (same token, fresh headers; then pass
-     * [nonceRetried]), [ApiVerdict.RETRY_WITH_NEW_TOKEN] (the core dropped the
-     * token: send it once more with [token]'s successor) or [ApiVerdict.DONE].
-     * An answer with no status or header the core reads (its lists come with
-     * the headers) is [ApiVerdict.DONE] without asking it.
-     */
+class ClientCredentials
     @JvmOverloads
-    fun apiResponse(token: AccessToken, url: String, answer: ApiAnswer, nonceRetried: Boolean = false): ApiVerdict {
-        val report = report
-        if (report != null && answer.status !in report.statuses && report.headers.none { answer.has(it) }) return ApiVerdict.DONE
-        val verdict = lifecycle.apiResponse(token.accessToken, url, answer.status.toUShort(), answer.wwwAuthenticate, answer.dpopNonce, nonceRetried)
-        if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) forget()
-        return verdict
-    }
+    constructor(
+        /** The options (built already: a refused one was the generated `CcauthException`; see the other constructor). */
+        config: ClientConfig,
+        private val transport: HttpTransport = UrlConnectionTransport(),
+        /** A request (token, revocation, introspection) that takes longer counts as timed out. */
+        private val timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+        /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
+        private val clientAssertion: (() -> String)? = null,
+    ) : AutoCloseable {
+        /**
+         * A client for [options]: an option the core refuses is a
+         * [CcauthError.Config] with this library's option names.
+         */
+        @JvmOverloads
+        constructor(
+            options: ClientOptions,
+            transport: HttpTransport = UrlConnectionTransport(),
+            timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+            clientAssertion: (() -> String)? = null,
+        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion)
 
-    /**
-     * One API call with the token: [send] sends it with the headers given
-     * (`Authorization`, and `DPoP` for a DPoP-bound token) added, [answer]
-     * reads the response. Sent again once when the API asks for its DPoP
-     * nonce, and once with a new token when it rejected the token (the core
-     * reads its challenge), if the request is [replayable] (its body is not a
-     * one-shot stream). A response that is replaced is dropped: [send] should
-     * read it whole (or [answer] close it).
-     */
-    suspend fun <R> authorized(
-        method: String,
-        url: String,
-        replayable: Boolean = true,
-        answer: (R) -> ApiAnswer,
-        send: suspend (headers: Map<String, String>) -> R,
-    ): R {
-        val token = token()
-        var response = send(authorizationHeadersFor(token, method, url))
-        var verdict = apiResponse(token, url, answer(response))
-        if (verdict == ApiVerdict.RETRY_WITH_NONCE && replayable) {
-            response = send(authorizationHeadersFor(token, method, url))
-            verdict = apiResponse(token, url, answer(response), nonceRetried = true)
+        /**
+         * A client for the config [config] builds: an option the core refuses
+         * (there, or in a [PrivateKey.parse] inside) is a [CcauthError.Config]
+         * with this library's option names.
+         */
+        @JvmOverloads
+        constructor(
+            transport: HttpTransport = UrlConnectionTransport(),
+            timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+            clientAssertion: (() -> String)? = null,
+            config: () -> ClientConfig,
+        ) : this(configured(config), transport, timeoutMs, clientAssertion)
+
+        /** The core's lifecycle; the config (it holds the credentials) goes into it and is not kept here. */
+        private val lifecycle: TokenLifecycle =
+            TokenLifecycle.withConfig(config, SecureRandom().nextLong().toULong()).also {
+                // Randomness for signatures (jti, salts): the platform's CSPRNG.
+                it.seedEntropy(randomBytes(32))
+            }
+
+        /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
+        private val maxResponseBytes: Long = lifecycle.maxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
+
+        /** Background refreshes and the proactive refresh timer run here; [close] cancels them. Their errors reach the next caller through the core. */
+        private val background = CoroutineScope(SupervisorJob() + Dispatchers.IO + CoroutineExceptionHandler { _, _ -> })
+        private val lock = Any()
+
+        @Volatile private var closed = false
+
+        /** Completed (and replaced) whenever a fetch reports or the token is dropped or imported: waiters re-poll. */
+        @Volatile private var changed = CompletableDeferred<Unit>()
+
+        /** The core's last "ready" answer, for the span of clock readings it holds for. */
+        @Volatile private var memo: Memo? = null
+
+        /** A ready token, the span it holds for, and its API headers once the core called them reusable (cleared with it). */
+        private class Memo(
+            val token: AccessToken,
+            val from: Long,
+            val until: Long,
+        ) {
+            @Volatile var headers: Map<String, String>? = null
         }
-        if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN && replayable) {
-            val fresh = token()
-            response = send(authorizationHeadersFor(fresh, method, url))
-            apiResponse(fresh, url, answer(response)) // for its nonce: no third send
-        }
-        return response
-    }
 
-    /** Remembers a resource server's `DPoP-Nonce` for the next proofs to it (for responses not given to [apiResponse]). */
-    fun rememberDpopNonce(url: String, nonce: String): Boolean = lifecycle.rememberDpopNonce(url, nonce)
+        /** Which API answers the core reads (the lists of its first `ApiHeaders`); null: not known yet, every answer goes to the core. */
+        @Volatile private var report: Report? = null
 
-    /**
-     * Revokes [accessToken] (RFC 7009; default: the cached one, which is then
-     * dropped so the next call fetches anew) at the `revocationEndpoint`
-     * option or the discovered one.
-     */
-    suspend fun revoke(accessToken: String? = null, hint: TokenTypeHint = TokenTypeHint.ACCESS_TOKEN) {
-        val request = configured { lifecycle.revocationRequest(accessToken ?: token().accessToken, hint, nowMs()) }
-        forget() // the core dropped the cached token if it is that one
-        val (status, headers, body) = exchange(request)
-        translated { lifecycle.handleRevocationResponse(status, headers, body, nowMs()) }
-    }
-
-    /** Asks the server about [token] (RFC 7662) at the `introspectionEndpoint` option or the discovered one. */
-    suspend fun introspect(token: String, hint: TokenTypeHint? = null): Introspection {
-        val request = configured { lifecycle.introspectionRequest(token, hint, nowMs()) }
-        val (status, headers, body) = exchange(request)
-        val fields = Json.parseToJsonElement(translated { lifecycle.handleIntrospectionResponse(status, headers, body, nowMs()) }).jsonObject
-        fun text(name: String) = (fields[name] as? JsonPrimitive)?.contentOrNull
-        return Introspection(
-            active = (fields["active"] as? JsonPrimitive)?.booleanOrNull == true,
-            scope = text("scope"),
-            clientId = text("client_id"),
-            exp = (fields["exp"] as? JsonPrimitive)?.longOrNull,
-            tokenType = text("token_type"),
-            fields = fields,
+        private class Report(
+            val statuses: Set<Int>,
+            val headers: List<String>,
         )
-    }
 
-    /** A revocation or introspection exchange; no response is thrown as the core words it. */
-    private suspend fun exchange(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> {
-        val response = try {
-            call(transport, request.method(), request.url(), request.headers(), request.body(), timeoutMs, maxResponseBytes)
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Exception) {
-            val failure = TransportException.classify(e, null)
-            throw CcauthError.of(lifecycle.adminTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent))
-        }
-        return Triple(response.status.toUShort(), response.headers.map { (name, value) -> Header(name, value) }, response.body)
-    }
+        /** The proactive refresh timer (one at most, not yet fired) and the time it is armed for (-1: none). */
+        private var timer: Job? = null
+        private var timerAt = -1L
 
-    /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
-    fun exportToken(): String? = lifecycle.exportToken()
+        /** A valid token: cached, or fetched once for every concurrent caller. */
+        suspend fun token(): AccessToken {
+            while (true) {
+                val signal = changed
+                val now = System.currentTimeMillis()
+                memo?.let { if (now >= it.from && now < it.until) return it.token }
+                when (val d = lifecycle.poll(now.toULong())) {
+                    is TokenDecision.Ready -> {
+                        return remember(d, signal)
+                    }
 
-    /** Loads a document from [exportToken]; throws [CcauthError.TokenDocument] if expired, foreign or malformed. */
-    fun importToken(document: String): AccessToken {
-        val token = translated { AccessToken.of(lifecycle.importToken(document, nowMs())) }
-        forget()
-        return token
-    }
+                    is TokenDecision.Fetch -> {
+                        fetch(d.ticket)
+                    }
 
-    /** The cache key (endpoint, client id, method, scopes; no secret). */
-    override fun toString(): String = "ClientCredentials(cacheKey=${lifecycle.cacheKey()})"
+                    is TokenDecision.RefreshAhead -> {
+                        background.launch { fetch(d.ticket) }
+                        return AccessToken.of(d.token, d.info)
+                    }
 
-    /** Cancels background refreshes and the proactive refresh timer, and frees the native lifecycle. */
-    override fun close() {
-        closed = true
-        background.cancel()
-        lifecycle.close()
-    }
+                    is TokenDecision.Wait -> {
+                        withTimeoutOrNull(d.waitMs.toLong()) { signal.await() }
+                    }
 
-    /** Memoizes a "ready" answer for its span, unless something changed since the poll; re-arms the timer. */
-    private fun remember(d: TokenDecision.Ready, signal: CompletableDeferred<Unit>): AccessToken {
-        val token = AccessToken.of(d.token, d.info)
-        synchronized(lock) {
-            if (changed === signal) memo = Memo(token, d.validFromMs.toLong(), d.validUntilMs.toLong())
-        }
-        arm()
-        return token
-    }
-
-    /** Forgets the memo and wakes every waiter (the core's answer changed); re-arms the timer. */
-    private fun forget() = reported(null, null)
-
-    /**
-     * A fetch reported [outcome] (null: the core's answer changed otherwise):
-     * the memo is the new token for the span the core gives, unless something
-     * changed since [signal] (taken just before the report); every waiter
-     * wakes (and finds the memo); the timer is re-armed.
-     */
-    private fun reported(outcome: FetchOutcome?, signal: CompletableDeferred<Unit>?) {
-        val fresh = (outcome as? FetchOutcome.Token)?.let { Memo(AccessToken.of(it.token, it.info), it.validFromMs.toLong(), it.validUntilMs.toLong()) }
-        val old: CompletableDeferred<Unit>
-        synchronized(lock) {
-            old = changed
-            changed = CompletableDeferred()
-            memo = if (old === signal) fresh else null
-        }
-        old.complete(Unit)
-        arm()
-    }
-
-    /** Sends one ticket's request and reports the outcome to the core; wakes the waiters. */
-    private suspend fun fetch(ticket: FetchTicket) {
-        var outcome: FetchOutcome? = null
-        var signal: CompletableDeferred<Unit>? = null
-        try {
-            val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
-            try {
-                val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeoutMs, maxResponseBytes)
-                val headers = response.headers.map { (name, value) -> Header(name, value) }
-                signal = changed
-                outcome = lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
-            } catch (e: CancellationException) {
-                lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
-                throw e
-            } catch (e: Exception) {
-                // The class name only: a message could quote a header.
-                val failure = TransportException.classify(e, null)
-                lifecycle.handleTransportError(ticket.id, failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent, nowMs())
-            }
-        } finally {
-            reported(outcome, signal)
-        }
-    }
-
-    /** The ticket's request with the assertion from the client assertion source; null when that failed (reported). */
-    private fun withAssertion(ticket: FetchTicket): TokenRequest? {
-        val assertion = try {
-            (clientAssertion ?: throw IllegalStateException("no clientAssertion source was given to the client")).invoke()
-        } catch (e: Exception) {
-            lifecycle.assertionSourceFailed(ticket.id, e.message ?: TransportException.nameOf(e), nowMs())
-            return null
-        }
-        return try {
-            lifecycle.requestWithAssertion(ticket.id, assertion, nowMs())
-        } catch (e: CcauthException) {
-            null // the core failed the fetch already; every waiter gets its error
-        }
-    }
-
-    /**
-     * One timer at the core's next proactive refresh time (the config's
-     * `proactiveRefresh`; none without it), which asks for a token then (so a
-     * refresh starts before any caller asks). A timer for another time is
-     * replaced; none while the core says none (a fetch in flight re-arms it
-     * when it reports).
-     */
-    private fun arm() {
-        if (closed) return
-        val at = lifecycle.proactiveRefreshAt()?.toLong() ?: -1L
-        synchronized(lock) {
-            if (at == timerAt) return
-            timer?.cancel()
-            timerAt = at
-            timer = if (at < 0) null else background.launch {
-                while (System.currentTimeMillis() < at) delay(at - System.currentTimeMillis()) // the core's time is the wall clock's
-                synchronized(lock) {
-                    if (timerAt != at) return@launch
-                    timerAt = -1 // fired: the next arm() sets a new one
-                    timer = null
+                    is TokenDecision.Failed -> {
+                        throw CcauthError.of(d.error)
+                    }
                 }
-                token()
             }
         }
-    }
 
-    companion object {
-        /** The default per-request timeout, in milliseconds. */
-        const val DEFAULT_TIMEOUT_MS: Long = 10_000
-
-        private fun nowMs(): ULong = System.currentTimeMillis().toULong()
-
-        private fun randomBytes(n: Int): ByteArray = ByteArray(n).also { SecureRandom().nextBytes(it) }
-
-        /** One exchange on the IO dispatcher; cancelling the caller interrupts it. */
-        private suspend fun call(
-            transport: HttpTransport, method: String, url: String, headers: List<Header>, body: ByteArray, timeoutMs: Long, limit: Long,
-        ): HttpTransport.Response {
-            val request = HttpTransport.Request(
-                method, url, headers.map { it.name to it.value }, if (method == "GET") null else body, timeoutMs, limit,
-            )
-            return runInterruptible(Dispatchers.IO) { transport.send(request) }
+        /** [token] for blocking callers (a thread waits; still one fetch for all). */
+        fun tokenBlocking(): AccessToken {
+            memo?.let {
+                val now = System.currentTimeMillis()
+                if (now >= it.from && now < it.until) return it.token
+            }
+            return runBlocking { token() }
         }
 
-        private fun TransportException.Kind.ffi(): TransportKind = when (this) {
-            TransportException.Kind.TIMEOUT -> TransportKind.TIMEOUT
-            TransportException.Kind.CONNECT -> TransportKind.CONNECT
-            TransportException.Kind.TLS -> TransportKind.TLS
-            TransportException.Kind.RESET -> TransportKind.RESET
-            TransportException.Kind.OTHER -> TransportKind.OTHER
+        /** The `Authorization` header value, e.g. `Bearer eyJ…`. */
+        suspend fun authorizationHeader(): String = token().authorization
+
+        /** [authorizationHeader] for blocking callers. */
+        fun authorizationHeaderBlocking(): String = tokenBlocking().authorization
+
+        /**
+         * The API rejected [token] (with this `WWW-Authenticate`). Returns whether
+         * the core dropped it (then the next call fetches a new one); an
+         * `insufficient_scope` challenge keeps it. [apiResponse] does this and more.
+         */
+        fun invalidate(
+            token: AccessToken,
+            wwwAuthenticate: String? = null,
+        ): Boolean {
+            // The core first, then the memo: a caller that polled the core before
+            // the drop holds the old signal, so it cannot memoize the dropped token.
+            val dropped = lifecycle.invalidate(token.accessToken, wwwAuthenticate)
+            forget()
+            return dropped
         }
 
         /**
-         * The metadata of [issuer] (the core's discovery: RFC 8414, then
-         * OpenID Connect Discovery; cached per process), its issuer checked.
-         * Give it to the config (`issuer = it.issuer, serverMetadataJson =
-         * it.json`, `tokenEndpoint` empty): the core takes the token,
-         * revocation and introspection endpoints, the auth method and the
-         * signing algorithm the server supports from it.
+         * The headers for an API call with a given [token] (one this client
+         * returned): `Authorization`, plus `DPoP` (a fresh proof for [method] and
+         * [url], with the API's last nonce) when the token is DPoP-bound. Headers
+         * the core calls reusable (no per-call proof) are kept with the ready
+         * token and cleared with it: the next call gets them without asking.
          */
-        @JvmStatic
+        fun authorizationHeadersFor(
+            token: AccessToken,
+            method: String,
+            url: String,
+        ): Map<String, String> {
+            val memo = memo?.takeIf { it.token === token }
+            memo?.headers?.let { return it }
+            val answer = translated { lifecycle.apiHeaders(token.handle, method.uppercase(), url, nowMs()) }
+            if (report == null) report = Report(answer.reportStatuses.map { it.toInt() }.toSet(), answer.reportHeaders)
+            val headers = answer.headers.associate { it.name to it.value }
+            if (answer.reusable && memo != null) memo.headers = headers
+            return headers
+        }
+
+        /** The headers for an API call with the current token (see [authorizationHeadersFor]); hand the API's answer to [apiResponse]. */
+        suspend fun authorizationHeaders(
+            method: String,
+            url: String,
+        ): Map<String, String> = authorizationHeadersFor(token(), method, url)
+
+        /** [authorizationHeaders] for blocking callers. */
+        fun authorizationHeadersBlocking(
+            method: String,
+            url: String,
+        ): Map<String, String> = authorizationHeadersFor(tokenBlocking(), method, url)
+
+        /**
+         * Reads an API's [answer] to a call to [url] made with [token]: keeps its
+         * `DPoP-Nonce`, and says whether to send the call again:
+         * [ApiVerdict.RETRY_WITH_NONCE] (same token, fresh headers; then pass
+         * [nonceRetried]), [ApiVerdict.RETRY_WITH_NEW_TOKEN] (the core dropped the
+         * token: send it once more with [token]'s successor) or [ApiVerdict.DONE].
+         * An answer with no status or header the core reads (its lists come with
+         * the headers) is [ApiVerdict.DONE] without asking it.
+         */
         @JvmOverloads
-        suspend fun discover(
-            issuer: String,
-            dangerAcceptInsecureHttp: Boolean = false,
-            transport: HttpTransport = UrlConnectionTransport(),
-            timeoutMs: Long = DEFAULT_TIMEOUT_MS,
-        ): ServerMetadata = Discovery(issuer, dangerAcceptInsecureHttp).use { discovery ->
-            var step = discovery.start(nowMs())
-            while (step is DiscoveryStep.Send) {
-                val request = step.request
-                step = try {
-                    val response = call(
-                        transport, request.method(), request.url(), request.headers(), ByteArray(0), timeoutMs, HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
-                    )
-                    val headers = response.headers.map { (name, value) -> Header(name, value) }
-                    discovery.handleResponse(response.status.toUShort(), headers, response.body, nowMs())
+        fun apiResponse(
+            token: AccessToken,
+            url: String,
+            answer: ApiAnswer,
+            nonceRetried: Boolean = false,
+        ): ApiVerdict {
+            val report = report
+            if (report != null && answer.status !in report.statuses && report.headers.none { answer.has(it) }) return ApiVerdict.DONE
+            val verdict = lifecycle.apiResponse(token.accessToken, url, answer.status.toUShort(), answer.wwwAuthenticate, answer.dpopNonce, nonceRetried)
+            if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) forget()
+            return verdict
+        }
+
+        /**
+         * One API call with the token: [send] sends it with the headers given
+         * (`Authorization`, and `DPoP` for a DPoP-bound token) added, [answer]
+         * reads the response. Sent again once when the API asks for its DPoP
+         * nonce, and once with a new token when it rejected the token (the core
+         * reads its challenge), if the request is [replayable] (its body is not a
+         * one-shot stream). A response that is replaced is dropped: [send] should
+         * read it whole (or [answer] close it).
+         */
+        suspend fun <R> authorized(
+            method: String,
+            url: String,
+            replayable: Boolean = true,
+            answer: (R) -> ApiAnswer,
+            send: suspend (headers: Map<String, String>) -> R,
+        ): R {
+            val token = token()
+            var response = send(authorizationHeadersFor(token, method, url))
+            var verdict = apiResponse(token, url, answer(response))
+            if (verdict == ApiVerdict.RETRY_WITH_NONCE && replayable) {
+                response = send(authorizationHeadersFor(token, method, url))
+                verdict = apiResponse(token, url, answer(response), nonceRetried = true)
+            }
+            if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN && replayable) {
+                val fresh = token()
+                response = send(authorizationHeadersFor(fresh, method, url))
+                apiResponse(fresh, url, answer(response)) // for its nonce: no third send
+            }
+            return response
+        }
+
+        /** Remembers a resource server's `DPoP-Nonce` for the next proofs to it (for responses not given to [apiResponse]). */
+        fun rememberDpopNonce(
+            url: String,
+            nonce: String,
+        ): Boolean = lifecycle.rememberDpopNonce(url, nonce)
+
+        /**
+         * Revokes [accessToken] (RFC 7009; default: the cached one, which is then
+         * dropped so the next call fetches anew) at the `revocationEndpoint`
+         * option or the discovered one.
+         */
+        suspend fun revoke(
+            accessToken: String? = null,
+            hint: TokenTypeHint = TokenTypeHint.ACCESS_TOKEN,
+        ) {
+            val request = configured { lifecycle.revocationRequest(accessToken ?: token().accessToken, hint, nowMs()) }
+            forget() // the core dropped the cached token if it is that one
+            val (status, headers, body) = exchange(request)
+            translated { lifecycle.handleRevocationResponse(status, headers, body, nowMs()) }
+        }
+
+        /** Asks the server about [token] (RFC 7662) at the `introspectionEndpoint` option or the discovered one. */
+        suspend fun introspect(
+            token: String,
+            hint: TokenTypeHint? = null,
+        ): Introspection {
+            val request = configured { lifecycle.introspectionRequest(token, hint, nowMs()) }
+            val (status, headers, body) = exchange(request)
+            val fields = Json.parseToJsonElement(translated { lifecycle.handleIntrospectionResponse(status, headers, body, nowMs()) }).jsonObject
+
+            fun text(name: String) = (fields[name] as? JsonPrimitive)?.contentOrNull
+            return Introspection(
+                active = (fields["active"] as? JsonPrimitive)?.booleanOrNull == true,
+                scope = text("scope"),
+                clientId = text("client_id"),
+                exp = (fields["exp"] as? JsonPrimitive)?.longOrNull,
+                tokenType = text("token_type"),
+                fields = fields,
+            )
+        }
+
+        /** A revocation or introspection exchange; no response is thrown as the core words it. */
+        private suspend fun exchange(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> {
+            val response =
+                try {
+                    call(transport, request.method(), request.url(), request.headers(), request.body(), timeoutMs, maxResponseBytes)
                 } catch (e: CancellationException) {
                     throw e
                 } catch (e: Exception) {
                     val failure = TransportException.classify(e, null)
-                    discovery.handleTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent)
+                    throw CcauthError.of(lifecycle.adminTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent))
                 }
+            return Triple(response.status.toUShort(), response.headers.map { (name, value) -> Header(name, value) }, response.body)
+        }
+
+        /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */
+        fun exportToken(): String? = lifecycle.exportToken()
+
+        /** Loads a document from [exportToken]; throws [CcauthError.TokenDocument] if expired, foreign or malformed. */
+        fun importToken(document: String): AccessToken {
+            val token = translated { AccessToken.of(lifecycle.importToken(document, nowMs())) }
+            forget()
+            return token
+        }
+
+        /** The cache key (endpoint, client id, method, scopes; no secret). */
+        override fun toString(): String = "ClientCredentials(cacheKey=${lifecycle.cacheKey()})"
+
+        /** Cancels background refreshes and the proactive refresh timer, and frees the native lifecycle. */
+        override fun close() {
+            closed = true
+            background.cancel()
+            lifecycle.close()
+        }
+
+        /** Memoizes a "ready" answer for its span, unless something changed since the poll; re-arms the timer. */
+        private fun remember(
+            d: TokenDecision.Ready,
+            signal: CompletableDeferred<Unit>,
+        ): AccessToken {
+            val token = AccessToken.of(d.token, d.info)
+            synchronized(lock) {
+                if (changed === signal) memo = Memo(token, d.validFromMs.toLong(), d.validUntilMs.toLong())
             }
-            when (step) {
-                is DiscoveryStep.Done -> ServerMetadata(issuer, step.metadataJson)
-                is DiscoveryStep.Failed -> throw OptionNames.rename(CcauthError.of(step.error))
-                is DiscoveryStep.Send -> error("unreachable")
+            arm()
+            return token
+        }
+
+        /** Forgets the memo and wakes every waiter (the core's answer changed); re-arms the timer. */
+        private fun forget() = reported(null, null)
+
+        /**
+         * A fetch reported [outcome] (null: the core's answer changed otherwise):
+         * the memo is the new token for the span the core gives, unless something
+         * changed since [signal] (taken just before the report); every waiter
+         * wakes (and finds the memo); the timer is re-armed.
+         */
+        private fun reported(
+            outcome: FetchOutcome?,
+            signal: CompletableDeferred<Unit>?,
+        ) {
+            val fresh = (outcome as? FetchOutcome.Token)?.let { Memo(AccessToken.of(it.token, it.info), it.validFromMs.toLong(), it.validUntilMs.toLong()) }
+            val old: CompletableDeferred<Unit>
+            synchronized(lock) {
+                old = changed
+                changed = CompletableDeferred()
+                memo = if (old === signal) fresh else null
+            }
+            old.complete(Unit)
+            arm()
+        }
+
+        /** Sends one ticket's request and reports the outcome to the core; wakes the waiters. */
+        private suspend fun fetch(ticket: FetchTicket) {
+            var outcome: FetchOutcome? = null
+            var signal: CompletableDeferred<Unit>? = null
+            try {
+                val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
+                try {
+                    val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeoutMs, maxResponseBytes)
+                    val headers = response.headers.map { (name, value) -> Header(name, value) }
+                    signal = changed
+                    outcome = lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
+                } catch (e: CancellationException) {
+                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
+                    throw e
+                } catch (e: Exception) {
+                    // The class name only: a message could quote a header.
+                    val failure = TransportException.classify(e, null)
+                    lifecycle.handleTransportError(ticket.id, failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent, nowMs())
+                }
+            } finally {
+                reported(outcome, signal)
             }
         }
+
+        /** The ticket's request with the assertion from the client assertion source; null when that failed (reported). */
+        private fun withAssertion(ticket: FetchTicket): TokenRequest? {
+            val assertion =
+                try {
+                    (clientAssertion ?: throw IllegalStateException("no clientAssertion source was given to the client")).invoke()
+                } catch (e: Exception) {
+                    lifecycle.assertionSourceFailed(ticket.id, e.message ?: TransportException.nameOf(e), nowMs())
+                    return null
+                }
+            return try {
+                lifecycle.requestWithAssertion(ticket.id, assertion, nowMs())
+            } catch (e: CcauthException) {
+                null // the core failed the fetch already; every waiter gets its error
+            }
+        }
+
+        /**
+         * One timer at the core's next proactive refresh time (the config's
+         * `proactiveRefresh`; none without it), which asks for a token then (so a
+         * refresh starts before any caller asks). A timer for another time is
+         * replaced; none while the core says none (a fetch in flight re-arms it
+         * when it reports).
+         */
+        private fun arm() {
+            if (closed) return
+            val at = lifecycle.proactiveRefreshAt()?.toLong() ?: -1L
+            synchronized(lock) {
+                if (at == timerAt) return
+                timer?.cancel()
+                timerAt = at
+                timer =
+                    if (at < 0) {
+                        null
+                    } else {
+                        background.launch {
+                            while (System.currentTimeMillis() < at) delay(at - System.currentTimeMillis()) // the core's time is the wall clock's
+                            synchronized(lock) {
+                                if (timerAt != at) return@launch
+                                timerAt = -1 // fired: the next arm() sets a new one
+                                timer = null
+                            }
+                            token()
+                        }
+                    }
+            }
+        }
+
+        companion object {
+            /** The default per-request timeout, in milliseconds. */
+            const val DEFAULT_TIMEOUT_MS: Long = 10_000
+
+            private fun nowMs(): ULong = System.currentTimeMillis().toULong()
+
+            private fun randomBytes(n: Int): ByteArray = ByteArray(n).also { SecureRandom().nextBytes(it) }
+
+            /** One exchange on the IO dispatcher; cancelling the caller interrupts it. */
+            private suspend fun call(
+                transport: HttpTransport,
+                method: String,
+                url: String,
+                headers: List<Header>,
+                body: ByteArray,
+                timeoutMs: Long,
+                limit: Long,
+            ): HttpTransport.Response {
+                val request =
+                    HttpTransport.Request(
+                        method,
+                        url,
+                        headers.map { it.name to it.value },
+                        if (method == "GET") null else body,
+                        timeoutMs,
+                        limit,
+                    )
+                return runInterruptible(Dispatchers.IO) { transport.send(request) }
+            }
+
+            private fun TransportException.Kind.ffi(): TransportKind =
+                when (this) {
+                    TransportException.Kind.TIMEOUT -> TransportKind.TIMEOUT
+                    TransportException.Kind.CONNECT -> TransportKind.CONNECT
+                    TransportException.Kind.TLS -> TransportKind.TLS
+                    TransportException.Kind.RESET -> TransportKind.RESET
+                    TransportException.Kind.OTHER -> TransportKind.OTHER
+                }
+
+            /**
+             * The metadata of [issuer] (the core's discovery: RFC 8414, then
+             * OpenID Connect Discovery; cached per process), its issuer checked.
+             * Give it to the config (`issuer = it.issuer, serverMetadataJson =
+             * it.json`, `tokenEndpoint` empty): the core takes the token,
+             * revocation and introspection endpoints, the auth method and the
+             * signing algorithm the server supports from it.
+             */
+            @JvmStatic
+            @JvmOverloads
+            suspend fun discover(
+                issuer: String,
+                dangerAcceptInsecureHttp: Boolean = false,
+                transport: HttpTransport = UrlConnectionTransport(),
+                timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+            ): ServerMetadata =
+                Discovery(issuer, dangerAcceptInsecureHttp).use { discovery ->
+                    var step = discovery.start(nowMs())
+                    while (step is DiscoveryStep.Send) {
+                        val request = step.request
+                        step =
+                            try {
+                                val response =
+                                    call(
+                                        transport,
+                                        request.method(),
+                                        request.url(),
+                                        request.headers(),
+                                        ByteArray(0),
+                                        timeoutMs,
+                                        HttpTransport.DEFAULT_MAX_RESPONSE_BYTES,
+                                    )
+                                val headers = response.headers.map { (name, value) -> Header(name, value) }
+                                discovery.handleResponse(response.status.toUShort(), headers, response.body, nowMs())
+                            } catch (e: CancellationException) {
+                                throw e
+                            } catch (e: Exception) {
+                                val failure = TransportException.classify(e, null)
+                                discovery.handleTransportError(failure.kind.ffi(), failure.kind.description, failure.causeName, failure.requestSent)
+                            }
+                    }
+                    when (step) {
+                        is DiscoveryStep.Done -> ServerMetadata(issuer, step.metadataJson)
+                        is DiscoveryStep.Failed -> throw OptionNames.rename(CcauthError.of(step.error))
+                        is DiscoveryStep.Send -> error("unreachable")
+                    }
+                }
+        }
     }
-}

@@ -1,7 +1,8 @@
 package dev.ccauth
 
-import java.math.BigDecimal
-import java.math.BigInteger
+import dev.ccauth.ffi.CcauthException
+import dev.ccauth.ffi.ErrorInfo
+import dev.ccauth.ffi.ErrorKind
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -9,12 +10,14 @@ import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.booleanOrNull
-import dev.ccauth.ffi.CcauthException
-import dev.ccauth.ffi.ErrorInfo
-import dev.ccauth.ffi.ErrorKind
+import java.math.BigDecimal
+import java.math.BigInteger
 
 /** One `WWW-Authenticate` challenge: the scheme as sent, its parameters in order (names lower-cased). */
-data class Challenge(val scheme: String, val params: List<Pair<String, String>>) {
+data class Challenge(
+    val scheme: String,
+    val params: List<Pair<String, String>>,
+) {
     /** The first parameter called [name] (any case). */
     fun param(name: String): String? = params.firstOrNull { it.first.equals(name, ignoreCase = true) }?.second
 }
@@ -25,31 +28,45 @@ data class Challenge(val scheme: String, val params: List<Pair<String, String>>)
  * language; the message is the core's sanitized text (for config errors,
  * rebuilt with this library's option names), never a secret or token.
  */
-sealed class CcauthError(details: Details) : Exception(details.message) {
+sealed class CcauthError(
+    details: Details,
+) : Exception(details.message) {
     /** Stable code. */
     val code: String = details.code
+
     /** Whether the same request may succeed later. */
     val retryable: Boolean = details.retryable
+
     /** HTTP status of the response, when there was one. */
     val status: Int? = details.status
+
     /** RFC 6749 `error` (`invalid_client`, …). */
     val error: String? = details.error
+
     /** RFC 6749 `error_description`, verbatim (line breaks kept; a secret redacted; at most 2000 characters). */
     val errorDescription: String? = details.errorDescription
+
     /** RFC 6749 `error_uri`. */
     val errorUri: String? = details.errorUri
+
     /** The server's `Retry-After`, in milliseconds. */
     val retryAfterMs: Long? = details.retryAfterMs
+
     /** What the body looked like: `json`, `form`, `html`, `text`, `empty`, … (responses only). */
     val bodyKind: String? = details.bodyKind
+
     /** The response's `Content-Type`. */
     val contentType: String? = details.contentType
+
     /** The response body's length in bytes, as received (the bytes read, for a body cut at the size limit). */
     val bodyLen: Long? = details.bodyLen
+
     /** A short sanitized excerpt of a non-2xx body. */
     val excerpt: String? = details.excerpt
+
     /** The response's `WWW-Authenticate`, parsed. */
     val wwwAuthenticate: List<Challenge> = details.wwwAuthenticate
+
     /**
      * The error body's other members (Entra's `error_codes`, `trace_id`,
      * `correlation_id`, `timestamp`, …), parsed: values are `String`, `Long`
@@ -57,16 +74,22 @@ sealed class CcauthError(details: Details) : Exception(details.message) {
      * `null`, `List<Any?>` or `Map<String, Any?>`.
      */
     val extras: Map<String, Any?> = details.extras
+
     /** The `DPoP-Nonce` of a `use_dpop_nonce` error (then [retryable]). */
     val dpopNonce: String? = details.dpopNonce
+
     /** The option at fault (config errors), by this library's name: `tokenEndpoint`, `retry.maxAttempts`, …. */
     val field: String? = details.field
+
     /** Why the option was refused (config errors), without its name. */
     val reason: String? = details.reason
+
     /** The position in a list option (`scopes`, `extraHeaders`, …) (config errors). */
     val index: Int? = details.index
+
     /** What failed (transport errors): `timeout`, `connect`, `tls`, `reset` or `other`. */
     val transportKind: String? = details.transportKind
+
     /**
      * The platform's short name for a transport failure: a Java exception's
      * simple class name (`ConnectException`, `UnknownHostException`,
@@ -74,6 +97,7 @@ sealed class CcauthError(details: Details) : Exception(details.message) {
      * [Throwable.cause] is taken.
      */
     val causeCode: String? = details.causeCode
+
     /** Whether the request had been written when the transport failed (`null`: unknown). */
     val requestSent: Boolean? = details.requestSent
 
@@ -82,27 +106,37 @@ sealed class CcauthError(details: Details) : Exception(details.message) {
             (error?.let { ", error=$it" } ?: "") + (field?.let { ", field=$it" } ?: "") + "): $message"
 
     /** An option was rejected; [field] names it. */
-    class Config internal constructor(details: Details) : CcauthError(details) {
+    class Config internal constructor(
+        details: Details,
+    ) : CcauthError(details) {
         constructor(info: ErrorInfo) : this(Details.of(info))
     }
 
     /** The token endpoint's response was not a token. */
-    open class Response internal constructor(details: Details) : CcauthError(details) {
+    open class Response internal constructor(
+        details: Details,
+    ) : CcauthError(details) {
         constructor(info: ErrorInfo) : this(Details.of(info))
     }
 
     /** The token endpoint sent an RFC 6749 error ([error], [errorDescription]). */
-    class OAuth internal constructor(details: Details) : Response(details) {
+    class OAuth internal constructor(
+        details: Details,
+    ) : Response(details) {
         constructor(info: ErrorInfo) : this(Details.of(info))
     }
 
     /** No response from the server: timeout, connection, TLS failure or reset ([transportKind], [causeCode], [requestSent]). */
-    class Transport internal constructor(details: Details) : CcauthError(details) {
+    class Transport internal constructor(
+        details: Details,
+    ) : CcauthError(details) {
         constructor(info: ErrorInfo) : this(Details.of(info))
     }
 
     /** An exported token document could not be imported. */
-    class TokenDocument internal constructor(details: Details) : CcauthError(details) {
+    class TokenDocument internal constructor(
+        details: Details,
+    ) : CcauthError(details) {
         constructor(info: ErrorInfo) : this(Details.of(info))
     }
 
@@ -132,51 +166,54 @@ sealed class CcauthError(details: Details) : Exception(details.message) {
         val requestSent: Boolean? = null,
     ) {
         companion object {
-            fun of(info: ErrorInfo): Details = Details(
-                kind = info.kind,
-                code = info.code,
-                message = info.message,
-                retryable = info.retryable,
-                status = info.status?.toInt(),
-                error = info.error,
-                errorDescription = info.errorDescription,
-                errorUri = info.errorUri,
-                retryAfterMs = info.retryAfterMs?.toLong(),
-                bodyKind = info.bodyKind,
-                contentType = info.contentType,
-                bodyLen = info.bodyLen?.toLong(),
-                excerpt = info.excerpt,
-                wwwAuthenticate = info.wwwAuthenticate.map { c -> Challenge(c.scheme, c.params.map { it.name to it.value }) },
-                extras = extras(info.extrasJson),
-                dpopNonce = info.dpopNonce,
-                field = info.field,
-                reason = info.reason,
-                index = info.index?.toInt(),
-                transportKind = info.transportKind,
-                causeCode = info.cause,
-                requestSent = info.requestSent,
-            )
+            fun of(info: ErrorInfo): Details =
+                Details(
+                    kind = info.kind,
+                    code = info.code,
+                    message = info.message,
+                    retryable = info.retryable,
+                    status = info.status?.toInt(),
+                    error = info.error,
+                    errorDescription = info.errorDescription,
+                    errorUri = info.errorUri,
+                    retryAfterMs = info.retryAfterMs?.toLong(),
+                    bodyKind = info.bodyKind,
+                    contentType = info.contentType,
+                    bodyLen = info.bodyLen?.toLong(),
+                    excerpt = info.excerpt,
+                    wwwAuthenticate = info.wwwAuthenticate.map { c -> Challenge(c.scheme, c.params.map { it.name to it.value }) },
+                    extras = extras(info.extrasJson),
+                    dpopNonce = info.dpopNonce,
+                    field = info.field,
+                    reason = info.reason,
+                    index = info.index?.toInt(),
+                    transportKind = info.transportKind,
+                    causeCode = info.cause,
+                    requestSent = info.requestSent,
+                )
         }
     }
 
     internal companion object {
         /** The core classifies the failure; this only picks the class. */
-        fun of(details: Details): CcauthError = when (details.kind) {
-            ErrorKind.CONFIG -> Config(details)
-            ErrorKind.O_AUTH -> OAuth(details)
-            ErrorKind.TRANSPORT -> Transport(details)
-            ErrorKind.TOKEN_DOCUMENT -> TokenDocument(details)
-            ErrorKind.RESPONSE, ErrorKind.OTHER -> Response(details)
-        }
+        fun of(details: Details): CcauthError =
+            when (details.kind) {
+                ErrorKind.CONFIG -> Config(details)
+                ErrorKind.O_AUTH -> OAuth(details)
+                ErrorKind.TRANSPORT -> Transport(details)
+                ErrorKind.TOKEN_DOCUMENT -> TokenDocument(details)
+                ErrorKind.RESPONSE, ErrorKind.OTHER -> Response(details)
+            }
 
         fun of(info: ErrorInfo): CcauthError = of(Details.of(info))
 
-        fun of(e: CcauthException): CcauthError = when (e) {
-            is CcauthException.Config -> of(e.info)
-            is CcauthException.Response -> of(e.info)
-            is CcauthException.Transport -> of(e.info)
-            is CcauthException.TokenDocument -> of(e.info)
-        }
+        fun of(e: CcauthException): CcauthError =
+            when (e) {
+                is CcauthException.Config -> of(e.info)
+                is CcauthException.Response -> of(e.info)
+                is CcauthException.Transport -> of(e.info)
+                is CcauthException.TokenDocument -> of(e.info)
+            }
 
         /** The core's `extras_json` (a JSON object text) as a map; `{}` or anything unreadable is empty. */
         fun extras(json: String): Map<String, Any?> =
@@ -191,15 +228,27 @@ sealed class CcauthError(details: Details) : Exception(details.message) {
          * beyond it), other numbers as Double (BigDecimal when no Double holds
          * them, e.g. `1e400`), objects as maps in the server's order.
          */
-        fun plain(value: JsonElement): Any? = when (value) {
-            is JsonNull -> null
-            is JsonObject -> value.mapValues { plain(it.value) }
-            is JsonArray -> value.map { plain(it) }
-            is JsonPrimitive -> when {
-                value.isString -> value.content
-                else -> value.booleanOrNull ?: number(value.content)
+        fun plain(value: JsonElement): Any? =
+            when (value) {
+                is JsonNull -> {
+                    null
+                }
+
+                is JsonObject -> {
+                    value.mapValues { plain(it.value) }
+                }
+
+                is JsonArray -> {
+                    value.map { plain(it) }
+                }
+
+                is JsonPrimitive -> {
+                    when {
+                        value.isString -> value.content
+                        else -> value.booleanOrNull ?: number(value.content)
+                    }
+                }
             }
-        }
 
         private fun number(text: String): Any =
             text.toLongOrNull()

@@ -36,32 +36,42 @@ interface HttpTransport {
     fun send(request: Request): Response
 
     /** A request the core built. [headers] and [body] may hold credentials: [toString] leaves them out. */
-    class Request @JvmOverloads constructor(
-        val method: String,
-        val url: String,
-        val headers: List<Pair<String, String>>,
-        /** `null` for a request without a body (GET). */
-        val body: ByteArray?,
-        /** The whole exchange should take no longer, in milliseconds. */
-        val timeoutMs: Long,
-        /**
-         * The largest response body the core accepts. Read at most one byte
-         * more (so the core sees it is too large), then close the connection.
-         */
-        val maxResponseBytes: Long = DEFAULT_MAX_RESPONSE_BYTES,
-    ) {
-        override fun toString(): String = "HttpTransport.Request($method $url)"
-    }
+    class Request
+        @JvmOverloads
+        constructor(
+            val method: String,
+            val url: String,
+            val headers: List<Pair<String, String>>,
+            /** `null` for a request without a body (GET). */
+            val body: ByteArray?,
+            /** The whole exchange should take no longer, in milliseconds. */
+            val timeoutMs: Long,
+            /**
+             * The largest response body the core accepts. Read at most one byte
+             * more (so the core sees it is too large), then close the connection.
+             */
+            val maxResponseBytes: Long = DEFAULT_MAX_RESPONSE_BYTES,
+        ) {
+            override fun toString(): String = "HttpTransport.Request($method $url)"
+        }
 
     /** The response, whatever its status; [headers] keep repeated names. */
-    class Response(val status: Int, val headers: List<Pair<String, String>>, val body: ByteArray) {
+    class Response(
+        val status: Int,
+        val headers: List<Pair<String, String>>,
+        val body: ByteArray,
+    ) {
         override fun toString(): String = "HttpTransport.Response($status, ${body.size} bytes)"
     }
 
     companion object {
         /** The core's default size limit (1 MiB), for replies read before a config exists (discovery). */
         @JvmField
-        val DEFAULT_MAX_RESPONSE_BYTES: Long = dev.ccauth.ffi.defaultMaxResponseBytes().coerceAtMost(Long.MAX_VALUE.toULong()).toLong()
+        val DEFAULT_MAX_RESPONSE_BYTES: Long =
+            dev.ccauth.ffi
+                .defaultMaxResponseBytes()
+                .coerceAtMost(Long.MAX_VALUE.toULong())
+                .toLong()
 
         /**
          * Reads [input] to its end or until it gave more than [limit] bytes,
@@ -72,7 +82,11 @@ interface HttpTransport {
         @JvmStatic
         @JvmOverloads
         @Throws(IOException::class)
-        fun readAtMost(input: InputStream, limit: Long, sizeHint: Long = -1): ByteArray {
+        fun readAtMost(
+            input: InputStream,
+            limit: Long,
+            sizeHint: Long = -1,
+        ): ByteArray {
             val cap = (limit.coerceIn(0, Int.MAX_VALUE - 16L) + 1).toInt()
             var buffer = ByteArray(if (sizeHint in 0 until cap) sizeHint.toInt() + 1 else minOf(cap, 16 * 1024))
             var size = 0
@@ -87,8 +101,10 @@ interface HttpTransport {
 
         /** Whether [headers] declare a `Content-Length` above [limit] (then read no body at all). */
         @JvmStatic
-        fun declaresMoreThan(headers: List<Pair<String, String>>, limit: Long): Boolean =
-            headers.any { (name, value) -> name.equals("content-length", ignoreCase = true) && (value.trim().toLongOrNull() ?: -1) > limit }
+        fun declaresMoreThan(
+            headers: List<Pair<String, String>>,
+            limit: Long,
+        ): Boolean = headers.any { (name, value) -> name.equals("content-length", ignoreCase = true) && (value.trim().toLongOrNull() ?: -1) > limit }
     }
 }
 
@@ -108,15 +124,22 @@ class TransportException(
     cause: Throwable? = null,
 ) : IOException("${kind.code}: $causeName", cause) {
     /** What failed: [code] as the core spells it, [description] for messages. */
-    enum class Kind(val code: String, val description: String) {
+    enum class Kind(
+        val code: String,
+        val description: String,
+    ) {
         /** No response in time. */
         TIMEOUT("timeout", "no response in time"),
+
         /** No connection: DNS, refused, unreachable. */
         CONNECT("connect", "could not connect"),
+
         /** TLS handshake or certificate failure. */
         TLS("tls", "TLS handshake failed"),
+
         /** The connection was reset or closed after the request was sent (or while reading the response). */
         RESET("reset", "connection reset or closed"),
+
         /** Anything else. */
         OTHER("other", "the request failed"),
     }
@@ -130,12 +153,17 @@ class TransportException(
          * [Kind.RESET], before it [Kind.CONNECT].
          */
         @JvmStatic
-        fun classify(error: Throwable, requestSent: Boolean?): TransportException {
+        fun classify(
+            error: Throwable,
+            requestSent: Boolean?,
+        ): TransportException {
             if (error is TransportException) return error
             val chain = generateSequence(error) { it.cause }.take(8).toList()
-            chain.firstOrNull { it is UnknownHostException || it is ConnectException || it is NoRouteToHostException || it is PortUnreachableException }
+            chain
+                .firstOrNull { it is UnknownHostException || it is ConnectException || it is NoRouteToHostException || it is PortUnreachableException }
                 ?.let { return TransportException(Kind.CONNECT, nameOf(it), false, error) }
-            chain.firstOrNull { it is SSLHandshakeException || it is SSLPeerUnverifiedException || it is java.security.cert.CertificateException }
+            chain
+                .firstOrNull { it is SSLHandshakeException || it is SSLPeerUnverifiedException || it is java.security.cert.CertificateException }
                 ?.let { return TransportException(Kind.TLS, nameOf(it), false, error) }
             chain.firstOrNull { it is SocketTimeoutException }?.let {
                 // HttpURLConnection and OkHttp: "connect timed out" / "Connect timed out".
@@ -144,8 +172,11 @@ class TransportException(
             }
             // The most specific of the chain (the JDK client wraps a SocketException in a plain IOException).
             chain.filter { isReset(it) }.let { resets -> resets.firstOrNull { it.javaClass != IOException::class.java } ?: resets.firstOrNull() }?.let {
-                return if (requestSent == false) TransportException(Kind.CONNECT, nameOf(it), false, error)
-                else TransportException(Kind.RESET, nameOf(it), requestSent, error)
+                return if (requestSent == false) {
+                    TransportException(Kind.CONNECT, nameOf(it), false, error)
+                } else {
+                    TransportException(Kind.RESET, nameOf(it), requestSent, error)
+                }
             }
             chain.firstOrNull { it is SSLException }?.let { return TransportException(Kind.TLS, nameOf(it), requestSent, error) }
             return TransportException(Kind.OTHER, nameOf(error), requestSent, error)

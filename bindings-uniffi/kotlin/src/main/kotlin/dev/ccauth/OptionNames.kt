@@ -12,14 +12,43 @@ internal object OptionNames {
      * danger_accept_insecure_http`): only these are respelled inside a reason,
      * so values such as `client_secret_basic` stay as they are.
      */
-    private val known = setOf(
-        "token_endpoint", "client_id", "client_secret", "scopes", "include_scope", "audience", "resources",
-        "extra_body_params", "extra_query_params", "extra_headers", "body_format", "danger_accept_insecure_http",
-        "max_response_bytes", "refresh", "retry", "private_key", "client_assertion_alg", "key_id", "assertion_audience",
-        "assertion_lifetime_ms", "dpop_key", "issuer", "server_metadata", "min_leeway_ms", "max_leeway_ms",
-        "leeway_percent", "default_lifetime_ms", "max_attempts", "max_wait_ms", "failure_cooldown_ms",
-        "attempt_timeout_ms", "revocation_endpoint", "introspection_endpoint", "proactive_refresh",
-    )
+    private val known =
+        setOf(
+            "token_endpoint",
+            "client_id",
+            "client_secret",
+            "scopes",
+            "include_scope",
+            "audience",
+            "resources",
+            "extra_body_params",
+            "extra_query_params",
+            "extra_headers",
+            "body_format",
+            "danger_accept_insecure_http",
+            "max_response_bytes",
+            "refresh",
+            "retry",
+            "private_key",
+            "client_assertion_alg",
+            "key_id",
+            "assertion_audience",
+            "assertion_lifetime_ms",
+            "dpop_key",
+            "issuer",
+            "server_metadata",
+            "min_leeway_ms",
+            "max_leeway_ms",
+            "leeway_percent",
+            "default_lifetime_ms",
+            "max_attempts",
+            "max_wait_ms",
+            "failure_cooldown_ms",
+            "attempt_timeout_ms",
+            "revocation_endpoint",
+            "introspection_endpoint",
+            "proactive_refresh",
+        )
 
     private val segment = Regex("""^([A-Za-z0-9_]+)((?:\[\d+])*)$""")
     private val word = Regex("""(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])""")
@@ -28,13 +57,22 @@ internal object OptionNames {
 
     /** snake_case → camelCase. */
     private fun camel(name: String): String =
-        name.split('_').filter { it.isNotEmpty() }.mapIndexed { i, part -> if (i == 0) part else part.replaceFirstChar { it.uppercase() } }.joinToString("")
+        name
+            .split('_')
+            .filter { it.isNotEmpty() }
+            .mapIndexed { i, part -> if (i == 0) part else part.replaceFirstChar { it.uppercase() } }
+            .joinToString("")
 
     /** The Kotlin spelling of a core field, without list positions: `retry.max_attempts` → `retry.maxAttempts`, `scopes[1]` → `scopes`. */
     fun of(field: String): String = field.split('.').joinToString(".") { part -> segment.find(part)?.let { camel(it.groupValues[1]) } ?: part }
 
     /** The first list position in a core field (`scopes[1]` → 1). */
-    fun indexIn(field: String): Int? = itemIndex.find(field)?.groupValues?.get(1)?.toIntOrNull()
+    fun indexIn(field: String): Int? =
+        itemIndex
+            .find(field)
+            ?.groupValues
+            ?.get(1)
+            ?.toIntOrNull()
 
     /**
      * A reason with the core's option words in Kotlin spelling, and the core's
@@ -48,21 +86,32 @@ internal object OptionNames {
     }
 
     /** The core's message parsed: "CODE: invalid `field` (item N): reason" → reason. */
-    private fun reasonIn(message: String): String? = message.substringAfter("`: ", "").ifEmpty { null }
-        ?: Regex("""\(item \d+\): (.*)$""").find(message)?.groupValues?.get(1)
+    private fun reasonIn(message: String): String? =
+        message.substringAfter("`: ", "").ifEmpty { null }
+            ?: Regex("""\(item \d+\): (.*)$""").find(message)?.groupValues?.get(1)
 
     /** A config error from the core, respelled for Kotlin (field, index, reason and message). */
     fun rename(error: CcauthError): CcauthError {
         if (error !is CcauthError.Config) return error
         val field = error.field ?: return error
         val own = of(field)
-        val index = error.index ?: indexIn(field) ?: itemInMessage.find(error.message ?: "")?.groupValues?.get(1)?.toIntOrNull()
+        val index =
+            error.index ?: indexIn(field) ?: itemInMessage
+                .find(error.message ?: "")
+                ?.groupValues
+                ?.get(1)
+                ?.toIntOrNull()
         val reason = reason(error.reason ?: reasonIn(error.message ?: "") ?: "invalid value")
         val message = "${error.code}: invalid `$own`" + (index?.let { " (item $it)" } ?: "") + ": $reason"
         return CcauthError.Config(
             CcauthError.Details(
-                kind = dev.ccauth.ffi.ErrorKind.CONFIG, code = error.code, message = message, retryable = error.retryable,
-                field = own, reason = reason, index = index,
+                kind = dev.ccauth.ffi.ErrorKind.CONFIG,
+                code = error.code,
+                message = message,
+                retryable = error.retryable,
+                field = own,
+                reason = reason,
+                index = index,
             ),
         )
     }

@@ -13,5 +13,4 @@ import java.security.SecureRandom
 fun ClientAuth.Companion.clientSecret(secret: String): ClientAuth = ClientAuth.ClientSecretBasic(ClientSecret(secret))
 
 /** A new P-256 key (ES256) from the platform's CSPRNG, e.g. `dpopKey = PrivateKey.generateP256()` for DPoP. */
-fun PrivateKey.Companion.generateP256(): PrivateKey =
-    translated { PrivateKey.generateP256(ByteArray(32).also { SecureRandom().nextBytes(it) }) }
+fun PrivateKey.Companion.generateP256(): PrivateKey = translated { PrivateKey.generateP256(ByteArray(32).also { SecureRandom().nextBytes(it) }) }

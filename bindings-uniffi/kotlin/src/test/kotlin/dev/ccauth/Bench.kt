@@ -12,37 +12,66 @@ import kotlinx.coroutines.runBlocking
  * 200 answer read: what the library adds to a call; the send is a stub), and
  * one token round trip against the local server.
  */
-fun main() = runBlocking {
-    val endpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT") ?: error("run through scripts/with-auth-server.sh")
-    val api = System.getenv("CCAUTH_API_URL") ?: error("run through scripts/with-auth-server.sh")
-    val config = ClientConfig(ClientOptions(endpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read")))
-    ClientCredentials(config).use { client ->
-        client.token()
-        fun hot(label: String, n: Int, body: () -> Unit) {
-            repeat(n) { body() } // warm-up (JIT)
-            val runs = (1..5).map { val t0 = System.nanoTime(); repeat(n) { body() }; (System.nanoTime() - t0).toDouble() / n }.sorted()
-            println("[bench/kotlin] %-48s %10.1f ns (median of 5)".format(label, runs[2]))
+fun main() =
+    runBlocking {
+        val endpoint = System.getenv("CCAUTH_TOKEN_ENDPOINT") ?: error("run through scripts/with-auth-server.sh")
+        val api = System.getenv("CCAUTH_API_URL") ?: error("run through scripts/with-auth-server.sh")
+        val config = ClientConfig(ClientOptions(endpoint, "ccauth-post", ClientAuth.ClientSecretPost(ClientSecret("post-secret-0123456789")), scopes = listOf("api.read")))
+        ClientCredentials(config).use { client ->
+            client.token()
+
+            fun hot(
+                label: String,
+                n: Int,
+                body: () -> Unit,
+            ) {
+                repeat(n) { body() } // warm-up (JIT)
+                val runs =
+                    (1..5)
+                        .map {
+                            val t0 = System.nanoTime()
+                            repeat(n) { body() }
+                            (System.nanoTime() - t0).toDouble() / n
+                        }.sorted()
+                println("[bench/kotlin] %-48s %10.1f ns (median of 5)".format(label, runs[2]))
+            }
+
+            suspend fun hotSuspend(
+                label: String,
+                n: Int,
+                body: suspend () -> Unit,
+            ) {
+                repeat(n) { body() }
+                val runs =
+                    (1..5)
+                        .map {
+                            val t0 = System.nanoTime()
+                            repeat(n) { body() }
+                            (System.nanoTime() - t0).toDouble() / n
+                        }.sorted()
+                println("[bench/kotlin] %-48s %10.1f ns (median of 5)".format(label, runs[2]))
+            }
+            hot("hot path: tokenBlocking()", 2_000_000) { client.tokenBlocking() }
+            hotSuspend("hot path: token() (suspend)", 2_000_000) { client.token() }
+            val ok = ApiAnswer(200)
+            hot("API call, held Bearer: headers + 200 answer", 200_000) {
+                val t = client.tokenBlocking()
+                client.authorizationHeadersFor(t, "GET", api)
+                client.apiResponse(t, api, ok)
+            }
+            hotSuspend("API call, held Bearer: authorized() (suspend)", 200_000) {
+                client.authorized("GET", api, answer = { a: ApiAnswer -> a }) { ok }
+            }
+            // A fresh client per trip: a drop-then-fetch loop on one client would measure the core's 1 s fetch spacing.
+            val trips =
+                (1..50)
+                    .map {
+                        ClientCredentials(config).use { fresh ->
+                            val t0 = System.nanoTime()
+                            fresh.token()
+                            (System.nanoTime() - t0) / 1e6
+                        }
+                    }.sorted()
+            println("[bench/kotlin] %-48s %10.2f ms (median of 50; p90 %.2f ms)".format("token round trip (loopback server)", trips[25], trips[45]))
         }
-        suspend fun hotSuspend(label: String, n: Int, body: suspend () -> Unit) {
-            repeat(n) { body() }
-            val runs = (1..5).map { val t0 = System.nanoTime(); repeat(n) { body() }; (System.nanoTime() - t0).toDouble() / n }.sorted()
-            println("[bench/kotlin] %-48s %10.1f ns (median of 5)".format(label, runs[2]))
-        }
-        hot("hot path: tokenBlocking()", 2_000_000) { client.tokenBlocking() }
-        hotSuspend("hot path: token() (suspend)", 2_000_000) { client.token() }
-        val ok = ApiAnswer(200)
-        hot("API call, held Bearer: headers + 200 answer", 200_000) {
-            val t = client.tokenBlocking()
-            client.authorizationHeadersFor(t, "GET", api)
-            client.apiResponse(t, api, ok)
-        }
-        hotSuspend("API call, held Bearer: authorized() (suspend)", 200_000) {
-            client.authorized("GET", api, answer = { a: ApiAnswer -> a }) { ok }
-        }
-        // A fresh client per trip: a drop-then-fetch loop on one client would measure the core's 1 s fetch spacing.
-        val trips = (1..50).map {
-            ClientCredentials(config).use { fresh -> val t0 = System.nanoTime(); fresh.token(); (System.nanoTime() - t0) / 1e6 }
-        }.sorted()
-        println("[bench/kotlin] %-48s %10.2f ms (median of 50; p90 %.2f ms)".format("token round trip (loopback server)", trips[25], trips[45]))
     }
-}

@@ -4,6 +4,13 @@ import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RefreshPolicy
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.int
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest
@@ -13,13 +20,6 @@ import java.util.Collections
 import java.util.concurrent.CyclicBarrier
 import java.util.concurrent.TimeUnit
 import kotlin.concurrent.thread
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.int
-import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
-import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.Test
 
 /**
  * Many threads, one client: 200 platform threads released together (a
@@ -40,24 +40,31 @@ class ConcurrencyTest {
 
     private fun tokenRequests(): Int {
         val body = http.send(HttpRequest.newBuilder(URI.create(stats)).build(), HttpResponse.BodyHandlers.ofString()).body()
-        return Json.parseToJsonElement(body).jsonObject["token_requests"]!!.jsonPrimitive.int
+        return Json
+            .parseToJsonElement(body)
+            .jsonObject["token_requests"]!!
+            .jsonPrimitive.int
     }
 
     /** [threads] threads call tokenBlocking() at once; returns the distinct tokens they got. */
-    private fun stampede(client: ClientCredentials, threads: Int = 200): Set<String> {
+    private fun stampede(
+        client: ClientCredentials,
+        threads: Int = 200,
+    ): Set<String> {
         val barrier = CyclicBarrier(threads)
         val tokens = Collections.synchronizedList(ArrayList<String>())
         val failures = Collections.synchronizedList(ArrayList<Throwable>())
-        val started = (1..threads).map {
-            thread(name = "stampede-$it") {
-                try {
-                    barrier.await(30, TimeUnit.SECONDS)
-                    tokens.add(client.tokenBlocking().accessToken)
-                } catch (e: Throwable) {
-                    failures.add(e)
+        val started =
+            (1..threads).map {
+                thread(name = "stampede-$it") {
+                    try {
+                        barrier.await(30, TimeUnit.SECONDS)
+                        tokens.add(client.tokenBlocking().accessToken)
+                    } catch (e: Throwable) {
+                        failures.add(e)
+                    }
                 }
             }
-        }
         started.forEach { it.join(60_000) }
         assertEquals(emptyList<Throwable>(), failures.toList())
         assertEquals(threads, tokens.size)
@@ -95,9 +102,16 @@ class ConcurrencyTest {
     @Test
     fun `200 threads when the token just expired - one token request`() {
         // ccauth-short's tokens live a few seconds; no refresh ahead of expiry, so the token really expires.
-        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-short", ClientAuth.clientSecret("short-secret-0123456789"), scopes = listOf("api.read"),
-            refresh = RefreshPolicy(minLeewayMs = 0u, maxLeewayMs = 0u, leewayPercent = 0u),
-        ))
+        val options =
+            ClientConfig(
+                ClientOptions(
+                    tokenEndpoint,
+                    "ccauth-short",
+                    ClientAuth.clientSecret("short-secret-0123456789"),
+                    scopes = listOf("api.read"),
+                    refresh = RefreshPolicy(minLeewayMs = 0u, maxLeewayMs = 0u, leewayPercent = 0u),
+                ),
+            )
         val counts = mutableListOf<Int>()
         ClientCredentials(options).use { client ->
             repeat(2) { rep ->

@@ -1,11 +1,5 @@
 package dev.ccauth
 
-import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertFalse
-import org.junit.jupiter.api.Assertions.assertNull
-import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.assertThrows
 import dev.ccauth.ffi.CcauthException
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
@@ -16,6 +10,12 @@ import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RefreshPolicy
 import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.ffi.parseTokenResponse
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
 
 /**
  * What a Kotlin user sees of an error: config errors in this library's
@@ -28,8 +28,7 @@ class ErrorsTest {
 
     private val auth = ClientAuth.clientSecret(secret)
 
-    private fun config(build: () -> ClientConfig): CcauthError.Config =
-        assertThrows<CcauthError.Config> { ClientCredentials(config = build).close() }
+    private fun config(build: () -> ClientConfig): CcauthError.Config = assertThrows<CcauthError.Config> { ClientCredentials(config = build).close() }
 
     private fun assertKotlinNames(e: CcauthError) {
         val text = "$e ${e.message} ${e.field} ${e.reason}"
@@ -135,18 +134,23 @@ class ErrorsTest {
 
     private val defaultConfig = """{"token_endpoint":"$endpoint","client_id":"client","client_secret":"$secret"}"""
 
-    private fun responseError(status: Int, headers: List<Pair<String, String>>, body: String): CcauthError =
+    private fun responseError(
+        status: Int,
+        headers: List<Pair<String, String>>,
+        body: String,
+    ): CcauthError =
         assertThrows<CcauthError> {
             translated { parseTokenResponse(defaultConfig, status.toUShort(), headers.map { Header(it.first, it.second) }, body.encodeToByteArray(), 1_700_000_000_000uL) }
         }
 
     @Test
     fun `a response error exposes every field - parsed challenges, excerpt, body kind, retry-after`() {
-        val e = responseError(
-            401,
-            listOf("Content-Type" to "application/json", "WWW-Authenticate" to "Basic realm=\"as\", Bearer error=\"invalid_client\", error_description=\"no\""),
-            """{"error":"invalid_client","error_description":"bad\ncredentials"}""",
-        )
+        val e =
+            responseError(
+                401,
+                listOf("Content-Type" to "application/json", "WWW-Authenticate" to "Basic realm=\"as\", Bearer error=\"invalid_client\", error_description=\"no\""),
+                """{"error":"invalid_client","error_description":"bad\ncredentials"}""",
+            )
         assertTrue(e is CcauthError.OAuth)
         assertEquals(401, e.status)
         assertEquals("invalid_client", e.error)
@@ -166,10 +170,12 @@ class ErrorsTest {
 
     @Test
     fun `an Entra-like error body - extras parsed, description verbatim`() {
-        val e = responseError(
-            400, listOf("Content-Type" to "application/json; charset=utf-8"),
-            """{"error":"invalid_scope","error_description":"AADSTS70011: The provided value is not valid.\r\nTrace ID: 1f0e\r\nTimestamp: 2026-12-01 10:00:00Z","error_codes":[70011],"timestamp":"2026-12-01 10:00:00Z","trace_id":"1f0e","correlation_id":"c0ff-ee","error_uri":"https://login.example.com/error?code=70011"}""",
-        )
+        val e =
+            responseError(
+                400,
+                listOf("Content-Type" to "application/json; charset=utf-8"),
+                """{"error":"invalid_scope","error_description":"AADSTS70011: The provided value is not valid.\r\nTrace ID: 1f0e\r\nTimestamp: 2026-12-01 10:00:00Z","error_codes":[70011],"timestamp":"2026-12-01 10:00:00Z","trace_id":"1f0e","correlation_id":"c0ff-ee","error_uri":"https://login.example.com/error?code=70011"}""",
+            )
         assertTrue(e is CcauthError.OAuth)
         assertEquals("invalid_scope", e.error)
         assertTrue(e.errorDescription!!.contains("\r\nTrace ID: 1f0e") || e.errorDescription!!.contains("\nTrace ID: 1f0e"), e.errorDescription)
@@ -186,10 +192,12 @@ class ErrorsTest {
 
     @Test
     fun `a use_dpop_nonce error carries the nonce and is retryable`() {
-        val e = responseError(
-            400, listOf("Content-Type" to "application/json", "DPoP-Nonce" to "n-0123"),
-            """{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}""",
-        )
+        val e =
+            responseError(
+                400,
+                listOf("Content-Type" to "application/json", "DPoP-Nonce" to "n-0123"),
+                """{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}""",
+            )
         assertEquals("use_dpop_nonce", e.error)
         assertEquals("n-0123", e.dpopNonce)
         assertTrue(e.retryable)

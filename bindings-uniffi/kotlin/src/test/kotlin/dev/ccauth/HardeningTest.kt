@@ -4,9 +4,6 @@ import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RetryPolicy
-import java.net.InetAddress
-import java.net.ServerSocket
-import kotlin.concurrent.thread
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
@@ -15,6 +12,9 @@ import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.assertThrows
+import java.net.InetAddress
+import java.net.ServerSocket
+import kotlin.concurrent.thread
 
 /**
  * The driver's side of hardening, for both built-in transports: the size
@@ -26,7 +26,11 @@ class HardeningTest {
     private val transports = listOf(UrlConnectionTransport(), JdkHttpTransport())
     private val secret = "oversized-secret-0123456789"
 
-    private fun oversizedClient(transport: HttpTransport, mib: Int, declared: Boolean) = ClientCredentials(
+    private fun oversizedClient(
+        transport: HttpTransport,
+        mib: Int,
+        declared: Boolean,
+    ) = ClientCredentials(
         ClientConfig(ClientOptions(Oversized.endpoint(mib, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u))),
         transport,
     )
@@ -38,9 +42,10 @@ class HardeningTest {
             DynamicTest.dynamicTest(case) {
                 // Warm-up at 2 and 16 MiB: classes loaded, JIT, buffers and heap in place before measuring.
                 for (mib in listOf(2, 16)) oversizedClient(transport, mib, declared).use { client -> assertThrows<CcauthError>(case) { client.tokenBlocking() } }
-                val (error, growth) = Oversized.measure {
-                    oversizedClient(transport, 256, declared).use { client -> assertThrows<CcauthError.Response>(case) { client.tokenBlocking() } }
-                }
+                val (error, growth) =
+                    Oversized.measure {
+                        oversizedClient(transport, 256, declared).use { client -> assertThrows<CcauthError.Response>(case) { client.tokenBlocking() } }
+                    }
                 val stream = Oversized.lastStream()
                 println("[oversized/kotlin] $case: $growth; server sent ${Oversized.bytesSent(stream) / 1024} KiB of 256 MiB, closed early: ${Oversized.closedEarly(stream)}")
                 assertEquals("RESPONSE_TOO_LARGE", error.code, "$case: $error")
@@ -61,8 +66,15 @@ class HardeningTest {
         for (transport in transports) {
             for (declared in listOf(false, true)) {
                 val case = "${transport.javaClass.simpleName} ${if (declared) "declared" else "chunked"}"
-                val request = HttpTransport.Request("POST", Oversized.endpoint(8, declared), listOf("Content-Type" to "application/x-www-form-urlencoded"),
-                    "grant_type=client_credentials".encodeToByteArray(), 10_000, 1000)
+                val request =
+                    HttpTransport.Request(
+                        "POST",
+                        Oversized.endpoint(8, declared),
+                        listOf("Content-Type" to "application/x-www-form-urlencoded"),
+                        "grant_type=client_credentials".encodeToByteArray(),
+                        10_000,
+                        1000,
+                    )
                 val response = transport.send(request)
                 assertEquals(200, response.status, case)
                 assertTrue(response.headers.any { it.first.equals("content-type", true) && it.second == "application/json" }, "$case: ${response.headers}")
@@ -92,31 +104,36 @@ class HardeningTest {
     /** A loopback server that reads each request's head, then resets the connection (RST: SO_LINGER 0). */
     private fun resettingServer(block: (port: Int) -> Unit) {
         ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { server ->
-            val acceptor = thread(isDaemon = true) {
-                try {
-                    while (true) {
-                        val socket = server.accept()
-                        val input = socket.getInputStream()
-                        val head = StringBuilder()
-                        while (!head.endsWith("\r\n\r\n")) {
-                            val b = input.read()
-                            if (b < 0) break
-                            head.append(b.toChar())
+            val acceptor =
+                thread(isDaemon = true) {
+                    try {
+                        while (true) {
+                            val socket = server.accept()
+                            val input = socket.getInputStream()
+                            val head = StringBuilder()
+                            while (!head.endsWith("\r\n\r\n")) {
+                                val b = input.read()
+                                if (b < 0) break
+                                head.append(b.toChar())
+                            }
+                            socket.setSoLinger(true, 0)
+                            socket.close()
                         }
-                        socket.setSoLinger(true, 0)
-                        socket.close()
+                    } catch (e: Exception) {
+                        // the server socket closed: done
                     }
-                } catch (e: Exception) {
-                    // the server socket closed: done
                 }
-            }
             block(server.localPort)
             server.close()
             acceptor.join(2_000)
         }
     }
 
-    private fun send(transport: HttpTransport, url: String, timeoutMs: Long = 5_000): TransportException =
+    private fun send(
+        transport: HttpTransport,
+        url: String,
+        timeoutMs: Long = 5_000,
+    ): TransportException =
         assertThrows<TransportException>(transport.javaClass.simpleName) {
             transport.send(HttpTransport.Request("POST", url, listOf("Content-Type" to "application/x-www-form-urlencoded"), "a=b".encodeToByteArray(), timeoutMs))
         }
@@ -144,7 +161,10 @@ class HardeningTest {
 
     @Test
     fun `classification from exception types`() {
-        fun c(e: Throwable, sent: Boolean?) = TransportException.classify(e, sent).let { Triple(it.kind, it.causeName, it.requestSent) }
+        fun c(
+            e: Throwable,
+            sent: Boolean?,
+        ) = TransportException.classify(e, sent).let { Triple(it.kind, it.causeName, it.requestSent) }
         assertEquals(Triple(TransportException.Kind.CONNECT, "UnknownHostException", false), c(java.net.UnknownHostException("x"), null))
         assertEquals(Triple(TransportException.Kind.CONNECT, "ConnectException", false), c(java.io.IOException(java.net.ConnectException("refused")), true))
         assertEquals(Triple(TransportException.Kind.TLS, "SSLHandshakeException", false), c(javax.net.ssl.SSLHandshakeException("bad cert"), null))

@@ -1,7 +1,12 @@
 package dev.ccauth
 
-import java.io.File
-import java.util.Base64
+import dev.ccauth.ffi.ApiVerdict
+import dev.ccauth.ffi.CcauthException
+import dev.ccauth.ffi.FetchOutcome
+import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.TokenDecision
+import dev.ccauth.ffi.TokenLifecycle
+import dev.ccauth.ffi.TransportKind
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
@@ -18,13 +23,8 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
-import dev.ccauth.ffi.ApiVerdict
-import dev.ccauth.ffi.CcauthException
-import dev.ccauth.ffi.FetchOutcome
-import dev.ccauth.ffi.Header
-import dev.ccauth.ffi.TokenDecision
-import dev.ccauth.ffi.TokenLifecycle
-import dev.ccauth.ffi.TransportKind
+import java.io.File
+import java.util.Base64
 
 /**
  * The lifecycle vectors (lifecycle_manager.json, lifecycle_api.json) through
@@ -35,42 +35,92 @@ class LifecycleVectorsTest {
     private val dir = File(System.getProperty("ccauth.vectors") ?: error("ccauth.vectors not set"))
     private val defaultConfig = """{"token_endpoint":"https://as.example.com/token","client_id":"client","client_secret":"vector-secret-1"}"""
 
-    private fun decision(d: TokenDecision, tickets: MutableList<ULong>): Map<String, JsonElement> = when (d) {
-        is TokenDecision.Ready -> mapOf("decision" to JsonPrimitive("ready"), "access_token" to JsonPrimitive(d.token.accessToken()),
-            "ready_from_ms" to JsonPrimitive(d.validFromMs.toLong()), "ready_until_ms" to JsonPrimitive(d.validUntilMs.toLong()))
-        is TokenDecision.Fetch -> {
-            tickets.add(d.ticket.id)
-            mapOf("decision" to JsonPrimitive("fetch"), "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
-        }
-        is TokenDecision.RefreshAhead -> {
-            tickets.add(d.ticket.id)
-            mapOf("decision" to JsonPrimitive("refresh_ahead"), "access_token" to JsonPrimitive(d.token.accessToken()),
-                "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
-        }
-        is TokenDecision.Wait -> mapOf("decision" to JsonPrimitive("wait"), "until_ms" to JsonPrimitive(d.untilMs.toLong()),
-            "wait_ms" to JsonPrimitive(d.waitMs.toLong()))
-        is TokenDecision.Failed -> mapOf("decision" to JsonPrimitive("failed"), "code" to JsonPrimitive(d.error.code))
-    }
+    private fun decision(
+        d: TokenDecision,
+        tickets: MutableList<ULong>,
+    ): Map<String, JsonElement> =
+        when (d) {
+            is TokenDecision.Ready -> {
+                mapOf(
+                    "decision" to JsonPrimitive("ready"),
+                    "access_token" to JsonPrimitive(d.token.accessToken()),
+                    "ready_from_ms" to JsonPrimitive(d.validFromMs.toLong()),
+                    "ready_until_ms" to JsonPrimitive(d.validUntilMs.toLong()),
+                )
+            }
 
-    private fun outcome(o: FetchOutcome): Map<String, JsonElement> = when (o) {
-        is FetchOutcome.Token -> mapOf("outcome" to JsonPrimitive("token"), "access_token" to JsonPrimitive(o.token.accessToken()),
-            "expires_at_ms" to JsonPrimitive(o.info.expiresAtMs.toLong()))
-        is FetchOutcome.RetryScheduled -> mapOf("outcome" to JsonPrimitive("retry_scheduled"), "at_ms" to JsonPrimitive(o.atMs.toLong()),
-            "code" to JsonPrimitive(o.error.code))
-        is FetchOutcome.Failed -> mapOf("outcome" to JsonPrimitive("failed"), "until_ms" to JsonPrimitive(o.untilMs.toLong()),
-            "code" to JsonPrimitive(o.error.code))
-        FetchOutcome.Stale -> mapOf("outcome" to JsonPrimitive("stale"))
-    }
+            is TokenDecision.Fetch -> {
+                tickets.add(d.ticket.id)
+                mapOf("decision" to JsonPrimitive("fetch"), "attempt" to JsonPrimitive(d.ticket.attempt.toLong()))
+            }
 
-    private fun check(want: JsonObject?, got: Map<String, JsonElement>, where: String) {
+            is TokenDecision.RefreshAhead -> {
+                tickets.add(d.ticket.id)
+                mapOf(
+                    "decision" to JsonPrimitive("refresh_ahead"),
+                    "access_token" to JsonPrimitive(d.token.accessToken()),
+                    "attempt" to JsonPrimitive(d.ticket.attempt.toLong()),
+                )
+            }
+
+            is TokenDecision.Wait -> {
+                mapOf(
+                    "decision" to JsonPrimitive("wait"),
+                    "until_ms" to JsonPrimitive(d.untilMs.toLong()),
+                    "wait_ms" to JsonPrimitive(d.waitMs.toLong()),
+                )
+            }
+
+            is TokenDecision.Failed -> {
+                mapOf("decision" to JsonPrimitive("failed"), "code" to JsonPrimitive(d.error.code))
+            }
+        }
+
+    private fun outcome(o: FetchOutcome): Map<String, JsonElement> =
+        when (o) {
+            is FetchOutcome.Token -> {
+                mapOf(
+                    "outcome" to JsonPrimitive("token"),
+                    "access_token" to JsonPrimitive(o.token.accessToken()),
+                    "expires_at_ms" to JsonPrimitive(o.info.expiresAtMs.toLong()),
+                )
+            }
+
+            is FetchOutcome.RetryScheduled -> {
+                mapOf(
+                    "outcome" to JsonPrimitive("retry_scheduled"),
+                    "at_ms" to JsonPrimitive(o.atMs.toLong()),
+                    "code" to JsonPrimitive(o.error.code),
+                )
+            }
+
+            is FetchOutcome.Failed -> {
+                mapOf(
+                    "outcome" to JsonPrimitive("failed"),
+                    "until_ms" to JsonPrimitive(o.untilMs.toLong()),
+                    "code" to JsonPrimitive(o.error.code),
+                )
+            }
+
+            FetchOutcome.Stale -> {
+                mapOf("outcome" to JsonPrimitive("stale"))
+            }
+        }
+
+    private fun check(
+        want: JsonObject?,
+        got: Map<String, JsonElement>,
+        where: String,
+    ) {
         want?.forEach { (key, value) -> assertEquals(value, got[key] ?: JsonNull, "$where: $key in $got") }
     }
 
-    private fun verdict(v: ApiVerdict): String = when (v) {
-        ApiVerdict.DONE -> "done"
-        ApiVerdict.RETRY_WITH_NONCE -> "retry_with_nonce"
-        ApiVerdict.RETRY_WITH_NEW_TOKEN -> "retry_with_new_token"
-    }
+    private fun verdict(v: ApiVerdict): String =
+        when (v) {
+            ApiVerdict.DONE -> "done"
+            ApiVerdict.RETRY_WITH_NONCE -> "retry_with_nonce"
+            ApiVerdict.RETRY_WITH_NEW_TOKEN -> "retry_with_new_token"
+        }
 
     @TestFactory
     fun lifecycleVectors(): List<DynamicTest> = cases("lifecycle_manager.json", 15)
@@ -78,7 +128,10 @@ class LifecycleVectorsTest {
     @TestFactory
     fun lifecycleApiVectors(): List<DynamicTest> = cases("lifecycle_api.json", 7)
 
-    private fun cases(file: String, atLeast: Int): List<DynamicTest> {
+    private fun cases(
+        file: String,
+        atLeast: Int,
+    ): List<DynamicTest> {
         val cases = Json.parseToJsonElement(File(dir, file).readText()).jsonObject["cases"]!!.jsonArray
         assertTrue(cases.size >= atLeast, file)
         return cases.map { it.jsonObject }.map { c ->
@@ -92,57 +145,78 @@ class LifecycleVectorsTest {
                     val want = step["expect"]?.jsonObject
                     val now = (step["now_ms"]?.jsonPrimitive?.long ?: 0L).toULong()
                     when {
-                        "poll" in step -> check(want, decision(lifecycle.poll(now), tickets), where)
+                        "poll" in step -> {
+                            check(want, decision(lifecycle.poll(now), tickets), where)
+                        }
+
                         "respond" in step || "transport_error" in step -> {
                             val ticket = tickets[step["ticket"]!!.jsonPrimitive.int - 1]
-                            val o = step["respond"]?.jsonObject?.let { r ->
-                                val body = r["body_base64"]?.let { Base64.getDecoder().decode(it.jsonPrimitive.content) }
-                                    ?: (r["body"]?.jsonPrimitive?.content ?: "").encodeToByteArray()
-                                val headers = r["headers"]?.jsonArray?.map { h -> Header(h.jsonArray[0].jsonPrimitive.content, h.jsonArray[1].jsonPrimitive.content) } ?: emptyList()
-                                lifecycle.handleResponse(ticket, r["status"]!!.jsonPrimitive.int.toUShort(), headers, body, now)
-                            } ?: lifecycle.handleTransportError(ticket, TransportKind.CONNECT, "refused", "ConnectException", false, now)
+                            val o =
+                                step["respond"]?.jsonObject?.let { r ->
+                                    val body =
+                                        r["body_base64"]?.let { Base64.getDecoder().decode(it.jsonPrimitive.content) }
+                                            ?: (r["body"]?.jsonPrimitive?.content ?: "").encodeToByteArray()
+                                    val headers = r["headers"]?.jsonArray?.map { h -> Header(h.jsonArray[0].jsonPrimitive.content, h.jsonArray[1].jsonPrimitive.content) } ?: emptyList()
+                                    lifecycle.handleResponse(ticket, r["status"]!!.jsonPrimitive.int.toUShort(), headers, body, now)
+                                } ?: lifecycle.handleTransportError(ticket, TransportKind.CONNECT, "refused", "ConnectException", false, now)
                             check(want, outcome(o), where)
                         }
+
                         "assertion_source_failed" in step -> {
                             val ticket = tickets[step["ticket"]!!.jsonPrimitive.int - 1]
                             val message = step["assertion_source_failed"]!!.jsonObject["message"]!!.jsonPrimitive.content
                             check(want, outcome(lifecycle.assertionSourceFailed(ticket, message, now)), where)
                         }
+
                         "api_response" in step -> {
                             val call = step["api_response"]!!.jsonObject
-                            val v = lifecycle.apiResponse(
-                                call["token"]!!.jsonPrimitive.content, call["url"]!!.jsonPrimitive.content,
-                                call["status"]!!.jsonPrimitive.int.toUShort(), call["www_authenticate"]?.jsonPrimitive?.content,
-                                call["dpop_nonce"]?.jsonPrimitive?.content, call["nonce_retried"]?.jsonPrimitive?.booleanOrNull ?: false,
-                            )
+                            val v =
+                                lifecycle.apiResponse(
+                                    call["token"]!!.jsonPrimitive.content,
+                                    call["url"]!!.jsonPrimitive.content,
+                                    call["status"]!!.jsonPrimitive.int.toUShort(),
+                                    call["www_authenticate"]?.jsonPrimitive?.content,
+                                    call["dpop_nonce"]?.jsonPrimitive?.content,
+                                    call["nonce_retried"]?.jsonPrimitive?.booleanOrNull ?: false,
+                                )
                             check(want, mapOf("verdict" to JsonPrimitive(verdict(v))), where)
                         }
-                        "proactive_refresh_at" in step ->
+
+                        "proactive_refresh_at" in step -> {
                             check(want, mapOf("at_ms" to (lifecycle.proactiveRefreshAt()?.let { JsonPrimitive(it.toLong()) } ?: JsonNull)), where)
+                        }
+
                         "revocation_request" in step -> {
                             val token = step["revocation_request"]!!.jsonObject["token"]!!.jsonPrimitive.content
-                            val got = try {
-                                mapOf("url" to JsonPrimitive(lifecycle.revocationRequest(token, null, now).url()))
-                            } catch (e: CcauthException.Config) {
-                                mapOf("code" to JsonPrimitive(e.info.code), "field" to JsonPrimitive(e.info.field))
-                            }
+                            val got =
+                                try {
+                                    mapOf("url" to JsonPrimitive(lifecycle.revocationRequest(token, null, now).url()))
+                                } catch (e: CcauthException.Config) {
+                                    mapOf("code" to JsonPrimitive(e.info.code), "field" to JsonPrimitive(e.info.field))
+                                }
                             check(want, got, where)
                         }
+
                         "invalidate" in step -> {
                             val inv = step["invalidate"]!!.jsonObject
                             val dropped = lifecycle.invalidate(inv["token"]!!.jsonPrimitive.content, inv["www_authenticate"]?.jsonPrimitive?.content)
                             check(want, mapOf("dropped" to JsonPrimitive(dropped)), where)
                         }
+
                         "export_import" in step -> {
                             val fresh = TokenLifecycle(config, seed)
-                            val got = try {
-                                mapOf("access_token" to JsonPrimitive(fresh.importToken(lifecycle.exportToken() ?: "", now).accessToken()))
-                            } catch (e: CcauthException.TokenDocument) {
-                                mapOf("code" to JsonPrimitive(e.info.code))
-                            }
+                            val got =
+                                try {
+                                    mapOf("access_token" to JsonPrimitive(fresh.importToken(lifecycle.exportToken() ?: "", now).accessToken()))
+                                } catch (e: CcauthException.TokenDocument) {
+                                    mapOf("code" to JsonPrimitive(e.info.code))
+                                }
                             check(want, got, where)
                         }
-                        else -> error("$where: unknown step ${step.keys}")
+
+                        else -> {
+                            error("$where: unknown step ${step.keys}")
+                        }
                     }
                 }
             }

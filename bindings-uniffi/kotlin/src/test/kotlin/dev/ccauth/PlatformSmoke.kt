@@ -1,16 +1,16 @@
 package dev.ccauth
 
+import com.sun.jna.NativeLibrary
+import com.sun.jna.Platform
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
-import com.sun.jna.NativeLibrary
-import com.sun.jna.Platform
-import java.net.HttpURLConnection
-import java.net.URL
-import kotlin.system.exitProcess
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
+import java.net.HttpURLConnection
+import java.net.URL
+import kotlin.system.exitProcess
 
 /**
  * The jar on another platform, without Maven or JUnit's launcher (slow under
@@ -32,9 +32,13 @@ fun main(args: Array<String>) {
         for (method in suite.javaClass.declaredMethods) {
             if (method.isAnnotationPresent(TestFactory::class.java)) {
                 @Suppress("UNCHECKED_CAST")
-                (method.invoke(suite) as List<DynamicTest>).forEach { it.executable.execute(); vectors++ }
+                (method.invoke(suite) as List<DynamicTest>).forEach {
+                    it.executable.execute()
+                    vectors++
+                }
             } else if (method.isAnnotationPresent(Test::class.java)) {
-                method.invoke(suite); vectors++
+                method.invoke(suite)
+                vectors++
             }
         }
     }

@@ -1,16 +1,6 @@
 package dev.ccauth
 
-import java.io.File
-import java.math.BigInteger
-import java.security.KeyFactory
-import java.security.PublicKey
-import java.security.Signature
-import java.security.spec.MGF1ParameterSpec
-import java.security.spec.PSSParameterSpec
-import java.security.spec.X509EncodedKeySpec
-import java.util.Base64
-import javax.crypto.Mac
-import javax.crypto.spec.SecretKeySpec
+import dev.ccauth.ffi.buildTokenRequestAt
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
@@ -23,7 +13,17 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import dev.ccauth.ffi.buildTokenRequestAt
+import java.io.File
+import java.math.BigInteger
+import java.security.KeyFactory
+import java.security.PublicKey
+import java.security.Signature
+import java.security.spec.MGF1ParameterSpec
+import java.security.spec.PSSParameterSpec
+import java.security.spec.X509EncodedKeySpec
+import java.util.Base64
+import javax.crypto.Mac
+import javax.crypto.spec.SecretKeySpec
 
 /**
  * The signing vectors (tests/vectors/signing.json) through the generated
@@ -34,11 +34,22 @@ class SigningVectorsTest {
     private val dir = File(System.getProperty("ccauth.vectors") ?: error("ccauth.vectors not set"))
     private val b64 = Base64.getUrlDecoder()
 
-    private fun part(jwt: String, i: Int): JsonObject = Json.parseToJsonElement(String(b64.decode(jwt.split(".")[i]))).jsonObject
+    private fun part(
+        jwt: String,
+        i: Int,
+    ): JsonObject = Json.parseToJsonElement(String(b64.decode(jwt.split(".")[i]))).jsonObject
 
-    private fun publicKey(pem: String, alg: String): PublicKey {
+    private fun publicKey(
+        pem: String,
+        alg: String,
+    ): PublicKey {
         val der = Base64.getMimeDecoder().decode(pem.replace(Regex("-----[^-]+-----"), ""))
-        val type = when (alg) { "RS256", "PS256" -> "RSA"; "EdDSA" -> "Ed25519"; else -> "EC" }
+        val type =
+            when (alg) {
+                "RS256", "PS256" -> "RSA"
+                "EdDSA" -> "Ed25519"
+                else -> "EC"
+            }
         return KeyFactory.getInstance(type).generatePublic(X509EncodedKeySpec(der))
     }
 
@@ -51,7 +62,10 @@ class SigningVectorsTest {
         return byteArrayOf(0x30, body.size.toByte()) + body
     }
 
-    private fun verifies(jwt: String, keyText: String): Boolean {
+    private fun verifies(
+        jwt: String,
+        keyText: String,
+    ): Boolean {
         val alg = part(jwt, 0)["alg"]!!.jsonPrimitive.content
         val (h, p, s) = jwt.split(".")
         val signed = "$h.$p".toByteArray()
@@ -61,15 +75,30 @@ class SigningVectorsTest {
             val mac = Mac.getInstance(name).apply { init(SecretKeySpec(keyText.toByteArray(), name)) }
             return mac.doFinal(signed).contentEquals(signature)
         }
-        val verifier = when (alg) {
-            "RS256" -> Signature.getInstance("SHA256withRSA")
-            "PS256" -> Signature.getInstance("RSASSA-PSS").apply {
-                setParameter(PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1))
+        val verifier =
+            when (alg) {
+                "RS256" -> {
+                    Signature.getInstance("SHA256withRSA")
+                }
+
+                "PS256" -> {
+                    Signature.getInstance("RSASSA-PSS").apply {
+                        setParameter(PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1))
+                    }
+                }
+
+                "ES256" -> {
+                    Signature.getInstance("SHA256withECDSA")
+                }
+
+                "ES384" -> {
+                    Signature.getInstance("SHA384withECDSA")
+                }
+
+                else -> {
+                    Signature.getInstance("Ed25519")
+                }
             }
-            "ES256" -> Signature.getInstance("SHA256withECDSA")
-            "ES384" -> Signature.getInstance("SHA384withECDSA")
-            else -> Signature.getInstance("Ed25519")
-        }
         verifier.initVerify(publicKey(keyText, alg))
         verifier.update(signed)
         return verifier.verify(if (alg.startsWith("ES")) der(signature) else signature)
@@ -83,11 +112,19 @@ class SigningVectorsTest {
             val name = c["name"]!!.jsonPrimitive.content
             val config = c["config"]!!.jsonObject
             val context = c["context"]!!.jsonObject
-            val entropy = context["entropy"]!!.jsonPrimitive.content.chunked(2).map { it.toInt(16).toByte() }.toByteArray()
-            val request = buildTokenRequestAt(
-                config.toString(), context["now_ms"]!!.jsonPrimitive.long.toULong(), entropy,
-                context["dpop_nonce"]?.jsonPrimitive?.contentOrNull,
-            )
+            val entropy =
+                context["entropy"]!!
+                    .jsonPrimitive.content
+                    .chunked(2)
+                    .map { it.toInt(16).toByte() }
+                    .toByteArray()
+            val request =
+                buildTokenRequestAt(
+                    config.toString(),
+                    context["now_ms"]!!.jsonPrimitive.long.toULong(),
+                    entropy,
+                    context["dpop_nonce"]?.jsonPrimitive?.contentOrNull,
+                )
             val body = String(request.body())
             val expect = c["expect"]!!.jsonObject
             assertEquals(expect["body"]!!.jsonPrimitive.content, body, name)
@@ -95,11 +132,16 @@ class SigningVectorsTest {
             assertEquals(expect["dpop"]?.jsonPrimitive?.contentOrNull, dpop, name)
 
             val alg = (c["assertion_alg"] as? JsonPrimitive)?.contentOrNull
-            val assertion = if (config["body_format"]?.jsonPrimitive?.content == "json") {
-                Json.parseToJsonElement(body).jsonObject["client_assertion"]?.jsonPrimitive?.content
-            } else {
-                body.split("&").firstOrNull { it.startsWith("client_assertion=") }?.substringAfter("=")
-            }
+            val assertion =
+                if (config["body_format"]?.jsonPrimitive?.content == "json") {
+                    Json
+                        .parseToJsonElement(body)
+                        .jsonObject["client_assertion"]
+                        ?.jsonPrimitive
+                        ?.content
+                } else {
+                    body.split("&").firstOrNull { it.startsWith("client_assertion=") }?.substringAfter("=")
+                }
             if (alg != null) {
                 val key = if (alg.startsWith("HS")) config["client_secret"]!!.jsonPrimitive.content else c["public_key"]!!.jsonPrimitive.content
                 assertTrue(verifies(assertion!!, key), "$name: the JDK verifies the assertion")

@@ -4,13 +4,13 @@ import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RetryPolicy
-import java.net.ServerSocket
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import java.net.ServerSocket
 
 /**
  * Both built-in transports against the real local server: the default
@@ -22,8 +22,10 @@ class TransportTest {
     private val api = System.getenv("CCAUTH_API_URL")!!
     private val secret = "s3cr3t+/:%&= \"~*"
 
-    private fun apiStatus(transport: HttpTransport, headers: Map<String, String>): Int =
-        transport.send(HttpTransport.Request("GET", api, headers.toList(), null, 5000)).status
+    private fun apiStatus(
+        transport: HttpTransport,
+        headers: Map<String, String>,
+    ): Int = transport.send(HttpTransport.Request("GET", api, headers.toList(), null, 5000)).status
 
     @Test
     fun `each transport fetches a token the API accepts, and reports a 401 as an OAuth error`() {
@@ -44,8 +46,10 @@ class TransportTest {
     fun `a closed port is a Transport error for each transport`() {
         val closed = ServerSocket(0).use { it.localPort }
         for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
-            val options = ClientConfig(ClientOptions("http://127.0.0.1:$closed/token", "ccauth-basic", ClientAuth.clientSecret("closed-port-secret-9"), retry = RetryPolicy(maxAttempts = 1u),
-            ))
+            val options =
+                ClientConfig(
+                    ClientOptions("http://127.0.0.1:$closed/token", "ccauth-basic", ClientAuth.clientSecret("closed-port-secret-9"), retry = RetryPolicy(maxAttempts = 1u)),
+                )
             ClientCredentials(options, transport).use { client ->
                 val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { runBlocking { client.token() } }
                 assertEquals("TRANSPORT_ERROR", e.code)
@@ -63,8 +67,10 @@ class TransportTest {
         // A listening socket nobody reads: the kernel accepts, no response ever comes.
         ServerSocket(0).use { silent ->
             for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
-                val options = ClientConfig(ClientOptions("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-4"), retry = RetryPolicy(maxAttempts = 1u),
-                ))
+                val options =
+                    ClientConfig(
+                        ClientOptions("http://127.0.0.1:${silent.localPort}/token", "ccauth-basic", ClientAuth.clientSecret("silent-secret-4"), retry = RetryPolicy(maxAttempts = 1u)),
+                    )
                 ClientCredentials(options, transport, 300).use { client ->
                     val e = assertThrows<CcauthError.Transport>(transport.javaClass.simpleName) { client.tokenBlocking() }
                     assertEquals("timeout" to true, e.transportKind to e.requestSent, e.message)

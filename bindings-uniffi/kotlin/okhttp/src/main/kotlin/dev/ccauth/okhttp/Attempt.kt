@@ -13,20 +13,28 @@ import okhttp3.Response
  * retries were spent (so a 401 is retried at most once per cause), and
  * whether its response was read by the core already ([answered]).
  */
-internal class Attempt(val token: AccessToken, val nonceRetried: Boolean = false, val tokenRetried: Boolean = false) {
+internal class Attempt(
+    val token: AccessToken,
+    val nonceRetried: Boolean = false,
+    val tokenRetried: Boolean = false,
+) {
     @Volatile var answered = false
 
     override fun toString(): String = "Attempt(nonceRetried=$nonceRetried, tokenRetried=$tokenRetried)"
 }
 
 /** [request] with [attempt]'s token: the core's headers for it (`Authorization`, and a fresh `DPoP` proof for a DPoP-bound token). */
-internal fun ClientCredentials.sign(request: Request, attempt: Attempt): Request {
+internal fun ClientCredentials.sign(
+    request: Request,
+    attempt: Attempt,
+): Request {
     val builder = request.newBuilder().removeHeader("DPoP").tag(Attempt::class.java, attempt)
-    val headers = try {
-        authorizationHeadersFor(attempt.token, request.method, request.url.toString())
-    } catch (e: CcauthError) {
-        throw CcauthIOException(e)
-    }
+    val headers =
+        try {
+            authorizationHeadersFor(attempt.token, request.method, request.url.toString())
+        } catch (e: CcauthError) {
+            throw CcauthIOException(e)
+        }
     headers.forEach { (name, value) -> builder.header(name, value) }
     return builder.build()
 }

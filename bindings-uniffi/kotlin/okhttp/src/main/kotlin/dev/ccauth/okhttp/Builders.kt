@@ -8,5 +8,4 @@ import okhttp3.OkHttpClient
  * retries once with a fresh one: `OkHttpClient.Builder().ccauth(credentials).build()`.
  * Replaces the builder's [OkHttpClient.Builder.authenticator].
  */
-fun OkHttpClient.Builder.ccauth(credentials: ClientCredentials): OkHttpClient.Builder =
-    addInterceptor(CcauthInterceptor(credentials)).authenticator(CcauthAuthenticator(credentials))
+fun OkHttpClient.Builder.ccauth(credentials: ClientCredentials): OkHttpClient.Builder = addInterceptor(CcauthInterceptor(credentials)).authenticator(CcauthAuthenticator(credentials))

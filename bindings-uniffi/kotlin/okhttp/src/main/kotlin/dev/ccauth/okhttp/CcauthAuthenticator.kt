@@ -17,11 +17,17 @@ import okhttp3.Route
  * A request sent without [CcauthInterceptor] and without `Authorization` gets
  * the token on its 401. OkHttp itself never resends a one-shot body.
  */
-class CcauthAuthenticator(private val credentials: ClientCredentials) : Authenticator {
-    override fun authenticate(route: Route?, response: Response): Request? {
+class CcauthAuthenticator(
+    private val credentials: ClientCredentials,
+) : Authenticator {
+    override fun authenticate(
+        route: Route?,
+        response: Response,
+    ): Request? {
         val request = response.request
-        val attempt = request.tag(Attempt::class.java)
-            ?: return if (response.code == 401 && request.header("Authorization") == null) credentials.sign(request, Attempt(credentials.tokenForCall())) else null
+        val attempt =
+            request.tag(Attempt::class.java)
+                ?: return if (response.code == 401 && request.header("Authorization") == null) credentials.sign(request, Attempt(credentials.tokenForCall())) else null
         attempt.answered = true
         val verdict = credentials.apiResponse(attempt.token, request.url.toString(), answer(response), attempt.nonceRetried)
         if (attempt.tokenRetried) return null // read for its nonce only: no third send

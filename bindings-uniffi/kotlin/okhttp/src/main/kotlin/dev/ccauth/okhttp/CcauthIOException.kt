@@ -8,4 +8,6 @@ import java.io.IOException
  * is ccauth's typed error, with its stable `code`. The message is the core's
  * sanitized text, never a secret or token.
  */
-class CcauthIOException(val error: CcauthError) : IOException(error.message, error)
+class CcauthIOException(
+    val error: CcauthError,
+) : IOException(error.message, error)

@@ -13,7 +13,9 @@ import okhttp3.Response
  * native call). An application interceptor: pair it with
  * [CcauthAuthenticator] for the 401 retries (see [ccauth]).
  */
-class CcauthInterceptor(private val credentials: ClientCredentials) : Interceptor {
+class CcauthInterceptor(
+    private val credentials: ClientCredentials,
+) : Interceptor {
     override fun intercept(chain: Interceptor.Chain): Response {
         val response = chain.proceed(credentials.sign(chain.request(), Attempt(credentials.tokenForCall())))
         // Unless the authenticator read it already; its verdict is the authenticator's to act on.

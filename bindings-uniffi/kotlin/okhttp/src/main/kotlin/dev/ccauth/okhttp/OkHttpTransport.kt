@@ -2,15 +2,15 @@ package dev.ccauth.okhttp
 
 import dev.ccauth.HttpTransport
 import dev.ccauth.TransportException
-import java.io.IOException
-import java.io.InterruptedIOException
-import java.net.SocketTimeoutException
-import java.util.concurrent.TimeUnit
 import okhttp3.Interceptor
 import okhttp3.MediaType.Companion.toMediaTypeOrNull
 import okhttp3.OkHttpClient
 import okhttp3.Request
 import okhttp3.RequestBody.Companion.toRequestBody
+import java.io.IOException
+import java.io.InterruptedIOException
+import java.net.SocketTimeoutException
+import java.util.concurrent.TimeUnit
 
 /**
  * Token, discovery, revocation and introspection requests through the app's
@@ -23,14 +23,21 @@ import okhttp3.RequestBody.Companion.toRequestBody
  * a longer one, or a `Content-Length` above the limit, cancels the call (the
  * connection is closed, never drained).
  */
-class OkHttpTransport(client: OkHttpClient) : HttpTransport {
-    private val client = client.newBuilder().followRedirects(false).followSslRedirects(false)
-        // Runs once a connection is up (DNS, TCP, TLS done): from here on the request is being sent.
-        .addNetworkInterceptor(Interceptor { chain ->
-            chain.request().tag(Progress::class.java)?.sent = true
-            chain.proceed(chain.request())
-        })
-        .build()
+class OkHttpTransport(
+    client: OkHttpClient,
+) : HttpTransport {
+    private val client =
+        client
+            .newBuilder()
+            .followRedirects(false)
+            .followSslRedirects(false)
+            // Runs once a connection is up (DNS, TCP, TLS done): from here on the request is being sent.
+            .addNetworkInterceptor(
+                Interceptor { chain ->
+                    chain.request().tag(Progress::class.java)?.sent = true
+                    chain.proceed(chain.request())
+                },
+            ).build()
 
     /** Whether the request got past connecting, per call. */
     private class Progress {
@@ -40,8 +47,12 @@ class OkHttpTransport(client: OkHttpClient) : HttpTransport {
     override fun send(request: HttpTransport.Request): HttpTransport.Response {
         val contentType = request.headers.firstOrNull { it.first.equals("content-type", ignoreCase = true) }?.second
         val progress = Progress()
-        val builder = Request.Builder().url(request.url).tag(Progress::class.java, progress)
-            .method(request.method, request.body?.toRequestBody(contentType?.toMediaTypeOrNull()))
+        val builder =
+            Request
+                .Builder()
+                .url(request.url)
+                .tag(Progress::class.java, progress)
+                .method(request.method, request.body?.toRequestBody(contentType?.toMediaTypeOrNull()))
         request.headers.forEach { (name, value) -> builder.addHeader(name, value) }
         val call = client.newCall(builder.build())
         call.timeout().timeout(request.timeoutMs, TimeUnit.MILLISECONDS)

@@ -3,18 +3,12 @@ package dev.ccauth.okhttp
 import dev.ccauth.CcauthError
 import dev.ccauth.ClientCredentials
 import dev.ccauth.HttpTransport
+import dev.ccauth.TransportException
 import dev.ccauth.clientSecret
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.RetryPolicy
-import dev.ccauth.TransportException
-import java.io.File
-import java.net.InetAddress
-import java.net.ServerSocket
-import java.util.concurrent.atomic.AtomicBoolean
-import java.util.concurrent.atomic.AtomicLong
-import kotlin.concurrent.thread
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.boolean
@@ -31,6 +25,12 @@ import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.assertThrows
+import java.io.File
+import java.net.InetAddress
+import java.net.ServerSocket
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicLong
+import kotlin.concurrent.thread
 
 /**
  * OkHttpTransport against the local server's hostile endpoint (256 MiB token
@@ -45,17 +45,32 @@ class OkHttpHardeningTest {
     private val secret = "okhttp-oversized-secret-42"
     private val mib = 1024L * 1024
 
-    private fun endpoint(size: Int, declared: Boolean) = "$oversized/token?mib=$size" + if (declared) "&length=declared" else ""
+    private fun endpoint(
+        size: Int,
+        declared: Boolean,
+    ) = "$oversized/token?mib=$size" + if (declared) "&length=declared" else ""
 
     private fun lastStream(): JsonObject =
         plain.newCall(Request.Builder().url("$oversized/stats").build()).execute().use { r ->
-            Json.parseToJsonElement(r.body!!.string()).jsonArray.last().jsonObject
+            Json
+                .parseToJsonElement(r.body!!.string())
+                .jsonArray
+                .last()
+                .jsonObject
         }
 
-    private fun rss(): Long = File("/proc/self/statm").readText().trim().split(" ")[1].toLong() * 4096
+    private fun rss(): Long =
+        File("/proc/self/statm")
+            .readText()
+            .trim()
+            .split(" ")[1]
+            .toLong() * 4096
 
     private fun heapAfterGc(): Long {
-        repeat(3) { System.gc(); Thread.sleep(30) }
+        repeat(3) {
+            System.gc()
+            Thread.sleep(30)
+        }
         return Runtime.getRuntime().let { it.totalMemory() - it.freeMemory() }
     }
 
@@ -65,14 +80,30 @@ class OkHttpHardeningTest {
         val before = rss()
         val peak = AtomicLong(before)
         val running = AtomicBoolean(true)
-        val sampler = thread(isDaemon = true) { while (running.get()) { peak.accumulateAndGet(rss(), ::maxOf); Thread.sleep(2) } }
-        val result = try { block() } finally { running.set(false); sampler.join() }
+        val sampler =
+            thread(isDaemon = true) {
+                while (running.get()) {
+                    peak.accumulateAndGet(rss(), ::maxOf)
+                    Thread.sleep(2)
+                }
+            }
+        val result =
+            try {
+                block()
+            } finally {
+                running.set(false)
+                sampler.join()
+            }
         peak.accumulateAndGet(rss(), ::maxOf)
         return Triple(result, peak.get() - before, heapAfterGc() - heap)
     }
 
-    private fun client(size: Int, declared: Boolean) = ClientCredentials(
-        ClientConfig(ClientOptions(endpoint(size, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u))), transport,
+    private fun client(
+        size: Int,
+        declared: Boolean,
+    ) = ClientCredentials(
+        ClientConfig(ClientOptions(endpoint(size, declared), "ccauth-basic", ClientAuth.clientSecret(secret), retry = RetryPolicy(maxAttempts = 1u))),
+        transport,
     )
 
     @TestFactory
@@ -82,14 +113,17 @@ class OkHttpHardeningTest {
             DynamicTest.dynamicTest(case) {
                 // Warm-up at 2 and 16 MiB: classes loaded, JIT, buffers and heap in place before measuring.
                 for (size in listOf(2, 16)) client(size, declared).use { assertThrows<CcauthError>(case) { it.tokenBlocking() } }
-                val (error, rssGrowth, heapGrowth) = measure {
-                    client(256, declared).use { assertThrows<CcauthError.Response>(case) { it.tokenBlocking() } }
-                }
+                val (error, rssGrowth, heapGrowth) =
+                    measure {
+                        client(256, declared).use { assertThrows<CcauthError.Response>(case) { it.tokenBlocking() } }
+                    }
                 val stream = lastStream()
                 val sent = stream["bytes_sent"]!!.jsonPrimitive.long
                 val closedEarly = stream["closed_early"]!!.jsonPrimitive.boolean
-                println("[oversized/kotlin] $case: %+.1f MiB RSS (peak), %+.1f MiB heap after GC; server sent %d KiB of 256 MiB, closed early: %s"
-                    .format(rssGrowth / mib.toDouble(), heapGrowth / mib.toDouble(), sent / 1024, closedEarly))
+                println(
+                    "[oversized/kotlin] $case: %+.1f MiB RSS (peak), %+.1f MiB heap after GC; server sent %d KiB of 256 MiB, closed early: %s"
+                        .format(rssGrowth / mib.toDouble(), heapGrowth / mib.toDouble(), sent / 1024, closedEarly),
+                )
                 assertEquals("RESPONSE_TOO_LARGE", error.code, "$case: $error")
                 assertFalse("$error".contains(secret))
                 assertTrue(closedEarly, "$case: $stream")
@@ -102,10 +136,17 @@ class OkHttpHardeningTest {
     @Test
     fun `OkHttpTransport reads at most limit plus one byte, none for a declared length above it`() {
         for (declared in listOf(false, true)) {
-            val response = transport.send(
-                HttpTransport.Request("POST", endpoint(8, declared), listOf("Content-Type" to "application/x-www-form-urlencoded"),
-                    "grant_type=client_credentials".encodeToByteArray(), 10_000, 1000),
-            )
+            val response =
+                transport.send(
+                    HttpTransport.Request(
+                        "POST",
+                        endpoint(8, declared),
+                        listOf("Content-Type" to "application/x-www-form-urlencoded"),
+                        "grant_type=client_credentials".encodeToByteArray(),
+                        10_000,
+                        1000,
+                    ),
+                )
             assertEquals(200, response.status)
             assertTrue(response.headers.any { it.first.equals("content-type", true) }, "${response.headers}")
             assertEquals(if (declared) 0 else 1001, response.body.size)
@@ -113,7 +154,10 @@ class OkHttpHardeningTest {
         }
     }
 
-    private fun send(url: String, timeoutMs: Long = 5_000): TransportException =
+    private fun send(
+        url: String,
+        timeoutMs: Long = 5_000,
+    ): TransportException =
         assertThrows<TransportException> {
             transport.send(HttpTransport.Request("POST", url, listOf("Content-Type" to "application/x-www-form-urlencoded"), "a=b".encodeToByteArray(), timeoutMs))
         }
@@ -125,20 +169,25 @@ class OkHttpHardeningTest {
         assertEquals(Triple(TransportException.Kind.CONNECT, "ConnectException", false), Triple(refused.kind, refused.causeName, refused.requestSent))
         ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { server ->
             // Reads each request's head, then resets the connection (SO_LINGER 0: RST).
-            val acceptor = thread(isDaemon = true) {
-                try {
-                    while (true) {
-                        server.accept().use { socket ->
-                            val input = socket.getInputStream()
-                            val head = StringBuilder()
-                            while (!head.endsWith("\r\n\r\n")) { val b = input.read(); if (b < 0) break; head.append(b.toChar()) }
-                            socket.setSoLinger(true, 0)
+            val acceptor =
+                thread(isDaemon = true) {
+                    try {
+                        while (true) {
+                            server.accept().use { socket ->
+                                val input = socket.getInputStream()
+                                val head = StringBuilder()
+                                while (!head.endsWith("\r\n\r\n")) {
+                                    val b = input.read()
+                                    if (b < 0) break
+                                    head.append(b.toChar())
+                                }
+                                socket.setSoLinger(true, 0)
+                            }
                         }
+                    } catch (e: Exception) {
+                        // closed: done
                     }
-                } catch (e: Exception) {
-                    // closed: done
                 }
-            }
             val reset = send("http://127.0.0.1:${server.localPort}/token")
             println("[transport/kotlin] OkHttpTransport reset: ${reset.kind} ${reset.causeName} requestSent=${reset.requestSent}")
             assertEquals(TransportException.Kind.RESET, reset.kind, "$reset ${reset.cause}")

@@ -1,5 +1,8 @@
 package dev.ccauth.okhttp
 
+import dev.ccauth.CcauthError
+import dev.ccauth.ClientCredentials
+import dev.ccauth.clientSecret
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
@@ -7,9 +10,6 @@ import dev.ccauth.ffi.ClientSecret
 import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.generateP256
-import dev.ccauth.clientSecret
-import dev.ccauth.CcauthError
-import dev.ccauth.ClientCredentials
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.int
@@ -42,19 +42,27 @@ class OkHttpIntegrationTest {
 
     private fun tokenRequests(clientId: String): Int =
         plain.newCall(Request.Builder().url(stats).build()).execute().use { r ->
-            Json.parseToJsonElement(r.body!!.string()).jsonObject["token_requests_by_client"]!!.jsonObject[clientId]?.jsonPrimitive?.int ?: 0
+            Json
+                .parseToJsonElement(r.body!!.string())
+                .jsonObject["token_requests_by_client"]!!
+                .jsonObject[clientId]
+                ?.jsonPrimitive
+                ?.int ?: 0
         }
 
     /** [clientId]'s config from the issuer's metadata (endpoints, revocation included). */
-    private suspend fun discovered(clientId: String, auth: ClientAuth, dpopKey: PrivateKey? = null): ClientConfig {
+    private suspend fun discovered(
+        clientId: String,
+        auth: ClientAuth,
+        dpopKey: PrivateKey? = null,
+    ): ClientConfig {
         val metadata = ClientCredentials.discover(issuer, transport = transport)
         return ClientConfig(ClientOptions("", clientId, auth, scopes = listOf("api.read"), dpopKey = dpopKey, issuer = metadata.issuer, serverMetadataJson = metadata.json))
     }
 
     private val secretJwt = ClientAuth.ClientSecretJwt(ClientSecret("jwt-secret-0123456789-0123456789-abcdef"))
 
-    private fun get(http: OkHttpClient): Pair<Response, String> =
-        http.newCall(Request.Builder().url(api).build()).execute().use { it to it.body!!.string() }
+    private fun get(http: OkHttpClient): Pair<Response, String> = http.newCall(Request.Builder().url(api).build()).execute().use { it to it.body!!.string() }
 
     @Test
     fun `the interceptor adds the token, and tokens come through OkHttpTransport`() {
@@ -72,61 +80,64 @@ class OkHttpIntegrationTest {
     }
 
     @Test
-    fun `a token revoked behind the client's back - 401, dropped, one retry with a fresh token`() = runBlocking {
-        // ccauth-secret-jwt has opaque tokens, which the API checks with the provider: revocation shows.
-        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read")))
-        ClientCredentials(options, transport).use { credentials ->
-            val old = credentials.token()
-            ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
-            val before = tokenRequests("ccauth-secret-jwt")
-            val (response, body) = get(OkHttpClient.Builder().ccauth(credentials).build())
-            assertEquals(200, response.code, body)
-            val first = response.priorResponse!!
-            assertEquals(401, first.code)
-            assertTrue(first.header("WWW-Authenticate")!!.contains("invalid_token"))
-            assertNull(first.priorResponse, "exactly one retry")
-            assertEquals(1, tokenRequests("ccauth-secret-jwt") - before, "one new token")
-            assertNotEquals(old.accessToken, credentials.token().accessToken)
-            assertEquals(credentials.token().authorization, response.request.header("Authorization"))
+    fun `a token revoked behind the client's back - 401, dropped, one retry with a fresh token`() =
+        runBlocking {
+            // ccauth-secret-jwt has opaque tokens, which the API checks with the provider: revocation shows.
+            val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read")))
+            ClientCredentials(options, transport).use { credentials ->
+                val old = credentials.token()
+                ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
+                val before = tokenRequests("ccauth-secret-jwt")
+                val (response, body) = get(OkHttpClient.Builder().ccauth(credentials).build())
+                assertEquals(200, response.code, body)
+                val first = response.priorResponse!!
+                assertEquals(401, first.code)
+                assertTrue(first.header("WWW-Authenticate")!!.contains("invalid_token"))
+                assertNull(first.priorResponse, "exactly one retry")
+                assertEquals(1, tokenRequests("ccauth-secret-jwt") - before, "one new token")
+                assertNotEquals(old.accessToken, credentials.token().accessToken)
+                assertEquals(credentials.token().authorization, response.request.header("Authorization"))
+            }
         }
-    }
 
     @Test
-    fun `the interceptor alone - a 401 is the answer, and the core drops the token it condemns`() = runBlocking {
-        val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read")))
-        ClientCredentials(options, transport).use { credentials ->
-            val old = credentials.token()
-            ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
-            val http = OkHttpClient.Builder().addInterceptor(CcauthInterceptor(credentials)).build()
-            val (refused, _) = get(http)
-            assertEquals(401, refused.code)
-            assertNull(refused.priorResponse, "no authenticator: no retry")
-            val before = tokenRequests("ccauth-secret-jwt")
-            val (ok, body) = get(http)
-            assertEquals(200, ok.code, body)
-            assertEquals(1, tokenRequests("ccauth-secret-jwt") - before, "the next call fetched a new token")
-            assertNotEquals(old.accessToken, credentials.token().accessToken)
+    fun `the interceptor alone - a 401 is the answer, and the core drops the token it condemns`() =
+        runBlocking {
+            val options = ClientConfig(ClientOptions(tokenEndpoint, "ccauth-secret-jwt", secretJwt, scopes = listOf("api.read")))
+            ClientCredentials(options, transport).use { credentials ->
+                val old = credentials.token()
+                ClientCredentials(discovered("ccauth-secret-jwt", secretJwt)).use { other -> other.revoke(old.accessToken) }
+                val http = OkHttpClient.Builder().addInterceptor(CcauthInterceptor(credentials)).build()
+                val (refused, _) = get(http)
+                assertEquals(401, refused.code)
+                assertNull(refused.priorResponse, "no authenticator: no retry")
+                val before = tokenRequests("ccauth-secret-jwt")
+                val (ok, body) = get(http)
+                assertEquals(200, ok.code, body)
+                assertEquals(1, tokenRequests("ccauth-secret-jwt") - before, "the next call fetched a new token")
+                assertNotEquals(old.accessToken, credentials.token().accessToken)
+            }
         }
-    }
 
     @Test
-    fun `DPoP - the API's nonce is learnt on the first call's 401 and sent from then on`() = runBlocking {
-        val config = discovered("ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), dpopKey = PrivateKey.generateP256())
-        ClientCredentials(config, transport).use { credentials ->
-            val http = OkHttpClient.Builder().ccauth(credentials).build()
-            val (first, firstBody) = get(http)
-            assertEquals(200, first.code, firstBody)
-            assertTrue(firstBody.contains("\"dpop\":true"))
-            assertTrue(first.request.header("Authorization")!!.startsWith("DPoP "))
-            val refused = first.priorResponse!!
-            assertEquals(401, refused.code)
-            assertTrue(refused.header("WWW-Authenticate")!!.contains("use_dpop_nonce"))
-            val (second, secondBody) = get(http)
-            assertEquals(200, second.code, secondBody)
-            assertNull(second.priorResponse, "the nonce was remembered")
-            assertNotEquals(first.request.header("DPoP"), second.request.header("DPoP"), "a fresh proof per request")
+    fun `DPoP - the API's nonce is learnt on the first call's 401 and sent from then on`() =
+        runBlocking {
+            val config = discovered("ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), dpopKey = PrivateKey.generateP256())
+            ClientCredentials(config, transport).use { credentials ->
+                val http = OkHttpClient.Builder().ccauth(credentials).build()
+                val (first, firstBody) = get(http)
+                assertEquals(200, first.code, firstBody)
+                assertTrue(firstBody.contains("\"dpop\":true"))
+                assertTrue(first.request.header("Authorization")!!.startsWith("DPoP "))
+                val refused = first.priorResponse!!
+                assertEquals(401, refused.code)
+                assertTrue(refused.header("WWW-Authenticate")!!.contains("use_dpop_nonce"))
+                val (second, secondBody) = get(http)
+                assertEquals(200, second.code, secondBody)
+                assertNull(second.priorResponse, "the nonce was remembered")
+                assertNotEquals(first.request.header("DPoP"), second.request.header("DPoP"), "a fresh proof per request")
+            }
         }
-    }
 
     @Test
     fun `the authenticator alone answers the API's 401 with the token`() {
