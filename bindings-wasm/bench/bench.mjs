@@ -4,9 +4,11 @@
 //    beforehand (a pool, built outside the timing, one client per op: the
 //    core spaces one client's fetches 1 s apart, and the peers' rows build
 //    nothing either): the core's poll and request, the `fetch` call with its
-//    timeout, reading the body, the core's parse, and storing the token. For
-//    oauth4webapi and openid-client: their grant request + response
-//    processing with a configuration made once.
+//    timeout, reading the body, the core's parse, storing the token, and
+//    the header read. For oauth4webapi and openid-client: their grant
+//    request + response processing with a configuration made once, and the
+//    header made. Every stub answers a ~1 KB JSON token with the nine
+//    headers a provider sends (the Python bench's reply).
 //    Then, apart: building a ccauth client (`new ClientCredentials`: options
 //    checked, config parsed and validated by the core, randomness).
 // 2. the cached-token hot path: what each library (or its documented usage)
@@ -16,9 +18,12 @@
 // 4. 200 callers at once with no token yet, against the real loopback
 //    authorization server (when run through scripts/with-auth-server.sh):
 //    how many token requests does each library's usual pattern make?
+// 5. cold start, fresh Node processes (median of 7): `import` alone, then
+//    import + the first client (the wasm compiled and instantiated).
 // With `ccauth-before` installed (scripts/bench-npm.sh, CCAUTH_BENCH_BEFORE),
 // its rows run beside the current ones. Prints ns/op and ratios to the
 // first row. Timing is for this report only; no test asserts on it.
+import { execFileSync } from "node:child_process";
 import * as oauth from "oauth4webapi";
 import * as openid from "openid-client";
 import { ClientCredentials as SimpleClientCredentials } from "simple-oauth2";
@@ -26,17 +31,34 @@ import { ClientCredentials as SimpleClientCredentials } from "simple-oauth2";
 import { ClientCredentials } from "ccauth";
 
 const before = await import("ccauth-before").catch(() => undefined);
+/** How a version takes its scopes: `scopes` (a list), or `scope` (the previews, before the option names of docs/OPTIONS.md). */
+const scopesOption = (CC) => {
+  try {
+    new CC({ tokenEndpoint: "https://as.example.com/t", clientId: "svc", clientSecret: "s3cr3t", scopes: ["a"], fetch: async () => undefined }).close();
+    return (s) => ({ scopes: s });
+  } catch {
+    return (s) => ({ scope: s });
+  }
+};
 /** The versions to measure: the current package, and the one before if installed. */
 const versions = [
   { label: "ccauth", ClientCredentials, scopes: (s) => ({ scopes: s }) },
-  ...(before ? [{ label: "ccauth (before)", ClientCredentials: before.ClientCredentials, scopes: (s) => ({ scope: s }) }] : []),
+  ...(before ? [{ label: "ccauth (before)", ClientCredentials: before.ClientCredentials, scopes: scopesOption(before.ClientCredentials) }] : []),
 ];
 
 const ENDPOINT = "https://as.example.com/oauth2/token";
 const payload = Buffer.from(JSON.stringify({ iss: "https://as.example.com", sub: "svc", exp: 1_900_000_000, scope: "api.read api.write" })).toString("base64url");
-const TOKEN = `eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9.${payload}.${"x".repeat(342)}`;
+// A ~1 KB token response, as from a provider issuing JWTs (the Python bench's size).
+const TOKEN = `eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCJ9.${payload}.${"x".repeat(342)}${"a".repeat(420)}`;
 const BODY = JSON.stringify({ access_token: TOKEN, token_type: "Bearer", expires_in: 3600, scope: "api.read api.write" });
-const stubFetch = async () => new Response(BODY, { status: 200, headers: { "content-type": "application/json" } });
+// The nine headers of a token endpoint's answer as a provider sends them (Entra-like; the Python bench's set).
+const HEADERS = [
+  ["Cache-Control", "no-store, no-cache"], ["Pragma", "no-cache"], ["Content-Type", "application/json; charset=utf-8"],
+  ["Expires", "-1"], ["Strict-Transport-Security", "max-age=31536000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"], ["x-ms-request-id", "0f2b6b8e-6a1c-1d0e-0000-000000000000"],
+  ["Date", "Tue, 01 Dec 2026 10:15:42 GMT"], ["Content-Length", String(Buffer.byteLength(BODY))],
+];
+const stubFetch = async () => new Response(BODY, { status: 200, headers: HEADERS });
 const MS = Number(process.env.CCAUTH_BENCH_MS ?? 1500);
 
 async function measure(name, fn, { ms = MS } = {}) {
@@ -77,14 +99,15 @@ oidcConfig[openid.customFetch] = stubFetch;
 const exchange = [];
 for (const v of versions) {
   const options = ccauthOptions(v);
-  exchange.push(await measurePool(v.label, () => new v.ClientCredentials(options), (c) => c.getToken()));
+  exchange.push(await measurePool(v.label, () => new v.ClientCredentials(options), async (c) => (await c.getToken()).authorization));
 }
 exchange.push(
   await measure("oauth4webapi", async () => {
     const response = await oauth.clientCredentialsGrantRequest(as, o4wClient, o4wAuth, new URLSearchParams({ scope: "api.read api.write" }), { [oauth.customFetch]: stubFetch });
-    return oauth.processClientCredentialsResponse(as, o4wClient, response);
+    const token = await oauth.processClientCredentialsResponse(as, o4wClient, response);
+    return `Bearer ${token.access_token}`;
   }),
-  await measure("openid-client", () => openid.clientCredentialsGrant(oidcConfig, { scope: "api.read api.write" })),
+  await measure("openid-client", async () => `Bearer ${(await openid.clientCredentialsGrant(oidcConfig, { scope: "api.read api.write" })).access_token}`),
 );
 const construct = [];
 for (const v of versions) {
@@ -208,3 +231,19 @@ if (tokenEndpoint && stats) {
     console.log(`  ${name.padEnd(16)} ${String((await requests()) - before).padStart(4)} token requests, ${ms.toFixed(0)} ms`);
   }
 }
+
+// 5. Cold start: each figure the median of 7 fresh processes.
+const fresh = (code) => {
+  const runs = Array.from({ length: 7 }, () =>
+    Number(execFileSync(process.execPath, ["--input-type=module", "-e", `const t0 = performance.now(); ${code}; console.log(performance.now() - t0);`]).toString().trim().split("\n").pop()),
+  );
+  return runs.sort((a, b) => a - b)[3];
+};
+const coldClient = `new ClientCredentials({ tokenEndpoint: "${ENDPOINT}", clientId: "svc", clientSecret: "s3cr3t" })`;
+console.log("\ncold start, fresh Node process (median of 7)");
+for (const name of ["ccauth", ...(before ? ["ccauth-before"] : [])]) {
+  const imported = fresh(`await import("${name}")`);
+  const first = fresh(`const { ClientCredentials } = await import("${name}"); ${coldClient}`);
+  console.log(`  ${name.padEnd(16)} import ${imported.toFixed(1).padStart(5)} ms, import + first client ${first.toFixed(1).padStart(5)} ms`);
+}
+for (const name of ["oauth4webapi", "openid-client"]) console.log(`  ${name.padEnd(16)} import ${fresh(`await import("${name}")`).toFixed(1).padStart(5)} ms`);

@@ -170,7 +170,7 @@ export class ClientCredentials {
         let next: string;
         try {
           const reply = await exchange(doFetch, step.request, options.timeoutMs ?? 10_000, limitOf(core.defaultMaxResponseBytes()));
-          next = discovery.handleResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+          next = discovery.handleResponse(reply.status, reply.headers, reply.body, Date.now());
         } catch (error) {
           if (!(error instanceof NoReply)) throw error;
           const f = error.failure;
@@ -257,7 +257,7 @@ export class ClientCredentials {
       }
       try {
         const reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
-        outcome = this.#lifecycle.handleResponse(ticket.id, reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+        outcome = this.#lifecycle.handleResponse(ticket.id, reply.status, reply.headers, reply.body, Date.now());
       } catch (error) {
         const f = error instanceof NoReply ? error.failure : { kind: "other" as const, message: "request failed" };
         // The core keeps the kind, the code and whether the request went out; it bounds and sanitizes the message.
@@ -432,7 +432,7 @@ export class ClientCredentials {
     const value = token === undefined ? (await this.getToken()).accessToken : typeof token === "string" ? token : token.accessToken;
     const reply = await this.#admin(() => this.#lifecycle.revocationRequest(value, hint, Date.now()));
     try {
-      this.#lifecycle.handleRevocationResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now());
+      this.#lifecycle.handleRevocationResponse(reply.status, reply.headers, reply.body, Date.now());
     } catch (e) {
       rethrow(e);
     }
@@ -444,7 +444,7 @@ export class ClientCredentials {
     const reply = await this.#admin(() => this.#lifecycle.introspectionRequest(value, hint, Date.now()));
     let fields: IntrospectionFields;
     try {
-      fields = JSON.parse(this.#lifecycle.handleIntrospectionResponse(reply.status, JSON.stringify(reply.headers), reply.body, Date.now())) as IntrospectionFields;
+      fields = JSON.parse(this.#lifecycle.handleIntrospectionResponse(reply.status, reply.headers, reply.body, Date.now())) as IntrospectionFields;
     } catch (e) {
       return rethrow(e);
     }

@@ -10,11 +10,24 @@ import type { CoreRequest, TransportKind } from "./wire.js";
 /** The core's default `max_response_bytes` (1 MiB), should it report no usable limit. */
 const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
-/** A reply for the core: status, headers, and at most limit + 1 body bytes. */
+/** A reply for the core: status, headers (see {@link headerLines}), and at most limit + 1 body bytes. */
 export interface Reply {
   status: number;
-  headers: [string, string][];
+  headers: string;
   body: Uint8Array;
+}
+
+/**
+ * Every header of a reply as the core's `handleResponse` methods take them:
+ * one string, `name\nvalue\n` for each (no JSON to write or parse). fetch's
+ * `Headers` hold no line break; another `fetch`'s might, folded into a space.
+ */
+export function headerLines(headers: Iterable<[string, string]>): string {
+  let lines = "";
+  for (const [name, value] of headers) {
+    lines += name.includes("\n") || value.includes("\n") ? `${name.replace(/\n/g, " ")}\n${value.replace(/\n/g, " ")}\n` : `${name}\n${value}\n`;
+  }
+  return lines;
 }
 
 /** Why no reply came. */
@@ -242,7 +255,7 @@ export async function exchange(doFetch: typeof fetch, request: CoreRequest, time
     });
     phase = "body";
     const body = await readBody(response, limit, () => controller.abort());
-    return { status: response.status, headers: [...response.headers], body };
+    return { status: response.status, headers: headerLines(response.headers), body };
   };
   try {
     return await Promise.race([work(), deadline]);

@@ -7,7 +7,7 @@ use ccauth::{DiscoveryStep, Error, MetadataCache};
 use wasm_bindgen::prelude::*;
 
 use crate::wire::{self, to_json, CoreError, CoreRequest};
-use crate::{ms, response_from, transport_error};
+use crate::{ms, response_from_lines, transport_error};
 
 thread_local! {
     /// Every discovery of this module instance shares the cache.
@@ -54,23 +54,21 @@ impl Discovery {
         step_json(CACHE.with(|cache| self.0.start(&cache.borrow(), ms(now_ms))))
     }
 
-    /// Reads the answer to the last request.
+    /// Reads the answer to the last request (headers as for
+    /// `TokenLifecycle.handleResponse`).
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(
         &mut self,
         status: u16,
-        headers_json: &str,
+        headers: &str,
         body: Vec<u8>,
         now_ms: f64,
     ) -> String {
-        let step = match response_from(status, headers_json, body) {
-            Ok(response) => CACHE.with(|cache| {
-                self.0
-                    .handle_response(&mut cache.borrow_mut(), &response, ms(now_ms))
-            }),
-            Err(error) => DiscoveryStep::Failed(error),
-        };
-        step_json(step)
+        let response = response_from_lines(status, headers, body);
+        step_json(CACHE.with(|cache| {
+            self.0
+                .handle_response(&mut cache.borrow_mut(), &response, ms(now_ms))
+        }))
     }
 
     /// The last request got no response.

@@ -5,7 +5,7 @@ use ccauth::{ApiAnswer, ApiVerdict, Error, TokenTypeHint};
 use wasm_bindgen::prelude::*;
 
 use crate::wire::{self, to_json, ApiHeaders, CoreRequest, HeaderMap, IntrospectionFields};
-use crate::{ms, outcome_json, response_from, throw, transport_error, TokenLifecycle};
+use crate::{ms, outcome_json, response_from_lines, throw, transport_error, TokenLifecycle};
 
 fn hint(hint: Option<String>) -> Option<TokenTypeHint> {
     match hint.as_deref() {
@@ -103,16 +103,16 @@ impl TokenLifecycle {
             .map_err(|e| throw(&e))
     }
 
-    /// Reads the revocation answer; throws when it is not a 2xx.
+    /// Reads the revocation answer (headers as for `handleResponse`); throws when it is not a 2xx.
     #[wasm_bindgen(js_name = handleRevocationResponse)]
     pub fn handle_revocation_response(
         &self,
         status: u16,
-        headers_json: &str,
+        headers: &str,
         body: Vec<u8>,
         now_ms: f64,
     ) -> Result<(), JsValue> {
-        let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
+        let response = response_from_lines(status, headers, body);
         self.manager
             .handle_revocation_response(self.key, &response, ms(now_ms))
             .map_err(|e| throw(&e))
@@ -132,16 +132,17 @@ impl TokenLifecycle {
             .map_err(|e| throw(&e))
     }
 
-    /// Reads the introspection answer: its members as JSON (with a boolean `active`).
+    /// Reads the introspection answer (headers as for `handleResponse`): its
+    /// members as JSON (with a boolean `active`).
     #[wasm_bindgen(js_name = handleIntrospectionResponse)]
     pub fn handle_introspection_response(
         &self,
         status: u16,
-        headers_json: &str,
+        headers: &str,
         body: Vec<u8>,
         now_ms: f64,
     ) -> Result<String, JsValue> {
-        let response = response_from(status, headers_json, body).map_err(|e| throw(&e))?;
+        let response = response_from_lines(status, headers, body);
         self.manager
             .handle_introspection_response(self.key, &response, ms(now_ms))
             .map(|i| to_json(&IntrospectionFields(i.fields())))

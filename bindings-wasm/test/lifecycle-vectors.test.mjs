@@ -118,7 +118,7 @@ function runCase(c, t) {
       let outcome;
       if ("respond" in step) {
         const r = step.respond;
-        outcome = lifecycle.handleResponse(ticket, r.status, JSON.stringify(r.headers ?? []), bytes(r), now);
+        outcome = lifecycle.handleResponse(ticket, r.status, (r.headers ?? []).map(([n, v]) => `${n}\n${v}\n`).join(""), bytes(r), now);
       } else if ("transport_error" in step) {
         outcome = lifecycle.handleTransportError(ticket, "connect", "refused", now, "ECONNREFUSED", false);
       } else {
