@@ -62,12 +62,15 @@ def __getattr__(name: str) -> Any:
     if name == "Introspection":
         from ._introspection import Introspection
 
-        return Introspection
-    if name in _SANSIO:
+        value: Any = Introspection
+    elif name in _SANSIO:
         from . import _sansio
 
-        return getattr(_sansio, name)
-    raise AttributeError(f"module 'ccauth' has no attribute {name!r}")
+        value = getattr(_sansio, name)
+    else:
+        raise AttributeError(f"module 'ccauth' has no attribute {name!r}")
+    globals()[name] = value  # loaded once: later reads do not come here
+    return value
 
 
 __all__ = [
