@@ -10,21 +10,19 @@ import { exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
 import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, Ticket } from "./wire.js";
 
+/** The reply headers the core reads (asked of the core once, after it is loaded). */
+let replyHeaders: readonly string[] | undefined;
+const headerNames = (): readonly string[] => (replyHeaders ??= core.responseHeaderNames().split("\n"));
+
 /** What a thrown value says, for the core to bound and sanitize. */
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
- * A seed for the refresh jitter (spreading a fleet's refreshes, not a secret):
- * the platform's random source, or Math.random where there is no global
- * `crypto` (Node 18 without the flag).
+ * A seed for the refresh jitter (spreading a fleet's refreshes, not a
+ * secret): Math.random, which each process seeds from the OS (WebCrypto's
+ * first use costs Node a few ms of start-up, for nothing here).
  */
-function randomSeed(): number {
-  const crypto = (globalThis as { crypto?: Crypto }).crypto;
-  if (!crypto?.getRandomValues) return Math.floor(Math.random() * 2 ** 53);
-  const words = new Uint32Array(2);
-  crypto.getRandomValues(words);
-  return (words[0] as number) * 2 ** 21 + ((words[1] as number) >>> 11);
-}
+const randomSeed = (): number => Math.floor(Math.random() * 2 ** 53);
 
 /** `n` bytes from the platform's cryptographic random source (WebCrypto). */
 export function randomBytes(n: number): Uint8Array {
@@ -119,8 +117,9 @@ export class ClientCredentials {
   /** The config's `maxResponseBytes`: no reply is read further than one byte past it. */
   readonly #limit: number;
   readonly #clientAssertion: (() => string | Promise<string>) | undefined;
-  #changed!: Promise<void>;
-  #notify!: () => void;
+  /** Settled by the next report, for callers told to wait; made when one waits. */
+  #changed: Promise<void> | undefined;
+  #notify: (() => void) | undefined;
   /** The core's last "ready" answer, for the window it said it holds; any report, invalidation, import or revocation clears it. */
   #ready: Memo | undefined;
   /** The proactive refresh timer (option `proactiveRefresh`), and the time it was armed for. */
@@ -137,10 +136,12 @@ export class ClientCredentials {
     try {
       let dpopKey: KeyInput | undefined;
       if (options.dpop === true) dpopKey = JSON.parse(core.generateDpopKey(randomBytes(32))) as JsonWebKey;
-      const document = configDocument(options, dpopKey, (options as WithDiscovered)[DISCOVERED]);
+      const discovered = (options as WithDiscovered)[DISCOVERED];
+      const document = configDocument(options, dpopKey, discovered);
       this.#lifecycle = new core.TokenLifecycle(document, randomSeed());
-      // Signatures draw on host randomness; a secret may also sign after discovery (client_secret_jwt negotiated).
-      if (hasRandom() || signs(options)) this.#lifecycle.seedEntropy(randomBytes(32));
+      // Signatures draw on host randomness: a config that signs, or may (a secret signs
+      // after discovery when client_secret_jwt is negotiated). Others never sign.
+      if (signs(options) || (discovered !== undefined && hasRandom())) this.#lifecycle.seedEntropy(randomBytes(32));
     } catch (e) {
       rethrow(e);
     }
@@ -148,7 +149,6 @@ export class ClientCredentials {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#limit = limitOf(this.#lifecycle.maxResponseBytes());
-    this.#renew();
   }
 
   /**
@@ -169,7 +169,7 @@ export class ClientCredentials {
       while (step.step === "send") {
         let next: string;
         try {
-          const reply = await exchange(doFetch, step.request, options.timeoutMs ?? 10_000, limitOf(core.defaultMaxResponseBytes()));
+          const reply = await exchange(doFetch, step.request, options.timeoutMs ?? 10_000, limitOf(core.defaultMaxResponseBytes()), headerNames());
           next = discovery.handleResponse(reply.status, reply.headers, reply.body, Date.now());
         } catch (error) {
           if (!(error instanceof NoReply)) throw error;
@@ -187,10 +187,12 @@ export class ClientCredentials {
     return new ClientCredentials(withMetadata);
   }
 
-  #renew(): void {
-    this.#changed = new Promise((resolve) => {
+  /** A promise the next report settles. */
+  #nextReport(): Promise<void> {
+    this.#changed ??= new Promise((resolve) => {
       this.#notify = resolve;
     });
+    return this.#changed;
   }
 
   /** Memoizes the core's token for the span it said a poll would answer "ready" with it. */
@@ -212,8 +214,8 @@ export class ClientCredentials {
       if (o.outcome === "token") this.#remember(o.token, o.valid_from_ms, o.valid_until_ms);
     }
     const notify = this.#notify;
-    this.#renew();
-    notify();
+    this.#changed = this.#notify = undefined;
+    notify?.();
     this.#arm();
   }
 
@@ -256,7 +258,7 @@ export class ClientCredentials {
         return;
       }
       try {
-        const reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
+        const reply = await exchange(this.#fetch, request, this.#timeoutMs, this.#limit, headerNames());
         outcome = this.#lifecycle.handleResponse(ticket.id, reply.status, reply.headers, reply.body, Date.now());
       } catch (error) {
         const f = error instanceof NoReply ? error.failure : { kind: "other" as const, message: "request failed" };
@@ -324,7 +326,7 @@ export class ClientCredentials {
         case "wait": {
           // Until a report wakes us, or the core's wait (1 ms to 1 s) is over.
           let timer: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([this.#changed, new Promise((r) => (timer = setTimeout(r, decision.wait_ms)))]);
+          await Promise.race([this.#nextReport(), new Promise((r) => (timer = setTimeout(r, decision.wait_ms)))]);
           clearTimeout(timer);
           break;
         }
@@ -470,7 +472,7 @@ export class ClientCredentials {
       this.#arm();
     }
     try {
-      return await exchange(this.#fetch, request, this.#timeoutMs, this.#limit);
+      return await exchange(this.#fetch, request, this.#timeoutMs, this.#limit, headerNames());
     } catch (error) {
       if (!(error instanceof NoReply)) throw error;
       const f = error.failure;

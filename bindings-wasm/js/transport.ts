@@ -18,14 +18,17 @@ export interface Reply {
 }
 
 /**
- * Every header of a reply as the core's `handleResponse` methods take them:
- * one string, `name\nvalue\n` for each (no JSON to write or parse). fetch's
+ * The headers `names` (the ones the core reads: `responseHeaderNames()`) of
+ * a reply, as the core's `handleResponse` methods take them: one string,
+ * `name\nvalue\n` for each present (no JSON to write or parse; looked up by
+ * name, as iterating fetch's `Headers` sorts them every time). fetch's
  * `Headers` hold no line break; another `fetch`'s might, folded into a space.
  */
-export function headerLines(headers: Iterable<[string, string]>): string {
+export function headerLines(headers: Headers, names: readonly string[]): string {
   let lines = "";
-  for (const [name, value] of headers) {
-    lines += name.includes("\n") || value.includes("\n") ? `${name.replace(/\n/g, " ")}\n${value.replace(/\n/g, " ")}\n` : `${name}\n${value}\n`;
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) lines += `${name}\n${value.includes("\n") ? value.replace(/\n/g, " ") : value}\n`;
   }
   return lines;
 }
@@ -229,22 +232,14 @@ function timedOut(phase: "request" | "body", timeoutMs: number): TransportFailur
 
 /**
  * Sends `request` and reads the reply within `limit` (see {@link readBody}),
- * all within `timeoutMs`; throws {@link NoReply} when no full reply came.
- * The timeout holds even for a `fetch` that ignores its signal.
+ * all within `timeoutMs`; rejects with {@link NoReply} when no full reply
+ * came. The timeout holds even for a `fetch` that ignores its signal.
+ * `names`: the headers the core reads (see {@link headerLines}).
  */
-export async function exchange(doFetch: typeof fetch, request: CoreRequest, timeoutMs: number, limit: number): Promise<Reply> {
+export function exchange(doFetch: typeof fetch, request: CoreRequest, timeoutMs: number, limit: number, names: readonly string[]): Promise<Reply> {
   const controller = new AbortController();
   let phase: "request" | "body" = "request";
   let expired = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      expired = true;
-      const reason = typeof DOMException === "function" ? new DOMException("the request timed out", "TimeoutError") : undefined;
-      controller.abort(reason);
-      reject(new NoReply(timedOut(phase, timeoutMs)));
-    }, timeoutMs);
-  });
   const work = async (): Promise<Reply> => {
     const response = await doFetch(request.url, {
       method: request.method,
@@ -255,16 +250,27 @@ export async function exchange(doFetch: typeof fetch, request: CoreRequest, time
     });
     phase = "body";
     const body = await readBody(response, limit, () => controller.abort());
-    return { status: response.status, headers: headerLines(response.headers), body };
+    return { status: response.status, headers: headerLines(response.headers, names), body };
   };
-  try {
-    return await Promise.race([work(), deadline]);
-  } catch (error) {
-    if (error instanceof NoReply) throw error;
-    throw new NoReply(expired ? timedOut(phase, timeoutMs) : classify(error, phase));
-  } finally {
-    clearTimeout(timer);
-  }
+  // One promise settled by the reply or the timer, whichever comes first (no race of two).
+  return new Promise<Reply>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      expired = true;
+      const reason = typeof DOMException === "function" ? new DOMException("the request timed out", "TimeoutError") : undefined;
+      controller.abort(reason);
+      reject(new NoReply(timedOut(phase, timeoutMs)));
+    }, timeoutMs);
+    work().then(
+      (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error instanceof NoReply ? error : new NoReply(expired ? timedOut(phase, timeoutMs) : classify(error, phase)));
+      },
+    );
+  });
 }
 
 /** A limit as the core reports it (`maxResponseBytes()`, `defaultMaxResponseBytes()`: a number of bytes). */

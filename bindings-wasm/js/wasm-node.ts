@@ -5,17 +5,32 @@
  * `module` condition); one that bundles this file anyway moves it away from
  * its .wasm, and the error then names the file to ship.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
 import { wasmLoadFailed } from "./errors.js";
 import { initSync } from "../pkg/ccauth_wasm.js";
 
 let ready = false;
 
+type Fs = typeof import("node:fs");
+type Url = typeof import("node:url");
+/**
+ * `node:fs` and `node:url` when the core is loaded, not at import: an ESM
+ * import of `node:fs` builds a facade of all its exports, which loads Node's
+ * streams (about 3 ms). `process.getBuiltinModule` (Node >= 20.16, Deno, Bun),
+ * else `require` (Node 18).
+ */
+const builtins = (): [Fs, Url] => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule === "function") return [proc.getBuiltinModule("node:fs") as Fs, proc.getBuiltinModule("node:url") as Url];
+  const load = createRequire(import.meta.url ?? __filename);
+  return [load("node:fs") as Fs, load("node:url") as Url];
+};
+
 export function loadCore(): void {
   if (ready) return;
   let bytes: Uint8Array;
   let where = "ccauth_wasm_bg.wasm";
+  const [{ readFileSync }, { fileURLToPath, pathToFileURL }] = builtins();
   try {
     // The first form is the one bundlers (webpack, Vite) copy as an asset; in
     // a CommonJS bundle made from this ESM file, import.meta is empty and the

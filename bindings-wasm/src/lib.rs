@@ -59,10 +59,31 @@ pub(crate) fn response_from(
     Ok(HttpResponse::new(status, headers, body))
 }
 
+/// The response headers the core reads (`HttpResponse::header` and
+/// `headers_named` calls in `core/src`): the driver looks these up by name
+/// and passes them alone, rather than every header (iterating fetch's
+/// `Headers` sorts them each time). The test `response_headers_are_the_cores`
+/// fails when the core reads another, or reads headers any other way.
+pub(crate) const RESPONSE_HEADERS: [&str; 6] = [
+    "content-type",
+    "content-length",
+    "date",
+    "retry-after",
+    "dpop-nonce",
+    "www-authenticate",
+];
+
+/// [`RESPONSE_HEADERS`], one name a line: the headers the driver passes to
+/// `handleResponse` and the other reply readers.
+#[wasm_bindgen(js_name = responseHeaderNames)]
+pub fn response_header_names() -> String {
+    RESPONSE_HEADERS.join("\n")
+}
+
 /// A response from the driver's parts (`js/transport.ts`): headers as one
 /// string, `name\nvalue\n` for each (fetch's `Headers` hold no line break;
 /// the driver folds any into a space), which costs less to pass and to read
-/// than JSON. Every header is passed: the core picks what it reads.
+/// than JSON. The driver passes the [`RESPONSE_HEADERS`] a reply has.
 pub(crate) fn response_from_lines(status: u16, headers: &str, body: Vec<u8>) -> HttpResponse {
     let mut lines = headers.split('\n');
     let mut pairs = Vec::with_capacity(headers.len() / 32);
@@ -378,6 +399,78 @@ impl TokenLifecycle {
         match self.manager.import(self.key, document, ms(now_ms)) {
             Ok(token) => Ok(to_json(&CoreToken::new(&token))),
             Err(error) => Err(throw(&error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RESPONSE_HEADERS;
+    use std::path::{Path, PathBuf};
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The driver passes only RESPONSE_HEADERS to the core, so the core must
+    /// read no other: every `.header("…")` / `headers_named("…")` in
+    /// `core/src` names one of them (or `authorization`, read from requests
+    /// in tests), none takes a name from a variable, and no code outside
+    /// `core/src/http/` reads a message's `headers` field directly.
+    #[test]
+    fn response_headers_are_the_cores() {
+        let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src");
+        let mut files = Vec::new();
+        rust_files(&core, &mut files);
+        assert!(
+            files.len() > 10,
+            "core sources not found at {}",
+            core.display()
+        );
+        let mut seen = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let shown = file.strip_prefix(&core).unwrap().display().to_string();
+            let in_http = shown.starts_with("http");
+            for call in [".header(", "headers_named("] {
+                for (at, _) in text.match_indices(call) {
+                    let rest = text[at + call.len()..].trim_start();
+                    let Some(literal) = rest.strip_prefix('"') else {
+                        // The definitions in http/ take `name`; a lookup by a variable elsewhere could be any header.
+                        assert!(in_http, "{shown}: `{call}` with a name that is not a literal: the driver could not know it");
+                        continue;
+                    };
+                    let name = literal.split('"').next().unwrap().to_ascii_lowercase();
+                    assert!(
+                        RESPONSE_HEADERS.contains(&name.as_str()) || name == "authorization",
+                        "{shown}: the core reads the header `{name}`: add it to RESPONSE_HEADERS (bindings-wasm/src/lib.rs)"
+                    );
+                    seen.push(name);
+                }
+            }
+            if !in_http {
+                let field = text.match_indices(".headers").any(|(at, m)| {
+                    !text[at + m.len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                });
+                assert!(
+                    !field,
+                    "{shown}: reads a message's headers directly: the driver passes only RESPONSE_HEADERS"
+                );
+            }
+        }
+        for name in RESPONSE_HEADERS {
+            assert!(
+                seen.iter().any(|s| s == name),
+                "RESPONSE_HEADERS lists `{name}`, which the core no longer reads"
+            );
         }
     }
 }
