@@ -651,11 +651,11 @@ impl TokenLifecycle {
         ticket_id: u64,
         assertion: String,
         now_ms: u64,
-    ) -> Result<Arc<TokenRequest>, CcauthError> {
+    ) -> Result<TokenRequestParts, CcauthError> {
         let (manager, _) = &mut *self.lock();
         manager
             .request_with_assertion(ticket_id.into(), &assertion, now_ms)
-            .map(|r| Arc::new(TokenRequest(r)))
+            .map(|r| TokenRequestParts::from(&r))
             .map_err(CcauthError::from)
     }
 

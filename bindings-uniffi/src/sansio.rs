@@ -49,12 +49,14 @@ impl fmt::Display for TokenRequestParts {
     }
 }
 
-fn parts(request: &ccauth::HttpRequest) -> TokenRequestParts {
-    TokenRequestParts {
-        method: request.method().to_owned(),
-        url: request.url().to_owned(),
-        headers: owned_headers(request.headers()),
-        body: request.body().to_vec(),
+impl From<&ccauth::HttpRequest> for TokenRequestParts {
+    fn from(request: &ccauth::HttpRequest) -> Self {
+        Self {
+            method: request.method().to_owned(),
+            url: request.url().to_owned(),
+            headers: owned_headers(request.headers()),
+            body: request.body().to_vec(),
+        }
     }
 }
 
@@ -62,7 +64,7 @@ fn parts(request: &ccauth::HttpRequest) -> TokenRequestParts {
 impl TokenRequest {
     /// Method, URL, headers and body at once (one call instead of four).
     pub fn parts(&self) -> TokenRequestParts {
-        parts(&self.0)
+        TokenRequestParts::from(&self.0)
     }
 }
 
@@ -93,7 +95,9 @@ impl ClientConfig {
         dpop_nonce: Option<String>,
     ) -> Result<TokenRequestParts, CcauthError> {
         let context = context(now_ms, &entropy, dpop_nonce.as_deref())?;
-        Ok(parts(&ccauth::build_token_request_at(&self.0, &context)))
+        Ok(TokenRequestParts::from(&ccauth::build_token_request_at(
+            &self.0, &context,
+        )))
     }
 
     /// Parses a token endpoint response received at `now_ms` (Unix ms).
@@ -139,6 +143,26 @@ mod tests {
         assert!(parts.headers.iter().any(|h| h.name == "Authorization"));
         let shown = format!("{parts:?} {parts}");
         assert!(shown.contains("https://as.example.com/token"), "{shown}");
+        assert!(
+            !shown.contains("Basic") && !shown.contains("parts-secret"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_ticket_carries_its_request_and_prints_no_credential() {
+        let lifecycle = crate::TokenLifecycle::new(DOCUMENT.into(), 1).unwrap();
+        let crate::TokenDecision::Fetch { ticket } = lifecycle.poll(1_000) else {
+            panic!("a cold lifecycle fetches");
+        };
+        assert_eq!(ticket.request.method, "POST");
+        assert!(ticket
+            .request
+            .headers
+            .iter()
+            .any(|h| h.name == "Authorization"));
+        assert!(!ticket.request.body.is_empty());
+        let shown = format!("{ticket:?}");
         assert!(
             !shown.contains("Basic") && !shown.contains("parts-secret"),
             "{shown}"

@@ -1,9 +1,12 @@
 //! The values that cross the boundary: records for what is safe to print,
-//! objects (redacted `Debug`) for what holds a secret.
+//! objects (redacted `Debug`) for what holds a secret, and a ticket whose
+//! request prints redacted (`TokenRequestParts`).
 
 use std::sync::Arc;
 
 use ccauth::Error;
+
+use crate::sansio::TokenRequestParts;
 
 /// One HTTP header (or any name/value pair).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -217,23 +220,19 @@ impl TokenRequest {
     }
 }
 
-/// The right to send one token request; report its outcome by `id`.
-/// Method and URL are plain fields; headers and body (credentials) stay in
-/// the redacted `request`.
+/// The right to send one token request; report its outcome by `id`. The
+/// request comes as values (one crossing, no object to read field by field);
+/// its headers and body carry credentials and print redacted.
 #[derive(Debug, uniffi::Record)]
 pub struct FetchTicket {
     /// Unique within its lifecycle.
     pub id: u64,
     /// 1 for the first attempt of a fetch cycle, 2 for the first retry, ….
     pub attempt: u32,
-    /// `POST` (token requests).
-    pub method: String,
-    /// The token endpoint URL with any extra query parameters.
-    pub url: String,
-    /// The request to send.
-    pub request: Arc<TokenRequest>,
+    /// The request to send (`POST` to the token endpoint).
+    pub request: TokenRequestParts,
     /// The host must add its externally minted client assertion first
-    /// (`TokenLifecycle::request_with_assertion`).
+    /// (`TokenLifecycle::request_with_assertion` gives the request to send instead).
     pub needs_client_assertion: bool,
 }
 
@@ -242,9 +241,7 @@ impl From<ccauth::FetchTicket> for FetchTicket {
         Self {
             id: ticket.id().get(),
             attempt: ticket.attempt(),
-            method: ticket.request().method().to_owned(),
-            url: ticket.request().url().to_owned(),
-            request: Arc::new(TokenRequest(ticket.request().clone())),
+            request: TokenRequestParts::from(ticket.request()),
             needs_client_assertion: ticket.needs_client_assertion(),
         }
     }

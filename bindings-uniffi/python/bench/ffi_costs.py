@@ -93,10 +93,7 @@ def fetch_calls() -> Dict[str, float]:
     outcome = lc.handle_response(ticket.id, 200, one, BODY, NOW)
     token = outcome.token
     rows = {
-        "poll -> Fetch (ticket record, request object)": on_fresh(lambda: f.TokenLifecycle.with_config(config, 1), lambda x: x.poll(NOW)),
-        "ticket.request.headers() -> [Header] (2)": on_fresh(fetching, lambda x: x[1].request.headers()),
-        "ticket.request.body() -> bytes (1 KiB form)": on_fresh(fetching, lambda x: x[1].request.body()),
-        "ticket.request.parts() -> TokenRequestParts (what the driver reads)": on_fresh(fetching, lambda x: x[1].request.parts()),
+        "poll -> Fetch (ticket record with its request's values)": on_fresh(lambda: f.TokenLifecycle.with_config(config, 1), lambda x: x.poll(NOW)),
         "handle_response(1 header, 1 KiB) -> Token": on_fresh(fetching, lambda x: x[0].handle_response(x[1].id, 200, one, BODY, NOW)),
         "handle_response(9 headers, 1 KiB) -> Token": on_fresh(fetching, lambda x: x[0].handle_response(x[1].id, 200, nine, BODY, NOW)),
         "token.access_token() -> str": us(token.access_token),

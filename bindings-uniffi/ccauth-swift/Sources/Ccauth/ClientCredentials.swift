@@ -309,7 +309,7 @@ public actor ClientCredentials {
 
     /// A revocation or introspection exchange; no reply is the core's transport error.
     private func adminExchange(_ request: TokenRequest) async throws -> (UInt16, [Header], Data) {
-        switch await Self.exchange(request, timeout: timeout, send: { try await self.send($0) }) {
+        switch await Self.exchange(request.parts(), timeout: timeout, send: { try await self.send($0) }) {
         case .response(let status, let headers, let body): return (status, headers, body)
         case .failed(let f):
             throw CcauthError(
@@ -319,15 +319,15 @@ public actor ClientCredentials {
 
     /// Sends one of the core's requests; `send` reads the reply up to the limit that applies to it.
     private static func exchange(
-        _ request: TokenRequest, timeout: TimeInterval,
+        _ request: TokenRequestParts, timeout: TimeInterval,
         send: (URLRequest) async throws -> (Data, HTTPURLResponse)
     ) async -> Reply {
         do {
-            guard let url = URL(string: request.url()) else { throw URLError(.badURL) }
+            guard let url = URL(string: request.url) else { throw URLError(.badURL) }
             var urlRequest = URLRequest(url: url, timeoutInterval: timeout)
-            urlRequest.httpMethod = request.method()
-            for h in request.headers() { urlRequest.addValue(h.value, forHTTPHeaderField: h.name) }
-            if request.method() != "GET" { urlRequest.httpBody = request.body() }
+            urlRequest.httpMethod = request.method
+            for h in request.headers { urlRequest.addValue(h.value, forHTTPHeaderField: h.name) }
+            if request.method != "GET" { urlRequest.httpBody = request.body }
             let (data, response) = try await send(urlRequest)
             let headers = response.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
             return .response(status: UInt16(clamping: response.statusCode), headers: headers, body: data)
@@ -352,7 +352,7 @@ public actor ClientCredentials {
         while true {
             switch step {
             case .send(let request):
-                switch await exchange(request, timeout: timeout, send: { try await reader.send($0, on: session, limit: limit) }) {
+                switch await exchange(request.parts(), timeout: timeout, send: { try await reader.send($0, on: session, limit: limit) }) {
                 case .response(let status, let headers, let body):
                     step = discovery.handleResponse(status: status, headers: headers, body: body, nowMs: nowMs())
                 case .failed(let f):

@@ -371,9 +371,9 @@ class ClientCredentials:
         # The credentials go straight into the call: no local of this frame
         # (or any ccauth frame a traceback shows) holds them in the clear
         # (the request object prints redacted).
-        parts = self._request(ticket).parts()  # one call; prints redacted
+        request = self._request(ticket)  # prints redacted
         return self._transport.send(
-            ticket.method, ticket.url, _pairs(parts.headers), parts.body, self._timeout_ms, max_bytes=self._max_bytes
+            request.method, request.url, _pairs(request.headers), request.body, self._timeout_ms, max_bytes=self._max_bytes
         )
 
     # -- the lifecycle loop: asyncio -------------------------------------------
@@ -429,9 +429,9 @@ class ClientCredentials:
         failure: Optional[TransportFailure] = None
         try:
             if self._async_transport is not None:
-                parts = self._request(ticket).parts()
+                request = self._request(ticket)
                 reply = await self._async_transport.send(
-                    ticket.method, ticket.url, _pairs(parts.headers), parts.body, self._timeout_ms, max_bytes=self._max_bytes
+                    request.method, request.url, _pairs(request.headers), request.body, self._timeout_ms, max_bytes=self._max_bytes
                 )
             else:
                 reply = await loop.run_in_executor(None, self._send, ticket)

@@ -17,6 +17,7 @@ import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
 import dev.ccauth.ffi.TokenRequest
+import dev.ccauth.ffi.TokenRequestParts
 import dev.ccauth.ffi.TokenTypeHint
 import dev.ccauth.ffi.TransportKind
 import kotlinx.coroutines.CompletableDeferred
@@ -436,7 +437,7 @@ class ClientCredentials
             try {
                 val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
                 try {
-                    val response = call(transport, ticket.method, ticket.url, request.headers(), request.body(), timeoutMs, maxResponseBytes)
+                    val response = call(transport, request.method, request.url, request.headers, request.body, timeoutMs, maxResponseBytes)
                     val headers = response.headers.map { (name, value) -> Header(name, value) }
                     signal = changed
                     outcome = lifecycle.handleResponse(ticket.id, response.status.toUShort(), headers, response.body, nowMs())
@@ -454,7 +455,7 @@ class ClientCredentials
         }
 
         /** The ticket's request with the assertion from the client assertion source; null when that failed (reported). */
-        private fun withAssertion(ticket: FetchTicket): TokenRequest? {
+        private fun withAssertion(ticket: FetchTicket): TokenRequestParts? {
             val assertion =
                 try {
                     (clientAssertion ?: throw IllegalStateException("no clientAssertion source was given to the client")).invoke()
