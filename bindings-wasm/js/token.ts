@@ -14,6 +14,8 @@ export let accessToken: (core: CoreToken) => AccessToken;
 
 export class AccessToken {
   readonly #core: CoreToken;
+  /** The core's header: its scheme, a space and the token value (the value crosses from wasm once). */
+  readonly #authorization: string;
   /** `token_type` as sent (`Bearer` when the server sent none). */
   readonly tokenType: string;
   /** When it was received (host clock). */
@@ -33,6 +35,7 @@ export class AccessToken {
 
   private constructor(core: CoreToken) {
     this.#core = core;
+    this.#authorization = `${core.authorization_scheme} ${core.access_token}`;
     this.tokenType = core.token_type;
     this.issuedAt = new Date(core.issued_at_ms);
     this.expiresAt = new Date(core.expires_at_ms);
@@ -50,7 +53,7 @@ export class AccessToken {
 
   /** The `Authorization` header value (`Bearer …`). */
   get authorization(): string {
-    return this.#core.authorization;
+    return this.#authorization;
   }
 
   /** A refresh token, if the server sent one. */

@@ -137,9 +137,12 @@ access_token: string,
  */
 token_type: string,
 /**
- * The `Authorization` header value.
+ * The scheme of the `Authorization` header the core makes for the
+ * token (`Bearer`, `DPoP`, or the type as sent): the header is the
+ * scheme, a space and `access_token`, so the value crosses once (the
+ * driver joins them, `js/token.ts`).
  */
-authorization: string,
+authorization_scheme: string,
 /**
  * When it was received (host clock, Unix ms).
  */

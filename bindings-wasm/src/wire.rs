@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use ccauth::{AccessToken, AuthorizationValue, Error, HttpRequest, ServerMetadata};
+use ccauth::{AccessToken, Error, HttpRequest, ServerMetadata};
 use serde::Serialize;
 use serde_json::{Map, Value};
 #[cfg(test)]
@@ -260,10 +260,11 @@ pub(crate) struct CoreToken<'a> {
     pub(crate) access_token: &'a str,
     /// `token_type` as sent (`Bearer` when the server sent none).
     pub(crate) token_type: &'a str,
-    /// The `Authorization` header value.
-    #[serde(with = "exposed")]
-    #[cfg_attr(test, ts(type = "string"))]
-    pub(crate) authorization: AuthorizationValue,
+    /// The scheme of the `Authorization` header the core makes for the
+    /// token (`Bearer`, `DPoP`, or the type as sent): the header is the
+    /// scheme, a space and `access_token`, so the value crosses once (the
+    /// driver joins them, `js/token.ts`).
+    pub(crate) authorization_scheme: String,
     /// When it was received (host clock, Unix ms).
     pub(crate) issued_at_ms: u64,
     /// When it expires.
@@ -295,7 +296,7 @@ impl<'a> CoreToken<'a> {
             // The host asked for the token: this is how it gets it.
             access_token: token.value().expose_secret(),
             token_type: token.token_type(),
-            authorization: token.authorization_header(),
+            authorization_scheme: scheme_of(token),
             issued_at_ms: token.issued_at_ms(),
             expires_at_ms: token.expires_at_ms(),
             refresh_at_ms: token.refresh_at_ms(),
@@ -311,15 +312,19 @@ impl<'a> CoreToken<'a> {
     }
 }
 
-/// Serializes a header value the core made for the host to send.
-mod exposed {
-    pub(super) fn serialize<S: serde::Serializer>(
-        value: &ccauth::AuthorizationValue,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        // The host asked for the token; the header is how it uses it.
-        serializer.serialize_str(value.expose_secret())
-    }
+/// The scheme of the core's `Authorization` header for `token`: the header
+/// less its ` <token value>` end (a test pins that shape; another one would
+/// give an empty scheme, which no header check lets through).
+fn scheme_of(token: &AccessToken) -> String {
+    let header = token.authorization_header();
+    // Both read to split the header the host will send, not to show them.
+    let value = token.value().expose_secret();
+    header
+        .expose_secret()
+        .strip_suffix(value)
+        .and_then(|rest| rest.strip_suffix(' '))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A request as the core built it: exact method, URL, headers and body.
@@ -602,6 +607,40 @@ mod tests {
         serde_json::from_str(&to_json(value)).expect("JSON")
     }
 
+    /// The driver sends `${authorization_scheme} ${access_token}`: that must
+    /// be the core's header for every token type.
+    #[test]
+    fn authorization_is_scheme_space_token() {
+        let mut checked = 0;
+        for (token_type, scheme) in [
+            ("Bearer", "Bearer"),
+            ("bearer", "Bearer"),
+            ("dpop", "DPoP"),
+            ("N_A", "N_A"),
+        ] {
+            let body = format!(
+                r#"{{"access_token": "at-9", "token_type": "{token_type}", "expires_in": 60}}"#
+            );
+            let ok = ccauth::HttpResponse::new(
+                200,
+                vec![("content-type".into(), "application/json".into())],
+                body,
+            );
+            let Ok(token) = ccauth::parse_token_response(&config(), &ok, 1_000) else {
+                continue; // a type this config refuses (DPoP without a key) has no header to make
+            };
+            let core = CoreToken::new(&token);
+            assert_eq!(core.authorization_scheme, scheme, "{token_type}");
+            assert_eq!(
+                format!("{} {}", core.authorization_scheme, core.access_token),
+                token.authorization_header().expose_secret(),
+                "{token_type}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 2, "only {checked} token types parsed");
+    }
+
     /// The JSON the TypeScript side reads, as it was when built by hand:
     /// a token's absent members are `null`, an error has only its kind's fields.
     #[test]
@@ -615,7 +654,7 @@ mod tests {
         let json = json_of(&TokenResult::Token(CoreToken::new(&token)));
         let t = &json["token"];
         assert_eq!(t["access_token"], "at-1");
-        assert_eq!(t["authorization"], "Bearer at-1");
+        assert_eq!(t["authorization_scheme"], "Bearer");
         assert_eq!(t["issued_at_ms"], 1_000);
         assert_eq!(t["expiry_source"], "expires_in");
         assert_eq!(t["extras"], serde_json::json!({ "trace": 7 }));
