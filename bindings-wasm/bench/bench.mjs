@@ -19,7 +19,9 @@
 //    authorization server (when run through scripts/with-auth-server.sh):
 //    how many token requests does each library's usual pattern make?
 // 5. cold start, fresh Node processes (median of 7): `import` alone, then
-//    import + the first client (the wasm compiled and instantiated).
+//    import + the first client (the wasm compiled and instantiated); and
+//    Node's own share, the import of an empty module (its ESM loader starts
+//    at the first import of an `-e` script).
 // With `ccauth-before` installed (scripts/bench-npm.sh, CCAUTH_BENCH_BEFORE),
 // its rows run beside the current ones. Prints ns/op and ratios to the
 // first row. Timing is for this report only; no test asserts on it.
@@ -247,3 +249,4 @@ for (const name of ["ccauth", ...(before ? ["ccauth-before"] : [])]) {
   console.log(`  ${name.padEnd(16)} import ${imported.toFixed(1).padStart(5)} ms, import + first client ${first.toFixed(1).padStart(5)} ms`);
 }
 for (const name of ["oauth4webapi", "openid-client"]) console.log(`  ${name.padEnd(16)} import ${fresh(`await import("${name}")`).toFixed(1).padStart(5)} ms`);
+console.log(`  ${"(an empty module)".padEnd(16)} import ${fresh('await import("data:text/javascript,")').toFixed(1).padStart(5)} ms`);
