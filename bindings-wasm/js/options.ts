@@ -1,6 +1,6 @@
 /** Options, in camelCase, their checks, and their translation to the core's config document. */
 import { ownError } from "./errors.js";
-import type { CoreError } from "./wire.js";
+import type { CoreError, ServerMetadata } from "./wire.js";
 import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
 
 /** How the client authenticates at the token endpoint. */
@@ -151,7 +151,7 @@ export type OptionName = keyof CommonOptions | keyof AuthFields;
 /** What discovery adds to a config document (from {@link ClientCredentials.discover}). @internal */
 export interface Discovered {
   issuer: string;
-  metadata: Record<string, unknown>;
+  metadata: ServerMetadata;
 }
 
 type Check = (value: unknown) => string | undefined;

@@ -4,7 +4,10 @@ import { type ClientCredentialsOptions, configDocument } from "./options.js";
 import { randomBytes, signs } from "./client.js";
 import { accessToken, type AccessToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
-import type { AdminResult, CoreRequest, IntrospectionFields, MetadataResult, TokenResult } from "./wire.js";
+import type { AdminResult, CoreRequest, IntrospectionFields, MetadataResult, ServerMetadata, TokenResult } from "./wire.js";
+
+/** Server metadata (RFC 8414) as parsed: the members this client uses, snake_case as sent (the core's type). */
+export type { ServerMetadata } from "./wire.js";
 
 /** A token request to send: exact method, URL, headers and body. */
 export interface TokenRequest {
@@ -80,17 +83,6 @@ export function parseTokenResponse(options: ClientCredentialsOptions, response: 
   return accessToken(out.token);
 }
 
-/** Server metadata (RFC 8414) as parsed: the members this client uses, snake_case as sent. */
-export interface ServerMetadata {
-  issuer: string;
-  token_endpoint: string;
-  token_endpoint_auth_methods_supported?: string[];
-  token_endpoint_auth_signing_alg_values_supported?: string[];
-  revocation_endpoint?: string;
-  introspection_endpoint?: string;
-  dpop_signing_alg_values_supported?: string[];
-}
-
 /** Reads `issuer`'s metadata response; throws a CcauthError (e.g. `ISSUER_MISMATCH`) when unusable. */
 export function parseMetadataResponse(issuer: string, response: TokenResponse, nowMs: number = Date.now()): ServerMetadata {
   loadCore();
@@ -98,8 +90,8 @@ export function parseMetadataResponse(issuer: string, response: TokenResponse, n
     core.parseMetadataResponse(issuer, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs),
   ) as MetadataResult;
   if ("error" in out) throw ccauthError(out.error);
-  // The core checked issuer and token_endpoint; the other members are as sent.
-  return out.metadata as unknown as ServerMetadata;
+  // The core checked issuer and token_endpoint and the other members' types.
+  return out.metadata;
 }
 
 function adminResponse(options: ClientCredentialsOptions, kind: "revocation" | "introspection", response: TokenResponse, nowMs: number): IntrospectionFields | undefined {

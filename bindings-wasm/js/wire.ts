@@ -235,13 +235,46 @@ headers: Record<string, string>, reusable: boolean, report_statuses: Array<numbe
 export type ApiVerdict = "done" | "retry_with_nonce" | "retry_with_new_token";
 
 /**
+ * The metadata members this client uses. Unknown members are ignored.
+ */
+export type ServerMetadata = {
+/**
+ * The issuer identifier, equal to the one asked for.
+ */
+issuer: string,
+/**
+ * The token endpoint.
+ */
+token_endpoint: string,
+/**
+ * Client authentication methods the token endpoint accepts.
+ */
+token_endpoint_auth_methods_supported?: Array<string>,
+/**
+ * JWS algorithms accepted for client assertions.
+ */
+token_endpoint_auth_signing_alg_values_supported?: Array<string>,
+/**
+ * RFC 7009 endpoint.
+ */
+revocation_endpoint?: string,
+/**
+ * RFC 7662 endpoint.
+ */
+introspection_endpoint?: string,
+/**
+ * JWS algorithms accepted for DPoP proofs.
+ */
+dpop_signing_alg_values_supported?: Array<string>, };
+
+/**
  * The core's discovery sequence: the next request, the metadata, or an error.
  */
 export type DiscoveryStep = { "step": "send", request: CoreRequest, } | { "step": "done",
 /**
  * The server metadata as the core serializes it (snake_case, as sent).
  */
-metadata: Record<string, unknown>, } | { "step": "failed", error: CoreError, };
+metadata: ServerMetadata, } | { "step": "failed", error: CoreError, };
 
 /**
  * A token response read by `parseTokenResponse`.
@@ -251,7 +284,7 @@ export type TokenResult = { "token": CoreToken } | { "error": CoreError };
 /**
  * A metadata response read by `parseMetadataResponse`.
  */
-export type MetadataResult = { "metadata": Record<string, unknown> } | { "error": CoreError };
+export type MetadataResult = { "metadata": ServerMetadata } | { "error": CoreError };
 
 /**
  * An introspection answer's members as sent (RFC 7662), with a boolean `active`.

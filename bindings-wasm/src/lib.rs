@@ -73,7 +73,7 @@ pub(crate) const RESPONSE_HEADERS: [&str; 6] = [
     "www-authenticate",
 ];
 
-/// [`RESPONSE_HEADERS`], one name a line: the headers the driver passes to
+/// `RESPONSE_HEADERS`, one name a line: the headers the driver passes to
 /// `handleResponse` and the other reply readers.
 #[wasm_bindgen(js_name = responseHeaderNames)]
 pub fn response_header_names() -> String {
@@ -303,7 +303,7 @@ impl TokenLifecycle {
     }
 
     /// Reports the response to ticket `ticket` (`headers`: `name\nvalue\n`
-    /// for each, see [`response_from_lines`]).
+    /// for each, see `response_from_lines`).
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(
         &mut self,

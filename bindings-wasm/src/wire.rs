@@ -471,7 +471,6 @@ pub(crate) enum DiscoveryStep<'a> {
     },
     Done {
         /// The server metadata as the core serializes it (snake_case, as sent).
-        #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
         metadata: &'a ServerMetadata,
     },
     Failed {
@@ -494,7 +493,7 @@ pub(crate) enum TokenResult<'a> {
 #[serde(rename_all = "snake_case")]
 pub(crate) enum MetadataResult<'a> {
     /// As in [`DiscoveryStep::Done`].
-    Metadata(#[cfg_attr(test, ts(type = "Record<string, unknown>"))] &'a ServerMetadata),
+    Metadata(&'a ServerMetadata),
     Error(CoreError<'a>),
 }
 
@@ -564,6 +563,7 @@ mod tests {
             Outcome<'static>,
             ApiHeaders<'static>,
             ApiVerdict,
+            ServerMetadata,
             DiscoveryStep<'static>,
             TokenResult<'static>,
             MetadataResult<'static>,

@@ -8,6 +8,7 @@ use crate::error::{ConfigError, ConfigErrorKind};
 
 /// The metadata members this client uses. Unknown members are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerMetadata {
     /// The issuer identifier, equal to the one asked for.
     pub issuer: String,
@@ -15,18 +16,23 @@ pub struct ServerMetadata {
     pub token_endpoint: String,
     /// Client authentication methods the token endpoint accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     /// JWS algorithms accepted for client assertions.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 7009 endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub revocation_endpoint: Option<String>,
     /// RFC 7662 endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub introspection_endpoint: Option<String>,
     /// JWS algorithms accepted for DPoP proofs.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
