@@ -69,6 +69,12 @@ pub struct ClientConfig {
 pub const DEFAULT_ASSERTION_LIFETIME_MS: u64 = 60_000;
 
 impl ClientConfig {
+    /// Whether a token request signs something (a client assertion, a DPoP
+    /// proof), and so needs the request context's entropy.
+    pub(crate) fn token_request_signs(&self) -> bool {
+        self.assertion.is_some() || self.dpop_key.is_some()
+    }
+
     /// The response limits used for public documents (metadata): the
     /// defaults, with no secret to redact.
     pub(crate) fn metadata_limits() -> ClientConfig {

@@ -284,7 +284,12 @@ impl TokenManager {
             }
             let id = self.next_ticket;
             self.next_ticket += 1;
-            let entropy = next_entropy(&self.entropy_seed, &mut self.entropy_counter);
+            // A SHA-256 step per fetch only where something is signed.
+            let entropy = if entry.config.token_request_signs() {
+                next_entropy(&self.entropy_seed, &mut self.entropy_counter)
+            } else {
+                [0; 32]
+            };
             let ticket = start_fetch(entry, key, id, now_ms, entropy);
             return Ok(match usable {
                 Some(token) => TokenDecision::RefreshAhead(token, ticket),
