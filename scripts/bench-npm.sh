@@ -10,4 +10,5 @@ npm install --no-audit --no-fund --loglevel=error
 # CCAUTH_BENCH_BEFORE=<an older ccauth .tgz>: its rows run beside the current ones (as ccauth-before).
 npm install --no-save --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz \
   ${CCAUTH_BENCH_BEFORE:+"ccauth-before@file:$CCAUTH_BENCH_BEFORE"}
-bash "$ROOT/scripts/with-auth-server.sh" node bench.mjs
+# --expose-gc: each section starts with the last one's garbage collected and finalized.
+bash "$ROOT/scripts/with-auth-server.sh" node --expose-gc bench.mjs

@@ -63,6 +63,14 @@ const HEADERS = [
 const stubFetch = async () => new Response(BODY, { status: 200, headers: HEADERS });
 const MS = Number(process.env.CCAUTH_BENCH_MS ?? 1500);
 
+/** Between sections: collect the last one's garbage and let the wasm objects' finalizers run (node --expose-gc). */
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function measure(name, fn, { ms = MS } = {}) {
   for (let i = 0; i < 200; i++) await fn(); // warm-up
   let n = 0;
@@ -123,6 +131,7 @@ exchange.push(
   await measure("openid-client", async () => `Bearer ${(await openid.clientCredentialsGrant(oidcConfig, { scope: "api.read api.write" })).access_token}`),
 );
 
+await settle();
 // 2. Hot path with a token held.
 const held = versions.map((v) => new v.ClientCredentials(ccauthOptions(v)));
 for (const c of held) await c.getToken();
@@ -151,6 +160,7 @@ function report(title, rows) {
 report("token request + parse + store, stubbed fetch (ccauth: getToken() on a client built beforehand)", exchange);
 report("cached-token hot path", hot);
 
+await settle();
 // 3. Signing: a private_key_jwt (ES256) exchange, and a DPoP proof per API
 // call. ccauth signs in wasm (RustCrypto p256); oauth4webapi with WebCrypto.
 const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
@@ -194,6 +204,7 @@ report("private_key_jwt (ES256) token request + parse + store, stubbed fetch", s
 report("API call with a DPoP proof (ES256), stubbed fetch", dpopCall);
 report("API call with a Bearer token held, stubbed fetch", bearerCall);
 
+await settle();
 // Building clients last: the clients it makes by the thousand are freed only
 // when the GC finalizes them, which slowed the rows measured after it.
 const construct = [];
