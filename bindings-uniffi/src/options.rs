@@ -109,7 +109,7 @@ pub enum ClientAuth {
     PrivateKeyJwt {
         /// The key; its algorithm is the assertion's.
         key: Arc<PrivateKey>,
-        /// The assertion's `kid`, when the server holds several keys.
+        /// The assertion's `kid`, when the server holds several keys (default: the JWK's own `kid`).
         #[uniffi(default)]
         key_id: Option<String>,
     },

@@ -70,7 +70,7 @@ export type ClientAuthOptions =
     authMethod: "private_key_jwt";
     /** The key that signs client assertions (RFC 7523). */
     privateKey: KeyInput;
-    /** The `kid` header of client assertions. */
+    /** The `kid` header of client assertions (default: the JWK's own `kid`, if any). */
     keyId?: string;
     /** The key's algorithm, for keys that allow several (an RSA key: RS256 or PS256). */
     clientAssertionAlg?: KeyAlg;

@@ -120,7 +120,11 @@ fn signing_vectors() {
             let expected_alg = case["assertion_alg"].as_str().unwrap();
             assert_eq!(header["alg"], expected_alg, "{name}");
             assert_eq!(header["typ"], "JWT", "{name}");
-            assert_eq!(header.get("kid"), config_doc.get("key_id"), "{name}: kid");
+            // The configured key_id, else the JWK's own kid.
+            let kid = config_doc
+                .get("key_id")
+                .or_else(|| config_doc["private_key"].get("kid"));
+            assert_eq!(header.get("kid"), kid, "{name}: kid");
             assert_eq!(claims["iss"], client_id, "{name}");
             assert_eq!(claims["sub"], client_id, "{name}");
             assert_eq!(claims["aud"], audience, "{name}");

@@ -61,7 +61,12 @@ pub(crate) fn sign(
     let header = Header {
         alg: signer.algorithm().as_str(),
         typ: "JWT",
-        kid: settings.key_id.as_deref(),
+        // A configured key id, else the JWK's own (servers holding several
+        // keys for a client pick the verifying one by it).
+        kid: settings
+            .key_id
+            .as_deref()
+            .or_else(|| settings.key.as_ref().and_then(PrivateKey::key_id)),
     };
     let iat = now_ms / 1000;
     let claims = Claims {

@@ -35,7 +35,8 @@ pub enum ClientAuth {
     PrivateKeyJwt {
         /// The private key; its algorithm is the assertion's `alg`.
         key: PrivateKey,
-        /// The assertion's `kid` header, when the server holds several keys.
+        /// The assertion's `kid` header, when the server holds several keys
+        /// (default: the JWK's own `kid`, if any).
         key_id: Option<String>,
     },
     /// `private_key_jwt` with assertions minted elsewhere (workload

@@ -112,9 +112,17 @@ impl FromStr for JwsAlgorithm {
 pub struct PrivateKey {
     alg: JwsAlgorithm,
     key: KeyMaterial,
+    /// What is known of the key besides its material, behind one pointer
+    /// (keeps `ClientAuth`'s variants close in size).
+    about: std::sync::Arc<KeyAbout>,
+}
+
+struct KeyAbout {
     /// Computed once: deriving the public point costs a scalar multiplication,
     /// and every DPoP proof carries it.
-    public_jwk: std::sync::Arc<str>,
+    public_jwk: String,
+    /// The JWK's own `kid`, the default `kid` of what this key signs.
+    kid: Option<String>,
 }
 
 #[derive(Clone)]
@@ -166,8 +174,9 @@ impl PrivateKey {
                     ));
                 }
             }
+            let kid = jwk.kid.clone();
             let material = jwk.into_material(field)?;
-            return Self::checked(material, alg.or(jwk_alg), field);
+            return Self::checked(material, alg.or(jwk_alg), field).map(|key| key.with_kid(kid));
         } else if text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
             return Err(key_error(
                 field,
@@ -224,12 +233,29 @@ impl PrivateKey {
     }
 
     fn new(alg: JwsAlgorithm, key: KeyMaterial) -> Self {
-        let public_jwk = public_jwk_of(&key).into();
+        let public_jwk = public_jwk_of(&key);
         Self {
             alg,
             key,
-            public_jwk,
+            about: std::sync::Arc::new(KeyAbout {
+                public_jwk,
+                kid: None,
+            }),
         }
+    }
+
+    fn with_kid(self, kid: Option<String>) -> Self {
+        let public_jwk = self.about.public_jwk.clone();
+        Self {
+            about: std::sync::Arc::new(KeyAbout { public_jwk, kid }),
+            ..self
+        }
+    }
+
+    /// The `kid` of the JWK this key was read from (none for a PEM or a
+    /// generated key): a client assertion's `kid` unless one is configured.
+    pub fn key_id(&self) -> Option<&str> {
+        self.about.kid.as_deref()
     }
 
     /// A P-256 key from 32 bytes of the host's cryptographic randomness
@@ -255,7 +281,7 @@ impl PrivateKey {
     /// The public key as a JWK object (members in RFC 7638 order, so the
     /// same text also serves the thumbprint).
     pub fn public_jwk(&self) -> String {
-        self.public_jwk.to_string()
+        self.about.public_jwk.clone()
     }
 
     /// The private key as a JWK, for a host that persists a generated key.
@@ -411,6 +437,7 @@ pub(crate) fn check_hmac_secret(alg: JwsAlgorithm, secret: &str) -> Result<(), C
 /// struct is zeroized on drop and never printed.
 #[derive(zeroize::ZeroizeOnDrop, zeroize::Zeroize)]
 struct Jwk {
+    kid: Option<String>,
     kty: Option<String>,
     crv: Option<String>,
     alg: Option<String>,
@@ -433,6 +460,7 @@ impl Jwk {
                 .map(str::to_owned)
         };
         let jwk = Self {
+            kid: member("kid"),
             kty: member("kty"),
             crv: member("crv"),
             alg: member("alg"),

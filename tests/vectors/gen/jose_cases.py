@@ -40,9 +40,12 @@ cases = [
     case("DPoP ES256 with client_secret_basic", {"client_secret": "s3cret", "dpop_key": jwk("p256")}, None, pub("p256")),
     case("DPoP ES256 with a server nonce", {"client_secret": "s3cret", "dpop_key": jwk("p256")}, None, pub("p256"), dpop_nonce="eyJ7S_zG.eyJH0-Z.HX4w-7v"),
     case("DPoP EdDSA with private_key_jwt ES256", {"auth_method": "private_key_jwt", "private_key": jwk("p256"), "dpop_key": pem("ed25519")}, pub("p256"), pub("ed25519")),
+    # The JWK's own kid names the key; a configured key_id wins over it.
+    case("private_key_jwt ES256 JWK with its own kid", {"auth_method": "private_key_jwt", "private_key": {**jwk("p256"), "kid": "ec-2026-11"}}, pub("p256")),
+    case("private_key_jwt ES256 JWK kid, key_id wins", {"auth_method": "private_key_jwt", "private_key": {**jwk("p256"), "kid": "ec-2026-11"}, "key_id": "configured-1"}, pub("p256")),
 ]
 
-ALGS = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA", None, None, "ES256"]
+ALGS = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA", None, None, "ES256", "ES256", "ES256"]
 for c, alg in zip(cases, ALGS):
     c["assertion_alg"] = alg
 
