@@ -113,6 +113,7 @@ mod token;
 
 pub use auth::client_auth::ClientAuth;
 pub use auth::dpop::jwk_thumbprint;
+pub use auth::jws::{SigningInput, SigningPurpose};
 pub use auth::key::{JwsAlgorithm, PrivateKey};
 pub use auth::method::{BasicAuthEncoding, ClientAuthMethod, UnknownAuthMethod};
 pub use config::{
@@ -130,7 +131,8 @@ pub use endpoints::revocation::{
     build_revocation_request, parse_revocation_response, TokenTypeHint,
 };
 pub use endpoints::token_request::{
-    add_client_assertion, build_token_request, build_token_request_at, RequestContext,
+    add_client_assertion, build_token_request, build_token_request_at, prepare_token_request,
+    RequestContext, UnsignedRequest,
 };
 pub use endpoints::token_response::{parse_token_response, MAX_LIFETIME_MS};
 pub use error::{

@@ -2,9 +2,8 @@
 //! `client_secret_jwt` and `private_key_jwt` send instead of a secret.
 
 use serde::Serialize;
-use zeroize::Zeroizing;
 
-use crate::auth::jws::{derive, jti, sign_compact, JwsSigner};
+use crate::auth::jws::{derive, jti, sign_compact, Jws, JwsSigner, SigningPurpose};
 use crate::auth::key::{JwsAlgorithm, PrivateKey};
 use crate::secret::ClientSecret;
 
@@ -40,14 +39,15 @@ struct Claims<'a> {
     exp: u64,
 }
 
-/// A fresh assertion at `now_ms`, or `None` when the host supplies it.
+/// A fresh assertion at `now_ms` (or its signing input, for a host-signed
+/// key), or `None` when the host supplies the whole assertion.
 pub(crate) fn sign(
     client_id: &str,
     client_secret: Option<&ClientSecret>,
     settings: &AssertionConfig,
     now_ms: u64,
     entropy: &[u8; 32],
-) -> Option<Zeroizing<String>> {
+) -> Option<Jws> {
     let random = derive(entropy, b"client_assertion");
     let secret;
     let signer = match &settings.key {
@@ -58,15 +58,16 @@ pub(crate) fn sign(
             JwsSigner::Hmac(settings.alg, secret.expose_secret().as_bytes())
         }
     };
+    // A configured key id, else the JWK's own (servers holding several
+    // keys for a client pick the verifying one by it).
+    let kid = settings
+        .key_id
+        .as_deref()
+        .or_else(|| settings.key.as_ref().and_then(PrivateKey::key_id));
     let header = Header {
         alg: signer.algorithm().as_str(),
         typ: "JWT",
-        // A configured key id, else the JWK's own (servers holding several
-        // keys for a client pick the verifying one by it).
-        kid: settings
-            .key_id
-            .as_deref()
-            .or_else(|| settings.key.as_ref().and_then(PrivateKey::key_id)),
+        kid,
     };
     let iat = now_ms / 1000;
     let claims = Claims {
@@ -82,5 +83,7 @@ pub(crate) fn sign(
         &claims,
         &signer,
         &derive(&random, b"sign"),
+        SigningPurpose::ClientAssertion,
+        kid,
     ))
 }

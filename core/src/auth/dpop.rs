@@ -5,9 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use serde::Serialize;
 use sha2::Digest as _;
-use zeroize::Zeroizing;
 
-use crate::auth::jws::{derive, jti, sign_compact, JwsSigner};
+use crate::auth::jws::{derive, jti, sign_compact, Jws, JwsSigner, SigningPurpose};
 use crate::auth::key::PrivateKey;
 
 #[derive(Serialize)]
@@ -35,8 +34,9 @@ pub(crate) fn htu(url: &str) -> &str {
     url.get(..end).unwrap_or(url)
 }
 
-/// A DPoP proof for `method` `url` at `now_ms`; `access_token` adds the
-/// `ath` claim (proofs sent with the token to a resource server).
+/// A DPoP proof for `method` `url` at `now_ms` (or its signing input, for a
+/// host-signed key); `access_token` adds the `ath` claim (proofs sent with
+/// the token to a resource server).
 pub(crate) fn proof(
     key: &PrivateKey,
     method: &str,
@@ -45,14 +45,14 @@ pub(crate) fn proof(
     nonce: Option<&str>,
     access_token: Option<&str>,
     entropy: &[u8; 32],
-) -> Zeroizing<String> {
+) -> Jws {
     let random = derive(entropy, b"dpop");
     let jwk = key.public_jwk();
     // The core wrote this JWK itself, so it is valid JSON.
     let raw = serde_json::value::RawValue::from_string(jwk).ok();
     let empty = serde_json::value::RawValue::from_string("{}".to_owned()).ok();
     let Some(jwk) = raw.or(empty) else {
-        return Zeroizing::new(String::new());
+        return Jws::Signed(Default::default());
     };
     let header = Header {
         typ: "dpop+jwt",
@@ -72,6 +72,8 @@ pub(crate) fn proof(
         &claims,
         &JwsSigner::Key(key),
         &derive(&random, b"sign"),
+        SigningPurpose::DpopProof,
+        key.key_id(),
     )
 }
 

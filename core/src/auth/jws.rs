@@ -7,6 +7,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::auth::key::{hmac_sign, JwsAlgorithm, PrivateKey};
+use crate::error::ConfigError;
 
 /// What signs a JWT: the client secret (HMAC) or a private key.
 pub(crate) enum JwsSigner<'a> {
@@ -23,7 +24,102 @@ impl JwsSigner<'_> {
     }
 }
 
-/// `base64url(header) . base64url(claims) . base64url(signature)`.
+/// A JWT as the core made it: signed, or waiting for the host's signature.
+pub(crate) enum Jws {
+    Signed(Zeroizing<String>),
+    ToSign(SigningInput),
+}
+
+/// What a JWT is for: its signer may be told (a KMS policy, a log line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SigningPurpose {
+    /// A client assertion (`private_key_jwt`, RFC 7523).
+    ClientAssertion,
+    /// A DPoP proof (RFC 9449).
+    DpopProof,
+}
+
+impl SigningPurpose {
+    /// `client_assertion` or `dpop_proof`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientAssertion => "client_assertion",
+            Self::DpopProof => "dpop_proof",
+        }
+    }
+}
+
+/// A JWS whose signature the host makes with a host-signed key
+/// ([`PrivateKey::host_signed`]): sign [`bytes`](Self::bytes) with
+/// [`alg`](Self::alg), then [`to_jws`](Self::to_jws) assembles the JWT.
+///
+/// The input (`base64url(header) . base64url(claims)`) holds no secret; the
+/// finished JWS is a credential for its short life.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningInput {
+    purpose: SigningPurpose,
+    alg: JwsAlgorithm,
+    key_id: Option<String>,
+    input: String,
+    modulus_len: Option<usize>,
+}
+
+impl std::fmt::Debug for SigningInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningInput")
+            .field("purpose", &self.purpose)
+            .field("alg", &self.alg)
+            .field("key_id", &self.key_id)
+            .field("len", &self.input.len())
+            .finish()
+    }
+}
+
+impl SigningInput {
+    /// What the JWT is for.
+    pub fn purpose(&self) -> SigningPurpose {
+        self.purpose
+    }
+
+    /// The algorithm to sign with (the JWS header's `alg`).
+    pub fn alg(&self) -> JwsAlgorithm {
+        self.alg
+    }
+
+    /// The key's id (the assertion's `kid`, or the key's own), for signers
+    /// holding several keys.
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
+    }
+
+    /// The bytes to sign: `base64url(header) . base64url(claims)` (ASCII).
+    pub fn bytes(&self) -> &[u8] {
+        self.input.as_bytes()
+    }
+
+    /// The same bytes as text.
+    pub fn as_str(&self) -> &str {
+        &self.input
+    }
+
+    /// The compact JWS with `signature` (DER or `r || s` for ECDSA; the
+    /// core converts and checks it, see `INVALID_SIGNATURE`).
+    pub fn to_jws(&self, signature: &[u8]) -> Result<Zeroizing<String>, ConfigError> {
+        let signature =
+            crate::auth::signature::jose_signature(self.alg, signature, self.modulus_len)?;
+        let mut out = Zeroizing::new(String::with_capacity(
+            self.input.len() + 1 + signature.len().div_ceil(3) * 4,
+        ));
+        out.push_str(&self.input);
+        out.push('.');
+        B64.encode_string(&signature, &mut out);
+        Ok(out)
+    }
+}
+
+/// `base64url(header) . base64url(claims) . base64url(signature)`, or the
+/// signing input of a host-signed key.
 ///
 /// The JWT is a credential for its short life, so it is returned zeroizing.
 pub(crate) fn sign_compact(
@@ -31,7 +127,9 @@ pub(crate) fn sign_compact(
     claims: &impl Serialize,
     signer: &JwsSigner<'_>,
     entropy: &[u8; 32],
-) -> Zeroizing<String> {
+    purpose: SigningPurpose,
+    key_id: Option<&str>,
+) -> Jws {
     // Serializing plain structs of strings and integers cannot fail.
     let header = serde_json::to_vec(header).unwrap_or_default();
     let claims = serde_json::to_vec(claims).unwrap_or_default();
@@ -43,11 +141,22 @@ pub(crate) fn sign_compact(
     B64.encode_string(&claims, &mut out);
     let signature = match signer {
         JwsSigner::Hmac(alg, secret) => hmac_sign(*alg, secret, out.as_bytes()),
-        JwsSigner::Key(key) => key.sign(out.as_bytes(), entropy),
+        JwsSigner::Key(key) => match key.sign(out.as_bytes(), entropy) {
+            Some(signature) => signature,
+            None => {
+                return Jws::ToSign(SigningInput {
+                    purpose,
+                    alg: key.algorithm(),
+                    key_id: key_id.map(str::to_owned),
+                    input: std::mem::take(&mut *out),
+                    modulus_len: key.modulus_len(),
+                })
+            }
+        },
     };
     out.push('.');
     B64.encode_string(&signature, &mut out);
-    out
+    Jws::Signed(out)
 }
 
 /// A base64url identifier (`jti`) from 128 random bits.

@@ -1,11 +1,14 @@
 //! JWS signing keys and algorithms (RFC 7518, RFC 8037) for client
 //! assertions and DPoP proofs.
 //!
-//! The signatures come from the RustCrypto crates (`hmac`, `p256`, `p384`,
-//! `ed25519-dalek`, `rsa`), all of which build for wasm; nothing here is
-//! hand-rolled crypto. Keys are read from a JWK or a PEM (PKCS#8; PKCS#1 for
-//! RSA) and checked against the algorithm when the config is built, so a
-//! wrong key fails early with a config error, never at signing time.
+//! Two kinds of key. An in-core key is signed with by the RustCrypto crates
+//! (`hmac`, `p256`, `p384`, `ed25519-dalek`, `rsa`; nothing here is
+//! hand-rolled crypto), read from a JWK or a PEM (PKCS#8; PKCS#1 for RSA) and
+//! checked against the algorithm when the config is built, so a wrong key
+//! fails early with a config error, never at signing time. A host-signed key
+//! ([`PrivateKey::host_signed`]) stays where it lives (WebCrypto, a key
+//! store, a KMS): the core knows its algorithm and public half, and hands
+//! the host each signing input to sign.
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,13 +62,15 @@ impl JwsAlgorithm {
         matches!(self, Self::Hs256 | Self::Hs384 | Self::Hs512)
     }
 
-    /// Whether this build can sign with it (RSA, ES384 and EdDSA are cargo features).
+    /// Whether this build signs with it in the core (ES256, RSA, ES384 and
+    /// EdDSA are cargo features); host-signed keys take every asymmetric one.
     // A match, not `matches!`: with every feature off the arms read `false`,
     // and clippy's suggestion would hide which feature each one needs.
     #[allow(clippy::match_like_matches_macro)]
     pub fn is_supported(self) -> bool {
         match self {
             Self::Rs256 | Self::Ps256 => cfg!(feature = "rsa"),
+            Self::Es256 => cfg!(feature = "es256"),
             Self::Es384 => cfg!(feature = "es384"),
             Self::EdDsa => cfg!(feature = "eddsa"),
             _ => true,
@@ -127,8 +132,14 @@ struct KeyAbout {
 
 #[derive(Clone)]
 enum KeyMaterial {
+    /// The host signs: the core holds no key material.
+    Host {
+        /// An RSA key's modulus size in bytes, when its public half is known.
+        modulus_len: Option<usize>,
+    },
     #[cfg(feature = "rsa")]
     Rsa(Box<rsa::RsaPrivateKey>),
+    #[cfg(feature = "es256")]
     P256(p256::ecdsa::SigningKey),
     #[cfg(feature = "es384")]
     P384(p384::ecdsa::SigningKey),
@@ -138,7 +149,11 @@ enum KeyMaterial {
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PrivateKey({}, {REDACTED})", self.alg)
+        if self.is_host_signed() {
+            write!(f, "PrivateKey({}, host-signed)", self.alg)
+        } else {
+            write!(f, "PrivateKey({}, {REDACTED})", self.alg)
+        }
     }
 }
 
@@ -195,17 +210,28 @@ impl PrivateKey {
         Self::checked(key, alg, field)
     }
 
+    #[cfg_attr(
+        not(any(
+            feature = "es256",
+            feature = "rsa",
+            feature = "es384",
+            feature = "eddsa"
+        )),
+        allow(unreachable_code, unused_variables)
+    )]
     fn checked(
         key: KeyMaterial,
         alg: Option<JwsAlgorithm>,
         field: &'static str,
     ) -> Result<Self, ConfigError> {
         if alg.is_some_and(|a| !a.is_supported()) {
-            return Err(key_error(field, "this build leaves the algorithm out (cargo features rsa, es384, eddsa; in npm: the `ccauth/full` entry point)"));
+            return Err(key_error(field, "this build signs with the algorithm only through a host-signed key (cargo features es256, rsa, es384, eddsa)"));
         }
         let default = match &key {
+            KeyMaterial::Host { .. } => return Err(key_error(field, "not a key the core holds")),
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(_) => JwsAlgorithm::Rs256,
+            #[cfg(feature = "es256")]
             KeyMaterial::P256(_) => JwsAlgorithm::Es256,
             #[cfg(feature = "es384")]
             KeyMaterial::P384(_) => JwsAlgorithm::Es384,
@@ -216,6 +242,7 @@ impl PrivateKey {
         let fits = match (&key, alg) {
             #[cfg(feature = "rsa")]
             (KeyMaterial::Rsa(_), JwsAlgorithm::Rs256 | JwsAlgorithm::Ps256) => true,
+            #[cfg(feature = "es256")]
             (KeyMaterial::P256(_), JwsAlgorithm::Es256) => true,
             #[cfg(feature = "es384")]
             (KeyMaterial::P384(_), JwsAlgorithm::Es384) => true,
@@ -258,8 +285,85 @@ impl PrivateKey {
         self.about.kid.as_deref()
     }
 
+    /// A key the host signs with (WebCrypto, a platform key store, a KMS,
+    /// an HSM): the core builds each JWS signing input and the host returns
+    /// the signature ([`SigningInput`](crate::SigningInput)).
+    ///
+    /// `public_jwk` is the public half as a JWK: needed for DPoP (the proof
+    /// carries it), optional for `private_key_jwt`. It must fit `alg` and
+    /// hold no private member. `kid` is the default `kid` of client
+    /// assertions; without it, the JWK's own `kid` is.
+    pub fn host_signed(
+        alg: JwsAlgorithm,
+        public_jwk: Option<&str>,
+        kid: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let field = "public_jwk";
+        if alg.is_symmetric() {
+            return Err(key_error(
+                "alg",
+                "a host-signed key is asymmetric (RS256, PS256, ES256, ES384, EdDSA)",
+            ));
+        }
+        let (public_jwk, jwk_kid, modulus_len) = match public_jwk {
+            Some(text) => {
+                use crate::auth::public_jwk::{canonical, KeyShape};
+                let shape = match alg {
+                    JwsAlgorithm::Es384 => KeyShape::Ec {
+                        crv: "P-384",
+                        size: 48,
+                    },
+                    JwsAlgorithm::EdDsa => KeyShape::Ed25519,
+                    JwsAlgorithm::Rs256 | JwsAlgorithm::Ps256 => KeyShape::Rsa,
+                    _ => KeyShape::Ec {
+                        crv: "P-256",
+                        size: 32,
+                    },
+                };
+                canonical(text, alg.as_str(), shape, field)?
+            }
+            None => (String::new(), None, None),
+        };
+        if let Some(kid) = &kid {
+            if kid.is_empty() || kid.chars().any(char::is_control) {
+                return Err(key_error(
+                    "key_id",
+                    "must be non-empty without control characters",
+                ));
+            }
+        }
+        Ok(Self {
+            alg,
+            key: KeyMaterial::Host { modulus_len },
+            about: std::sync::Arc::new(KeyAbout {
+                public_jwk,
+                kid: kid.or(jwk_kid),
+            }),
+        })
+    }
+
+    /// Whether the host signs with this key ([`PrivateKey::host_signed`]).
+    pub fn is_host_signed(&self) -> bool {
+        matches!(self.key, KeyMaterial::Host { .. })
+    }
+
+    /// Whether the public half is known (a host-signed key may come without it).
+    pub fn has_public_jwk(&self) -> bool {
+        !self.about.public_jwk.is_empty()
+    }
+
+    /// An RSA host-signed key's modulus size, for checking its signatures.
+    pub(crate) fn modulus_len(&self) -> Option<usize> {
+        match self.key {
+            KeyMaterial::Host { modulus_len } => modulus_len,
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// A P-256 key from 32 bytes of the host's cryptographic randomness
     /// (for a DPoP key the host does not provide).
+    #[cfg(feature = "es256")]
     pub fn generate_p256(entropy: &[u8; 32]) -> Result<Self, ConfigError> {
         let secret = p256::SecretKey::from_slice(entropy).map_err(|_| {
             key_error(
@@ -288,9 +392,11 @@ impl PrivateKey {
     /// The value is a secret; callers keep it out of logs.
     pub fn private_jwk(&self) -> Zeroizing<String> {
         let public = self.public_jwk();
-        let d = match &self.key {
+        let d: Option<String> = match &self.key {
+            KeyMaterial::Host { .. } => None,
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(_) => None,
+            #[cfg(feature = "es256")]
             KeyMaterial::P256(key) => Some(B64.encode(key.to_bytes())),
             #[cfg(feature = "es384")]
             KeyMaterial::P384(key) => Some(B64.encode(key.to_bytes())),
@@ -309,11 +415,22 @@ impl PrivateKey {
         out
     }
 
-    /// The JWS signature over `input`. ECDSA (RFC 6979), EdDSA and PKCS#1 v1.5
-    /// are deterministic; `entropy` seeds the PS256 salt and the RSA blinding.
-    pub(crate) fn sign(&self, input: &[u8], entropy: &[u8; 32]) -> Vec<u8> {
-        use p256::ecdsa::signature::Signer as _;
-        match &self.key {
+    /// The JWS signature over `input`, or `None` for a host-signed key.
+    /// ECDSA (RFC 6979), EdDSA and PKCS#1 v1.5 are deterministic; `entropy`
+    /// seeds the PS256 salt and the RSA blinding.
+    #[cfg_attr(
+        not(any(
+            feature = "es256",
+            feature = "rsa",
+            feature = "es384",
+            feature = "eddsa"
+        )),
+        allow(unreachable_code, unused_variables)
+    )]
+    pub(crate) fn sign(&self, input: &[u8], entropy: &[u8; 32]) -> Option<Vec<u8>> {
+        let _ = (input, entropy);
+        Some(match &self.key {
+            KeyMaterial::Host { .. } => return None,
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(key) => {
                 use rand_chacha::rand_core::SeedableRng as _;
@@ -331,25 +448,31 @@ impl PrivateKey {
                         .to_vec()
                 }
             }
+            #[cfg(feature = "es256")]
             KeyMaterial::P256(key) => {
-                let _ = entropy;
+                use p256::ecdsa::signature::Signer as _;
                 let signature: p256::ecdsa::Signature = key.sign(input);
                 signature.to_bytes().to_vec()
             }
             #[cfg(feature = "es384")]
             KeyMaterial::P384(key) => {
+                use p384::ecdsa::signature::Signer as _;
                 let signature: p384::ecdsa::Signature = key.sign(input);
                 signature.to_bytes().to_vec()
             }
             #[cfg(feature = "eddsa")]
-            KeyMaterial::Ed25519(key) => key.sign(input).to_bytes().to_vec(),
-        }
+            KeyMaterial::Ed25519(key) => {
+                use ed25519_dalek::Signer as _;
+                key.sign(input).to_bytes().to_vec()
+            }
+        })
     }
 }
 
 /// The public half as a JWK (members in RFC 7638 order).
 fn public_jwk_of(key: &KeyMaterial) -> String {
     match key {
+        KeyMaterial::Host { .. } => String::new(),
         #[cfg(feature = "rsa")]
         KeyMaterial::Rsa(key) => {
             use rsa::traits::PublicKeyParts as _;
@@ -359,6 +482,7 @@ fn public_jwk_of(key: &KeyMaterial) -> String {
                 B64.encode(key.n().to_bytes_be())
             )
         }
+        #[cfg(feature = "es256")]
         KeyMaterial::P256(key) => {
             let point = key.verifying_key().to_encoded_point(false);
             ec_jwk(
@@ -384,6 +508,7 @@ fn public_jwk_of(key: &KeyMaterial) -> String {
     }
 }
 
+#[cfg(any(feature = "es256", feature = "es384"))]
 fn ec_jwk(crv: &str, x: Option<&[u8]>, y: Option<&[u8]>) -> String {
     format!(
         r#"{{"crv":"{crv}","kty":"EC","x":"{}","y":"{}"}}"#,
@@ -475,6 +600,15 @@ impl Jwk {
     }
 }
 
+#[cfg_attr(
+    not(any(
+        feature = "es256",
+        feature = "rsa",
+        feature = "es384",
+        feature = "eddsa"
+    )),
+    allow(dead_code)
+)]
 fn b64_field(
     value: Option<&String>,
     field: &'static str,
@@ -491,9 +625,19 @@ fn b64_field(
 }
 
 impl Jwk {
+    #[cfg_attr(
+        not(any(
+            feature = "es256",
+            feature = "rsa",
+            feature = "es384",
+            feature = "eddsa"
+        )),
+        allow(unreachable_code, unused_variables)
+    )]
     fn into_material(self, field: &'static str) -> Result<KeyMaterial, ConfigError> {
         let bad = || key_error(field, "the JWK's key bytes are not a valid key of its type");
         match (self.kty.as_deref().unwrap_or_default(), self.crv.as_deref()) {
+            #[cfg(feature = "es256")]
             ("EC", Some("P-256")) => {
                 let d = b64_field(self.d.as_ref(), field)?;
                 let key = p256::SecretKey::from_slice(&d).map_err(|_| bad())?;
@@ -529,11 +673,9 @@ impl Jwk {
                 .map_err(|_| bad())?;
                 rsa_checked(key, field)
             }
-            #[cfg(not(feature = "rsa"))]
-            ("RSA", _) => Err(key_error(
-                field,
-                "RSA keys are not in this build (the `rsa` feature)",
-            )),
+            // Reached for the key types this build leaves out.
+            #[allow(unreachable_patterns)]
+            ("RSA" | "EC" | "OKP", _) => Err(unsupported_here(field)),
             _ => Err(key_error(
                 field,
                 "unsupported JWK key type (RSA, EC P-256/P-384, OKP Ed25519)",
@@ -543,9 +685,8 @@ impl Jwk {
 }
 
 /// A key type this build was compiled without.
-#[allow(dead_code)]
 fn unsupported_here(field: &'static str) -> ConfigError {
-    key_error(field, "this build leaves this key type out (cargo features rsa, es384, eddsa; in npm: the `ccauth/full` entry point)")
+    key_error(field, "this build signs with this key type only as a host-signed key (cargo features es256, rsa, es384, eddsa)")
 }
 
 #[cfg(feature = "rsa")]
@@ -567,7 +708,7 @@ fn pem_material(
 ) -> Result<KeyMaterial, ConfigError> {
     Err(key_error(
         field,
-        "this build reads keys as JWK only (cargo feature pem; in npm: the `ccauth/full` entry point)",
+        "this build reads keys as JWK only (cargo feature pem)",
     ))
 }
 
@@ -639,7 +780,7 @@ fn pem_material(
     ))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "es256"))]
 mod tests {
     use super::*;
 

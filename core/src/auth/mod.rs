@@ -7,3 +7,5 @@ pub(crate) mod dpop;
 pub(crate) mod jws;
 pub(crate) mod key;
 pub(crate) mod method;
+pub(crate) mod public_jwk;
+pub(crate) mod signature;

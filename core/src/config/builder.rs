@@ -107,6 +107,16 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Whether a `private_key` was set (for the config document's checks).
+    pub(crate) fn has_private_key(&self) -> bool {
+        self.private_key.is_some()
+    }
+
+    /// Whether a `dpop_key` was set.
+    pub(crate) fn has_dpop_key(&self) -> bool {
+        self.dpop_key.is_some()
+    }
+
     /// The private key for `private_key_jwt` (see [`PrivateKey::parse`]).
     pub fn private_key(mut self, key: PrivateKey) -> Self {
         self.private_key = Some(key);
@@ -378,6 +388,13 @@ impl ClientConfigBuilder {
                     Kind::InvalidKey,
                     "dpop_key",
                     "DPoP needs an asymmetric key",
+                ));
+            }
+            if !key.has_public_jwk() {
+                return Err(ConfigError::new(
+                    Kind::InvalidKey,
+                    "dpop_key",
+                    "a host-signed DPoP key needs its public JWK (every proof carries it)",
                 ));
             }
         }

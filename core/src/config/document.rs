@@ -51,6 +51,8 @@ struct Document {
     assertion_audience: Option<String>,
     assertion_lifetime_ms: Option<u64>,
     dpop_key: Option<KeyText>,
+    host_signed_key: Option<HostSignedKeyDocument>,
+    host_signed_dpop_key: Option<HostSignedKeyDocument>,
     issuer: Option<String>,
     server_metadata: Option<serde_json::Value>,
     revocation_endpoint: Option<String>,
@@ -71,6 +73,28 @@ impl<'de> Deserialize<'de> for KeyText {
         };
         crate::secret::zeroize_value(&mut value);
         Ok(Self(Zeroizing::new(text)))
+    }
+}
+
+/// A key the host signs with: its algorithm and public half (see
+/// [`PrivateKey::host_signed`]).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostSignedKeyDocument {
+    alg: String,
+    public_jwk: Option<Value>,
+}
+
+impl HostSignedKeyDocument {
+    fn key(self, field: &'static str) -> Result<PrivateKey, ConfigError> {
+        let alg = self
+            .alg
+            .parse::<JwsAlgorithm>()
+            .ok()
+            .filter(|a| !a.is_symmetric())
+            .ok_or_else(|| unknown(field, &["RS256", "PS256", "ES256", "ES384", "EdDSA"]))?;
+        let jwk = self.public_jwk.map(|jwk| jwk.to_string());
+        PrivateKey::host_signed(alg, jwk.as_deref(), None).map_err(|e| e.in_field(field))
     }
 }
 
@@ -120,8 +144,15 @@ fn document_error(document: &Map<String, Value>, error: &serde_json::Error) -> C
     let name = quoted.first().copied().unwrap_or("?");
     let (field, reason, index) = if text.starts_with("unknown field") {
         let known = quoted.get(1..).unwrap_or_default();
-        // Nested documents (`refresh`, `retry`) are the only other objects.
-        let parent = ["refresh", "retry"].into_iter().find(|p| {
+        // The nested documents are the only other objects.
+        let parent = [
+            "refresh",
+            "retry",
+            "host_signed_key",
+            "host_signed_dpop_key",
+        ]
+        .into_iter()
+        .find(|p| {
             !document.contains_key(name)
                 && document
                     .get(*p)
@@ -335,6 +366,26 @@ impl ClientConfig {
         }
         if let Some(key) = doc.dpop_key {
             b = b.dpop_key(PrivateKey::parse(&key.0, None, "dpop_key")?);
+        }
+        if let Some(key) = doc.host_signed_key {
+            if b.has_private_key() {
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "host_signed_key",
+                    "given with private_key: one key signs the assertions",
+                ));
+            }
+            b = b.private_key(key.key("host_signed_key")?);
+        }
+        if let Some(key) = doc.host_signed_dpop_key {
+            if b.has_dpop_key() {
+                return Err(ConfigError::new(
+                    Kind::InvalidParameter,
+                    "host_signed_dpop_key",
+                    "given with dpop_key: one key signs the proofs",
+                ));
+            }
+            b = b.dpop_key(key.key("host_signed_dpop_key")?);
         }
         match (doc.issuer, doc.server_metadata) {
             (Some(issuer), Some(metadata)) => {

@@ -41,7 +41,14 @@ pub(crate) fn token_admin_request(
     if let Some(hint) = hint {
         params.push(("token_type_hint", hint.as_str()));
     }
-    Ok(build_for(config, endpoint, &params, false, Some(context)))
+    let built = build_for(config, endpoint, &params, false, Some(context));
+    if built.needs_signatures() {
+        return Err(ConfigError::invalid_parameter(
+            field,
+            "revocation and introspection with a host-signed private_key_jwt key are not supported yet",
+        ));
+    }
+    Ok(built.into_request())
 }
 
 /// The revocation request for `token` at `endpoint`, with the config's client

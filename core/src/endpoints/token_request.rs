@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::auth::assertion;
 use crate::auth::dpop;
+use crate::auth::jws::{Jws, SigningInput};
 use crate::config::{BodyFormat, ClientConfig};
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::http::HttpRequest;
@@ -70,7 +71,7 @@ pub fn build_token_request(config: &ClientConfig) -> Result<HttpRequest, ConfigE
             "this config signs (a client assertion or a DPoP proof): build it with build_token_request_at",
         ));
     }
-    Ok(build(config, None))
+    Ok(build(config, None).into_request())
 }
 
 /// Builds the token request for `config` at `context.now_ms`, with a fresh
@@ -80,13 +81,88 @@ pub fn build_token_request(config: &ClientConfig) -> Result<HttpRequest, ConfigE
 ///
 /// With an external client assertion the request goes out without one;
 /// the host adds the assertion it holds with [`add_client_assertion`].
+/// With a host-signed key the JWTs it signs are left out too: build such a
+/// request with [`prepare_token_request`].
 pub fn build_token_request_at(config: &ClientConfig, context: &RequestContext<'_>) -> HttpRequest {
+    build(config, Some(context)).request
+}
+
+/// The token request for `config` at `context.now_ms`, for every kind of
+/// key: the JWTs a host-signed key signs wait in the returned value
+/// ([`UnsignedRequest::signing_inputs`]); the others are made here.
+pub fn prepare_token_request(
+    config: &ClientConfig,
+    context: &RequestContext<'_>,
+) -> UnsignedRequest {
     build(config, Some(context))
 }
 
-fn build(config: &ClientConfig, context: Option<&RequestContext<'_>>) -> HttpRequest {
+fn build(config: &ClientConfig, context: Option<&RequestContext<'_>>) -> UnsignedRequest {
     let grant = [("grant_type", "client_credentials")];
     build_for(config, &config.request_url, &grant, true, context)
+}
+
+/// A request whose client assertion or DPoP proof the host signs (a
+/// host-signed key): sign each of [`signing_inputs`](Self::signing_inputs),
+/// in order, then [`finish`](Self::finish). The same bytes as a request the
+/// core signs, once the signatures are in.
+#[derive(Debug, Clone)]
+pub struct UnsignedRequest {
+    /// Everything but the host-signed JWTs.
+    request: HttpRequest,
+    body_format: BodyFormat,
+    assertion: Option<SigningInput>,
+    /// The proof and the header position it goes to.
+    dpop: Option<(SigningInput, usize)>,
+}
+
+impl UnsignedRequest {
+    /// What the host signs, client assertion first: empty when nothing is.
+    pub fn signing_inputs(&self) -> Vec<&SigningInput> {
+        self.assertion
+            .iter()
+            .chain(self.dpop.as_ref().map(|(input, _)| input))
+            .collect()
+    }
+
+    /// Whether the host has something to sign.
+    pub fn needs_signatures(&self) -> bool {
+        self.assertion.is_some() || self.dpop.is_some()
+    }
+
+    /// The request with one signature per signing input, in their order.
+    /// A signature that does not fit its algorithm is `INVALID_SIGNATURE`.
+    pub fn finish<S: AsRef<[u8]>>(self, signatures: &[S]) -> Result<HttpRequest, ConfigError> {
+        let expected = usize::from(self.assertion.is_some()) + usize::from(self.dpop.is_some());
+        if signatures.len() != expected {
+            return Err(ConfigError::new(
+                ConfigErrorKind::InvalidSignature,
+                "signatures",
+                "one signature per signing input, in order",
+            ));
+        }
+        let mut signatures = signatures.iter();
+        let mut request = self.request;
+        // The count was checked: each input has its signature.
+        let mut next = || signatures.next().map_or(&[][..], AsRef::as_ref);
+        if let Some(input) = &self.assertion {
+            let jwt = input.to_jws(next())?;
+            append_client_assertion(self.body_format, &mut request, &jwt);
+        }
+        if let Some((input, at)) = &self.dpop {
+            let proof = input.to_jws(next())?;
+            let at = (*at).min(request.headers.len());
+            request
+                .headers
+                .insert(at, ("DPoP".to_owned(), proof.to_string()));
+        }
+        Ok(request)
+    }
+
+    /// The request as built, for a config with nothing host-signed.
+    pub(crate) fn into_request(self) -> HttpRequest {
+        self.request
+    }
 }
 
 /// A POST to `url` with `own_params` first, then the client authentication
@@ -98,8 +174,8 @@ pub(crate) fn build_for(
     own_params: &[(&str, &str)],
     token_endpoint: bool,
     context: Option<&RequestContext<'_>>,
-) -> HttpRequest {
-    let assertion: Option<Zeroizing<String>> = match (&config.assertion, context) {
+) -> UnsignedRequest {
+    let assertion: Option<Jws> = match (&config.assertion, context) {
         (Some(settings), Some(c)) => assertion::sign(
             &config.client_id,
             config.client_secret.as_ref(),
@@ -152,6 +228,16 @@ pub(crate) fn build_for(
             params.push((name, ParamValue::One(value)));
         }
     }
+    let (assertion, assertion_to_sign) = match assertion {
+        Some(Jws::Signed(jwt)) => (Some(jwt), None),
+        Some(Jws::ToSign(input)) => (None, Some(input)),
+        None => (None, None),
+    };
+    let (dpop_proof, dpop_to_sign): (Option<Zeroizing<String>>, _) = match dpop_proof {
+        Some(Jws::Signed(jwt)) => (Some(jwt), None),
+        Some(Jws::ToSign(input)) => (None, Some(input)),
+        None => (None, None),
+    };
     if let Some(assertion) = &assertion {
         params.push((
             "client_assertion_type",
@@ -181,13 +267,19 @@ pub(crate) fn build_for(
     if let Some(proof) = &dpop_proof {
         headers.push(("DPoP".to_owned(), proof.to_string()));
     }
+    let dpop = dpop_to_sign.map(|input| (input, headers.len()));
     headers.extend(config.extra_headers.iter().cloned());
 
-    HttpRequest {
-        method: "POST",
-        url: url.to_owned(),
-        headers,
-        body,
+    UnsignedRequest {
+        request: HttpRequest {
+            method: "POST",
+            url: url.to_owned(),
+            headers,
+            body,
+        },
+        body_format: format,
+        assertion: assertion_to_sign,
+        dpop,
     }
 }
 
@@ -222,11 +314,18 @@ pub fn add_client_assertion(
         }
     }
     let mut request = request.clone();
+    append_client_assertion(config.body_format, &mut request, assertion);
+    Ok(request)
+}
+
+/// Appends `client_assertion_type` and `client_assertion` to a body the
+/// core wrote: the same bytes as when they are built in.
+fn append_client_assertion(format: BodyFormat, request: &mut HttpRequest, assertion: &str) {
     let added: [(&str, &str); 2] = [
         ("client_assertion_type", assertion::JWT_BEARER),
         ("client_assertion", assertion),
     ];
-    match config.body_format {
+    match format {
         BodyFormat::Form => {
             let mut body = String::from_utf8_lossy(&request.body).into_owned();
             let mut form = form_urlencoded::Serializer::for_suffix(&mut body, 0);
@@ -253,7 +352,6 @@ pub fn add_client_assertion(
             request.body = body;
         }
     }
-    Ok(request)
 }
 
 fn form_body(params: &[(&str, ParamValue<'_>)]) -> Vec<u8> {

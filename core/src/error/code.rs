@@ -44,6 +44,7 @@ catalogue! {
     InvalidConfigDocument => "INVALID_CONFIG_DOCUMENT",
     InvalidKey => "INVALID_KEY",
     InvalidClientAssertion => "INVALID_CLIENT_ASSERTION",
+    InvalidSignature => "INVALID_SIGNATURE",
     ResponseTooLarge => "RESPONSE_TOO_LARGE",
     RateLimited => "RATE_LIMITED",
     TokenEndpointError => "TOKEN_ENDPOINT_ERROR",

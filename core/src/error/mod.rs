@@ -51,6 +51,9 @@ pub enum ConfigErrorKind {
     InvalidKey,
     /// A client assertion the host supplied is not a JWT or has expired.
     InvalidClientAssertion,
+    /// A signature the host's signer returned does not fit the algorithm
+    /// (malformed DER, wrong length, a value out of range).
+    InvalidSignature,
 }
 
 impl ConfigErrorKind {
@@ -77,6 +80,7 @@ impl ConfigErrorKind {
             Self::InvalidConfigDocument => ErrorCode::InvalidConfigDocument,
             Self::InvalidKey => ErrorCode::InvalidKey,
             Self::InvalidClientAssertion => ErrorCode::InvalidClientAssertion,
+            Self::InvalidSignature => ErrorCode::InvalidSignature,
         }
     }
 }
@@ -115,6 +119,13 @@ impl ConfigError {
             reason: Cow::Owned(reason),
             index: None,
         }
+    }
+
+    /// The same error about a member of the nested document `parent`
+    /// (`host_signed_key.public_jwk`).
+    pub(crate) fn in_field(mut self, parent: &str) -> Self {
+        self.field = Cow::Owned(format!("{parent}.{}", self.field));
+        self
     }
 
     pub(crate) fn at(mut self, index: usize) -> Self {

@@ -2,7 +2,8 @@
 //! token (`Authorization`, and a DPoP proof for a DPoP-bound token), and what
 //! the API's answer means: a nonce to retry with, a token to drop and replace.
 
-use crate::error::Error;
+use crate::auth::jws::{Jws, SigningInput};
+use crate::error::{ConfigError, Error};
 use crate::http::challenge::parse_www_authenticate;
 use crate::lifecycle::decision::TokenKey;
 use crate::lifecycle::manager::{condemns, TokenManager};
@@ -16,6 +17,9 @@ pub struct ApiHeaders {
     pub authorization: AuthorizationValue,
     /// `DPoP`: a fresh proof for this method and URL, for a DPoP-bound token.
     pub dpop: Option<DpopProof>,
+    /// The proof to sign instead, with a host-signed DPoP key: the host
+    /// signs it and [`with_dpop_signature`](Self::with_dpop_signature) adds it.
+    pub dpop_to_sign: Option<SigningInput>,
 }
 
 /// The statuses whose answer [`TokenManager::api_response`] must read; for
@@ -30,7 +34,21 @@ impl ApiHeaders {
     /// Whether the same headers serve every call with this token (no DPoP
     /// proof, which is made per call): hosts may keep them with the token.
     pub fn reusable(&self) -> bool {
-        self.dpop.is_none()
+        self.dpop.is_none() && self.dpop_to_sign.is_none()
+    }
+
+    /// These headers with the DPoP proof made from the host's `signature`
+    /// over [`dpop_to_sign`](Self::dpop_to_sign) (DER or `r || s` for ECDSA).
+    pub fn with_dpop_signature(mut self, signature: &[u8]) -> Result<Self, ConfigError> {
+        let input = self.dpop_to_sign.take().ok_or_else(|| {
+            ConfigError::new(
+                crate::error::ConfigErrorKind::InvalidSignature,
+                "signature",
+                "these headers have no proof to sign",
+            )
+        })?;
+        self.dpop = Some(DpopProof::new(input.to_jws(signature)?.as_str()));
+        Ok(self)
     }
 
     /// As `(name, value)` pairs, in the order to send them. Values are credentials.
@@ -98,15 +116,20 @@ impl TokenManager {
         now_ms: u64,
     ) -> Result<ApiHeaders, Error> {
         let authorization = authorization_value(token_type, access_token);
-        let dpop = if token_type.eq_ignore_ascii_case("dpop") {
+        let (dpop, dpop_to_sign) = if token_type.eq_ignore_ascii_case("dpop") {
             // Hashed into the proof's `ath`.
-            self.dpop_proof(key, access_token, method, url, now_ms)?
+            match self.dpop_jws(key, access_token, method, url, now_ms)? {
+                Some(Jws::Signed(proof)) => (Some(DpopProof::new(proof.as_str())), None),
+                Some(Jws::ToSign(input)) => (None, Some(input)),
+                None => (None, None),
+            }
         } else {
-            None
+            (None, None)
         };
         Ok(ApiHeaders {
             authorization,
             dpop,
+            dpop_to_sign,
         })
     }
 
@@ -158,7 +181,8 @@ impl TokenManager {
     /// proof for `method` `url` at `now_ms` carrying the token's hash (`ath`)
     /// and the resource server's last nonce. `None` when the config does not use DPoP.
     /// The token goes in `Authorization: DPoP <token>`
-    /// ([`AccessToken::authorization_header`]).
+    /// ([`AccessToken::authorization_header`]). A host-signed key's proof
+    /// comes from [`api_headers`](Self::api_headers) (`dpop_to_sign`).
     pub fn dpop_proof(
         &mut self,
         key: TokenKey,
@@ -167,6 +191,25 @@ impl TokenManager {
         url: &str,
         now_ms: u64,
     ) -> Result<Option<crate::secret::DpopProof>, Error> {
+        match self.dpop_jws(key, access_token, method, url, now_ms)? {
+            Some(Jws::Signed(proof)) => Ok(Some(DpopProof::new(proof.as_str()))),
+            Some(Jws::ToSign(_)) => Err(ConfigError::invalid_parameter(
+                "dpop_key",
+                "a host-signed key: its proofs come from api_headers (dpop_to_sign)",
+            )
+            .into()),
+            None => Ok(None),
+        }
+    }
+
+    fn dpop_jws(
+        &mut self,
+        key: TokenKey,
+        access_token: &str,
+        method: &str,
+        url: &str,
+        now_ms: u64,
+    ) -> Result<Option<Jws>, Error> {
         let entropy = self.next_entropy();
         let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
         let Some(dpop_key) = &config.dpop_key else {
@@ -174,7 +217,7 @@ impl TokenManager {
         };
         let nonce = self.api_nonces.get(url);
         // The token is hashed into `ath`; it is not copied anywhere.
-        let proof = crate::auth::dpop::proof(
+        Ok(Some(crate::auth::dpop::proof(
             dpop_key,
             method,
             url,
@@ -182,8 +225,7 @@ impl TokenManager {
             nonce,
             Some(access_token),
             &entropy,
-        );
-        Ok(Some(crate::secret::DpopProof::new(proof.as_str())))
+        )))
     }
 
     /// Remembers the `DPoP-Nonce` a resource server at `url` sent (on any
@@ -194,7 +236,7 @@ impl TokenManager {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "es256"))]
 mod tests {
     use super::*;
     use crate::auth::key::PrivateKey;

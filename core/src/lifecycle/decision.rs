@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::jws::SigningInput;
 use crate::error::Error;
 use crate::http::HttpRequest;
 use crate::token::AccessToken;
@@ -72,10 +73,19 @@ pub struct FetchTicket {
     pub(crate) key: TokenKey,
     pub(crate) attempt: u32,
     pub(crate) request: HttpRequest,
+    pub(crate) signing_inputs: Vec<SigningInput>,
     pub(crate) needs_client_assertion: bool,
 }
 
 impl FetchTicket {
+    /// What the host signs before sending, with a host-signed key (client
+    /// assertion first, then the DPoP proof): the signatures go to
+    /// [`TokenManager::complete_request`](crate::TokenManager::complete_request),
+    /// which gives the request to send. Empty when the core signs.
+    pub fn signing_inputs(&self) -> &[SigningInput] {
+        &self.signing_inputs
+    }
+
     /// Whether the host must add a client assertion it holds
     /// ([`TokenManager::request_with_assertion`](crate::TokenManager::request_with_assertion)) before sending.
     pub fn needs_client_assertion(&self) -> bool {
@@ -97,7 +107,9 @@ impl FetchTicket {
         self.attempt
     }
 
-    /// The request to send.
+    /// The request to send (without an external assertion or host-signed
+    /// JWTs: see [`needs_client_assertion`](Self::needs_client_assertion)
+    /// and [`signing_inputs`](Self::signing_inputs)).
     pub fn request(&self) -> &HttpRequest {
         &self.request
     }

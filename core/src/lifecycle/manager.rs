@@ -31,10 +31,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::auth::dpop::is_nonce;
+use crate::auth::jws::SigningInput;
 use crate::config::ClientConfig;
-use crate::endpoints::token_request::{build_token_request_at, RequestContext};
+use crate::endpoints::token_request::{
+    build_token_request_at, prepare_token_request, RequestContext, UnsignedRequest,
+};
 use crate::endpoints::token_response::parse_token_response;
-use crate::error::{Error, TransportError};
+use crate::error::{ConfigError, Error, TransportError};
 use crate::http::challenge::parse_www_authenticate;
 use crate::http::HttpRequest;
 use crate::http::HttpResponse;
@@ -88,6 +91,9 @@ struct Entry {
     /// (dropped or replaced), newest last: a 401 for one of them is a call
     /// made with an old token, to be sent again with the current one.
     retired: Vec<Fingerprint>,
+    /// The request of the ticket in flight while the host signs its JWTs
+    /// (a host-signed key).
+    unsigned: Option<UnsignedRequest>,
 }
 
 /// A token's SHA-256 prefix: enough to recognise it, useless to replay it.
@@ -207,6 +213,7 @@ impl TokenManager {
             last_start_ms: None,
             given_up: Vec::new(),
             retired: Vec::new(),
+            unsigned: None,
         });
         TokenKey(self.entries.len() - 1)
     }
@@ -405,22 +412,53 @@ impl TokenManager {
         assertion: &str,
         now_ms: u64,
     ) -> Result<HttpRequest, Error> {
+        self.complete_request::<&[u8]>(ticket, &[], Some(assertion), now_ms)
+    }
+
+    /// The request of ticket `ticket` once the host has done its part: one
+    /// signature per [`signing_inputs`](FetchTicket::signing_inputs) entry (a
+    /// host-signed key), in order, and the client assertion when the ticket
+    /// [`needs_client_assertion`](FetchTicket::needs_client_assertion). A
+    /// signature or assertion that does not fit fails the fetch (every
+    /// waiter gets the error) and is returned as the error.
+    pub fn complete_request<S: AsRef<[u8]>>(
+        &mut self,
+        ticket: TicketId,
+        signatures: &[S],
+        client_assertion: Option<&str>,
+        now_ms: u64,
+    ) -> Result<HttpRequest, Error> {
         let ticket = ticket.get();
         let index = self.entry_in_flight(ticket).ok_or(Error::UnknownTokenKey)?;
         let entropy = self.next_entropy();
-        let built = self.entries.get(index).map(|entry| {
-            let context = RequestContext {
-                now_ms,
-                entropy,
-                dpop_nonce: entry.dpop_nonce.as_deref(),
+        let built = self.entries.get_mut(index).map(|entry| {
+            let signed = match entry.unsigned.take() {
+                Some(unsigned) => unsigned.finish(signatures)?,
+                None if signatures.is_empty() => {
+                    let context = RequestContext {
+                        now_ms,
+                        entropy,
+                        dpop_nonce: entry.dpop_nonce.as_deref(),
+                    };
+                    build_token_request_at(&entry.config, &context)
+                }
+                None => {
+                    return Err(ConfigError::new(
+                        crate::error::ConfigErrorKind::InvalidSignature,
+                        "signatures",
+                        "this ticket has nothing to sign (or was completed already)",
+                    ))
+                }
             };
-            let template = build_token_request_at(&entry.config, &context);
-            crate::endpoints::token_request::add_client_assertion(
-                &entry.config,
-                &template,
-                assertion,
-                now_ms,
-            )
+            match client_assertion {
+                Some(assertion) => crate::endpoints::token_request::add_client_assertion(
+                    &entry.config,
+                    &signed,
+                    assertion,
+                    now_ms,
+                ),
+                None => Ok(signed),
+            }
         });
         match built {
             Some(Ok(request)) => Ok(request),
@@ -462,6 +500,19 @@ impl TokenManager {
             &format!("the client assertion source failed: {message}"),
         )
         .with_cause("client_assertion_source")
+        .with_request_sent(false);
+        self.handle_transport_error(ticket, error, now_ms)
+    }
+
+    /// Reports that the host's signer (WebCrypto, a key store, a KMS) failed
+    /// to sign for ticket `ticket`, with its message (kept short and
+    /// sanitized): a failed attempt, retried like a network error.
+    pub fn signer_failed(&mut self, ticket: TicketId, message: &str, now_ms: u64) -> FetchOutcome {
+        let error = TransportError::new(
+            crate::error::TransportErrorKind::Other,
+            &format!("the signer failed: {message}"),
+        )
+        .with_cause("signer")
         .with_request_sent(false);
         self.handle_transport_error(ticket, error, now_ms)
     }
@@ -687,7 +738,17 @@ fn start_fetch(
         entropy,
         dpop_nonce: entry.dpop_nonce.as_deref(),
     };
-    let request = build_token_request_at(&entry.config, &context);
+    let prepared = prepare_token_request(&entry.config, &context);
+    let signing_inputs: Vec<SigningInput> =
+        prepared.signing_inputs().into_iter().cloned().collect();
+    let request = if signing_inputs.is_empty() {
+        entry.unsigned = None;
+        prepared.into_request()
+    } else {
+        let template = prepared.clone().into_request();
+        entry.unsigned = Some(prepared);
+        template
+    };
     entry.last_start_ms = Some(now_ms);
     entry.flight = Flight::Fetching {
         ticket: id,
@@ -698,6 +759,7 @@ fn start_fetch(
         key,
         attempt: entry.budget.attempts() + 1,
         request,
+        signing_inputs,
         needs_client_assertion: entry
             .config
             .assertion

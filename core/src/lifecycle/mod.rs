@@ -8,3 +8,13 @@ pub(crate) mod document;
 pub(crate) mod manager;
 pub(crate) mod nonces;
 pub(crate) mod retry;
+
+#[cfg(all(
+    test,
+    feature = "es256",
+    feature = "rsa",
+    feature = "es384",
+    feature = "eddsa",
+    feature = "pem"
+))]
+mod host_signed_tests;
