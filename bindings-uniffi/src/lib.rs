@@ -21,21 +21,24 @@ use ccauth::{Error, HttpResponse, RequestContext, TokenKey, TokenManager};
 uniffi::setup_scaffolding!();
 
 mod discovery;
+#[cfg(test)]
+mod host_signed_tests;
 mod lifecycle_api;
 mod options;
 mod sansio;
 mod types;
 
 pub use discovery::{Discovery, DiscoveryStep};
-pub use lifecycle_api::{ApiHeaders, ApiVerdict};
+pub use lifecycle_api::{ApiHeaders, ApiVerdict, UnsignedDpopProof};
 pub use options::{
     BasicEncoding, BodyFormat, ClientAuth, ClientConfig, ClientSecret, PrivateKey, RefreshPolicy,
     RetryPolicy,
 };
-pub use sansio::{ParsedToken, TokenRequestParts};
+pub use sansio::{ParsedToken, TokenRequestParts, UnsignedTokenRequest};
 
 pub use types::{
-    AccessToken, Challenge, ErrorInfo, ErrorKind, FetchTicket, Header, TokenInfo, TokenRequest,
+    AccessToken, Challenge, ErrorInfo, ErrorKind, FetchTicket, Header, SigningInput,
+    SigningPurpose, TokenInfo, TokenRequest,
 };
 
 /// Every failure, grouped by where it comes from; `info.code` is the core's
@@ -659,8 +662,43 @@ impl TokenLifecycle {
             .map_err(CcauthError::from)
     }
 
+    /// Ticket `ticket_id`'s request once the host has done its part: one
+    /// signature per entry of the ticket's `signing_inputs`, in order (a
+    /// host-signed key), and the client assertion when the ticket
+    /// `needs_client_assertion`. A signature or assertion that does not fit
+    /// (`INVALID_SIGNATURE`, `INVALID_CLIENT_ASSERTION`) fails the fetch for
+    /// every waiter and is returned as the error.
+    pub fn complete_request(
+        &self,
+        ticket_id: u64,
+        signatures: Vec<Vec<u8>>,
+        client_assertion: Option<String>,
+        now_ms: u64,
+    ) -> Result<TokenRequestParts, CcauthError> {
+        let (manager, _) = &mut *self.lock();
+        manager
+            .complete_request(
+                ticket_id.into(),
+                &signatures,
+                client_assertion.as_deref(),
+                now_ms,
+            )
+            .map(|r| TokenRequestParts::from(&r))
+            .map_err(CcauthError::from)
+    }
+
+    /// The host's signer failed for ticket `ticket_id` (`message`: short,
+    /// no secret, e.g. the exception's class): one failed attempt, retried
+    /// like a network failure.
+    pub fn signer_failed(&self, ticket_id: u64, message: String, now_ms: u64) -> FetchOutcome {
+        let (manager, _) = &mut *self.lock();
+        manager
+            .signer_failed(ticket_id.into(), &message, now_ms)
+            .into()
+    }
+
     /// The `DPoP` header value for an API call with `access_token` (None
-    /// without DPoP): a fresh proof with `ath` and the API's last nonce.
+    /// without DPoP, and for a host-signed DPoP key: see `api_headers`): a fresh proof with `ath` and the API's last nonce.
     pub fn dpop_proof(
         &self,
         access_token: String,

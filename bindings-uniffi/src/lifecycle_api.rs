@@ -6,8 +6,8 @@ use std::sync::Arc;
 use ccauth::{ApiAnswer, Error, HttpRequest};
 
 use crate::{
-    response_from, transport_error, AccessToken, CcauthError, FetchOutcome, Header, TokenLifecycle,
-    TokenRequest, TokenTypeHint, TransportKind,
+    response_from, transport_error, AccessToken, CcauthError, FetchOutcome, Header, SigningInput,
+    TokenLifecycle, TokenRequest, TokenTypeHint, TransportKind,
 };
 
 /// The headers for one API call, and what the core needs to see of the answer.
@@ -22,6 +22,34 @@ pub struct ApiHeaders {
     pub report_statuses: Vec<u16>,
     /// …or with one of these headers; any other answer changes nothing.
     pub report_headers: Vec<String>,
+    /// With a host-signed DPoP key: the proof to sign. `headers` then lacks
+    /// `DPoP`; the host signs `signing_input()` and adds `DPoP: proof(signature)`.
+    pub dpop_to_sign: Option<Arc<UnsignedDpopProof>>,
+}
+
+/// A DPoP proof waiting for the host's signature (a host-signed DPoP key).
+/// Holds no secret; the finished proof is a credential for its short life.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct UnsignedDpopProof(ccauth::SigningInput);
+
+#[uniffi::export]
+impl UnsignedDpopProof {
+    /// What to sign, with which algorithm and key.
+    pub fn signing_input(&self) -> SigningInput {
+        SigningInput::from(&self.0)
+    }
+
+    /// The `DPoP` header value made with `signature` over the signing
+    /// input (DER or `r || s` for ECDSA); `INVALID_SIGNATURE` when it does not fit.
+    pub fn proof(&self, signature: Vec<u8>) -> Result<String, CcauthError> {
+        let jws = self
+            .0
+            .to_jws(&signature)
+            .map_err(|e| CcauthError::from(Error::from(e)))?;
+        // The host sends the proof with its API call.
+        Ok(jws.as_str().to_owned())
+    }
 }
 
 /// What to do after an API answered a call made with a token.
@@ -54,9 +82,14 @@ impl TokenLifecycle {
         now_ms: u64,
     ) -> Result<ApiHeaders, CcauthError> {
         let (manager, key) = &mut *self.lock();
-        let headers = manager.api_headers(*key, &token.0, &method, &url, now_ms)?;
+        let mut headers = manager.api_headers(*key, &token.0, &method, &url, now_ms)?;
+        let dpop_to_sign = headers
+            .dpop_to_sign
+            .take()
+            .map(|input| Arc::new(UnsignedDpopProof(input)));
         Ok(ApiHeaders {
-            reusable: headers.reusable(),
+            reusable: headers.reusable() && dpop_to_sign.is_none(),
+            dpop_to_sign,
             headers: headers
                 .pairs()
                 .into_iter()

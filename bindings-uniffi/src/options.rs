@@ -66,6 +66,29 @@ impl PrivateKey {
         Ok(Arc::new(Self(key)))
     }
 
+    /// A key the host signs with (a platform key store, a KMS, an HSM):
+    /// it holds no key material; the core hands each JWS signing input to
+    /// the host (`FetchTicket.signing_inputs`, `ApiHeaders.dpop_to_sign`).
+    /// `public_jwk` (JSON text, public members only) is required for DPoP
+    /// and optional for `private_key_jwt`; `key_id` is the assertions' `kid`
+    /// (default: the JWK's own `kid`).
+    #[uniffi::constructor(default(public_jwk = None, key_id = None))]
+    pub fn host_signed(
+        alg: String,
+        public_jwk: Option<String>,
+        key_id: Option<String>,
+    ) -> Result<Arc<Self>, CcauthError> {
+        let alg = algorithm(Some(alg), "alg")?.unwrap_or(JwsAlgorithm::Es256);
+        let key = ccauth::PrivateKey::host_signed(alg, public_jwk.as_deref(), key_id)
+            .map_err(Error::from)?;
+        Ok(Arc::new(Self(key)))
+    }
+
+    /// Whether the host signs with this key (`host_signed`).
+    pub fn is_host_signed(&self) -> bool {
+        self.0.is_host_signed()
+    }
+
     /// The key's JWS algorithm, e.g. `ES256`.
     pub fn algorithm(&self) -> String {
         self.0.algorithm().as_str().to_owned()
@@ -418,11 +441,17 @@ impl TokenLifecycle {
     }
 }
 
+/// Options with every optional member unset, for tests.
+#[cfg(test)]
+pub(crate) fn test_options(auth: ClientAuth) -> ClientOptions {
+    tests::options(auth)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn options(auth: ClientAuth) -> ClientOptions {
+    pub(super) fn options(auth: ClientAuth) -> ClientOptions {
         ClientOptions {
             token_endpoint: "https://as.example.com/token".into(),
             client_id: "c".into(),

@@ -12,8 +12,8 @@ use ccauth::Error;
 
 use crate::types::owned_headers;
 use crate::{
-    config_from, context, response_from, AccessToken, CcauthError, ClientConfig, Header, TokenInfo,
-    TokenRequest,
+    config_from, context, response_from, AccessToken, CcauthError, ClientConfig, Header,
+    SigningInput, TokenInfo, TokenRequest,
 };
 
 /// A token request as values. `headers` and `body` carry the client's
@@ -68,6 +68,34 @@ impl TokenRequest {
     }
 }
 
+/// A token request whose JWTs the host signs (a host-signed key): sign
+/// each of `signing_inputs()`, in order, then `finish`. Prints redacted.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct UnsignedTokenRequest(ccauth::UnsignedRequest);
+
+#[uniffi::export]
+impl UnsignedTokenRequest {
+    /// What the host signs, client assertion first; empty when the core signed everything.
+    pub fn signing_inputs(&self) -> Vec<SigningInput> {
+        self.0
+            .signing_inputs()
+            .into_iter()
+            .map(SigningInput::from)
+            .collect()
+    }
+
+    /// The request with one signature per signing input, in order
+    /// (`INVALID_SIGNATURE` when one does not fit its algorithm).
+    pub fn finish(&self, signatures: Vec<Vec<u8>>) -> Result<TokenRequestParts, CcauthError> {
+        self.0
+            .clone()
+            .finish(&signatures)
+            .map(|r| TokenRequestParts::from(&r))
+            .map_err(|e| CcauthError::from(Error::from(e)))
+    }
+}
+
 /// A parsed token with its non-secret fields (one crossing instead of two).
 #[derive(uniffi::Record)]
 pub struct ParsedToken {
@@ -97,6 +125,21 @@ impl ClientConfig {
         let context = context(now_ms, &entropy, dpop_nonce.as_deref())?;
         Ok(TokenRequestParts::from(&ccauth::build_token_request_at(
             &self.0, &context,
+        )))
+    }
+
+    /// The token request at `now_ms` for every kind of key: what a
+    /// host-signed key signs waits in the result (`signing_inputs`), the
+    /// rest is signed here with 32 bytes of host randomness.
+    pub fn prepare_token_request(
+        &self,
+        now_ms: u64,
+        entropy: Vec<u8>,
+        dpop_nonce: Option<String>,
+    ) -> Result<Arc<UnsignedTokenRequest>, CcauthError> {
+        let context = context(now_ms, &entropy, dpop_nonce.as_deref())?;
+        Ok(Arc::new(UnsignedTokenRequest(
+            ccauth::prepare_token_request(&self.0, &context),
         )))
     }
 

@@ -234,6 +234,10 @@ pub struct FetchTicket {
     /// The host must add its externally minted client assertion first
     /// (`TokenLifecycle::request_with_assertion` gives the request to send instead).
     pub needs_client_assertion: bool,
+    /// What the host signs first, with a host-signed key (client assertion
+    /// first, then the DPoP proof); empty when the core signs. The request
+    /// to send is then `TokenLifecycle::complete_request`'s, not `request`.
+    pub signing_inputs: Vec<SigningInput>,
 }
 
 impl From<ccauth::FetchTicket> for FetchTicket {
@@ -243,6 +247,51 @@ impl From<ccauth::FetchTicket> for FetchTicket {
             attempt: ticket.attempt(),
             request: TokenRequestParts::from(ticket.request()),
             needs_client_assertion: ticket.needs_client_assertion(),
+            signing_inputs: ticket
+                .signing_inputs()
+                .iter()
+                .map(SigningInput::from)
+                .collect(),
+        }
+    }
+}
+
+/// What a JWT the host signs is for (a KMS policy or a log line may say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SigningPurpose {
+    /// A client assertion (`private_key_jwt`, RFC 7523).
+    ClientAssertion,
+    /// A DPoP proof (RFC 9449).
+    DpopProof,
+}
+
+/// A JWS to sign with a host-signed key (`PrivateKey::host_signed`): sign
+/// `bytes` with `alg` using the key the host holds (WebCrypto, a key store,
+/// a KMS). The input holds no secret; ECDSA signatures may be DER or
+/// `r || s` (the core converts and checks them: `INVALID_SIGNATURE`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SigningInput {
+    /// What the JWT is for.
+    pub purpose: SigningPurpose,
+    /// The JWS algorithm, e.g. `ES256`.
+    pub alg: String,
+    /// The key's id (the assertion's `kid`, or the key's own), for signers
+    /// holding several keys.
+    pub key_id: Option<String>,
+    /// The bytes to sign: `base64url(header) . base64url(claims)` (ASCII).
+    pub bytes: Vec<u8>,
+}
+
+impl From<&ccauth::SigningInput> for SigningInput {
+    fn from(input: &ccauth::SigningInput) -> Self {
+        Self {
+            purpose: match input.purpose() {
+                ccauth::SigningPurpose::DpopProof => SigningPurpose::DpopProof,
+                _ => SigningPurpose::ClientAssertion,
+            },
+            alg: input.alg().as_str().to_owned(),
+            key_id: input.key_id().map(str::to_owned),
+            bytes: input.bytes().to_vec(),
         }
     }
 }
