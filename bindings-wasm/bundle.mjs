@@ -16,18 +16,10 @@ const loader = (file, externalWasm) => ({
   },
 });
 
-/** Points the wasm imports of `pkg/` at another build (`pkg-full/` for `ccauth/full`). */
-const variant = (pkg) => ({
-  name: `wasm-variant:${pkg}`,
-  setup(b) {
-    b.onResolve({ filter: /\/pkg\/ccauth_wasm_bg\.wasm$/ }, () => ({ path: new URL(`${pkg}/ccauth_wasm_bg.wasm`, `file://${process.cwd()}/`).pathname }));
-  },
-});
-
-for (const [pkg, dir] of [["pkg", "dist"], ["pkg-full", "dist/full"]]) {
+for (const dir of ["dist"]) {
   // The file to ship, as error messages name it.
   const define = { CCAUTH_WASM_FILE: JSON.stringify(`node_modules/ccauth/${dir}/ccauth_wasm_bg.wasm`) };
-  const inline = { ...common, define, loader: { ".wasm": "binary" }, plugins: [variant(pkg)] };
+  const inline = { ...common, define, loader: { ".wasm": "binary" } };
   await build({ ...inline, format: "esm", outfile: `${dir}/index.mjs` });
   await build({ ...inline, format: "cjs", outfile: `${dir}/index.cjs`, logOverride: { "empty-import-meta": "silent" } });
 
@@ -42,5 +34,5 @@ for (const [pkg, dir] of [["pkg", "dist"], ["pkg-full", "dist/full"]]) {
   });
 
   await build({ ...common, define, format: "esm", outfile: `${dir}/workerd.mjs`, plugins: [loader("js/wasm-workers.ts", true)] });
-  copyFileSync(`${pkg}/ccauth_wasm_bg.wasm`, `${dir}/ccauth_wasm_bg.wasm`);
+  copyFileSync("pkg/ccauth_wasm_bg.wasm", `${dir}/ccauth_wasm_bg.wasm`);
 }

@@ -23,21 +23,18 @@ cd "$ROOT"
 # (the core never panics by design; an abort without the formatting machinery
 # is 13 % less gzipped wasm than `panic=abort`).
 export CARGO_TARGET_DIR="$ROOT/target/wasm"
-# Two builds: the default one (ES256 and HS256/384/512, keys as JWK: within
-# the 120 KB gzipped budget) for `ccauth`, and `full` (adds RS256, PS256,
-# ES384, EdDSA and PEM keys) for `ccauth/full`. Same JS glue, other wasm.
-# The elliptic-curve arithmetic is built for speed, not size: ES256 signing
-# (a DPoP proof on every API call) is 1.3-1.7x faster for +1 KB gzipped.
-# So are the allocator and zeroize, on every call's path (each string that
-# crosses is allocated, each secret and body zeroized on drop): a token
-# exchange's poll + handleResponse 32 -> 25 µs for +0.1 KB gzipped.
-fast_crypto=""
-for crate in p256 p384 primeorder elliptic-curve crypto-bigint ecdsa curve25519-dalek dlmalloc zeroize; do
-  fast_crypto="$fast_crypto --config profile.release.package.$crate.opt-level=3"
+# One build: the wasm carries no asymmetric crypto (WebCrypto signs every
+# key: js/keys.ts), so there is no second, larger build to choose.
+# The allocator and zeroize are built for speed, on every call's path (each
+# string that crosses is allocated, each secret and body zeroized on drop):
+# a token exchange's poll + handleResponse 32 -> 25 µs for +0.1 KB gzipped.
+fast=""
+for crate in dlmalloc zeroize; do
+  fast="$fast --config profile.release.package.$crate.opt-level=3"
 done
 # --omit-default-module-path: the glue's async init would otherwise name the
 # .wasm by URL, which bundlers (webpack, Vite) copy as an unused asset.
-build_variant() { # $1: cargo features ("" or full), $2: output dir
+build_variant() { # $1: cargo features (none today), $2: output dir
   say "building ccauth-wasm for wasm32${1:+ (features: $1)}"
   RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22 \
@@ -45,7 +42,7 @@ build_variant() { # $1: cargo features ("" or full), $2: output dir
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=immediate-abort \
     /usr/bin/cargo build --quiet --release --target wasm32-unknown-unknown \
       -Zpanic-immediate-abort -Zbuild-std=std,panic_abort \
-      -Zbuild-std-features=optimize_for_size -p ccauth-wasm ${1:+--features "$1"} $fast_crypto
+      -Zbuild-std-features=optimize_for_size -p ccauth-wasm ${1:+--features "$1"} $fast
   rm -rf "$2"
   wasm-bindgen --target web --omit-default-module-path --remove-name-section --remove-producers-section \
     --out-dir "$2" --out-name ccauth_wasm \
@@ -53,4 +50,4 @@ build_variant() { # $1: cargo features ("" or full), $2: output dir
   ls -l "$2"/*.wasm >&2
 }
 build_variant "" "$ROOT/bindings-wasm/pkg"
-build_variant full "$ROOT/bindings-wasm/pkg-full"
+rm -rf "$ROOT/bindings-wasm/pkg-full"

@@ -32,7 +32,7 @@ say "TypeScript: the published declarations type-check the examples (tsc --stric
 say "TypeScript: CommonJS (.cts) and ESM (.mts) consumers of the installed package, \"module\": \"node16\"; arethetypeswrong on the tarball"
 "$ROOT/bindings-wasm/node_modules/.bin/tsc" -p types/tsconfig.json
 node_modules/.bin/attw --quiet "$ROOT"/target/npm/ccauth-*.tgz
-echo "attw: no problem for node10, node16 (CJS and ESM) and bundler resolution of ccauth and ccauth/full"
+echo "attw: no problem for node10, node16 (CJS and ESM) and bundler resolution of ccauth"
 say "npm package in Deno $("$bin/deno" --version | head -1 | cut -d' ' -f2): shared vectors"
 "$bin/deno" test -A --no-check --quiet vectors.test.mjs >/dev/null
 say "npm package in Bun $("$bin/bun" --version): shared vectors"

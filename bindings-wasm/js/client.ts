@@ -4,11 +4,17 @@
  * reads the clock and wakes waiters.
  */
 import { ccauthError, ownError, rethrow } from "./errors.js";
-import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type KeyInput } from "./options.js";
+import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type Keys, resolveKeys } from "./options.js";
+import { invalidKey } from "./keys.js";
 import { accessToken, type AccessToken } from "./token.js";
 import { exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
-import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, Ticket } from "./wire.js";
+import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, SigningInput, Ticket } from "./wire.js";
+
+/** Signing inputs are ASCII: their bytes are the UTF-8 encoding. */
+const ASCII = new TextEncoder();
+
+type Headers_ = Readonly<Record<string, string>>;
 
 /** The reply headers the core reads (asked of the core once, after it is loaded). */
 let replyHeaders: readonly string[] | undefined;
@@ -117,6 +123,13 @@ export class ClientCredentials {
   /** The config's `maxResponseBytes`: no reply is read further than one byte past it. */
   readonly #limit: number;
   readonly #clientAssertion: (() => string | Promise<string>) | undefined;
+  /** The signing keys (WebCrypto, a signer), and what the core was built with, for `#keysReady`. */
+  readonly #keys: Keys;
+  readonly #options: ClientCredentialsOptions;
+  readonly #discovered: Discovered | undefined;
+  /** Settled once every key is imported and the core has its public half; undefined before the first need. */
+  #setup: Promise<void> | undefined;
+  #keysReady: boolean;
   /** Settled by the next report, for callers told to wait; made when one waits. */
   #changed: Promise<void> | undefined;
   #notify: (() => void) | undefined;
@@ -134,10 +147,12 @@ export class ClientCredentials {
   constructor(options: ClientCredentialsOptions) {
     loadCore();
     try {
-      let dpopKey: KeyInput | undefined;
-      if (options.dpop === true) dpopKey = JSON.parse(core.generateDpopKey(randomBytes(32))) as JsonWebKey;
       const discovered = (options as WithDiscovered)[DISCOVERED];
-      const document = configDocument(options, dpopKey, discovered);
+      this.#keys = resolveKeys(options);
+      this.#options = options;
+      this.#discovered = discovered;
+      this.#keysReady = this.#keys.assertion === undefined && this.#keys.dpop === undefined;
+      const document = configDocument(options, this.#keys, discovered);
       this.#lifecycle = new core.TokenLifecycle(document, randomSeed());
       // Signatures draw on host randomness: a config that signs, or may (a secret signs
       // after discovery when client_secret_jwt is negotiated). Others never sign.
@@ -248,11 +263,32 @@ export class ClientCredentials {
     this.#arm();
   }
 
+  /**
+   * Imports the keys (WebCrypto is asynchronous) and hands the core the
+   * public halves it did not have; a key WebCrypto refuses fails every call
+   * with the same typed error.
+   */
+  async #importKeys(): Promise<void> {
+    const { assertion, dpop } = this.#keys;
+    const [a, d] = await Promise.all([assertion?.ready(), dpop?.ready()]);
+    if (dpop && !d) {
+      throw invalidKey("dpop", "DPoP needs the key's public half: a CryptoKeyPair, an extractable CryptoKey, or a signer's publicJwk");
+    }
+    if ((dpop && !dpop.publicJwk) || (assertion && !assertion.publicJwk && a)) {
+      try {
+        this.#lifecycle.reconfigure(configDocument(this.#options, this.#keys, this.#discovered, { assertion: a, dpop: d }));
+      } catch (e) {
+        rethrow(e);
+      }
+    }
+    this.#keysReady = true;
+  }
+
   /** Sends one ticket's request and reports the outcome to the core. */
   async #run(ticket: Ticket): Promise<void> {
     let outcome: string | undefined;
     try {
-      const request = ticket.needs_client_assertion ? await this.#withAssertion(ticket) : ticket.request;
+      const request = ticket.needs_client_assertion || ticket.signing_inputs.length > 0 ? await this.#complete(ticket) : ticket.request;
       if ("failed" in request) {
         outcome = request.failed;
         return;
@@ -271,23 +307,38 @@ export class ClientCredentials {
   }
 
   /**
-   * The ticket's request with an assertion from the host's source; when there
-   * is none to send, what the core made of it: the outcome of the source's
-   * failure, or none (it refused the assertion and failed the fetch).
+   * The ticket's request with the signatures of its signing inputs and an
+   * assertion from the host's source; when there is none to send, what the
+   * core made of it: the outcome of the signer's or the source's failure,
+   * or none (it refused a signature or the assertion and failed the fetch).
    */
-  async #withAssertion(ticket: Ticket): Promise<CoreRequest | { failed: string | undefined }> {
-    let assertion: unknown;
+  async #complete(ticket: Ticket): Promise<CoreRequest | { failed: string | undefined }> {
+    let signatures: Uint8Array[];
     try {
-      assertion = await (this.#clientAssertion as () => string | Promise<string>)();
-      if (typeof assertion !== "string") throw new TypeError(`it returned ${typeof assertion}, not a string`);
+      signatures = await Promise.all(ticket.signing_inputs.map((i) => this.#sign(i)));
     } catch (error) {
-      return { failed: this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now()) };
+      return { failed: this.#lifecycle.signerFailed(ticket.id, messageOf(error), Date.now()) };
+    }
+    let assertion: unknown;
+    if (ticket.needs_client_assertion) {
+      try {
+        assertion = await (this.#clientAssertion as () => string | Promise<string>)();
+        if (typeof assertion !== "string") throw new TypeError(`it returned ${typeof assertion}, not a string`);
+      } catch (error) {
+        return { failed: this.#lifecycle.assertionSourceFailed(ticket.id, messageOf(error), Date.now()) };
+      }
     }
     try {
-      return JSON.parse(this.#lifecycle.requestWithAssertion(ticket.id, assertion, Date.now())) as CoreRequest;
+      return JSON.parse(this.#lifecycle.completeRequest(ticket.id, signatures[0], signatures[1], assertion as string | undefined, Date.now())) as CoreRequest;
     } catch {
-      return { failed: undefined }; // a bad or expired assertion: the core has failed the fetch
+      return { failed: undefined }; // a bad signature or assertion: the core has failed the fetch
     }
+  }
+
+  /** The key's signature over a signing input the core made. */
+  #sign(input: SigningInput): Promise<Uint8Array> {
+    const key = input.purpose === "dpop_proof" ? this.#keys.dpop : this.#keys.assertion;
+    return (key as NonNullable<typeof key>).sign(ASCII.encode(input.input));
   }
 
   /** A valid token: cached, or fetched once for every concurrent caller. */
@@ -306,6 +357,7 @@ export class ClientCredentials {
 
   /** The get-token path: the core decides, this sends tickets and waits. */
   async #getToken(): Promise<AccessToken> {
+    if (!this.#keysReady) await (this.#setup ??= this.#importKeys());
     for (;;) {
       // A token a report just brought (ours or another caller's fetch) needs no poll.
       const memo = this.#memo();
@@ -352,9 +404,10 @@ export class ClientCredentials {
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const { method, url } = target(input, init);
-    const send = (token: AccessToken) => {
+    const send = async (token: AccessToken) => {
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-      for (const [name, value] of Object.entries(this.#apiHeaders(token, method, url))) headers.set(name, value);
+      const api = this.#apiHeaders(token, method, url);
+      for (const [name, value] of Object.entries(api instanceof Promise ? await api : api)) headers.set(name, value);
       return this.#fetch(input, { ...init, headers });
     };
     let token = await this.getToken();
@@ -395,9 +448,10 @@ export class ClientCredentials {
   /**
    * The core's headers for an API call with `token`: `Authorization`, and
    * `DPoP` (a fresh proof) for a DPoP-bound token. Headers the core calls
-   * reusable are kept with the memoized token (and cleared with it).
+   * reusable are kept with the memoized token (and cleared with it). A proof
+   * the host signs (every key here: WebCrypto or a signer) makes it a promise.
    */
-  #apiHeaders(token: AccessToken, method: string, url: string): Readonly<Record<string, string>> {
+  #apiHeaders(token: AccessToken, method: string, url: string): Headers_ | Promise<Headers_> {
     const memo = this.#ready;
     if (memo?.api !== undefined && memo.token === token) return memo.api;
     let answer: ApiHeaders;
@@ -409,7 +463,18 @@ export class ClientCredentials {
     this.#reportStatuses = answer.report_statuses;
     this.#reportHeaders = answer.report_headers;
     if (answer.reusable && memo?.token === token) memo.api = answer.headers;
-    return answer.headers;
+    const toSign = answer.dpop_to_sign;
+    return toSign === undefined ? answer.headers : this.#withProof(answer.headers, toSign);
+  }
+
+  /** `headers` with the DPoP proof the key signs for them. */
+  async #withProof(headers: Headers_, input: SigningInput): Promise<Headers_> {
+    const signature = await this.#sign(input);
+    try {
+      return { ...headers, DPoP: this.#lifecycle.dpopProofWithSignature(input.input, signature) };
+    } catch (e) {
+      return rethrow(e);
+    }
   }
 
   /**
@@ -418,7 +483,7 @@ export class ClientCredentials {
    * Pass any `DPoP-Nonce` the API answers to {@link rememberDpopNonce}.
    */
   async authorizationHeaders(method: string, url: string): Promise<Record<string, string>> {
-    return { ...this.#apiHeaders(await this.getToken(), method.toUpperCase(), url) };
+    return { ...(await this.#apiHeaders(await this.getToken(), method.toUpperCase(), url)) };
   }
 
   /** Remembers a resource server's `DPoP-Nonce` (from any of its responses) for the next proofs. */

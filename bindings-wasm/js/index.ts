@@ -28,9 +28,11 @@ export type {
   KeyInput,
   OptionName,
   Pairs,
+  Signer,
   SigningAlg,
 } from "./options.js";
 export {
+  buildSignedTokenRequest,
   buildTokenRequest,
   parseIntrospectionResponse,
   parseMetadataResponse,

@@ -58,6 +58,11 @@ const FROM_CORE: ReadonlyMap<string, string> = new Map([
     members.flatMap((m) => [[`${parent}.${snake(m)}`, `${parent}.${m}`], [snake(m), `${parent}.${m}`]] as [string, string][])
   ),
   ["server_metadata", "issuer"],
+  // Keys reach the core as their algorithm and public half (js/keys.ts).
+  ["host_signed_key", "privateKey"],
+  ["host_signed_key.public_jwk", "privateKey"],
+  ["host_signed_dpop_key", "dpop"],
+  ["host_signed_dpop_key.public_jwk", "dpop"],
 ]);
 
 /** The option a core field name stands for (`token_endpoint` → `tokenEndpoint`, `dpop_key` → `dpop`). */
@@ -65,14 +70,11 @@ export function optionName(field: string): string {
   return FROM_CORE.get(field) ?? field.split(".").map(camel).join(".");
 }
 
-/** Where the RSA, P-384 and Ed25519 algorithms and PEM keys are. */
-const FULL_BUILD = 'use the full build (import from "ccauth/full" instead of "ccauth")';
-
 /**
  * A core reason in the package's words: document names become option names
  * (only names with an underscore, or back-quoted ones, so plain words stay
  * words; never inside a longer name such as `private_key_jwt`), and the
- * Rust build advice (Cargo features) becomes the `ccauth/full` advice.
+ * Rust build advice (Cargo features) is left out: this package has one build.
  */
 export function npmReason(reason: string): string {
   let out = reason.replace(/(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])/g, (word) => {
@@ -85,7 +87,7 @@ export function npmReason(reason: string): string {
       .replace(/\s*\([^()]*\bfeatures?\b[^()]*\)/g, "")
       .replace(/[;,]?\s*(?:cargo\s+)?(?:the\s+)?`?[\w-]*`?\s*features?\b[^;.)]*/gi, "")
       .trim();
-    out = `${stripped || "not in this build"}: ${FULL_BUILD}`;
+    out = stripped || "not in this build";
   }
   return out;
 }

@@ -2,6 +2,9 @@
 import { ownError } from "./errors.js";
 import type { CoreError, ServerMetadata } from "./wire.js";
 import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
+import { generatedDpopKey, type HostKey, hostKey, isKeyInput, type KeyAlg, type KeyInput, placeholderJwk } from "./keys.js";
+
+export type { KeyAlg, KeyInput, Signer } from "./keys.js";
 
 /** How the client authenticates at the token endpoint. */
 export type AuthMethod =
@@ -15,17 +18,8 @@ export type AuthMethod =
 /** An HMAC algorithm, for `client_secret_jwt`. */
 export type HmacAlg = "HS256" | "HS384" | "HS512";
 
-/** An asymmetric JWS algorithm, for `private_key_jwt`. RS256, PS256, ES384 and EdDSA need `ccauth/full`. */
-export type KeyAlg = "RS256" | "PS256" | "ES256" | "ES384" | "EdDSA";
-
 /** A JWS algorithm for client assertions. */
 export type SigningAlg = HmacAlg | KeyAlg;
-
-/**
- * A private key: a JWK object (e.g. from `crypto.subtle.exportKey("jwk", …)`)
- * or a PKCS#8 PEM string (PEM needs `ccauth/full`).
- */
-export type KeyInput = JsonWebKey | string;
 
 /** Name/value pairs: an object or a list (a list keeps duplicates and order). */
 export type Pairs = Record<string, string> | [string, string][];
@@ -171,8 +165,8 @@ const namePairs: Check = (v) =>
   (Array.isArray(v) ? v.every((p) => Array.isArray(p) && p.length === 2 && isString(p[0]) && isString(p[1])) : isObject(v) && Object.values(v).every(isString))
     ? undefined
     : "must be an object of strings or an array of [name, value] string pairs";
-const key: Check = (v) => (isString(v) || isObject(v) ? undefined : "must be a JWK object or a PEM string");
-const dpop: Check = (v) => (typeof v === "boolean" || !key(v) ? undefined : "must be true, false, a JWK object or a PEM string");
+const key: Check = (v) => (isKeyInput(v) ? undefined : "must be a CryptoKey, a CryptoKeyPair, a JWK object, a PEM string or a signer");
+const dpop: Check = (v) => (typeof v === "boolean" || !key(v) ? undefined : "must be true, false, or a key (a CryptoKeyPair, a JWK object, a PEM string or a signer)");
 
 /** The type each option must have (values are the core's to judge). */
 const CHECKS: Readonly<Record<OptionName, Check>> = {
@@ -263,15 +257,38 @@ const VALUES: Readonly<Partial<Record<OptionName, (value: never) => unknown>>> =
   refresh: snakeKeys,
   retry: snakeKeys,
   clientAssertion: () => true, // the source stays here; the core knows the assertion comes from the host
-  dpop: (v: boolean | KeyInput) => (typeof v === "boolean" ? undefined : v), // `true`: the key made by the client
+  // Keys stay here (WebCrypto signs): the core gets their algorithm and public half (`Keys`).
+  privateKey: () => undefined,
+  dpop: () => undefined,
 };
+
+/** The key options, resolved: what signs client assertions and DPoP proofs. @internal */
+export interface Keys {
+  assertion?: HostKey;
+  dpop?: HostKey;
+}
+
+/** Resolves the key options (their WebCrypto import waits for first use). @internal */
+export function resolveKeys(o: ClientCredentialsOptions): Keys {
+  const alg = o.clientAssertionAlg?.startsWith("HS") ? undefined : (o.clientAssertionAlg as KeyAlg | undefined);
+  return {
+    assertion: o.privateKey === undefined ? undefined : hostKey(o.privateKey, alg, "privateKey"),
+    dpop: o.dpop === true ? generatedDpopKey() : o.dpop === undefined || o.dpop === false ? undefined : hostKey(o.dpop, undefined, "dpop"),
+  };
+}
+
+/** The public JWKs `ready()` found, for keys that did not know theirs at once. @internal */
+export interface PublicJwks {
+  assertion?: JsonWebKey;
+  dpop?: JsonWebKey;
+}
 
 /**
  * The core's config document, as JSON text: each option under its document
- * name (names.ts), the driver's own left out. `dpopKey` is the DPoP key the
- * client made for `dpop: true`. @internal
+ * name (names.ts), the driver's own left out; keys as their algorithm and
+ * public JWK (`publics`: those found since). @internal
  */
-export function configDocument(options: ClientCredentialsOptions, dpopKey?: KeyInput, discovered?: Discovered): string {
+export function configDocument(options: ClientCredentialsOptions, keys: Keys = {}, discovered?: Discovered, publics: PublicJwks = {}): string {
   checkOptions(options);
   const document: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(options)) {
@@ -279,7 +296,13 @@ export function configDocument(options: ClientCredentialsOptions, dpopKey?: KeyI
     const transform = VALUES[name as OptionName] as ((v: unknown) => unknown) | undefined;
     if (member !== null && value !== undefined) document[member] = transform ? transform(value) : value;
   }
-  if (dpopKey !== undefined) document.dpop_key = dpopKey;
+  const { assertion, dpop } = keys;
+  if (assertion) {
+    document.host_signed_key = { alg: assertion.alg, public_jwk: publics.assertion ?? assertion.publicJwk };
+    if (options.keyId === undefined && assertion.kid !== undefined) document.key_id = assertion.kid;
+  }
+  // Until `ready()` gives a WebCrypto key's public half, a stand-in lets the core check the rest.
+  if (dpop) document.host_signed_dpop_key = { alg: dpop.alg, public_jwk: publics.dpop ?? dpop.publicJwk ?? placeholderJwk(dpop.alg) };
   if (discovered !== undefined) {
     document.issuer = discovered.issuer;
     document.server_metadata = discovered.metadata;

@@ -1,10 +1,10 @@
 /** The sans-IO functions: build a token request, parse a response. No network. */
-import { ccauthError, rethrow } from "./errors.js";
-import { type ClientCredentialsOptions, configDocument } from "./options.js";
+import { ccauthError, ownError, rethrow } from "./errors.js";
+import { type ClientCredentialsOptions, configDocument, type Keys, type PublicJwks, resolveKeys } from "./options.js";
 import { randomBytes, signs } from "./client.js";
 import { accessToken, type AccessToken } from "./token.js";
 import { core, loadCore } from "./wasm.js";
-import type { AdminResult, CoreRequest, IntrospectionFields, MetadataResult, ServerMetadata, TokenResult } from "./wire.js";
+import type { AdminResult, IntrospectionFields, MetadataResult, PreparedRequest, ServerMetadata, TokenResult } from "./wire.js";
 
 /** Server metadata (RFC 8414) as parsed: the members this client uses, snake_case as sent (the core's type). */
 export type { ServerMetadata } from "./wire.js";
@@ -29,20 +29,56 @@ export interface RequestContext {
 
 /**
  * Builds the token request for `options` (throws a CcauthError for bad
- * options). Configs that sign (JWT client authentication, a DPoP key) sign
- * at `context.nowMs` with `context.entropy`; the same inputs give the same bytes.
+ * options). Configs that sign with the client secret (`client_secret_jwt`)
+ * sign at `context.nowMs` with `context.entropy`: the same inputs give the
+ * same bytes. A key (`privateKey`, `dpop`) signs with WebCrypto, which is
+ * asynchronous: build those requests with {@link buildSignedTokenRequest}.
  */
 export function buildTokenRequest(options: ClientCredentialsOptions, context: RequestContext = {}): TokenRequest {
   loadCore();
   try {
-    // Only a config that signs needs randomness (and WebCrypto, absent in Node 18 by default).
-    const entropy = context.entropy ?? (signs(options) ? randomBytes(32) : new Uint8Array(32));
-    return JSON.parse(
-      core.buildTokenRequestAt(configDocument(options), context.nowMs ?? Date.now(), entropy, context.dpopNonce),
-    ) as CoreRequest as TokenRequest;
+    const keys = resolveKeys(options);
+    const field = keys.assertion ? "privateKey" : keys.dpop ? "dpop" : undefined;
+    if (field !== undefined) {
+      const reason = "a key signs with WebCrypto, which is asynchronous: use buildSignedTokenRequest";
+      throw ownError({ code: "INVALID_PARAMETER", message: `INVALID_PARAMETER: invalid \`${field}\`: ${reason}`, retryable: false, field, reason });
+    }
+    return prepared(options, keys, {}, context).request as TokenRequest;
   } catch (e) {
     return rethrow(e);
   }
+}
+
+/**
+ * Builds the token request for `options`, signing its client assertion and
+ * DPoP proof with the configured keys (WebCrypto, or your signer) at
+ * `context.nowMs`; rejects with a CcauthError for bad options or keys.
+ */
+export async function buildSignedTokenRequest(options: ClientCredentialsOptions, context: RequestContext = {}): Promise<TokenRequest> {
+  loadCore();
+  try {
+    const keys = resolveKeys(options);
+    const [assertion, dpop] = await Promise.all([keys.assertion?.ready(), keys.dpop?.ready()]);
+    const first = prepared(options, keys, { assertion, dpop }, context);
+    if (first.signing_inputs.length === 0) return first.request as TokenRequest;
+    const ascii = new TextEncoder();
+    const signatures = await Promise.all(
+      first.signing_inputs.map((i) => (i.purpose === "dpop_proof" ? keys.dpop : keys.assertion)!.sign(ascii.encode(i.input))),
+    );
+    return prepared(options, keys, { assertion, dpop }, { ...context, nowMs: first.nowMs, entropy: first.entropy }, signatures).request as TokenRequest;
+  } catch (e) {
+    return rethrow(e);
+  }
+}
+
+/** The core's request for these inputs: finished, or with what to sign (then built again with the signatures). */
+function prepared(options: ClientCredentialsOptions, keys: Keys, publics: PublicJwks, context: RequestContext, signatures: Uint8Array[] = []) {
+  // Only a config that signs needs randomness (and WebCrypto, absent in Node 18 by default).
+  const entropy = context.entropy ?? (signs(options) ? randomBytes(32) : new Uint8Array(32));
+  const nowMs = context.nowMs ?? Date.now();
+  const document = configDocument(options, keys, undefined, publics);
+  const out = JSON.parse(core.buildTokenRequestAt(document, nowMs, entropy, context.dpopNonce, signatures[0], signatures[1])) as PreparedRequest;
+  return { ...out, nowMs, entropy };
 }
 
 /** A response as received: status, headers, body bytes (or text). */

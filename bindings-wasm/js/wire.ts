@@ -198,13 +198,29 @@ export type CoreRequest = { method: string, url: string, headers: Array<[string,
 body: string, };
 
 /**
+ * A JWS for the host to sign: `input` (ASCII) with `alg`.
+ */
+export type SigningInput = { purpose: "client_assertion" | "dpop_proof", alg: "RS256" | "PS256" | "ES256" | "ES384" | "EdDSA", key_id?: string, input: string, };
+
+/**
+ * A sans-IO token request: finished, or waiting for `signing_inputs`'
+ * signatures (then built again with them).
+ */
+export type PreparedRequest = { request: CoreRequest, signing_inputs: Array<SigningInput>, };
+
+/**
  * The right to send one token request; its outcome is reported by `id`.
  */
 export type Ticket = { id: number, attempt: number, request: CoreRequest,
 /**
  * The host adds a client assertion it holds (`requestWithAssertion`) before sending.
  */
-needs_client_assertion: boolean, };
+needs_client_assertion: boolean,
+/**
+ * What the host signs first (a host-signed key: client assertion,
+ * then DPoP proof); the signatures go to `completeRequest`.
+ */
+signing_inputs: Array<SigningInput>, };
 
 /**
  * The core's answer to `poll`: a token with the span it holds for, a
@@ -227,7 +243,12 @@ export type ApiHeaders = {
 /**
  * `Authorization`, and `DPoP` for a DPoP-bound token.
  */
-headers: Record<string, string>, reusable: boolean, report_statuses: Array<number>, report_headers: Array<string>, };
+headers: Record<string, string>,
+/**
+ * The DPoP proof to sign (a host-signed key): its signature goes to
+ * `dpopProofWithSignature`, and the proof into the `DPoP` header.
+ */
+dpop_to_sign?: SigningInput, reusable: boolean, report_statuses: Array<number>, report_headers: Array<string>, };
 
 /**
  * The core's verdict on an API's answer (`apiResponse` returns it as plain text).

@@ -12,10 +12,10 @@
 #![allow(clippy::result_large_err)]
 
 use ccauth::{
-    build_token_request_at, parse_introspection_response, parse_metadata_response,
-    parse_revocation_response, parse_token_response, ClientConfig, Error, FetchOutcome,
-    HttpResponse, PrivateKey, RequestContext, TokenDecision, TokenKey, TokenManager,
-    TransportError, TransportErrorKind, DEFAULT_MAX_RESPONSE_BYTES, MAX_WAIT_SLICE_MS,
+    parse_introspection_response, parse_metadata_response, parse_revocation_response,
+    parse_token_response, prepare_token_request, ClientConfig, Error, FetchOutcome, HttpResponse,
+    RequestContext, TokenDecision, TokenKey, TokenManager, TransportError, TransportErrorKind,
+    DEFAULT_MAX_RESPONSE_BYTES, MAX_WAIT_SLICE_MS,
 };
 use wasm_bindgen::prelude::*;
 
@@ -109,14 +109,19 @@ fn entropy_from(bytes: &[u8]) -> Result<[u8; 32], JsValue> {
     RequestContext::entropy_from(bytes).map_err(|e| throw(&e.into()))
 }
 
-/// Builds the token request at `now_ms`, signing what the config asks for
-/// (client assertion, DPoP proof) with 32 bytes of host randomness.
+/// Builds the token request at `now_ms` with 32 bytes of host randomness,
+/// as JSON `{"request", "signing_inputs"}`. A config with host-signed keys
+/// (every asymmetric key in this build: WebCrypto signs) lists what to sign;
+/// the host signs and calls again with the same inputs and the signatures
+/// (`first`, `second`, in order), which gives the finished request.
 #[wasm_bindgen(js_name = buildTokenRequestAt)]
 pub fn build_token_request_at_json(
     config_json: &str,
     now_ms: f64,
     entropy: Vec<u8>,
     dpop_nonce: Option<String>,
+    first: Option<Vec<u8>>,
+    second: Option<Vec<u8>>,
 ) -> Result<String, JsValue> {
     let config = config_from(config_json)?;
     let context = RequestContext {
@@ -124,16 +129,23 @@ pub fn build_token_request_at_json(
         entropy: entropy_from(&entropy)?,
         dpop_nonce: dpop_nonce.as_deref(),
     };
-    let request = build_token_request_at(&config, &context);
-    Ok(to_json(&CoreRequest::new(&request)))
-}
-
-/// A new P-256 key (for DPoP) from 32 bytes of host randomness, as a private JWK.
-#[wasm_bindgen(js_name = generateDpopKey)]
-pub fn generate_dpop_key(entropy: Vec<u8>) -> Result<String, JsValue> {
-    let key = PrivateKey::generate_p256(&entropy_from(&entropy)?).map_err(|e| throw(&e.into()))?;
-    // The host asked for a key to hold; it goes straight into a config.
-    Ok(key.private_jwk().to_string())
+    let unsigned = prepare_token_request(&config, &context);
+    let signatures: Vec<Vec<u8>> = first.into_iter().chain(second).collect();
+    if signatures.is_empty() {
+        return Ok(to_json(&wire::PreparedRequest {
+            signing_inputs: unsigned
+                .signing_inputs()
+                .into_iter()
+                .map(wire::SigningInput::new)
+                .collect(),
+            request: CoreRequest::new(unsigned.request()),
+        }));
+    }
+    let request = unsigned.finish(&signatures).map_err(|e| throw(&e.into()))?;
+    Ok(to_json(&wire::PreparedRequest {
+        request: CoreRequest::new(&request),
+        signing_inputs: Vec::new(),
+    }))
 }
 
 /// Reads a revocation (`{"ok": true}`) or introspection (`{"introspection": {…}}`) answer.

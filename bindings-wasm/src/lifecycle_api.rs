@@ -4,7 +4,9 @@
 use ccauth::{ApiAnswer, ApiVerdict, Error, TokenTypeHint};
 use wasm_bindgen::prelude::*;
 
-use crate::wire::{self, to_json, ApiHeaders, CoreRequest, HeaderMap, IntrospectionFields};
+use crate::wire::{
+    self, to_json, ApiHeaders, CoreRequest, HeaderMap, IntrospectionFields, SigningInput,
+};
 use crate::{ms, outcome_json, response_from_lines, throw, transport_error, TokenLifecycle};
 
 fn hint(hint: Option<String>) -> Option<TokenTypeHint> {
@@ -36,10 +38,76 @@ impl TokenLifecycle {
             .map_err(|e| throw(&e))?;
         Ok(to_json(&ApiHeaders {
             headers: HeaderMap(headers.pairs()),
+            dpop_to_sign: headers.dpop_to_sign.as_ref().map(SigningInput::new),
             reusable: headers.reusable(),
             report_statuses: ccauth::API_ANSWER_STATUSES,
             report_headers: ccauth::API_ANSWER_HEADERS,
         }))
+    }
+
+    /// The `DPoP` header value from the host's `signature` over an
+    /// `apiHeaders` answer's `dpop_to_sign.input`.
+    #[wasm_bindgen(js_name = dpopProofWithSignature)]
+    pub fn dpop_proof_with_signature(
+        &self,
+        signing_input: &str,
+        signature: &[u8],
+    ) -> Result<String, JsValue> {
+        self.manager
+            .dpop_proof_with_signature(self.key, signing_input, signature)
+            // The host asked for the proof to send.
+            .map(|proof| proof.expose_secret().to_owned())
+            .map_err(|e| throw(&e))
+    }
+
+    /// Ticket `ticket`'s request (JSON) with the host's signatures of its
+    /// `signing_inputs`, in order (`first`, `second`), and the client
+    /// assertion it `needs_client_assertion`. A signature that does not fit
+    /// fails the fetch and throws.
+    #[wasm_bindgen(js_name = completeRequest)]
+    pub fn complete_request(
+        &mut self,
+        ticket: f64,
+        first: Option<Vec<u8>>,
+        second: Option<Vec<u8>>,
+        client_assertion: Option<String>,
+        now_ms: f64,
+    ) -> Result<String, JsValue> {
+        let signatures: Vec<Vec<u8>> = first.into_iter().chain(second).collect();
+        self.manager
+            .complete_request(
+                ms(ticket).into(),
+                &signatures,
+                client_assertion.as_deref(),
+                ms(now_ms),
+            )
+            .map(|request| to_json(&CoreRequest::new(&request)))
+            .map_err(|e| throw(&e))
+    }
+
+    /// The host's signer failed for ticket `ticket`: one report.
+    #[wasm_bindgen(js_name = signerFailed)]
+    pub fn signer_failed(&mut self, ticket: f64, message: &str, now_ms: f64) -> String {
+        outcome_json(
+            self.manager
+                .signer_failed(ms(ticket).into(), message, ms(now_ms)),
+        )
+    }
+
+    /// Takes a new config document for the same cache entry (the same
+    /// endpoint, client, scopes, audience, resources): how the host hands in
+    /// keys it resolved after construction (a WebCrypto key's public half).
+    pub fn reconfigure(&mut self, config_json: &str) -> Result<(), JsValue> {
+        let config = crate::config_from(config_json)?;
+        let key = self.manager.register(config);
+        if key == self.key {
+            Ok(())
+        } else {
+            Err(throw(&ccauth::Error::from(ccauth::ConfigError::invalid_parameter(
+                "config",
+                "a reconfigured client keeps its endpoint, client, scopes, audience and resources",
+            ))))
+        }
     }
 
     /// Reads an API's answer to a call made with `accessToken`:

@@ -358,6 +358,9 @@ pub(crate) struct Ticket<'a> {
     pub(crate) request: CoreRequest<'a>,
     /// The host adds a client assertion it holds (`requestWithAssertion`) before sending.
     pub(crate) needs_client_assertion: bool,
+    /// What the host signs first (a host-signed key: client assertion,
+    /// then DPoP proof); the signatures go to `completeRequest`.
+    pub(crate) signing_inputs: Vec<SigningInput<'a>>,
 }
 
 impl<'a> Ticket<'a> {
@@ -367,6 +370,48 @@ impl<'a> Ticket<'a> {
             attempt: ticket.attempt(),
             request: CoreRequest::new(ticket.request()),
             needs_client_assertion: ticket.needs_client_assertion(),
+            signing_inputs: ticket
+                .signing_inputs()
+                .iter()
+                .map(SigningInput::new)
+                .collect(),
+        }
+    }
+}
+
+/// A sans-IO token request: finished, or waiting for `signing_inputs`'
+/// signatures (then built again with them).
+#[derive(Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub(crate) struct PreparedRequest<'a> {
+    pub(crate) request: CoreRequest<'a>,
+    pub(crate) signing_inputs: Vec<SigningInput<'a>>,
+}
+
+/// A JWS for the host to sign: `input` (ASCII) with `alg`.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(TS))]
+pub(crate) struct SigningInput<'a> {
+    #[cfg_attr(test, ts(type = "\"client_assertion\" | \"dpop_proof\""))]
+    pub(crate) purpose: &'static str,
+    #[cfg_attr(
+        test,
+        ts(type = "\"RS256\" | \"PS256\" | \"ES256\" | \"ES384\" | \"EdDSA\"")
+    )]
+    pub(crate) alg: &'static str,
+    #[cfg_attr(test, ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key_id: Option<&'a str>,
+    pub(crate) input: &'a str,
+}
+
+impl<'a> SigningInput<'a> {
+    pub(crate) fn new(input: &'a ccauth::SigningInput) -> Self {
+        Self {
+            purpose: input.purpose().as_str(),
+            alg: input.alg().as_str(),
+            key_id: input.key_id(),
+            input: input.as_str(),
         }
     }
 }
@@ -425,6 +470,11 @@ pub(crate) struct ApiHeaders<'a> {
     /// `Authorization`, and `DPoP` for a DPoP-bound token.
     #[cfg_attr(test, ts(type = "Record<string, string>"))]
     pub(crate) headers: HeaderMap<'a>,
+    /// The DPoP proof to sign (a host-signed key): its signature goes to
+    /// `dpopProofWithSignature`, and the proof into the `DPoP` header.
+    #[cfg_attr(test, ts(optional))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) dpop_to_sign: Option<SigningInput<'a>>,
     pub(crate) reusable: bool,
     pub(crate) report_statuses: &'static [u16],
     pub(crate) report_headers: &'static [&'static str],
@@ -558,6 +608,8 @@ mod tests {
             ExpirySource,
             CoreToken<'static>,
             CoreRequest<'static>,
+            SigningInput<'static>,
+            PreparedRequest<'static>,
             Ticket<'static>,
             Decision<'static>,
             Outcome<'static>,
@@ -750,6 +802,7 @@ mod tests {
     fn api_headers_are_an_object() {
         let headers = ApiHeaders {
             headers: HeaderMap(vec![("Authorization", "DPoP at"), ("DPoP", "proof")]),
+            dpop_to_sign: None,
             reusable: false,
             report_statuses: &[401],
             report_headers: &["DPoP-Nonce"],

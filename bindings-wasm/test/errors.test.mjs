@@ -7,10 +7,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 
 import {
-  CcauthError, ClientCredentials, buildTokenRequest, isCcauthError, parseIntrospectionResponse, parseMetadataResponse, parseRevocationResponse,
+  CcauthError, ClientCredentials, buildSignedTokenRequest, buildTokenRequest, isCcauthError, parseIntrospectionResponse, parseMetadataResponse, parseRevocationResponse,
   parseTokenResponse,
 } from "ccauth";
-import * as full from "ccauth/full";
 
 const base = { tokenEndpoint: "https://as.example.com/token", clientId: "client", clientSecret: "config-secret-0123" };
 
@@ -117,21 +116,39 @@ test("a bad enum value lists the allowed values", () => {
   }
 });
 
-test("keys only the full build reads: the advice is the ccauth/full import, not a Cargo feature", async () => {
+test("every key kind in the one build (WebCrypto signs); keys it cannot use are typed errors that never echo the key", async () => {
   const rsa = await crypto.subtle.generateKey(
     { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign"]);
   const jwk = await crypto.subtle.exportKey("jwk", rsa.privateKey);
-  const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
+  const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const pem = pair.privateKey.export({ type: "pkcs8", format: "pem" });
+  const pkcs1 = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" });
   const jwt = { tokenEndpoint: base.tokenEndpoint, clientId: "client", authMethod: "private_key_jwt" };
-  for (const privateKey of [jwk, pem]) {
-    const e = thrown(() => buildTokenRequest({ ...jwt, privateKey }));
+  for (const privateKey of [jwk, pem, pkcs1, rsa.privateKey, { alg: "ES256", sign: () => new Uint8Array(64).fill(1) }]) {
+    const request = await buildSignedTokenRequest({ ...jwt, privateKey });
+    assert.match(new URLSearchParams(request.body).get("client_assertion"), /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/);
+  }
+  const refused = [
+    [pair.privateKey.export({ type: "sec1", format: "pem" }), /SEC1/],
+    [pair.publicKey.export({ type: "spki", format: "pem" }), /public key/],
+    [pair.privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" }), /encrypted/],
+    [{ kty: "EC", crv: "P-256", x: "AA", y: "AA" }, /needs d/],
+    [{ kty: "oct", k: "AAAA", d: "AA" }, /unsupported JWK/],
+  ];
+  for (const [privateKey, why] of refused) {
+    const e = await buildSignedTokenRequest({ ...jwt, privateKey }).then(() => undefined, (x) => x);
+    assert.ok(isCcauthError(e), String(e));
     assert.equal(e.code, "INVALID_KEY");
     assert.equal(e.field, "privateKey");
-    assert.match(e.message, /import from "ccauth\/full"/);
-    assert.doesNotMatch(e.message, /cargo|feature/i);
-    // The full build takes both.
-    assert.equal(full.buildTokenRequest({ ...jwt, privateKey }).method, "POST");
+    assert.match(e.message, why);
+    assert.doesNotMatch(e.message, /cargo|feature|BEGIN/i);
   }
+  // A JWK the runtime's WebCrypto refuses (a broken P-256 scalar) is a typed error at first use.
+  const broken = await buildSignedTokenRequest({ ...jwt, privateKey: { ...jwk, kty: "EC", crv: "P-256", x: "AA", y: "AA", d: "AA" } })
+    .then(() => undefined, (x) => x);
+  assert.equal(broken?.code, "INVALID_KEY");
+  // The synchronous builder names the asynchronous one.
+  assert.match(thrown(() => buildTokenRequest({ ...jwt, privateKey: jwk })).message, /buildSignedTokenRequest/);
 });
 
 test("revoke() and introspect() without an endpoint: the core's error names the option", async () => {

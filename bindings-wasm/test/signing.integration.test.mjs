@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { inspect } from "node:util";
 
-import { ClientCredentials, isCcauthError } from "ccauth";
-import { ClientCredentials as FullClientCredentials } from "ccauth/full";
+import { sign as nodeSign } from "node:crypto";
+
+import { buildSignedTokenRequest, ClientCredentials, isCcauthError } from "ccauth";
 
 const { CCAUTH_ISSUER: issuer, CCAUTH_TOKEN_ENDPOINT: tokenEndpoint, CCAUTH_API_URL: api, CCAUTH_STATS_URL: stats, CCAUTH_VECTORS: vectors } = process.env;
 assert.ok(issuer && tokenEndpoint && api && stats && vectors, "run through scripts/with-auth-server.sh");
@@ -15,7 +16,7 @@ const key = (file) => readFileSync(`${vectors}/keys/${file}`, "utf8");
 const jwk = (name) => JSON.parse(key(`${name}.jwk.json`));
 const tokenRequests = async (clientId) => (await (await fetch(stats)).json()).token_requests_by_client[clientId] ?? 0;
 
-test("private_key_jwt ES256 (JWK, default build): the API answers 200", async () => {
+test("private_key_jwt ES256 (JWK): the API answers 200", async () => {
   const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256"), scopes: ["api.read"] });
   const res = await client.fetch(api);
   assert.equal(res.status, 200);
@@ -27,11 +28,70 @@ test("client_secret_jwt (HS256): the API answers 200", async () => {
   assert.equal((await client.fetch(api)).status, 200);
 });
 
-test("private_key_jwt RS256 and EdDSA from PEM (ccauth/full)", async () => {
+test("private_key_jwt RS256 and EdDSA from PEM (WebCrypto)", async () => {
   for (const [clientId, file] of [["ccauth-rs256", "rsa.pem"], ["ccauth-eddsa", "ed25519.pem"]]) {
-    const client = new FullClientCredentials({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey: key(file), scopes: ["api.read"] });
+    const client = new ClientCredentials({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey: key(file), scopes: ["api.read"] });
     assert.equal((await client.fetch(api)).status, 200, clientId);
   }
+});
+
+test("private_key_jwt with a non-extractable CryptoKey, and DPoP with a non-extractable CryptoKeyPair", async () => {
+  const privateKey = await crypto.subtle.importKey("jwk", jwk("p256"), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  assert.equal(privateKey.extractable, false);
+  const dpop = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey, scopes: ["api.read"] });
+  assert.equal((await client.fetch(api)).status, 200);
+  const bound = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop, scopes: ["api.read"] });
+  const token = await bound.getToken();
+  assert.equal(token.tokenType, "DPoP");
+  const res = await bound.fetch(api);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).dpop, true);
+  // A lone non-extractable private key cannot give DPoP its public half: a typed error, no request.
+  const lone = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: dpop.privateKey });
+  const err = await lone.getToken().then(() => undefined, (e) => e);
+  assert.equal(err?.code, "INVALID_KEY");
+  assert.equal(err?.field, "dpop");
+});
+
+test("a signer callback (a KMS stand-in returning DER) for private_key_jwt and DPoP", async () => {
+  const pem = key("p256.pem");
+  const calls = [];
+  const kms = {
+    alg: "ES256",
+    keyId: "kms-key-1",
+    // As AWS KMS answers ECDSA_SHA_256: an ASN.1 DER signature, which the core converts.
+    sign: async (alg, keyId, input) => {
+      calls.push([alg, keyId, new TextDecoder().decode(input).split(".").length]);
+      return nodeSign("sha256", input, { key: pem, dsaEncoding: "der" });
+    },
+  };
+  const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: kms, scopes: ["api.read"] });
+  assert.equal((await client.fetch(api)).status, 200);
+  assert.deepEqual(calls, [["ES256", "kms-key-1", 2]], "one assertion signed, its signing input is header.claims");
+  const publicJwk = { kty: "EC", crv: "P-256", x: jwk("p256").x, y: jwk("p256").y };
+  const dpopSigner = { alg: "ES256", publicJwk, sign: (_alg, _kid, input) => nodeSign("sha256", input, { key: pem, dsaEncoding: "der" }) };
+  const bound = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: dpopSigner, scopes: ["api.read"] });
+  const res = await bound.fetch(api);
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).dpop, true);
+});
+
+test("a signer that throws is retried, then a typed error; one returning garbage is INVALID_SIGNATURE; nothing is sent", async () => {
+  const before = await tokenRequests("ccauth-es256");
+  let calls = 0;
+  const failing = { alg: "ES256", sign: () => { calls += 1; throw new Error("KMS throttled"); } };
+  const client = new ClientCredentials({
+    tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: failing, retry: { maxAttempts: 2, maxWaitMs: 3000 },
+  });
+  const err = await client.getToken().then(() => undefined, (e) => e);
+  assert.equal(err?.code, "TRANSPORT_ERROR");
+  assert.match(err.message, /signer failed/);
+  assert.equal(calls, 2, "retried once");
+  const garbage = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: { alg: "ES256", sign: () => new Uint8Array(3) } });
+  const bad = await garbage.getToken().then(() => undefined, (e) => e);
+  assert.equal(bad?.code, "INVALID_SIGNATURE");
+  assert.equal(await tokenRequests("ccauth-es256"), before, "no token request went out");
 });
 
 test("a key the server does not know is invalid_client, and no key material leaks", async () => {
@@ -104,11 +164,10 @@ test("revoke: the API then answers 401, the client fetches a new token; introspe
 test("an external assertion (workload identity) is read for every token request", async () => {
   // The assertion is minted elsewhere: here by a second, key-holding client's
   // sans-IO request, as a Kubernetes token would be written to a file.
-  const { buildTokenRequest } = await import("ccauth");
   let reads = 0;
-  const clientAssertion = () => {
+  const clientAssertion = async () => {
     reads += 1;
-    const r = buildTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") });
+    const r = await buildSignedTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") });
     return new URLSearchParams(r.body).get("client_assertion");
   };
   const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", clientAssertion, scopes: ["api.read"] });
@@ -121,7 +180,7 @@ test("an external assertion (workload identity) is read for every token request"
   const before = await tokenRequests("ccauth-es256");
   const stale = new ClientCredentials({
     tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt",
-    clientAssertion: () => new URLSearchParams(buildTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") }, { nowMs: Date.now() - 3_600_000 }).body).get("client_assertion"),
+    clientAssertion: async () => new URLSearchParams((await buildSignedTokenRequest({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: jwk("p256") }, { nowMs: Date.now() - 3_600_000 })).body).get("client_assertion"),
   });
   const err = await stale.getToken().then(() => undefined, (e) => e);
   assert.equal(err?.code, "INVALID_CLIENT_ASSERTION");

@@ -2,7 +2,7 @@
 // `authMethod`, each method with the credential it needs and none of the
 // others'. tsc checks this file against the installed package; every
 // `@ts-expect-error` must meet an error (an unused one fails the compile).
-import { ClientCredentials, type ClientCredentialsOptions, buildTokenRequest } from "ccauth";
+import { ClientCredentials, type ClientCredentialsOptions, buildSignedTokenRequest } from "ccauth";
 
 const tokenEndpoint = "https://as.example.com/token";
 const issuer = "https://as.example.com";
@@ -24,7 +24,7 @@ export const ok: ClientCredentialsOptions[] = [
   { tokenEndpoint, clientId, authMethod: "none", dpop: true, proactiveRefresh: true },
 ];
 export const discovered = ClientCredentials.discover({ issuer, clientId, clientSecret: "s", timeoutMs: 5_000 });
-export const request = buildTokenRequest({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey });
+export const request = buildSignedTokenRequest({ tokenEndpoint, clientId, authMethod: "private_key_jwt", privateKey });
 
 // Narrowing on the discriminant reaches the method's fields.
 export function credential(o: ClientCredentialsOptions): string {

@@ -1,12 +1,16 @@
 // A CommonJS TypeScript consumer ("module": "node16"): its imports compile
 // to require(), so the package must give require its own declarations
 // (.d.cts); with only the ESM .d.ts this file fails with TS1479.
-import { AccessToken, CcauthError, ClientCredentials, buildTokenRequest, isCcauthError, type CcauthErrorCode, type TokenRequest } from "ccauth";
-import { ClientCredentials as FullClientCredentials } from "ccauth/full";
+import { AccessToken, CcauthError, ClientCredentials, buildSignedTokenRequest, buildTokenRequest, isCcauthError, type CcauthErrorCode, type TokenRequest } from "ccauth";
 
 const options = { tokenEndpoint: "https://as.example.com/token", clientId: "c", clientSecret: "s" };
 export const client = new ClientCredentials(options);
-export const full = new FullClientCredentials(options);
+// Keys of every kind, typed: a signer (a KMS), a WebCrypto key pair for DPoP.
+export const signed: Promise<TokenRequest> = buildSignedTokenRequest({
+  tokenEndpoint: "https://as.example.com/token", clientId: "c", authMethod: "private_key_jwt",
+  privateKey: { alg: "ES256", keyId: "k1", sign: async (_alg, _kid, input: Uint8Array) => input },
+});
+export const withPair = (dpop: CryptoKeyPair): ClientCredentials => new ClientCredentials({ ...options, dpop });
 export const token: Promise<AccessToken> = client.getToken();
 export const request: TokenRequest = buildTokenRequest(options);
 export const code: CcauthErrorCode = "WASM_LOAD_FAILED";

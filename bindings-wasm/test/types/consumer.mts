@@ -1,11 +1,15 @@
 // The same consumer as an ES module ("module": "node16", a .mts file): it
 // reads the import-side declarations (.d.ts).
-import { AccessToken, CcauthError, ClientCredentials, buildTokenRequest, isCcauthError, type CcauthErrorCode, type TokenRequest } from "ccauth";
-import { ClientCredentials as FullClientCredentials } from "ccauth/full";
+import { AccessToken, CcauthError, ClientCredentials, buildSignedTokenRequest, buildTokenRequest, isCcauthError, type CcauthErrorCode, type TokenRequest } from "ccauth";
 
 const options = { tokenEndpoint: "https://as.example.com/token", clientId: "c", clientSecret: "s" };
 export const client = new ClientCredentials(options);
-export const full = new FullClientCredentials(options);
+// Keys of every kind, typed: a signer (a KMS), a WebCrypto key pair for DPoP.
+export const signed: Promise<TokenRequest> = buildSignedTokenRequest({
+  tokenEndpoint: "https://as.example.com/token", clientId: "c", authMethod: "private_key_jwt",
+  privateKey: { alg: "ES256", keyId: "k1", sign: async (_alg, _kid, input: Uint8Array) => input },
+});
+export const withPair = (dpop: CryptoKeyPair): ClientCredentials => new ClientCredentials({ ...options, dpop });
 export const token: Promise<AccessToken> = client.getToken();
 export const request: TokenRequest = buildTokenRequest(options);
 export const code: CcauthErrorCode = "WASM_LOAD_FAILED";

@@ -77,6 +77,17 @@ impl std::fmt::Debug for SigningInput {
 }
 
 impl SigningInput {
+    /// The signing input `input` for `key` (as a host handed it back).
+    pub(crate) fn for_key(purpose: SigningPurpose, key: &PrivateKey, input: &str) -> Self {
+        Self {
+            purpose,
+            alg: key.algorithm(),
+            key_id: key.key_id().map(str::to_owned),
+            input: input.to_owned(),
+            modulus_len: key.modulus_len(),
+        }
+    }
+
     /// What the JWT is for.
     pub fn purpose(&self) -> SigningPurpose {
         self.purpose

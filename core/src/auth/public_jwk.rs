@@ -47,7 +47,8 @@ pub(crate) fn canonical(
     }
     let member = |name: &str| jwk.get(name).and_then(Value::as_str);
     if let Some(named) = member("alg") {
-        if named != alg {
+        // RFC 9864 names Ed25519 signatures "Ed25519" (WebCrypto exports that).
+        if named != alg && !(named == "Ed25519" && alg == "EdDSA") {
             return Err(invalid(field, "the JWK's alg differs from the key's"));
         }
     }

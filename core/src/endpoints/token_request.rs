@@ -159,6 +159,12 @@ impl UnsignedRequest {
         Ok(request)
     }
 
+    /// The request without its host-signed JWTs (never to be sent as is
+    /// while [`needs_signatures`](Self::needs_signatures)).
+    pub fn request(&self) -> &HttpRequest {
+        &self.request
+    }
+
     /// The request as built, for a config with nothing host-signed.
     pub(crate) fn into_request(self) -> HttpRequest {
         self.request

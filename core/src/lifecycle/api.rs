@@ -2,7 +2,7 @@
 //! token (`Authorization`, and a DPoP proof for a DPoP-bound token), and what
 //! the API's answer means: a nonce to retry with, a token to drop and replace.
 
-use crate::auth::jws::{Jws, SigningInput};
+use crate::auth::jws::{Jws, SigningInput, SigningPurpose};
 use crate::error::{ConfigError, Error};
 use crate::http::challenge::parse_www_authenticate;
 use crate::lifecycle::decision::TokenKey;
@@ -200,6 +200,23 @@ impl TokenManager {
             .into()),
             None => Ok(None),
         }
+    }
+
+    /// The DPoP proof from a host's `signature` over `signing_input`, the
+    /// text of an [`ApiHeaders::dpop_to_sign`] this manager made for `key`
+    /// (for hosts that hand the input across a boundary as text).
+    pub fn dpop_proof_with_signature(
+        &self,
+        key: TokenKey,
+        signing_input: &str,
+        signature: &[u8],
+    ) -> Result<DpopProof, Error> {
+        let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
+        let dpop_key = config.dpop_key.as_ref().ok_or_else(|| {
+            ConfigError::invalid_parameter("dpop_key", "this config has no DPoP key")
+        })?;
+        let input = SigningInput::for_key(SigningPurpose::DpopProof, dpop_key, signing_input);
+        Ok(DpopProof::new(input.to_jws(signature)?.as_str()))
     }
 
     fn dpop_jws(
