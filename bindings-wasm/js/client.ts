@@ -357,7 +357,10 @@ export class ClientCredentials {
 
   /** The get-token path: the core decides, this sends tickets and waits. */
   async #getToken(): Promise<AccessToken> {
-    if (!this.#keysReady) await (this.#setup ??= this.#importKeys());
+    if (!this.#keysReady) {
+      this.#setup ??= this.#importKeys();
+      await this.#setup;
+    }
     for (;;) {
       // A token a report just brought (ours or another caller's fetch) needs no poll.
       const memo = this.#memo();

@@ -1,5 +1,6 @@
 /** The sans-IO functions: build a token request, parse a response. No network. */
 import { ccauthError, ownError, rethrow } from "./errors.js";
+import type { HostKey } from "./keys.js";
 import { type ClientCredentialsOptions, configDocument, type Keys, type PublicJwks, resolveKeys } from "./options.js";
 import { randomBytes, signs } from "./client.js";
 import { accessToken, type AccessToken } from "./token.js";
@@ -62,9 +63,8 @@ export async function buildSignedTokenRequest(options: ClientCredentialsOptions,
     const first = prepared(options, keys, { assertion, dpop }, context);
     if (first.signing_inputs.length === 0) return first.request as TokenRequest;
     const ascii = new TextEncoder();
-    const signatures = await Promise.all(
-      first.signing_inputs.map((i) => (i.purpose === "dpop_proof" ? keys.dpop : keys.assertion)!.sign(ascii.encode(i.input))),
-    );
+    const keyOf = (purpose: string) => (purpose === "dpop_proof" ? keys.dpop : keys.assertion) as HostKey;
+    const signatures = await Promise.all(first.signing_inputs.map((i) => keyOf(i.purpose).sign(ascii.encode(i.input))));
     return prepared(options, keys, { assertion, dpop }, { ...context, nowMs: first.nowMs, entropy: first.entropy }, signatures).request as TokenRequest;
   } catch (e) {
     return rethrow(e);
@@ -105,7 +105,7 @@ export function parseTokenResponse(options: ClientCredentialsOptions, response: 
   try {
     out = JSON.parse(
       core.parseTokenResponse(
-        configDocument(options),
+        configDocument(options, resolveKeys(options)),
         response.status,
         JSON.stringify(headerPairs(response.headers)),
         bodyBytes(response.body),
@@ -136,7 +136,7 @@ function adminResponse(options: ClientCredentialsOptions, kind: "revocation" | "
   try {
     out = JSON.parse(
       core.parseTokenAdminResponse(
-        configDocument(options), kind, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs,
+        configDocument(options, resolveKeys(options)), kind, response.status, JSON.stringify(headerPairs(response.headers)), bodyBytes(response.body), nowMs,
       ),
     );
   } catch (e) {

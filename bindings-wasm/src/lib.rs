@@ -450,6 +450,10 @@ mod tests {
         for file in &files {
             let text = std::fs::read_to_string(file).unwrap();
             let shown = file.strip_prefix(&core).unwrap().display().to_string();
+            // Test modules of their own read the requests the core builds.
+            if shown.ends_with("_tests.rs") {
+                continue;
+            }
             let in_http = shown.starts_with("http");
             for call in [".header(", "headers_named("] {
                 for (at, _) in text.match_indices(call) {

@@ -132,7 +132,7 @@ test("every key kind in the one build (WebCrypto signs); keys it cannot use are 
     [pair.privateKey.export({ type: "sec1", format: "pem" }), /SEC1/],
     [pair.publicKey.export({ type: "spki", format: "pem" }), /public key/],
     [pair.privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" }), /encrypted/],
-    [{ kty: "EC", crv: "P-256", x: "AA", y: "AA" }, /needs d/],
+    [{ kty: "EC", crv: "P-256", x: "AA", y: "AA" }, /need d/],
     [{ kty: "oct", k: "AAAA", d: "AA" }, /unsupported JWK/],
   ];
   for (const [privateKey, why] of refused) {

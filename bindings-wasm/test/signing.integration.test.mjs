@@ -59,7 +59,7 @@ test("a signer callback (a KMS stand-in returning DER) for private_key_jwt and D
   const calls = [];
   const kms = {
     alg: "ES256",
-    keyId: "kms-key-1",
+    keyId: "es256-1", // the kid the server registered for this client
     // As AWS KMS answers ECDSA_SHA_256: an ASN.1 DER signature, which the core converts.
     sign: async (alg, keyId, input) => {
       calls.push([alg, keyId, new TextDecoder().decode(input).split(".").length]);
@@ -68,7 +68,7 @@ test("a signer callback (a KMS stand-in returning DER) for private_key_jwt and D
   };
   const client = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-es256", authMethod: "private_key_jwt", privateKey: kms, scopes: ["api.read"] });
   assert.equal((await client.fetch(api)).status, 200);
-  assert.deepEqual(calls, [["ES256", "kms-key-1", 2]], "one assertion signed, its signing input is header.claims");
+  assert.deepEqual(calls, [["ES256", "es256-1", 2]], "one assertion signed, its signing input is header.claims");
   const publicJwk = { kty: "EC", crv: "P-256", x: jwk("p256").x, y: jwk("p256").y };
   const dpopSigner = { alg: "ES256", publicJwk, sign: (_alg, _kid, input) => nodeSign("sha256", input, { key: pem, dsaEncoding: "der" }) };
   const bound = new ClientCredentials({ tokenEndpoint, clientId: "ccauth-dpop", clientSecret: "dpop-secret-0123456789", dpop: dpopSigner, scopes: ["api.read"] });

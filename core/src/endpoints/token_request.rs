@@ -151,10 +151,7 @@ impl UnsignedRequest {
         }
         if let Some((input, at)) = &self.dpop {
             let proof = input.to_jws(next())?;
-            let at = (*at).min(request.headers.len());
-            request
-                .headers
-                .insert(at, ("DPoP".to_owned(), proof.to_string()));
+            request.insert_header(*at, "DPoP", proof.to_string());
         }
         Ok(request)
     }

@@ -51,6 +51,12 @@ impl HttpRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Inserts a header at position `at` (or last, if there are fewer).
+    pub(crate) fn insert_header(&mut self, at: usize, name: &str, value: String) {
+        let at = at.min(self.headers.len());
+        self.headers.insert(at, (name.to_owned(), value));
+    }
+
     /// The body bytes. May hold credentials.
     pub fn body(&self) -> &[u8] {
         &self.body
