@@ -1,5 +1,6 @@
 package dev.ccauth
 
+import dev.ccauth.ffi.ApiHeaders
 import dev.ccauth.ffi.ApiVerdict
 import dev.ccauth.ffi.CcauthException
 import dev.ccauth.ffi.ClientAuth
@@ -14,6 +15,7 @@ import dev.ccauth.ffi.Header
 import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RefreshPolicy
 import dev.ccauth.ffi.RetryPolicy
+import dev.ccauth.ffi.SigningPurpose
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
 import dev.ccauth.ffi.TokenRequest
@@ -91,19 +93,35 @@ class ServerMetadata internal constructor(
  * [AutoCloseable]) to stop background refreshes and free the core.
  */
 class ClientCredentials
-    @JvmOverloads
-    constructor(
-        /** The options (built already: a refused one was the generated `CcauthException`; see the other constructor). */
+    private constructor(
         config: ClientConfig,
-        private val transport: HttpTransport = UrlConnectionTransport(),
-        /** A request (token, revocation, introspection) that takes longer counts as timed out. */
-        private val timeoutMs: Long = DEFAULT_TIMEOUT_MS,
-        /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
-        private val clientAssertion: (() -> String)? = null,
+        private val transport: HttpTransport,
+        private val timeoutMs: Long,
+        private val clientAssertion: (() -> String)?,
+        /** The signers of host-signed keys ([PrivateKey.jca], [PrivateKey.signedBy]): the client assertion's and the DPoP proofs'. */
+        signers: Pair<HostSigner?, HostSigner?>,
     ) : AutoCloseable {
         /**
+         * A client for a config built already (a refused one was the generated
+         * `CcauthException`; see the other constructors). Host-signed keys
+         * ([PrivateKey.jca], [PrivateKey.signedBy]) need the [ClientOptions]
+         * constructor: a config does not say which keys it was built from.
+         */
+        @JvmOverloads
+        constructor(
+            /** The options, validated. */
+            config: ClientConfig,
+            transport: HttpTransport = UrlConnectionTransport(),
+            /** A request (token, revocation, introspection) that takes longer counts as timed out. */
+            timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+            /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
+            clientAssertion: (() -> String)? = null,
+        ) : this(config, transport, timeoutMs, clientAssertion, null to null)
+
+        /**
          * A client for [options]: an option the core refuses is a
-         * [CcauthError.Config] with this library's option names.
+         * [CcauthError.Config] with this library's option names. A host-signed
+         * key in them ([PrivateKey.jca], [PrivateKey.signedBy]) signs with its signer.
          */
         @JvmOverloads
         constructor(
@@ -111,7 +129,7 @@ class ClientCredentials
             transport: HttpTransport = UrlConnectionTransport(),
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             clientAssertion: (() -> String)? = null,
-        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion)
+        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion, HostSigner.of(options))
 
         /**
          * A client for the config [config] builds: an option the core refuses
@@ -124,7 +142,10 @@ class ClientCredentials
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             clientAssertion: (() -> String)? = null,
             config: () -> ClientConfig,
-        ) : this(configured(config), transport, timeoutMs, clientAssertion)
+        ) : this(configured(config), transport, timeoutMs, clientAssertion, null to null)
+
+        private val assertionSigner: HostSigner? = signers.first
+        private val dpopSigner: HostSigner? = signers.second
 
         /** The core's lifecycle; the config (it holds the credentials) goes into it and is not kept here. */
         private val lifecycle: TokenLifecycle =
@@ -245,8 +266,47 @@ class ClientCredentials
         ): Map<String, String> {
             val memo = memo?.takeIf { it.token === token }
             memo?.headers?.let { return it }
+            val answer = apiHeaders(token, method, url)
+            val unsigned = answer.dpopToSign ?: return headers(answer, memo)
+            return unsigned.use { proof ->
+                val input = proof.signingInput()
+                val signature = signerFor(dpopSigner).signBlocking(input.alg, input.keyId, input.bytes)
+                headers(answer, null) + (DPOP to translated { proof.proof(signature) })
+            }
+        }
+
+        /** [authorizationHeadersFor] for suspending callers: a [PrivateKey.signedBy] signer is called without blocking. */
+        private suspend fun authorizationHeadersSuspending(
+            token: AccessToken,
+            method: String,
+            url: String,
+        ): Map<String, String> {
+            val memo = memo?.takeIf { it.token === token }
+            memo?.headers?.let { return it }
+            val answer = apiHeaders(token, method, url)
+            val unsigned = answer.dpopToSign ?: return headers(answer, memo)
+            return unsigned.use { proof ->
+                val input = proof.signingInput()
+                val signature = signerFor(dpopSigner).sign(input.alg, input.keyId, input.bytes)
+                headers(answer, null) + (DPOP to translated { proof.proof(signature) })
+            }
+        }
+
+        private fun apiHeaders(
+            token: AccessToken,
+            method: String,
+            url: String,
+        ): ApiHeaders {
             val answer = translated { lifecycle.apiHeaders(token.handle, method.uppercase(), url, nowMs()) }
             if (report == null) report = Report(answer.reportStatuses.map { it.toInt() }.toSet(), answer.reportHeaders)
+            return answer
+        }
+
+        /** The core's headers as a map, kept with [memo]'s token when the core calls them reusable. */
+        private fun headers(
+            answer: ApiHeaders,
+            memo: Memo?,
+        ): Map<String, String> {
             val headers = answer.headers.associate { it.name to it.value }
             if (answer.reusable && memo != null) memo.headers = headers
             return headers
@@ -256,7 +316,7 @@ class ClientCredentials
         suspend fun authorizationHeaders(
             method: String,
             url: String,
-        ): Map<String, String> = authorizationHeadersFor(token(), method, url)
+        ): Map<String, String> = authorizationHeadersSuspending(token(), method, url)
 
         /** [authorizationHeaders] for blocking callers. */
         fun authorizationHeadersBlocking(
@@ -304,15 +364,15 @@ class ClientCredentials
             send: suspend (headers: Map<String, String>) -> R,
         ): R {
             val token = token()
-            var response = send(authorizationHeadersFor(token, method, url))
+            var response = send(authorizationHeadersSuspending(token, method, url))
             var verdict = apiResponse(token, url, answer(response))
             if (verdict == ApiVerdict.RETRY_WITH_NONCE && replayable) {
-                response = send(authorizationHeadersFor(token, method, url))
+                response = send(authorizationHeadersSuspending(token, method, url))
                 verdict = apiResponse(token, url, answer(response), nonceRetried = true)
             }
             if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN && replayable) {
                 val fresh = token()
-                response = send(authorizationHeadersFor(fresh, method, url))
+                response = send(authorizationHeadersSuspending(fresh, method, url))
                 apiResponse(fresh, url, answer(response)) // for its nonce: no third send
             }
             return response
@@ -435,7 +495,12 @@ class ClientCredentials
             var outcome: FetchOutcome? = null
             var signal: CompletableDeferred<Unit>? = null
             try {
-                val request = if (ticket.needsClientAssertion) withAssertion(ticket) ?: return else ticket.request
+                val request =
+                    when {
+                        ticket.signingInputs.isNotEmpty() -> signed(ticket) ?: return
+                        ticket.needsClientAssertion -> withAssertion(ticket) ?: return
+                        else -> ticket.request
+                    }
                 try {
                     val response = call(transport, request.method, request.url, request.headers, request.body, timeoutMs, maxResponseBytes)
                     val headers = response.headers.map { (name, value) -> Header(name, value) }
@@ -454,15 +519,49 @@ class ClientCredentials
             }
         }
 
-        /** The ticket's request with the assertion from the client assertion source; null when that failed (reported). */
-        private fun withAssertion(ticket: FetchTicket): TokenRequestParts? {
-            val assertion =
+        /**
+         * The ticket's request with its JWTs signed by the host-signed keys'
+         * signers (and the external assertion, when it needs one too); null when
+         * a signer failed (reported: retried like a network error) or the core
+         * refused a signature (`INVALID_SIGNATURE`: the fetch failed for every waiter).
+         */
+        private suspend fun signed(ticket: FetchTicket): TokenRequestParts? {
+            val signatures =
                 try {
-                    (clientAssertion ?: throw IllegalStateException("no clientAssertion source was given to the client")).invoke()
+                    ticket.signingInputs.map { input ->
+                        val signer = if (input.purpose == SigningPurpose.DPOP_PROOF) dpopSigner else assertionSigner
+                        signerFor(signer).sign(input.alg, input.keyId, input.bytes)
+                    }
+                } catch (e: CancellationException) {
+                    throw e
                 } catch (e: Exception) {
-                    lifecycle.assertionSourceFailed(ticket.id, e.message ?: TransportException.nameOf(e), nowMs())
+                    // The class and message: a signer's failure names no secret (the input is none either).
+                    val message = TransportException.nameOf(e) + (e.message?.let { ": " + it.take(200) } ?: "")
+                    lifecycle.signerFailed(ticket.id, message, nowMs())
                     return null
                 }
+            val assertion = if (ticket.needsClientAssertion) assertion(ticket) ?: return null else null
+            return try {
+                lifecycle.completeRequest(ticket.id, signatures, assertion, nowMs())
+            } catch (e: CcauthException) {
+                null // the core failed the fetch already; every waiter gets its error
+            }
+        }
+
+        private fun signerFor(signer: HostSigner?): HostSigner = signer ?: throw IllegalStateException("no signer for this host-signed key: give PrivateKey.jca or PrivateKey.signedBy in ClientOptions")
+
+        /** The client assertion source's assertion; null when that failed (reported). */
+        private fun assertion(ticket: FetchTicket): String? =
+            try {
+                (clientAssertion ?: throw IllegalStateException("no clientAssertion source was given to the client")).invoke()
+            } catch (e: Exception) {
+                lifecycle.assertionSourceFailed(ticket.id, e.message ?: TransportException.nameOf(e), nowMs())
+                null
+            }
+
+        /** The ticket's request with the assertion from the client assertion source; null when that failed (reported). */
+        private fun withAssertion(ticket: FetchTicket): TokenRequestParts? {
+            val assertion = assertion(ticket) ?: return null
             return try {
                 lifecycle.requestWithAssertion(ticket.id, assertion, nowMs())
             } catch (e: CcauthException) {
@@ -504,6 +603,8 @@ class ClientCredentials
         companion object {
             /** The default per-request timeout, in milliseconds. */
             const val DEFAULT_TIMEOUT_MS: Long = 10_000
+
+            private const val DPOP = "DPoP"
 
             private fun nowMs(): ULong = System.currentTimeMillis().toULong()
 

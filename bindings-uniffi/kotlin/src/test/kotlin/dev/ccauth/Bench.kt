@@ -4,13 +4,15 @@ import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.ClientSecret
+import dev.ccauth.ffi.PrivateKey
 import kotlinx.coroutines.runBlocking
 
 /**
  * A small benchmark (scripts/bench-kotlin-swift.sh; not a test): the cached
  * token hot path, an API call with a held Bearer token (the headers, and a
  * 200 answer read: what the library adds to a call; the send is a stub), and
- * one token round trip against the local server.
+ * one token round trip against the local server; a DPoP-bound token's API
+ * headers (a proof per call) signed in the core and by a JCA key.
  */
 fun main() =
     runBlocking {
@@ -61,6 +63,36 @@ fun main() =
             }
             hotSuspend("API call, held Bearer: authorized() (suspend)", 200_000) {
                 client.authorized("GET", api, answer = { a: ApiAnswer -> a }) { ok }
+            }
+            // A DPoP-bound token's API headers: a fresh proof per call, signed by the core's key or by a JCA key (PrivateKey.jca).
+            val jcaPair =
+                java.security.KeyPairGenerator
+                    .getInstance("EC")
+                    .apply { initialize(java.security.spec.ECGenParameterSpec("secp256r1")) }
+                    .generateKeyPair()
+            val fixedSignature =
+                ByteArray(64).also {
+                    it[31] = 1
+                    it[63] = 1
+                }
+            var signed = false // the token request's proof is signed for real; the measured ones by the fixed answer
+            val dpopKeys =
+                listOf(
+                    "in-core P-256 key" to PrivateKey.generateP256(),
+                    "JCA P-256 key (PrivateKey.jca)" to PrivateKey.jca(jcaPair),
+                    // ccauth's own share of a host-signed proof: a signer that answers at once (r = s = 1 passes the core's checks).
+                    "signer answering at once (ccauth's share)" to
+                        PrivateKey.signedBy("ES256", HostKeys.publicJwk(jcaPair.public)) { alg, _, input ->
+                            if (signed) fixedSignature else HostSigner.Jca(jcaPair.private, alg).signNow(input)
+                        },
+                )
+            for ((label, dpopKey) in dpopKeys) {
+                val options = ClientOptions(endpoint, "ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), scopes = listOf("api.read"), dpopKey = dpopKey)
+                ClientCredentials(options).use { dpop ->
+                    val t = dpop.token()
+                    signed = true
+                    hot("DPoP API headers (proof), $label", 20_000) { dpop.authorizationHeadersFor(t, "GET", api) }
+                }
             }
             // A fresh client per trip: a drop-then-fetch loop on one client would measure the core's 1 s fetch spacing.
             val trips =
