@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Mapping,
 from ._config import Options, Pairs, client_auth, client_config
 from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, from_ffi, from_info
 from ._ffi import ccauth_ffi as _ffi
+from ._signing import Signer, host_signers
 from ._token import AccessToken
 from ._transport import AsyncTransport, HttpReply, Transport, TransportFailure, UrllibTransport
 
@@ -66,7 +67,21 @@ _KINDS = {
 
 
 class _Reported(TransportFailure):
-    """The ticket is already reported (its client assertion could not be had)."""
+    """The ticket is already reported (its client assertion or a signature could not be had)."""
+
+
+class _SignerFailed(Exception):
+    """A signer raised (or is async where it cannot be awaited): the message
+    is the exception's class only, never its text (which may quote anything)."""
+
+
+def _signer_failure(error: BaseException) -> str:
+    return f"{type(error).__name__}"
+
+
+def _signature(value: object) -> bytes:
+    """A signer's answer as bytes (anything else: empty, which the core refuses as INVALID_SIGNATURE)."""
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else b""
 
 
 def _now_ms() -> int:
@@ -174,7 +189,7 @@ class ClientCredentials:
         retry: Optional[RetryPolicy] = None,
         assertion_audience: Optional[str] = None,
         assertion_lifetime_ms: Optional[int] = None,
-        dpop_key: Union[PrivateKey, bool, None] = None,
+        dpop_key: Union[PrivateKey, Signer, bool, Any, None] = None,
         revocation_endpoint: Optional[str] = None,
         introspection_endpoint: Optional[str] = None,
         proactive_refresh: bool = False,
@@ -209,7 +224,8 @@ class ClientCredentials:
         :param assertion_audience: the client assertions' ``aud`` (default: the token
             endpoint; the issuer after :meth:`discover`).
         :param assertion_lifetime_ms: lifetime of each assertion, 1 s to 5 min (default 60 s).
-        :param dpop_key: DPoP (RFC 9449): the key (:class:`PrivateKey`), or ``True`` for a new ES256 one.
+        :param dpop_key: DPoP (RFC 9449): the key (:class:`PrivateKey`, a :class:`Signer`
+            or a ``cryptography`` private key object), or ``True`` for a new ES256 one.
         :param revocation_endpoint: RFC 7009 endpoint for :meth:`revoke` (discovery fills it).
         :param introspection_endpoint: RFC 7662 endpoint for :meth:`introspect` (discovery fills it).
         :param proactive_refresh: refresh in the background at the refresh
@@ -228,11 +244,13 @@ class ClientCredentials:
         # Built before anything else, the secret dropped before an error
         # passes through this frame (raised outside the except block).
         error: Optional[Error] = None
+        signers: Dict[Any, Signer] = {}
         try:
+            auth, dpop_key, signers = host_signers(client_auth(auth, client_secret, client_assertion), dpop_key)
             config = client_config(
                 token_endpoint,
                 client_id,
-                client_auth(auth, client_secret, client_assertion),
+                auth,
                 scopes=scopes,
                 include_scope=include_scope,
                 audience=audience,
@@ -265,6 +283,8 @@ class ClientCredentials:
         self._max_bytes: int = config.max_response_bytes()
         del config
         self._client_assertion = client_assertion
+        # The host-signed keys' signers, by what they sign (empty: the core signs).
+        self._signers = signers
         self._transport: Transport = transport if transport is not None else UrllibTransport()
         self._async_transport = async_transport
         self._timeout_ms = timeout_ms
@@ -367,11 +387,11 @@ class ClientCredentials:
             raise
         self._report(ticket, reply, failure)
 
-    def _send(self, ticket: Any) -> HttpReply:
+    def _send(self, ticket: Any, signatures: Optional[List[bytes]] = None) -> HttpReply:
         # The credentials go straight into the call: no local of this frame
         # (or any ccauth frame a traceback shows) holds them in the clear
         # (the request object prints redacted).
-        request = self._request(ticket)  # prints redacted
+        request = self._request(ticket, signatures)  # prints redacted
         return self._transport.send(
             request.method, request.url, _pairs(request.headers), request.body, self._timeout_ms, max_bytes=self._max_bytes
         )
@@ -428,13 +448,14 @@ class ClientCredentials:
         reply: Optional[HttpReply] = None
         failure: Optional[TransportFailure] = None
         try:
+            signatures = await self._signatures_async(ticket)
             if self._async_transport is not None:
-                request = self._request(ticket)
+                request = self._request(ticket, signatures)
                 reply = await self._async_transport.send(
                     request.method, request.url, _pairs(request.headers), request.body, self._timeout_ms, max_bytes=self._max_bytes
                 )
             else:
-                reply = await loop.run_in_executor(None, self._send, ticket)
+                reply = await loop.run_in_executor(None, self._send, ticket, signatures)
         except Exception as e:
             failure = _failure(e)
         except BaseException:  # asyncio.CancelledError, KeyboardInterrupt
@@ -442,26 +463,81 @@ class ClientCredentials:
             raise
         self._report(ticket, reply, failure, loop)
 
+    async def _signatures_async(self, ticket: Any) -> Optional[List[bytes]]:
+        """The ticket's signatures made on the loop (an async signer is
+        awaited there), or ``None`` when the core signs; a failed signer is
+        reported (raises :class:`_Reported`)."""
+        if not ticket.signing_inputs:
+            return None
+        try:
+            return await self._sign_inputs_async(ticket.signing_inputs)
+        except _SignerFailed as e:
+            message = str(e)
+        self._lifecycle.signer_failed(ticket.id, message, _now_ms())
+        raise _Reported("other", "the request was not signed")
+
     # -- what both loops share ---------------------------------------------------
 
-    def _request(self, ticket: Any) -> Any:
+    def _request(self, ticket: Any, signatures: Optional[List[bytes]] = None) -> Any:
         """The ticket's request; with the host's assertion when the config
-        takes one minted elsewhere (read from its source for each request).
+        takes one minted elsewhere (read from its source for each request),
+        and the JWTs of host-signed keys (``signatures``, else signed here).
         Raises :class:`_Reported` when there is none to send: the core has the
-        source's failure, or refused the assertion (failing the fetch for every waiter)."""
-        if not ticket.needs_client_assertion:
+        source's or the signer's failure, or refused the assertion or a
+        signature (failing the fetch for every waiter)."""
+        inputs = ticket.signing_inputs
+        if not inputs and not ticket.needs_client_assertion:
             return ticket.request
-        assert self._client_assertion is not None
         failed: Optional[str] = None
         try:
-            return self._lifecycle.request_with_assertion(ticket.id, self._client_assertion(), _now_ms())
+            if inputs and signatures is None:
+                signatures = self._sign_inputs(inputs)
+            assertion: Optional[str] = None
+            if ticket.needs_client_assertion:
+                assert self._client_assertion is not None
+                assertion = self._client_assertion()
+            if not inputs:
+                assert assertion is not None
+                return self._lifecycle.request_with_assertion(ticket.id, assertion, _now_ms())
+            return self._lifecycle.complete_request(ticket.id, signatures or [], assertion, _now_ms())
         except FFI_ERRORS:
             pass
+        except _SignerFailed as e:  # the core retries like a network failure
+            self._lifecycle.signer_failed(ticket.id, str(e), _now_ms())
+            raise _Reported("other", "the request was not signed") from None
         except Exception as e:  # the source failed: the core retries like a network failure
             failed = str(e) or type(e).__name__
         if failed is not None:
             self._lifecycle.assertion_source_failed(ticket.id, failed, _now_ms())
         raise _Reported("other", "the client assertion was not sent")
+
+    def _sign_inputs(self, inputs: Sequence[Any]) -> List[bytes]:
+        """One signature per signing input, by its key's signer (sync);
+        raises :class:`_SignerFailed`."""
+        signatures = []
+        for i in inputs:
+            try:
+                value = self._signers[i.purpose].sign(i.alg, i.key_id, i.bytes)
+            except Exception as e:
+                raise _SignerFailed(_signer_failure(e)) from None
+            if hasattr(value, "__await__"):
+                getattr(value, "close", lambda: None)()  # never awaited: no warning
+                raise _SignerFailed("an async signer: use the *_async methods")
+            signatures.append(_signature(value))
+        return signatures
+
+    async def _sign_inputs_async(self, inputs: Sequence[Any]) -> List[bytes]:
+        """:meth:`_sign_inputs`, awaiting a signer that is a coroutine function."""
+        signatures = []
+        for i in inputs:
+            try:
+                value = self._signers[i.purpose].sign(i.alg, i.key_id, i.bytes)
+                if hasattr(value, "__await__"):
+                    value = await value
+            except Exception as e:
+                raise _SignerFailed(_signer_failure(e)) from None
+            signatures.append(_signature(value))
+        return signatures
 
     def _report(
         self, ticket: Any, reply: Optional[HttpReply], failure: Optional[TransportFailure], loop: Optional[asyncio.AbstractEventLoop] = None
@@ -552,12 +628,57 @@ class ClientCredentials:
             return ready.headers
         answer = self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms())
         headers = {h.name: h.value for h in answer.headers}
+        pending = answer.dpop_to_sign
+        if pending is not None:  # a host-signed DPoP key: sign the proof here
+            headers["DPoP"] = self._dpop_proof(pending)
         if not self._report_statuses:
             self._report_statuses = frozenset(answer.report_statuses)
             self._report_headers = tuple(answer.report_headers)
         if answer.reusable and ready is not None and ready.token is token:
             ready.headers = headers  # a memo cleared since is dropped with its headers
         return headers
+
+    async def _api_headers_async(self, token: AccessToken, method: str, url: str) -> Dict[str, str]:
+        """:meth:`_api_headers`, awaiting an async signer of a host-signed DPoP key."""
+        if self._signers.get(_ffi.SigningPurpose.DPOP_PROOF) is None:
+            return self._api_headers(token, method, url)
+        answer = self._lifecycle.api_headers(token._ffi, method.upper(), url, _now_ms())
+        headers = {h.name: h.value for h in answer.headers}
+        if not self._report_statuses:
+            self._report_statuses = frozenset(answer.report_statuses)
+            self._report_headers = tuple(answer.report_headers)
+        pending = answer.dpop_to_sign
+        if pending is not None:
+            signature: Optional[bytes] = None
+            try:
+                signature = (await self._sign_inputs_async([pending.signing_input()]))[0]
+            except _SignerFailed as e:
+                message = str(e)
+            headers["DPoP"] = self._dpop_proof(pending, signature, None if signature is not None else message)
+        return headers
+
+    def _dpop_proof(self, pending: Any, signature: Optional[bytes] = None, failed: Optional[str] = None) -> str:
+        """The ``DPoP`` value of an API call with a host-signed DPoP key
+        (``signature`` made here when not given). A signer that fails raises
+        the core's :class:`TransportError` for it (``cause`` ``signer``), a
+        signature that does not fit a :class:`ConfigError` ``INVALID_SIGNATURE``."""
+        error: Optional[Error] = None
+        if signature is None and failed is None:
+            try:
+                signature = self._sign_inputs([pending.signing_input()])[0]
+            except _SignerFailed as e:
+                failed = str(e)
+        if failed is not None:
+            error = from_ffi(
+                self._lifecycle.admin_transport_error(_ffi.TransportKind.OTHER, f"the signer failed: {failed}", "signer", False)
+            )
+        else:
+            try:
+                proof: str = pending.proof(signature)
+                return proof
+            except FFI_ERRORS as e:
+                error = from_ffi(e)
+        raise error
 
     def _must_report(self, status: int, headers: Mapping[str, str]) -> bool:
         """Whether an API's answer can change anything in the core (its
@@ -582,7 +703,7 @@ class ClientCredentials:
 
     async def authorization_headers_async(self, method: str, url: str) -> Dict[str, str]:
         """:meth:`authorization_headers` for asyncio."""
-        return dict(self._api_headers(await self.get_token_async(), method, url))
+        return dict(await self._api_headers_async(await self.get_token_async(), method, url))
 
     def remember_dpop_nonce(self, url: str, nonce: str) -> bool:
         """Remembers a resource server's ``DPoP-Nonce`` for the next proofs to it."""

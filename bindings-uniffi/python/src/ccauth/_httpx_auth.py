@@ -29,6 +29,10 @@ class HttpxAuth(httpx.Auth):
         request.headers.update(self._client._api_headers(token, request.method, str(request.url)))
         return request
 
+    async def _sign_async(self, request: httpx.Request, token: AccessToken) -> httpx.Request:
+        request.headers.update(await self._client._api_headers_async(token, request.method, str(request.url)))
+        return request
+
     def _verdict(self, request: httpx.Request, token: AccessToken, response: httpx.Response, nonce_retried: bool) -> object:
         return verdict(self._client, token, str(request.url), response.status_code, response.headers, nonce_retried)
 
@@ -46,12 +50,12 @@ class HttpxAuth(httpx.Auth):
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = await self._client.get_token_async()
-        response = yield self._sign(request, token)
+        response = yield await self._sign_async(request, token)
         answer = self._verdict(request, token, response, False)
         if answer == RETRY_WITH_NONCE:
-            response = yield self._sign(request, token)
+            response = yield await self._sign_async(request, token)
             answer = self._verdict(request, token, response, True)
         if answer == RETRY_WITH_NEW_TOKEN:
             token = await self._client.get_token_async()
-            response = yield self._sign(request, token)
+            response = yield await self._sign_async(request, token)
             self._verdict(request, token, response, True)  # keeps a nonce; no third send

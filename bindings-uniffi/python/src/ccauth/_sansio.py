@@ -4,6 +4,9 @@ They take the core's config document (docs/OPTIONS.md: the options'
 snake_case names, ``client_secret`` with ``auth_method``, durations in ms),
 as a mapping or its JSON text: the shared vectors' ``config`` object; or,
 for the token steps, a :class:`PreparedConfig` (the document read once).
+In a mapping, ``private_key`` and ``dpop_key`` may also be a :class:`Signer`
+or a ``cryptography`` private key object: the core then hands the JWTs it
+builds to that key to sign (``host_signed_key``, ``host_signed_dpop_key``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._errors import FFI_ERRORS, Error, from_ffi
 from ._ffi import ccauth_ffi as _ffi
+from ._signing import Signer, is_key_object
 from ._token import AccessToken
 
 ConfigDocument = Union[Mapping[str, Any], str]
@@ -27,24 +31,63 @@ class PreparedConfig:
     :func:`parse_token_response` take it in place of the document and then
     skip reading it again: a host that sends many token requests keeps one."""
 
-    __slots__ = ("_config",)
+    __slots__ = ("_config", "_signers")
 
     def __init__(self, config: ConfigDocument) -> None:
         error: Optional[Error] = None
+        text = ""
         try:
-            self._config = _ffi.ClientConfig.from_document(_text(config))
+            text, self._signers = _document(config)
+            self._config = _ffi.ClientConfig.from_document(text)
             return
         except FFI_ERRORS as e:
             error = from_ffi(e)
-        del config
+        except Error as e:  # a key object that is not one: no traceback through the document's frames
+            error = e.with_traceback(None)
+        del config, text  # no secret in a frame the traceback shows
         raise error
 
     def __repr__(self) -> str:
         return "PreparedConfig([REDACTED])"
 
 
-def _prepared(config: Union[ConfigDocument, PreparedConfig]) -> Any:
-    return config._config if isinstance(config, PreparedConfig) else PreparedConfig(config)._config
+def _prepared(config: Union[ConfigDocument, PreparedConfig]) -> PreparedConfig:
+    return config if isinstance(config, PreparedConfig) else PreparedConfig(config)
+
+
+_HOST_SIGNED = (
+    ("private_key", "host_signed_key", _ffi.SigningPurpose.CLIENT_ASSERTION),
+    ("dpop_key", "host_signed_dpop_key", _ffi.SigningPurpose.DPOP_PROOF),
+)
+
+
+def _signed(value: object) -> bytes:
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError("a signer returned no bytes (an async signer cannot sign here)")
+    return bytes(value)
+
+
+def _document(config: ConfigDocument) -> Tuple[str, Dict[Any, Signer]]:
+    """The document's text, with a key object or :class:`Signer` in
+    ``private_key``/``dpop_key`` as the core's host-signed key; its signers."""
+    signers: Dict[Any, Signer] = {}
+    if isinstance(config, str):
+        return config, signers
+    document = dict(config)
+    for member, host_member, purpose in _HOST_SIGNED:
+        key = document.get(member)
+        if isinstance(key, Signer) or is_key_object(key):
+            alg = document.get("client_assertion_alg") if purpose == _ffi.SigningPurpose.CLIENT_ASSERTION else None
+            signer = key if isinstance(key, Signer) else Signer.from_key(key, alg=alg)
+            host: Dict[str, Any] = {"alg": signer.alg}
+            if signer.public_jwk is not None:
+                host["public_jwk"] = dict(signer.public_jwk, **({"kid": signer.key_id} if signer.key_id else {}))
+            elif signer.key_id and member == "private_key":
+                document.setdefault("key_id", signer.key_id)
+            del document[member]
+            document[host_member] = host
+            signers[purpose] = signer
+    return _text(document), signers
 
 
 @dataclass(frozen=True)
@@ -87,7 +130,14 @@ def build_token_request(
     error: Optional[Error] = None
     when = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     try:
-        r = _prepared(config).token_request(when, os.urandom(32) if entropy is None else entropy, dpop_nonce)
+        prepared = _prepared(config)
+        random = os.urandom(32) if entropy is None else entropy
+        if prepared._signers:  # host-signed keys: the core builds, the signers sign
+            unsigned = prepared._config.prepare_token_request(when, random, dpop_nonce)
+            signers = prepared._signers
+            r = unsigned.finish([_signed(signers[i.purpose].sign(i.alg, i.key_id, i.bytes)) for i in unsigned.signing_inputs()])
+        else:
+            r = prepared._config.token_request(when, random, dpop_nonce)
         return TokenRequest(r.method, r.url, [(h.name, h.value) for h in r.headers], r.body)
     except FFI_ERRORS as e:
         error = from_ffi(e)
@@ -107,7 +157,7 @@ def parse_token_response(
     """
     error: Optional[Error] = None
     try:
-        parsed = _prepared(config).token_response(status, _headers(headers), _bytes(body), now_ms)
+        parsed = _prepared(config)._config.token_response(status, _headers(headers), _bytes(body), now_ms)
         return AccessToken(parsed.token, parsed.info)
     except FFI_ERRORS as e:
         error = from_ffi(e)
