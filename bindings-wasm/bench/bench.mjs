@@ -162,7 +162,9 @@ report("cached-token hot path", hot);
 
 await settle();
 // 3. Signing: a private_key_jwt (ES256) exchange, and a DPoP proof per API
-// call. ccauth signs in wasm (RustCrypto p256); oauth4webapi with WebCrypto.
+// call. ccauth and oauth4webapi sign with WebCrypto (ccauth before issue 15:
+// RustCrypto's p256 in wasm); ccauth with the JWK (imported once) and with
+// the same CryptoKey oauth4webapi gets.
 const keyPair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
 const jwk = await crypto.subtle.exportKey("jwk", keyPair.privateKey);
 const signedExchange = [];
@@ -173,6 +175,13 @@ signedExchange.push(
       return { name: v.label, make: () => new v.ClientCredentials(options), use: (c) => c.getToken() };
     }),
   )),
+);
+signedExchange.push(
+  ...(await measurePools([{
+    name: "ccauth (CryptoKey)",
+    make: () => new ClientCredentials({ tokenEndpoint: ENDPOINT, clientId: "svc", authMethod: "private_key_jwt", privateKey: keyPair.privateKey, scopes: ["api.read"], fetch: stubFetch }),
+    use: (c) => c.getToken(),
+  }])),
 );
 signedExchange.push(
   await measure("oauth4webapi", async () => {
@@ -189,6 +198,11 @@ for (const v of versions) {
   const bound = new v.ClientCredentials({ tokenEndpoint: ENDPOINT, clientId: "svc", clientSecret: "s3cr3t", dpop: jwk, fetch: async (url) => (String(url) === ENDPOINT ? dpopFetch() : apiFetch()) });
   await bound.getToken();
   dpopCall.push(await measure(v.label, () => bound.fetch(API.href)));
+}
+{
+  const bound = new ClientCredentials({ tokenEndpoint: ENDPOINT, clientId: "svc", clientSecret: "s3cr3t", dpop: keyPair, fetch: async (url) => (String(url) === ENDPOINT ? dpopFetch() : apiFetch()) });
+  await bound.getToken();
+  dpopCall.push(await measure("ccauth (CryptoKeyPair)", () => bound.fetch(API.href)));
 }
 const dpopHandle = oauth.DPoP(o4wClient, keyPair);
 dpopCall.push(await measure("oauth4webapi", () => oauth.protectedResourceRequest(TOKEN, "GET", API, new Headers(), null, { DPoP: dpopHandle, [oauth.customFetch]: apiFetch })));

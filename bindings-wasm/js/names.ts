@@ -22,7 +22,7 @@ const NOT_SAME: Readonly<Partial<Record<OptionName, string | null>>> = {
 };
 
 const NAMES: readonly OptionName[] = [
-  "tokenEndpoint", "clientId", "authMethod", "clientSecret", "basicAuthEncoding", "privateKey", "keyId", "clientAssertionAlg",
+  "tokenEndpoint", "clientId", "authMethod", "clientSecret", "basicAuthEncoding", "privateKey", "keyId", "certificate", "clientAssertionAlg",
   "clientAssertion", "scopes", "includeScope", "audience", "resources", "extraBodyParams", "extraQueryParams", "extraHeaders",
   "bodyFormat", "maxResponseBytes", "refresh", "retry", "assertionAudience", "assertionLifetimeMs", "dpop",
   "revocationEndpoint", "introspectionEndpoint", "proactiveRefresh", "dangerAcceptInsecureHttp", "fetch", "timeoutMs",

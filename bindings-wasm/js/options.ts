@@ -32,6 +32,7 @@ interface AuthFields {
   clientAssertionAlg: SigningAlg;
   privateKey: KeyInput;
   keyId: string;
+  certificate: string;
   clientAssertion: () => string | Promise<string>;
 }
 
@@ -64,8 +65,14 @@ export type ClientAuthOptions =
     authMethod: "private_key_jwt";
     /** The key that signs client assertions (RFC 7523). */
     privateKey: KeyInput;
-    /** The `kid` header of client assertions (default: the JWK's own `kid`, if any). */
+    /** The `kid` header of client assertions (default: the JWK's or signer's own `kid`, else the certificate's thumbprint). */
     keyId?: string;
+    /**
+     * The key's X.509 certificate (PEM), for servers that identify the key by
+     * it (Microsoft Entra ID): its SHA-256 thumbprint is the assertions'
+     * `x5t#S256` header, and their `kid` unless `keyId` says otherwise.
+     */
+    certificate?: string;
     /** The key's algorithm, for keys that allow several (an RSA key: RS256 or PS256). */
     clientAssertionAlg?: KeyAlg;
   }>
@@ -190,6 +197,7 @@ const CHECKS: Readonly<Record<OptionName, Check>> = {
   privateKey: key,
   clientAssertionAlg: string,
   keyId: string,
+  certificate: string,
   assertionAudience: string,
   assertionLifetimeMs: whole(),
   clientAssertion: func,

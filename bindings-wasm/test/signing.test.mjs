@@ -105,3 +105,22 @@ test("buildTokenRequest (synchronous) refuses keys, naming buildSignedTokenReque
   assert.match(err.message, /buildSignedTokenRequest/);
   assert.ok(!err.message.includes("PRIVATE KEY"));
 });
+
+test("a certificate gives the assertion x5t#S256 (its SHA-256 thumbprint) and the default kid; keyId wins the kid", async () => {
+  // The core hashes the DER as it is; any SEQUENCE stands in for a certificate.
+  const der = new Uint8Array([0x30, 0x82, 0x01, 0x00, ...new Array(256).fill(7)]);
+  const certificate = `-----BEGIN CERTIFICATE-----\n${btoa(String.fromCharCode(...der))}\n-----END CERTIFICATE-----\n`;
+  const digest = new Uint8Array(await subtle.digest("SHA-256", der));
+  const thumbprint = btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const privateKey = (await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign"])).privateKey;
+  const base = { tokenEndpoint: "https://login.example.com/tenant/oauth2/v2.0/token", clientId: "app", authMethod: "private_key_jwt", privateKey, certificate };
+  for (const [options, kid] of [[base, thumbprint], [{ ...base, keyId: "k1" }, "k1"]]) {
+    const request = await ccauth.buildSignedTokenRequest(options);
+    const header = part(new URLSearchParams(request.body).get("client_assertion"), 0);
+    assert.equal(header["x5t#S256"], thumbprint);
+    assert.equal(header.kid, kid);
+  }
+  const e = await ccauth.buildSignedTokenRequest({ ...base, certificate: "not base64 at all!" }).then(() => undefined, (x) => x);
+  assert.equal(e?.code, "INVALID_KEY");
+  assert.equal(e?.field, "certificate");
+});

@@ -14,6 +14,9 @@ pub(crate) struct AssertionConfig {
     /// `None` for an assertion the host supplies per request.
     pub(crate) key: Option<PrivateKey>,
     pub(crate) key_id: Option<String>,
+    /// The SHA-256 thumbprint of the key's X.509 certificate (base64url), when
+    /// given: the `x5t#S256` header, and the `kid` unless one is configured.
+    pub(crate) x5t_s256: Option<String>,
     pub(crate) audience: String,
     pub(crate) lifetime_ms: u64,
 }
@@ -27,6 +30,8 @@ struct Header<'a> {
     typ: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     kid: Option<&'a str>,
+    #[serde(rename = "x5t#S256", skip_serializing_if = "Option::is_none")]
+    x5t_s256: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -58,16 +63,19 @@ pub(crate) fn sign(
             JwsSigner::Hmac(settings.alg, secret.expose_secret().as_bytes())
         }
     };
-    // A configured key id, else the JWK's own (servers holding several
-    // keys for a client pick the verifying one by it).
+    // A configured key id, else the JWK's own, else the certificate's
+    // thumbprint (servers holding several keys for a client pick the
+    // verifying one by it).
     let kid = settings
         .key_id
         .as_deref()
-        .or_else(|| settings.key.as_ref().and_then(PrivateKey::key_id));
+        .or_else(|| settings.key.as_ref().and_then(PrivateKey::key_id))
+        .or(settings.x5t_s256.as_deref());
     let header = Header {
         alg: signer.algorithm().as_str(),
         typ: "JWT",
         kid,
+        x5t_s256: settings.x5t_s256.as_deref(),
     };
     let iat = now_ms / 1000;
     let claims = Claims {
@@ -86,4 +94,11 @@ pub(crate) fn sign(
         SigningPurpose::ClientAssertion,
         kid,
     ))
+}
+
+/// The `x5t#S256` of a DER certificate (RFC 7515 §4.1.8): base64url SHA-256.
+pub(crate) fn certificate_thumbprint(der: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der))
 }

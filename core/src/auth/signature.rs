@@ -61,12 +61,13 @@ pub(crate) fn jose_signature(
 fn ecdsa(signature: &[u8], order: &[u8]) -> Result<Vec<u8>, ConfigError> {
     let size = order.len();
     let mut out = vec![0u8; 2 * size];
-    if signature.len() == 2 * size && signature.first() != Some(&0x30) {
-        out.copy_from_slice(signature);
-    } else if signature.first() == Some(&0x30) {
-        let (r, s) = der_pair(signature).ok_or_else(|| {
-            invalid("not an ECDSA signature: neither r || s nor DER SEQUENCE { r, s }")
-        })?;
+    // A raw `r || s` may begin with 0x30 too (1 in 256): DER is taken only
+    // when the whole input is one strict DER pair, raw only at its size.
+    let der = signature
+        .first()
+        .and_then(|b| (*b == 0x30).then(|| der_pair(signature)))
+        .flatten();
+    if let Some((r, s)) = der {
         for (value, half) in [(r, 0), (s, size)] {
             if value.len() > size {
                 return Err(invalid("an ECDSA value is longer than the curve's order"));
@@ -76,9 +77,11 @@ fn ecdsa(signature: &[u8], order: &[u8]) -> Result<Vec<u8>, ConfigError> {
                 .ok_or_else(|| invalid("an ECDSA value does not fit"))?
                 .copy_from_slice(value);
         }
+    } else if signature.len() == 2 * size {
+        out.copy_from_slice(signature);
     } else {
         return Err(invalid(
-            "an ECDSA signature is r || s (64 bytes for ES256, 96 for ES384) or DER",
+            "not an ECDSA signature: neither r || s (64 bytes for ES256, 96 for ES384) nor DER SEQUENCE { r, s }",
         ));
     }
     let (r, s) = out.split_at(size);
@@ -179,6 +182,13 @@ mod tests {
 
     #[test]
     fn raw_signatures_pass_unchanged() {
+        // Even one that begins like a DER SEQUENCE (a 1 in 256 draw).
+        let mut like_der = [0x42u8; 64];
+        like_der[0] = 0x30;
+        assert_eq!(
+            jose_signature(JwsAlgorithm::Es256, &like_der, None).unwrap(),
+            like_der.to_vec()
+        );
         let raw = [0x42u8; 64];
         assert_eq!(
             jose_signature(JwsAlgorithm::Es256, &raw, None).unwrap(),
@@ -230,9 +240,20 @@ mod tests {
     fn der_of_a_real_signature_matches_its_raw_form() {
         use p256::ecdsa::signature::Signer as _;
         let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
-        let signature: p256::ecdsa::Signature = key.sign(b"input");
-        let from_der =
-            jose_signature(JwsAlgorithm::Es256, signature.to_der().as_bytes(), None).unwrap();
-        assert_eq!(from_der, signature.to_bytes().to_vec());
+        // Enough signatures that some raw ones begin with 0x30 and some DER
+        // ones carry short values.
+        for i in 0u32..2_000 {
+            let signature: p256::ecdsa::Signature = key.sign(&i.to_be_bytes());
+            let raw = signature.to_bytes().to_vec();
+            let der = signature.to_der();
+            assert_eq!(
+                jose_signature(JwsAlgorithm::Es256, der.as_bytes(), None).unwrap(),
+                raw
+            );
+            assert_eq!(
+                jose_signature(JwsAlgorithm::Es256, &raw, None).unwrap(),
+                raw
+            );
+        }
     }
 }

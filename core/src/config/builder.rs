@@ -45,6 +45,7 @@ pub struct ClientConfigBuilder {
     client_assertion_alg: Option<JwsAlgorithm>,
     external_client_assertion: bool,
     key_id: Option<String>,
+    certificate: Option<Vec<u8>>,
     assertion_audience: Option<String>,
     assertion_lifetime_ms: u64,
     dpop_key: Option<PrivateKey>,
@@ -90,6 +91,7 @@ impl ClientConfigBuilder {
             client_assertion_alg: None,
             external_client_assertion: false,
             key_id: None,
+            certificate: None,
             assertion_audience: None,
             assertion_lifetime_ms: DEFAULT_ASSERTION_LIFETIME_MS,
             dpop_key: None,
@@ -135,6 +137,15 @@ impl ClientConfigBuilder {
     /// it in for each token request ([`crate::add_client_assertion`]).
     pub fn external_client_assertion(mut self, external: bool) -> Self {
         self.external_client_assertion = external;
+        self
+    }
+
+    /// The X.509 certificate (DER) of the `private_key_jwt` key, for servers
+    /// that identify the key by it (Microsoft Entra ID): its SHA-256
+    /// thumbprint goes in the assertion's `x5t#S256` header and is its `kid`
+    /// unless `key_id` is set.
+    pub fn certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.certificate = Some(der.into());
         self
     }
 
@@ -525,14 +536,31 @@ impl ClientConfigBuilder {
                     "only with private_key_jwt",
                 ));
             }
-            if self.private_key.is_some() {
+            if self.private_key.is_some() || self.certificate.is_some() {
                 return Err(ConfigError::new(
                     Kind::InvalidParameter,
-                    "private_key",
+                    if self.private_key.is_some() {
+                        "private_key"
+                    } else {
+                        "certificate"
+                    },
                     "given, but the auth method is not private_key_jwt",
                 ));
             }
             return Ok(None);
+        }
+        // A DER certificate is a SEQUENCE: anything else is a mistake (a PEM
+        // not decoded, the key instead of the certificate).
+        if self
+            .certificate
+            .as_ref()
+            .is_some_and(|der| der.first() != Some(&0x30) || der.len() < 64)
+        {
+            return Err(ConfigError::new(
+                Kind::InvalidKey,
+                "certificate",
+                "not a DER X.509 certificate",
+            ));
         }
         if !(1_000..=300_000).contains(&self.assertion_lifetime_ms) {
             return Err(ConfigError::new(
@@ -603,6 +631,10 @@ impl ClientConfigBuilder {
             alg,
             key,
             key_id: self.key_id.clone(),
+            x5t_s256: self
+                .certificate
+                .as_deref()
+                .map(crate::auth::assertion::certificate_thumbprint),
             audience,
             lifetime_ms: self.assertion_lifetime_ms,
         }))

@@ -48,6 +48,7 @@ struct Document {
     #[serde(default)]
     external_client_assertion: bool,
     key_id: Option<String>,
+    certificate: Option<String>,
     assertion_audience: Option<String>,
     assertion_lifetime_ms: Option<u64>,
     dpop_key: Option<KeyText>,
@@ -74,6 +75,26 @@ impl<'de> Deserialize<'de> for KeyText {
         crate::secret::zeroize_value(&mut value);
         Ok(Self(Zeroizing::new(text)))
     }
+}
+
+/// A certificate given as PEM (`-----BEGIN CERTIFICATE-----`) or base64 DER.
+fn certificate_der(text: &str) -> Result<Vec<u8>, ConfigError> {
+    use base64::Engine as _;
+    let body: String = text
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .flat_map(str::chars)
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| {
+            ConfigError::new(
+                Kind::InvalidKey,
+                "certificate",
+                "neither a PEM certificate nor base64 DER",
+            )
+        })
 }
 
 /// A key the host signs with: its algorithm and public half (see
@@ -357,6 +378,9 @@ impl ClientConfig {
         b = b.external_client_assertion(doc.external_client_assertion);
         if let Some(kid) = doc.key_id {
             b = b.key_id(kid);
+        }
+        if let Some(pem) = doc.certificate {
+            b = b.certificate(certificate_der(&pem)?);
         }
         if let Some(aud) = doc.assertion_audience {
             b = b.assertion_audience(aud);

@@ -304,3 +304,6 @@ mod tests {
         assert!(!format!("{err:?}").contains("leaky-secret"));
     }
 }
+
+#[cfg(all(test, feature = "es256"))]
+mod assertion_tests;
