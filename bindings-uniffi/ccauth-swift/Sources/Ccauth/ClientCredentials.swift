@@ -66,6 +66,9 @@ final class Memo {
 public actor ClientCredentials {
     private let lifecycle: TokenLifecycle
     private let clientAssertion: (@Sendable () async throws -> String)?
+    /// The signers of host-signed keys (`PrivateKey.signedBy` and the platform
+    /// conveniences): the client assertion's and the DPoP proofs'.
+    private let signers: (assertion: HostSigner?, dpop: HostSigner?)
     private let session: URLSession
     /// The delegate of the session made here (nil for a session given by the caller).
     private let reader: ReplyReader?
@@ -93,6 +96,7 @@ public actor ClientCredentials {
         try translated { try lifecycle.seedEntropy(entropy: randomBytes(32)) }
         self.lifecycle = lifecycle
         clientAssertion = options.clientAssertion
+        signers = HostSigners.shared.signers(of: options)
         if let session {
             self.session = session
             reader = nil
@@ -145,7 +149,10 @@ public actor ClientCredentials {
     /// Sends one ticket's request and reports the outcome to the core.
     private func fetch(_ ticket: FetchTicket) async {
         var tokenRequest = ticket.request
-        if ticket.needsClientAssertion {
+        if !ticket.signingInputs.isEmpty {
+            guard let signed = await signed(ticket) else { return }
+            tokenRequest = signed
+        } else if ticket.needsClientAssertion {
             do {
                 let assertion = try await (clientAssertion ?? { throw AssertionSourceMissing() })()
                 // A bad assertion fails the fetch in the core, which has its error for every caller.
@@ -165,6 +172,41 @@ public actor ClientCredentials {
                     ticketId: ticket.id, kind: f.ffiKind, message: f.message,
                     cause: f.cause, requestSent: f.requestSent, nowMs: nowMs()))
         }
+    }
+
+    /// The ticket's request with its JWTs signed by the host-signed keys'
+    /// signers (and the external assertion when it needs one too); nil when a
+    /// signer failed (reported: retried like a network error) or the core
+    /// refused a signature (`INVALID_SIGNATURE`: the fetch failed for every waiter).
+    private func signed(_ ticket: FetchTicket) async -> TokenRequestParts? {
+        var signatures: [Data] = []
+        do {
+            for input in ticket.signingInputs {
+                guard let sign = input.purpose == .dpopProof ? signers.dpop : signers.assertion else { throw NoSigner() }
+                signatures.append(try await sign(input.alg, input.keyId, input.bytes))
+            }
+        } catch {
+            // The signer's own words, short: a signing failure names no secret (the input is none either).
+            changed(lifecycle.signerFailed(ticketId: ticket.id, message: String("\(error)".prefix(200)), nowMs: nowMs()))
+            return nil
+        }
+        var assertion: String?
+        if ticket.needsClientAssertion {
+            do {
+                assertion = try await (clientAssertion ?? { throw AssertionSourceMissing() })()
+            } catch {
+                changed(lifecycle.assertionSourceFailed(ticketId: ticket.id, message: "\(error)", nowMs: nowMs()))
+                return nil
+            }
+        }
+        guard
+            let request = try? lifecycle.completeRequest(
+                ticketId: ticket.id, signatures: signatures, clientAssertion: assertion, nowMs: nowMs())
+        else {
+            changed()
+            return nil
+        }
+        return request
     }
 
     /// After a report, drop, import or revocation: the memo is stale (a new
@@ -249,15 +291,23 @@ public actor ClientCredentials {
     /// A valid token and the core's headers for one API call with it.
     func prepared(method: String, url: String) async throws -> (AccessToken, ApiHeaders) {
         let token = try await token()
-        return (token, try headers(for: token, method: method, url: url))
+        return (token, try await headers(for: token, method: method, url: url))
     }
 
     /// The core's headers for `token` on one API call: the memo's when they
-    /// serve every call with it, else asked for (a DPoP proof is per call).
-    func headers(for token: AccessToken, method: String, url: String) throws -> ApiHeaders {
+    /// serve every call with it, else asked for (a DPoP proof is per call;
+    /// a host-signed DPoP key's proof is signed here).
+    func headers(for token: AccessToken, method: String, url: String) async throws -> ApiHeaders {
         let m = memo.flatMap { $0.token.ffi === token.ffi ? $0 : nil }
         if let kept = m?.headers { return kept }
-        let api = try translated { try lifecycle.apiHeaders(token: token.ffi, method: method.uppercased(), url: url, nowMs: nowMs()) }
+        var api = try translated { try lifecycle.apiHeaders(token: token.ffi, method: method.uppercased(), url: url, nowMs: nowMs()) }
+        if let unsigned = api.dpopToSign {
+            guard let sign = signers.dpop else { throw NoSigner() }
+            let input = unsigned.signingInput()
+            let signature = try await sign(input.alg, input.keyId, input.bytes)
+            api.headers.append(Header(name: "DPoP", value: try translated { try unsigned.proof(signature: signature) }))
+            api.dpopToSign = nil
+        }
         if api.reusable { m?.headers = api }
         return api
     }
