@@ -151,7 +151,9 @@ export class ClientCredentials {
       this.#keys = resolveKeys(options);
       this.#options = options;
       this.#discovered = discovered;
-      this.#keysReady = this.#keys.assertion === undefined && this.#keys.dpop === undefined;
+      // A CryptoKey or a signer signs at once; a JWK, a PEM or a DPoP key's public half wait for WebCrypto.
+      const { assertion, dpop } = this.#keys;
+      this.#keysReady = (assertion?.settled ?? true) && (dpop === undefined || (dpop.settled && dpop.publicJwk !== undefined));
       const document = configDocument(options, this.#keys, discovered);
       this.#lifecycle = new core.TokenLifecycle(document, randomSeed());
       // Signatures draw on host randomness: a config that signs, or may (a secret signs
@@ -270,13 +272,14 @@ export class ClientCredentials {
    */
   async #importKeys(): Promise<void> {
     const { assertion, dpop } = this.#keys;
-    const [a, d] = await Promise.all([assertion?.ready(), dpop?.ready()]);
+    // Client assertions need no public half; a DPoP proof carries it.
+    const [, d] = await Promise.all([assertion?.ready(false), dpop?.ready(true)]);
     if (dpop && !d) {
       throw invalidKey("dpop", "DPoP needs the key's public half: a CryptoKeyPair, an extractable CryptoKey, or a signer's publicJwk");
     }
-    if ((dpop && !dpop.publicJwk) || (assertion && !assertion.publicJwk && a)) {
+    if (dpop && !dpop.publicJwk) {
       try {
-        this.#lifecycle.reconfigure(configDocument(this.#options, this.#keys, this.#discovered, { assertion: a, dpop: d }));
+        this.#lifecycle.reconfigure(configDocument(this.#options, this.#keys, this.#discovered, { dpop: d }));
       } catch (e) {
         rethrow(e);
       }

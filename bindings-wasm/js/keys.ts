@@ -33,10 +33,15 @@ export type KeyInput = CryptoKey | CryptoKeyPair | JsonWebKey | string | Signer;
 export interface HostKey {
   alg: KeyAlg;
   kid?: string;
-  /** The public JWK when known at once (JWK input, a signer); else `ready` finds it. */
+  /** The public JWK when known at once (JWK input, a signer); else `ready(true)` finds it. */
   publicJwk?: JsonWebKey;
-  /** Imports the key and finds its public half; rejects with a CcauthError for a key WebCrypto refuses. */
-  ready(): Promise<JsonWebKey | undefined>;
+  /** Whether it signs without an import first (a CryptoKey, a signer). */
+  settled: boolean;
+  /**
+   * Imports the key and, with `withPublic`, finds its public half (DPoP needs
+   * it; client assertions do not); rejects with a CcauthError for a key WebCrypto refuses.
+   */
+  ready(withPublic: boolean): Promise<JsonWebKey | undefined>;
   sign(input: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -169,17 +174,34 @@ function refused(field: string, alg: KeyAlg, error: unknown): Error {
   return invalidKey(field, "WebCrypto refused the key (not a valid private key of its type)");
 }
 
-/** A HostKey over a WebCrypto private key, imported on first use. */
-function webCryptoKey(alg: KeyAlg, field: string, load: () => Promise<[CryptoKey, JsonWebKey | undefined]>, publicJwk?: JsonWebKey, kid?: string): HostKey {
-  let loaded: Promise<[CryptoKey, JsonWebKey | undefined]> | undefined;
-  const get = () => (loaded ??= load().catch((e) => Promise.reject(isCcauthError(e) ? e : refused(field, alg, e))));
+/** How a WebCrypto key is had: the key, and its public half (each made once, on first need). */
+interface Loaders {
+  key: () => Promise<CryptoKey>;
+  publicJwk: () => Promise<JsonWebKey | undefined>;
+}
+
+/** A HostKey over a WebCrypto private key; `known.ready` is a key already in hand. */
+function webCryptoKey(alg: KeyAlg, field: string, loaders: Loaders, known: { publicJwk?: JsonWebKey; kid?: string; ready?: CryptoKey } = {}): HostKey {
+  const typed = <T>(p: Promise<T>) => p.catch((e) => Promise.reject(isCcauthError(e) ? e : refused(field, alg, e)));
+  let key: Promise<CryptoKey> | undefined;
+  let pub: Promise<JsonWebKey | undefined> | undefined;
+  const getKey = () => {
+    key ??= typed(loaders.key());
+    return key;
+  };
   const [, signParams] = ALGS[alg];
   return {
     alg,
-    kid,
-    publicJwk,
-    ready: async () => publicJwk ?? (await get())[1],
-    sign: async (input) => new Uint8Array(await subtle(field).sign(signParams, (await get())[0], input as BufferSource)),
+    kid: known.kid,
+    publicJwk: known.publicJwk,
+    settled: known.ready !== undefined,
+    ready: async (withPublic) => {
+      await getKey();
+      if (!withPublic || known.publicJwk) return known.publicJwk;
+      pub ??= typed(loaders.publicJwk());
+      return pub;
+    },
+    sign: async (input) => new Uint8Array(await subtle(field).sign(signParams, known.ready ?? (await getKey()), input as BufferSource)),
   };
 }
 
@@ -201,6 +223,7 @@ export function hostKey(input: KeyInput, hint: KeyAlg | undefined, field: string
       alg: input.alg,
       kid,
       publicJwk,
+      settled: true,
       ready: () => Promise.resolve(publicJwk),
       sign: async (data) => {
         const out = await input.sign(input.alg, kid, data);
@@ -215,23 +238,26 @@ export function hostKey(input: KeyInput, hint: KeyAlg | undefined, field: string
     if (alg === undefined || (hint !== undefined && hint !== alg)) {
       throw invalidKey(field, "the CryptoKey's algorithm is not one of RS256, PS256, ES256, ES384, EdDSA (or not the configured one)");
     }
-    return webCryptoKey(alg, field, async () => {
-      const pub = publicKey ? await exportPublic(publicKey, field) : privateKey.extractable ? publicOf(await subtle(field).exportKey("jwk", privateKey)) : undefined;
-      return [privateKey, pub];
-    });
+    const publicJwk = async () =>
+      publicKey ? exportPublic(publicKey, field) : privateKey.extractable ? publicOf(await subtle(field).exportKey("jwk", privateKey)) : undefined;
+    return webCryptoKey(alg, field, { key: () => Promise.resolve(privateKey), publicJwk }, { ready: privateKey });
   }
   if (typeof input === "string") {
     const { der, pkcs1 } = pemDer(input, field);
     const alg = pkcs1 ? (hint === "PS256" ? "PS256" : "RS256") : algOfPkcs8(der, hint, field);
     const pkcs8 = pkcs1 ? pkcs8OfPkcs1(der) : der;
-    return webCryptoKey(alg, field, async () => {
-      const s = subtle(field);
-      // Imported once to read its public half, then kept as a non-extractable key.
-      const readable = await s.importKey("pkcs8", pkcs8 as BufferSource, ALGS[alg][0], true, ["sign"]);
-      const jwk = await s.exportKey("jwk", readable);
-      const key = await s.importKey("jwk", jwk, ALGS[alg][0], false, ["sign"]);
-      return [key, publicOf(jwk)];
-    });
+    // Imported once to read its public half, then kept as a non-extractable key.
+    let imported: Promise<[CryptoKey, JsonWebKey]> | undefined;
+    const load = () => {
+      imported ??= (async (): Promise<[CryptoKey, JsonWebKey]> => {
+        const s = subtle(field);
+        const readable = await s.importKey("pkcs8", pkcs8 as BufferSource, ALGS[alg][0], true, ["sign"]);
+        const jwk = await s.exportKey("jwk", readable);
+        return [await s.importKey("jwk", jwk, ALGS[alg][0], false, ["sign"]), publicOf(jwk)];
+      })();
+      return imported;
+    };
+    return webCryptoKey(alg, field, { key: async () => (await load())[0], publicJwk: async () => (await load())[1] });
   }
   if (isObject(input)) {
     const jwk = input as JsonWebKey;
@@ -240,16 +266,22 @@ export function hostKey(input: KeyInput, hint: KeyAlg | undefined, field: string
     const alg = algOfJwk(jwk, hint, field);
     const { alg: _alg, key_ops: _ops, use: _use, ext: _ext, ...material } = jwk;
     const publicJwk = publicOf(jwk);
-    return webCryptoKey(alg, field, async () => [await subtle(field).importKey("jwk", material, ALGS[alg][0], false, ["sign"]), publicJwk], publicJwk, (jwk as { kid?: string }).kid);
+    const key = () => subtle(field).importKey("jwk", material, ALGS[alg][0], false, ["sign"]);
+    return webCryptoKey(alg, field, { key, publicJwk: () => Promise.resolve(publicJwk) }, { publicJwk, kid: (jwk as { kid?: string }).kid });
   }
   throw invalidKey(field, "must be a CryptoKey, a CryptoKeyPair, a JWK object, a PEM string or a signer");
 }
 
 /** A new P-256 key for DPoP (`dpop: true`): non-extractable, made on first use. @internal */
 export function generatedDpopKey(): HostKey {
-  return webCryptoKey("ES256", "dpop", async () => {
-    const pair = (await subtle("dpop").generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"])) as CryptoKeyPair;
-    return [pair.privateKey, await exportPublic(pair.publicKey, "dpop")];
+  let made: Promise<CryptoKeyPair> | undefined;
+  const pair = () => {
+    made ??= subtle("dpop").generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]) as Promise<CryptoKeyPair>;
+    return made;
+  };
+  return webCryptoKey("ES256", "dpop", {
+    key: async () => (await pair()).privateKey,
+    publicJwk: async () => exportPublic((await pair()).publicKey, "dpop"),
   });
 }
 

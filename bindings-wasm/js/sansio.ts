@@ -59,7 +59,7 @@ export async function buildSignedTokenRequest(options: ClientCredentialsOptions,
   loadCore();
   try {
     const keys = resolveKeys(options);
-    const [assertion, dpop] = await Promise.all([keys.assertion?.ready(), keys.dpop?.ready()]);
+    const [assertion, dpop] = await Promise.all([keys.assertion?.ready(false), keys.dpop?.ready(true)]);
     const first = prepared(options, keys, { assertion, dpop }, context);
     if (first.signing_inputs.length === 0) return first.request as TokenRequest;
     const ascii = new TextEncoder();
