@@ -89,6 +89,7 @@ fun main() =
             for ((label, dpopKey) in dpopKeys) {
                 val options = ClientOptions(endpoint, "ccauth-dpop", ClientAuth.clientSecret("dpop-secret-0123456789"), scopes = listOf("api.read"), dpopKey = dpopKey)
                 ClientCredentials(options).use { dpop ->
+                    signed = false
                     val t = dpop.token()
                     signed = true
                     hot("DPoP API headers (proof), $label", 20_000) { dpop.authorizationHeadersFor(t, "GET", api) }
