@@ -410,11 +410,15 @@ export class ClientCredentials {
    */
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const { method, url } = target(input, init);
-    const send = async (token: AccessToken) => {
+    const go = (api: Headers_) => {
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
-      const api = this.#apiHeaders(token, method, url);
-      for (const [name, value] of Object.entries(api instanceof Promise ? await api : api)) headers.set(name, value);
+      for (const [name, value] of Object.entries(api)) headers.set(name, value);
       return this.#fetch(input, { ...init, headers });
+    };
+    // A Bearer token's headers are at hand; a DPoP proof is signed first.
+    const send = (token: AccessToken) => {
+      const api = this.#apiHeaders(token, method, url);
+      return api instanceof Promise ? api.then(go) : go(api);
     };
     let token = await this.getToken();
     let response = await send(token);
