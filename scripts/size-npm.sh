@@ -10,12 +10,12 @@ root = pathlib.Path(sys.argv[1])
 gz = lambda p: len(gzip.compress(p.read_bytes(), 9))
 tgz = next((root / "target/npm").glob("ccauth-*.tgz"))
 wasm = root / "bindings-wasm/pkg/ccauth_wasm_bg.wasm"
-full = root / "bindings-wasm/pkg-full/ccauth_wasm_bg.wasm"
 glue = root / "bindings-wasm/pkg/ccauth_wasm.js"
 mjs = root / "bindings-wasm/dist/index.mjs"
 print(f"tarball              {tgz.stat().st_size / 1024:7.1f} KB")
-print(f"wasm (ccauth)        {wasm.stat().st_size / 1024:7.1f} KB raw, {gz(wasm) / 1024:6.1f} KB gzipped (budget 120 KB)")
-print(f"wasm (ccauth/full)   {full.stat().st_size / 1024:7.1f} KB raw, {gz(full) / 1024:6.1f} KB gzipped")
+print(f"wasm                 {wasm.stat().st_size / 1024:7.1f} KB raw, {gz(wasm) / 1024:6.1f} KB gzipped (budget 120 KB)")
+node = root / "bindings-wasm/dist/node.mjs"
+print(f"node.mjs (Node entry) {node.stat().st_size / 1024:6.1f} KB raw, {gz(node) / 1024:6.1f} KB gzipped")
 print(f"JS glue gzipped      {gz(glue) / 1024:7.1f} KB")
 print(f"index.mjs (inlined)  {mjs.stat().st_size / 1024:7.1f} KB raw, {gz(mjs) / 1024:6.1f} KB gzipped")
 PY
