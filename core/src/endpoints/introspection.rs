@@ -5,7 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::config::ClientConfig;
-use crate::endpoints::revocation::{token_admin_request, TokenTypeHint};
+use crate::endpoints::revocation::{signed_in_core, token_admin_request, TokenTypeHint};
 use crate::endpoints::token_request::RequestContext;
 use crate::endpoints::token_response::{base_error, check_reply};
 use crate::error::{ConfigError, ResponseError, ResponseErrorKind};
@@ -71,14 +71,15 @@ pub fn build_introspection_request(
     hint: Option<TokenTypeHint>,
     context: &RequestContext<'_>,
 ) -> Result<HttpRequest, ConfigError> {
-    token_admin_request(
+    let unsigned = token_admin_request(
         config,
         endpoint,
         "introspection_endpoint",
         token,
         hint,
         context,
-    )
+    )?;
+    signed_in_core(unsigned, "introspection_endpoint")
 }
 
 /// Reads the introspection answer: a JSON object with a boolean `active`.

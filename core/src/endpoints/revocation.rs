@@ -1,7 +1,7 @@
 //! Token revocation (RFC 7009): tell the server a token is no longer needed.
 
 use crate::config::ClientConfig;
-use crate::endpoints::token_request::{build_for, RequestContext};
+use crate::endpoints::token_request::{build_for, RequestContext, UnsignedRequest};
 use crate::endpoints::token_response::check_reply;
 use crate::error::{ConfigError, ResponseError};
 use crate::http::HttpRequest;
@@ -27,7 +27,8 @@ impl TokenTypeHint {
 }
 
 /// A `token` (+ `token_type_hint`) POST to a revocation or introspection
-/// endpoint (`field` names it in errors), with the config's client authentication.
+/// endpoint (`field` names it in errors), with the config's client
+/// authentication (its assertion to sign, for a host-signed key).
 pub(crate) fn token_admin_request(
     config: &ClientConfig,
     endpoint: &str,
@@ -35,20 +36,29 @@ pub(crate) fn token_admin_request(
     token: &str,
     hint: Option<TokenTypeHint>,
     context: &RequestContext<'_>,
-) -> Result<HttpRequest, ConfigError> {
+) -> Result<UnsignedRequest, ConfigError> {
     crate::config::validate_other_endpoint(endpoint, field, config.danger_accept_insecure_http)?;
     let mut params = vec![("token", token)];
     if let Some(hint) = hint {
         params.push(("token_type_hint", hint.as_str()));
     }
-    let built = build_for(config, endpoint, &params, false, Some(context));
-    if built.needs_signatures() {
+    Ok(build_for(config, endpoint, &params, false, Some(context)))
+}
+
+/// The request itself, for the functions that return one: a host-signed
+/// key's assertion is signed through the lifecycle
+/// ([`TokenManager::prepare_revocation_request`](crate::TokenManager::prepare_revocation_request)).
+pub(crate) fn signed_in_core(
+    unsigned: UnsignedRequest,
+    field: &'static str,
+) -> Result<HttpRequest, ConfigError> {
+    if unsigned.needs_signatures() {
         return Err(ConfigError::invalid_parameter(
             field,
-            "revocation and introspection with a host-signed private_key_jwt key are not supported yet",
+            "a host-signed key signs this request: use the lifecycle's prepare_revocation_request / prepare_introspection_request",
         ));
     }
-    Ok(built.into_request())
+    Ok(unsigned.into_request())
 }
 
 /// The revocation request for `token` at `endpoint`, with the config's client
@@ -60,14 +70,15 @@ pub fn build_revocation_request(
     hint: Option<TokenTypeHint>,
     context: &RequestContext<'_>,
 ) -> Result<HttpRequest, ConfigError> {
-    token_admin_request(
+    let unsigned = token_admin_request(
         config,
         endpoint,
         "revocation_endpoint",
         token,
         hint,
         context,
-    )
+    )?;
+    signed_in_core(unsigned, "revocation_endpoint")
 }
 
 /// Reads the revocation endpoint's answer: any 2xx is success (RFC 7009

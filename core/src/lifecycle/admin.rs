@@ -3,13 +3,11 @@
 //! from the entry's config, so hosts never hold the secret-bearing config.
 
 use crate::config::ClientConfig;
-use crate::endpoints::introspection::{
-    build_introspection_request, parse_introspection_response, Introspection,
-};
+use crate::endpoints::introspection::{parse_introspection_response, Introspection};
 use crate::endpoints::revocation::{
-    build_revocation_request, parse_revocation_response, TokenTypeHint,
+    parse_revocation_response, signed_in_core, token_admin_request, TokenTypeHint,
 };
-use crate::endpoints::token_request::RequestContext;
+use crate::endpoints::token_request::{RequestContext, UnsignedRequest};
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::lifecycle::decision::TokenKey;
@@ -28,6 +26,8 @@ fn not_set(field: &'static str) -> Error {
 impl TokenManager {
     /// The revocation request for `token` (RFC 7009). The cached token is
     /// dropped if it is that token, so the next caller fetches a new one.
+    /// With a host-signed `private_key_jwt` key, use
+    /// [`prepare_revocation_request`](Self::prepare_revocation_request).
     pub fn revocation_request(
         &mut self,
         key: TokenKey,
@@ -35,11 +35,30 @@ impl TokenManager {
         hint: Option<TokenTypeHint>,
         now_ms: u64,
     ) -> Result<HttpRequest, Error> {
+        let unsigned = self.prepare_revocation_request(key, token, hint, now_ms)?;
+        Ok(signed_in_core(unsigned, "revocation_endpoint")?)
+    }
+
+    /// The revocation request for `token`, its client assertion to sign when
+    /// the key is host-signed ([`UnsignedRequest::finish`]). The cached token
+    /// is dropped if it is that token.
+    pub fn prepare_revocation_request(
+        &mut self,
+        key: TokenKey,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        now_ms: u64,
+    ) -> Result<UnsignedRequest, Error> {
         let request =
             self.admin_request(key, now_ms, "revocation_endpoint", |config, context| {
                 let endpoint = config.revocation_endpoint()?;
-                Some(build_revocation_request(
-                    config, endpoint, token, hint, context,
+                Some(token_admin_request(
+                    config,
+                    endpoint,
+                    "revocation_endpoint",
+                    token,
+                    hint,
+                    context,
                 ))
             })?;
         let _dropped = self.invalidate(key, token, None);
@@ -57,7 +76,9 @@ impl TokenManager {
         Ok(parse_revocation_response(config, response, now_ms)?)
     }
 
-    /// The introspection request for `token` (RFC 7662).
+    /// The introspection request for `token` (RFC 7662). With a host-signed
+    /// `private_key_jwt` key, use
+    /// [`prepare_introspection_request`](Self::prepare_introspection_request).
     pub fn introspection_request(
         &mut self,
         key: TokenKey,
@@ -65,10 +86,28 @@ impl TokenManager {
         hint: Option<TokenTypeHint>,
         now_ms: u64,
     ) -> Result<HttpRequest, Error> {
+        let unsigned = self.prepare_introspection_request(key, token, hint, now_ms)?;
+        Ok(signed_in_core(unsigned, "introspection_endpoint")?)
+    }
+
+    /// The introspection request for `token`, its client assertion to sign
+    /// when the key is host-signed ([`UnsignedRequest::finish`]).
+    pub fn prepare_introspection_request(
+        &mut self,
+        key: TokenKey,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        now_ms: u64,
+    ) -> Result<UnsignedRequest, Error> {
         self.admin_request(key, now_ms, "introspection_endpoint", |config, context| {
             let endpoint = config.introspection_endpoint()?;
-            Some(build_introspection_request(
-                config, endpoint, token, hint, context,
+            Some(token_admin_request(
+                config,
+                endpoint,
+                "introspection_endpoint",
+                token,
+                hint,
+                context,
             ))
         })
     }
@@ -95,8 +134,8 @@ impl TokenManager {
         build: impl FnOnce(
             &ClientConfig,
             &RequestContext<'_>,
-        ) -> Option<Result<HttpRequest, ConfigError>>,
-    ) -> Result<HttpRequest, Error> {
+        ) -> Option<Result<UnsignedRequest, ConfigError>>,
+    ) -> Result<UnsignedRequest, Error> {
         let entropy = self.next_entropy();
         let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
         let context = RequestContext {

@@ -255,3 +255,37 @@ fn a_host_signed_dpop_key_needs_its_public_half() {
         .unwrap_err();
     assert_eq!(err.field(), "dpop_key");
 }
+
+#[test]
+fn revocation_and_introspection_sign_through_prepare() {
+    let key = PrivateKey::generate_p256(&[8; 32]).unwrap();
+    let host = PrivateKey::host_signed(key.algorithm(), None, None).unwrap();
+    let config = ClientConfig::builder("https://as.example.com/token", "svc")
+        .private_key(host)
+        .auth_method(ClientAuthMethod::PrivateKeyJwt)
+        .revocation_endpoint("https://as.example.com/revoke")
+        .introspection_endpoint("https://as.example.com/introspect")
+        .build()
+        .unwrap();
+    let (mut m, token_key) = TokenManager::with_config(config, 1);
+    // The request-returning forms cannot sign for the host: a typed error.
+    let err = m
+        .revocation_request(token_key, "tok", None, 1_000)
+        .unwrap_err();
+    assert_eq!(err.code(), "INVALID_PARAMETER");
+    for unsigned in [
+        m.prepare_revocation_request(token_key, "tok", None, 1_000)
+            .unwrap(),
+        m.prepare_introspection_request(token_key, "tok", None, 1_000)
+            .unwrap(),
+    ] {
+        let inputs = unsigned.signing_inputs();
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(inputs[0].purpose(), SigningPurpose::ClientAssertion);
+        let signature = platform_signature(&key, inputs[0].bytes(), &[0; 32]);
+        let request = unsigned.finish(&[signature]).unwrap();
+        let body = String::from_utf8_lossy(request.body()).into_owned();
+        assert!(body.starts_with("token=tok&"), "{body}");
+        assert!(body.contains("&client_assertion=eyJ"), "{body}");
+    }
+}
