@@ -208,3 +208,73 @@ fn typed_options_take_a_host_signed_key() {
         Err(CcauthError::Config { .. })
     ));
 }
+
+#[test]
+fn revocation_and_introspection_with_a_host_signed_key_are_prepared_then_finished() {
+    let endpoints = r#"{"token_endpoint":"https://as.example.com/token","client_id":"c","auth_method":"private_key_jwt",
+        "key_id":"kms-1","host_signed_key":{"alg":"ES256"},
+        "revocation_endpoint":"https://as.example.com/revoke",
+        "introspection_endpoint":"https://as.example.com/introspect"}"#;
+    let lifecycle = TokenLifecycle::new(endpoints.to_owned(), 3).unwrap();
+    lifecycle.seed_entropy(vec![5; 32]).unwrap();
+    // The request-returning forms still refuse the key, naming the prepare_* forms.
+    for refused in [
+        lifecycle.revocation_request("tok-1".into(), None, NOW),
+        lifecycle.introspection_request("tok-1".into(), None, NOW),
+    ] {
+        let Err(CcauthError::Config { info }) = refused else {
+            panic!("a host-signed key is refused by the request-returning forms")
+        };
+        assert_eq!(info.code, "INVALID_PARAMETER");
+        assert!(info.message.contains("prepare_"), "{}", info.message);
+    }
+    for (unsigned, url) in [
+        (
+            lifecycle
+                .prepare_revocation_request("tok-1".into(), None, NOW)
+                .unwrap(),
+            "https://as.example.com/revoke",
+        ),
+        (
+            lifecycle
+                .prepare_introspection_request("tok-1".into(), None, NOW)
+                .unwrap(),
+            "https://as.example.com/introspect",
+        ),
+    ] {
+        let inputs = unsigned.signing_inputs();
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(inputs[0].purpose, SigningPurpose::ClientAssertion);
+        assert_eq!(inputs[0].alg, "ES256");
+        assert_eq!(inputs[0].key_id.as_deref(), Some("kms-1"));
+        assert!(matches!(
+            unsigned.finish(vec![]),
+            Err(CcauthError::Config { .. })
+        ));
+        let parts = unsigned.finish(vec![raw_signature()]).unwrap();
+        assert_eq!(parts.url, url);
+        let body = String::from_utf8(parts.body).unwrap();
+        assert!(body.contains("token=tok-1"), "{body}");
+        let assertion = body
+            .split('&')
+            .find_map(|p| p.strip_prefix("client_assertion="))
+            .expect("the signed assertion is in the body");
+        let signing_input = String::from_utf8(inputs[0].bytes.clone()).unwrap();
+        assert!(assertion.starts_with(&format!("{signing_input}.")));
+    }
+
+    // A key the core holds: nothing to sign, finish with no signatures.
+    let secret = r#"{"token_endpoint":"https://as.example.com/token","client_id":"c","client_secret":"s3cr3t-0123456789",
+        "revocation_endpoint":"https://as.example.com/revoke"}"#;
+    let lifecycle = TokenLifecycle::new(secret.to_owned(), 3).unwrap();
+    let unsigned = lifecycle
+        .prepare_revocation_request("tok-2".into(), None, NOW)
+        .unwrap();
+    assert!(unsigned.signing_inputs().is_empty());
+    let parts = unsigned.finish(vec![]).unwrap();
+    let old = lifecycle
+        .revocation_request("tok-2".into(), None, NOW)
+        .unwrap()
+        .parts();
+    assert_eq!((parts.url, parts.body), (old.url, old.body));
+}

@@ -7,7 +7,7 @@ use ccauth::{ApiAnswer, Error, HttpRequest};
 
 use crate::{
     response_from, transport_error, AccessToken, CcauthError, FetchOutcome, Header, SigningInput,
-    TokenLifecycle, TokenRequest, TokenTypeHint, TransportKind,
+    TokenLifecycle, TokenRequest, TokenTypeHint, TransportKind, UnsignedTokenRequest,
 };
 
 /// The headers for one API call, and what the core needs to see of the answer.
@@ -67,6 +67,14 @@ pub enum ApiVerdict {
 fn request(result: Result<HttpRequest, Error>) -> Result<Arc<TokenRequest>, CcauthError> {
     result
         .map(|r| Arc::new(TokenRequest(r)))
+        .map_err(CcauthError::from)
+}
+
+fn unsigned(
+    result: Result<ccauth::UnsignedRequest, Error>,
+) -> Result<Arc<UnsignedTokenRequest>, CcauthError> {
+    result
+        .map(|r| Arc::new(UnsignedTokenRequest(r)))
         .map_err(CcauthError::from)
 }
 
@@ -154,6 +162,8 @@ impl TokenLifecycle {
 
     /// The revocation request for `token` (RFC 7009) at the configured or
     /// discovered endpoint; the cached token is dropped if it is that one.
+    /// A host-signed `private_key_jwt` key: `INVALID_PARAMETER`, use
+    /// `prepare_revocation_request`.
     pub fn revocation_request(
         &self,
         token: String,
@@ -162,6 +172,20 @@ impl TokenLifecycle {
     ) -> Result<Arc<TokenRequest>, CcauthError> {
         let (manager, key) = &mut *self.lock();
         request(manager.revocation_request(*key, &token, hint.map(Into::into), now_ms))
+    }
+
+    /// The revocation request for every kind of key: with a host-signed
+    /// `private_key_jwt` key its client assertion waits in the result
+    /// (`signing_inputs`, then `finish`); otherwise `finish(vec![])`. The
+    /// cached token is dropped if it is that one.
+    pub fn prepare_revocation_request(
+        &self,
+        token: String,
+        hint: Option<TokenTypeHint>,
+        now_ms: u64,
+    ) -> Result<Arc<UnsignedTokenRequest>, CcauthError> {
+        let (manager, key) = &mut *self.lock();
+        unsigned(manager.prepare_revocation_request(*key, &token, hint.map(Into::into), now_ms))
     }
 
     /// Reads the revocation endpoint's answer (any 2xx is success).
@@ -177,7 +201,9 @@ impl TokenLifecycle {
         Ok(manager.handle_revocation_response(*key, &response, now_ms)?)
     }
 
-    /// The introspection request for `token` (RFC 7662).
+    /// The introspection request for `token` (RFC 7662). A host-signed
+    /// `private_key_jwt` key: `INVALID_PARAMETER`, use
+    /// `prepare_introspection_request`.
     pub fn introspection_request(
         &self,
         token: String,
@@ -186,6 +212,19 @@ impl TokenLifecycle {
     ) -> Result<Arc<TokenRequest>, CcauthError> {
         let (manager, key) = &mut *self.lock();
         request(manager.introspection_request(*key, &token, hint.map(Into::into), now_ms))
+    }
+
+    /// The introspection request for every kind of key: with a host-signed
+    /// `private_key_jwt` key its client assertion waits in the result
+    /// (`signing_inputs`, then `finish`); otherwise `finish(vec![])`.
+    pub fn prepare_introspection_request(
+        &self,
+        token: String,
+        hint: Option<TokenTypeHint>,
+        now_ms: u64,
+    ) -> Result<Arc<UnsignedTokenRequest>, CcauthError> {
+        let (manager, key) = &mut *self.lock();
+        unsigned(manager.prepare_introspection_request(*key, &token, hint.map(Into::into), now_ms))
     }
 
     /// Reads the introspection answer: its members as a JSON object (with a boolean `active`).

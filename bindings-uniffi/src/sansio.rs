@@ -68,11 +68,14 @@ impl TokenRequest {
     }
 }
 
-/// A token request whose JWTs the host signs (a host-signed key): sign
-/// each of `signing_inputs()`, in order, then `finish`. Prints redacted.
+/// A request whose JWTs the host signs (a host-signed key): sign each of
+/// `signing_inputs()`, in order, then `finish`. Serves the token request and,
+/// from `TokenLifecycle.prepare_revocation_request` /
+/// `prepare_introspection_request`, the revocation and introspection
+/// requests (their client assertion). Prints redacted.
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
-pub struct UnsignedTokenRequest(ccauth::UnsignedRequest);
+pub struct UnsignedTokenRequest(pub(crate) ccauth::UnsignedRequest);
 
 #[uniffi::export]
 impl UnsignedTokenRequest {
