@@ -3,13 +3,13 @@
  * Protocol and timing decisions are the core's; this file sends requests,
  * reads the clock and wakes waiters.
  */
-import { ccauthError, ownError, rethrow } from "./errors.js";
+import { ccauthError, isCcauthError, ownError, rethrow } from "./errors.js";
 import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type Keys, resolveKeys } from "./options.js";
 import { invalidKey } from "./keys.js";
 import { accessToken, type AccessToken } from "./token.js";
 import { exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
-import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, SigningInput, Ticket } from "./wire.js";
+import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, PreparedRequest, SigningInput, Ticket } from "./wire.js";
 
 /** Signing inputs are ASCII: their bytes are the UTF-8 encoding. */
 const ASCII = new TextEncoder();
@@ -535,14 +535,22 @@ export class ClientCredentials {
     };
   }
 
-  /** Sends the revocation or introspection request the core builds (it may drop the cached token) and reads the reply. */
-  async #admin(build: () => string): Promise<Reply> {
+  /**
+   * Sends the revocation or introspection request the core builds (it may
+   * drop the cached token), its client assertion signed by the key, and reads the reply.
+   */
+  async #admin(build: () => core.AdminRequest): Promise<Reply> {
     let request: CoreRequest;
+    let pending: core.AdminRequest | undefined;
     try {
-      request = JSON.parse(build()) as CoreRequest;
+      pending = build();
+      const prepared = JSON.parse(pending.prepared()) as PreparedRequest;
+      const [input] = prepared.signing_inputs;
+      request = input ? JSON.parse(pending.finish(await this.#adminSignature(input))) as CoreRequest : prepared.request;
     } catch (e) {
       return rethrow(e);
     } finally {
+      pending?.free();
       this.#ready = undefined;
       this.#arm();
     }
@@ -552,6 +560,20 @@ export class ClientCredentials {
       if (!(error instanceof NoReply)) throw error;
       const f = error.failure;
       return rethrow(this.#lifecycle.adminTransportError(f.kind, f.message, f.cause, f.requestSent));
+    }
+  }
+
+  /** The key's signature for an admin request; a signer's failure is a TRANSPORT_ERROR (cause `signer`), nothing sent. */
+  async #adminSignature(input: SigningInput): Promise<Uint8Array> {
+    try {
+      if (!this.#keysReady) {
+        this.#setup ??= this.#importKeys();
+        await this.#setup;
+      }
+      return await this.#sign(input);
+    } catch (e) {
+      if (isCcauthError(e)) throw e;
+      return rethrow(this.#lifecycle.adminTransportError("other", `the signer failed: ${messageOf(e)}`, "signer", false));
     }
   }
 

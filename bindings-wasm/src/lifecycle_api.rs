@@ -5,7 +5,8 @@ use ccauth::{ApiAnswer, ApiVerdict, Error, TokenTypeHint};
 use wasm_bindgen::prelude::*;
 
 use crate::wire::{
-    self, to_json, ApiHeaders, CoreRequest, HeaderMap, IntrospectionFields, SigningInput,
+    self, to_json, ApiHeaders, CoreRequest, HeaderMap, IntrospectionFields, PreparedRequest,
+    SigningInput,
 };
 use crate::{ms, outcome_json, response_from_lines, throw, transport_error, TokenLifecycle};
 
@@ -156,18 +157,19 @@ impl TokenLifecycle {
         )
     }
 
-    /// The revocation request for `token` (JSON), at the configured or
-    /// discovered endpoint; the cached token is dropped if it is that one.
+    /// The revocation request for `token`, at the configured or discovered
+    /// endpoint, with its client assertion to sign for a host-signed key;
+    /// the cached token is dropped if it is that one.
     #[wasm_bindgen(js_name = revocationRequest)]
     pub fn revocation_request(
         &mut self,
         token: &str,
         token_type_hint: Option<String>,
         now_ms: f64,
-    ) -> Result<String, JsValue> {
+    ) -> Result<AdminRequest, JsValue> {
         self.manager
-            .revocation_request(self.key, token, hint(token_type_hint), ms(now_ms))
-            .map(|r| to_json(&CoreRequest::new(&r)))
+            .prepare_revocation_request(self.key, token, hint(token_type_hint), ms(now_ms))
+            .map(AdminRequest)
             .map_err(|e| throw(&e))
     }
 
@@ -186,17 +188,18 @@ impl TokenLifecycle {
             .map_err(|e| throw(&e))
     }
 
-    /// The introspection request for `token` (JSON).
+    /// The introspection request for `token`, with its client assertion to
+    /// sign for a host-signed key.
     #[wasm_bindgen(js_name = introspectionRequest)]
     pub fn introspection_request(
         &mut self,
         token: &str,
         token_type_hint: Option<String>,
         now_ms: f64,
-    ) -> Result<String, JsValue> {
+    ) -> Result<AdminRequest, JsValue> {
         self.manager
-            .introspection_request(self.key, token, hint(token_type_hint), ms(now_ms))
-            .map(|r| to_json(&CoreRequest::new(&r)))
+            .prepare_introspection_request(self.key, token, hint(token_type_hint), ms(now_ms))
+            .map(AdminRequest)
             .map_err(|e| throw(&e))
     }
 
@@ -233,5 +236,36 @@ impl TokenLifecycle {
             cause,
             request_sent,
         )))
+    }
+}
+
+/// A revocation or introspection request, with the client assertion a
+/// host-signed key signs (free it when done).
+#[wasm_bindgen]
+pub struct AdminRequest(ccauth::UnsignedRequest);
+
+#[wasm_bindgen]
+impl AdminRequest {
+    /// `{"request", "signing_inputs"}`: the request, finished unless there
+    /// is something to sign.
+    pub fn prepared(&self) -> String {
+        to_json(&PreparedRequest {
+            request: CoreRequest::new(self.0.request()),
+            signing_inputs: self
+                .0
+                .signing_inputs()
+                .into_iter()
+                .map(SigningInput::new)
+                .collect(),
+        })
+    }
+
+    /// The request (JSON) with the host's signature of its signing input.
+    pub fn finish(&self, signature: Vec<u8>) -> Result<String, JsValue> {
+        self.0
+            .clone()
+            .finish(&[signature])
+            .map(|request| to_json(&CoreRequest::new(&request)))
+            .map_err(|e| throw(&e.into()))
     }
 }

@@ -137,7 +137,10 @@ function runCase(c, t) {
     } else if ("revocation_request" in step) {
       let got;
       try {
-        got = { url: JSON.parse(lifecycle.revocationRequest(step.revocation_request.token, undefined, now)).url, code: null, field: null };
+        const pending = lifecycle.revocationRequest(step.revocation_request.token, undefined, now);
+        const url = JSON.parse(pending.prepared()).request.url;
+        pending.free();
+        got = { url, code: null, field: null };
       } catch (e) {
         const error = coreError(e);
         got = { url: null, code: error.code, field: error.field ?? null };

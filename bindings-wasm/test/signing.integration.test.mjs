@@ -186,3 +186,21 @@ test("an external assertion (workload identity) is read for every token request"
   assert.equal(err?.code, "INVALID_CLIENT_ASSERTION");
   assert.equal(await tokenRequests("ccauth-es256"), before);
 });
+
+test("revoke and introspect with a key WebCrypto signs (the assertion of each admin request), and with a signer", async () => {
+  const pem = key("p256.pem");
+  const signer = { alg: "ES256", keyId: "es256-1", sign: (_alg, _kid, input) => nodeSign("sha256", input, { key: pem, dsaEncoding: "der" }) };
+  for (const privateKey of [jwk("p256"), signer]) {
+    const client = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey, scopes: ["api.read"] });
+    const token = await client.getToken();
+    assert.equal((await client.introspect(token)).active, true);
+    await client.revoke(token);
+    assert.equal((await client.introspect(token)).active, false);
+  }
+  // A signer that fails: a typed error, the request never sent.
+  const failing = await ClientCredentials.discover({ issuer, clientId: "ccauth-es256", privateKey: { alg: "ES256", sign: () => { throw new Error("HSM offline"); } } });
+  const err = await failing.introspect("some-token").then(() => undefined, (e) => e);
+  assert.equal(err?.code, "TRANSPORT_ERROR");
+  assert.equal(err?.requestSent, false);
+  assert.match(err.message, /signer failed/);
+});
