@@ -6,7 +6,8 @@ input; the key object or callback signs it.
 signing inputs and request bytes as pinned, but the signature, which
 verifies; (b) against the local authorization server: private_key_jwt and
 DPoP (token and API call) with a key object and with a callback, sync and
-asyncio; (c) failures: a raising signer is retried then a typed error, a
+asyncio, and revocation and introspection; (c) failures: a raising signer is
+retried then a typed error (revoke and introspect: the same error), a
 garbage signature is INVALID_SIGNATURE, nothing secret is printed."""
 
 from __future__ import annotations
@@ -215,6 +216,21 @@ def test_both_keys_host_signed_with_async_signers(server: Server) -> None:
     assert len(calls) >= 4  # assertion + proof for the token, then a proof per API call
 
 
+
+@pytest.mark.parametrize("key", [lambda: pem("p256"), lambda: raw_es256(pem("p256"))], ids=["key-object", "callback-raw"])
+def test_revoke_and_introspect_with_a_host_signed_key(server: Server, key: Any) -> None:
+    """The revocation and introspection requests' client assertions are signed where the key lives too."""
+    client = ccauth.ClientCredentials.discover(
+        server.issuer, "ccauth-es256", auth=ccauth.ClientAuth.PRIVATE_KEY_JWT(key=key()), scopes="api.read"
+    )
+    first = client.get_token()
+    seen = client.introspect(first)
+    assert seen.active and seen.client_id == "ccauth-es256"
+    client.revoke()  # the cached one: dropped
+    assert not client.introspect(first).active
+    second = client.get_token()
+    assert second.access_token != first.access_token and client.introspect(second).active
+
 # -- (c) failures and hygiene ----------------------------------------------------
 
 
@@ -251,6 +267,22 @@ def test_an_async_signer_on_the_sync_side_fails_the_attempt() -> None:
     with pytest.raises(ccauth.TransportError) as caught:
         client.get_token()
     assert "async" in str(caught.value)
+
+
+def test_a_raising_signer_fails_revoke_and_introspect_with_the_same_typed_error() -> None:
+    def sign(alg: str, kid: Optional[str], data: bytes) -> bytes:
+        raise RuntimeError(SECRET_TEXT)
+
+    client = ccauth.ClientCredentials(
+        "https://as.example.com/token", "c", auth=ccauth.ClientAuth.PRIVATE_KEY_JWT(key=ccauth.Signer("ES256", sign)),
+        revocation_endpoint="https://as.example.com/revoke", introspection_endpoint="https://as.example.com/introspect",
+    )
+    for act in (lambda: client.revoke("some-token"), lambda: client.introspect("some-token")):
+        with pytest.raises(ccauth.TransportError) as caught:
+            act()
+        error = caught.value
+        assert error.cause == "signer" and "RuntimeError" in str(error) and error.request_sent is False
+        assert SECRET_TEXT not in f"{error}{error!r}" and "some-token" not in f"{error}{error!r}"
 
 
 @pytest.mark.parametrize("garbage", [b"garbage", b"\x00" * 64, b"", "not bytes"], ids=["short", "zero-r-s", "empty", "str"])

@@ -731,7 +731,7 @@ class ClientCredentials:
         del token
         error: Optional[Error] = None
         try:
-            self._admin(self._lifecycle.revocation_request, self._lifecycle.handle_revocation_response, value, hint)
+            self._admin(self._lifecycle.prepare_revocation_request, self._lifecycle.handle_revocation_response, value, hint)
         except Error as e:
             error = e
         del value  # no token in a frame the traceback shows
@@ -746,7 +746,7 @@ class ClientCredentials:
         error: Optional[Error] = None
         text = "null"
         try:
-            text = self._admin(self._lifecycle.introspection_request, self._lifecycle.handle_introspection_response, value, hint)
+            text = self._admin(self._lifecycle.prepare_introspection_request, self._lifecycle.handle_introspection_response, value, hint)
         except Error as e:
             error = e
         del value  # no token in a frame the traceback shows
@@ -767,22 +767,26 @@ class ClientCredentials:
         )
 
     def _admin(self, build: Callable[..., Any], read: Callable[..., Any], token: str, hint: Optional[str]) -> Any:
-        """Sends the request the core builds (endpoint, client authentication)
-        and returns what the core reads from the answer."""
+        """Sends the request the core builds (endpoint, client authentication;
+        a host-signed key signs its client assertion here, with the signer the
+        token requests use) and returns what the core reads from the answer."""
         # The token and the client's credentials are in the request (printed
         # redacted) and go straight into the call: no local of this frame
         # holds them in the clear when an error passes through it.
         error: Optional[Error] = None
-        request: Any = None
+        parts: Any = None
         try:
-            request = build(token, _HINTS.get(hint or ""), _now_ms())
+            unsigned = build(token, _HINTS.get(hint or ""), _now_ms())
+            inputs = unsigned.signing_inputs()
+            parts = unsigned.finish(self._sign_inputs(inputs) if inputs else [])
         except FFI_ERRORS as e:
             error = from_ffi(e, CLIENT_OPTION_NAMES)
+        except _SignerFailed as e:  # the same error a token request's failed signer ends in
+            error = from_ffi(self._lifecycle.admin_transport_error(_ffi.TransportKind.OTHER, f"the signer failed: {e}", "signer", False))
         del token
         if error is not None:
             raise error
         try:
-            parts = request.parts()
             reply = self._transport.send(
                 parts.method, parts.url, _pairs(parts.headers), parts.body, self._timeout_ms, max_bytes=self._max_bytes
             )
