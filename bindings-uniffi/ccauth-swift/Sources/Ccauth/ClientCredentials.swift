@@ -337,16 +337,18 @@ public actor ClientCredentials {
     public func revoke(_ accessToken: String? = nil, hint: TokenHint = .accessToken) async throws {
         let value: String
         if let accessToken { value = accessToken } else { value = try await token().accessToken }
-        let request = try translated { try lifecycle.revocationRequest(token: value, hint: hint.ffi, nowMs: nowMs()) }
+        let unsigned = try translated { try lifecycle.prepareRevocationRequest(token: value, hint: hint.ffi, nowMs: nowMs()) }
         changed()  // the core dropped the token if it was the cached one
-        let (status, headers, body) = try await adminExchange(request)
+        let (status, headers, body) = try await adminExchange(try await finished(unsigned))
         try translated { try lifecycle.handleRevocationResponse(status: status, headers: headers, body: body, nowMs: nowMs()) }
     }
 
     /// Asks the server about `accessToken` (RFC 7662) at `introspectionEndpoint` or the discovered one.
     public func introspect(_ accessToken: String, hint: TokenHint? = nil) async throws -> Introspection {
-        let request = try translated { try lifecycle.introspectionRequest(token: accessToken, hint: hint?.ffi, nowMs: nowMs()) }
-        let (status, headers, body) = try await adminExchange(request)
+        let unsigned = try translated {
+            try lifecycle.prepareIntrospectionRequest(token: accessToken, hint: hint?.ffi, nowMs: nowMs())
+        }
+        let (status, headers, body) = try await adminExchange(try await finished(unsigned))
         let text = try translated {
             try lifecycle.handleIntrospectionResponse(status: status, headers: headers, body: body, nowMs: nowMs())
         }
@@ -357,9 +359,30 @@ public actor ClientCredentials {
             tokenType: fields["token_type"] as? String, fieldsJSON: text)
     }
 
+    /// A revocation or introspection request, its client assertion signed by
+    /// the host-signed key's signer (the token requests' one): a failing
+    /// signer is the `.transport` error (cause `signer`) a token request's
+    /// ends in, a bad signature `INVALID_SIGNATURE`.
+    private func finished(_ unsigned: UnsignedTokenRequest) async throws -> TokenRequestParts {
+        var signatures: [Data] = []
+        do {
+            for input in unsigned.signingInputs() {
+                guard let sign = input.purpose == .dpopProof ? signers.dpop : signers.assertion else { throw NoSigner() }
+                signatures.append(try await sign(input.alg, input.keyId, input.bytes))
+            }
+        } catch {
+            // As for a token request: the signer's own words, short.
+            throw CcauthError(
+                lifecycle.adminTransportError(
+                    kind: .other, message: "the signer failed: " + String("\(error)".prefix(200)), cause: "signer",
+                    requestSent: false))
+        }
+        return try translated { try unsigned.finish(signatures: signatures) }
+    }
+
     /// A revocation or introspection exchange; no reply is the core's transport error.
-    private func adminExchange(_ request: TokenRequest) async throws -> (UInt16, [Header], Data) {
-        switch await Self.exchange(request.parts(), timeout: timeout, send: { try await self.send($0) }) {
+    private func adminExchange(_ request: TokenRequestParts) async throws -> (UInt16, [Header], Data) {
+        switch await Self.exchange(request, timeout: timeout, send: { try await self.send($0) }) {
         case .response(let status, let headers, let body): return (status, headers, body)
         case .failed(let f):
             throw CcauthError(

@@ -11,8 +11,8 @@ import XCTest
 /// Host-signed keys through a signer closure (`PrivateKey.signedBy`): every
 /// asymmetric signing vector rebuilt host-signed gives the pinned signing
 /// inputs and request; against the local server, private_key_jwt and DPoP
-/// (token and API proofs); a throwing signer and a garbage signature are
-/// typed errors. Swift on Linux has no crypto of its own (no CryptoKit, no
+/// (token and API proofs), revocation and introspection; a throwing signer
+/// and a garbage signature are typed errors. Swift on Linux has no crypto of its own (no CryptoKit, no
 /// Security; swift-crypto is not on this machine), so the closures here sign
 /// with the system's libcrypto loaded at run time (`TestSigner`): test code
 /// only. The CryptoKit, Secure Enclave and SecKey conveniences compile on
@@ -180,6 +180,54 @@ final class HostSignedTests: XCTestCase {
         XCTAssertNotEqual(first["DPoP"], second["DPoP"], "a fresh proof per call")
         let (status, body) = try await get(second)
         XCTAssertEqual(status, 200, body)
+    }
+
+    func testRevokeAndIntrospectWithASignerClosure() async throws {
+        try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
+        let signer = try TestSigner(pem: try text("p256.pem"))
+        let calls = SignCount()
+        let key = try PrivateKey.signedBy(alg: "ES256") { _, _, input in
+            calls.add()
+            return try signer.sign(input)
+        }
+        var discovered = options("ccauth-es256", auth: .privateKeyJwt(key: key, keyId: nil))
+        discovered.tokenEndpoint = ""
+        let client = try await ClientCredentials.discover(issuer: env["CCAUTH_ISSUER"]!, discovered)
+        let first = try await client.token()
+        let seen = try await client.introspect(first.accessToken)
+        XCTAssertTrue(seen.active)
+        XCTAssertEqual(seen.clientId, "ccauth-es256")
+        try await client.revoke()  // the cached one: dropped
+        let after = try await client.introspect(first.accessToken)
+        XCTAssertFalse(after.active)
+        let second = try await client.token()
+        XCTAssertNotEqual(second.accessToken, first.accessToken)
+        let fresh = try await client.introspect(second.accessToken)
+        XCTAssertTrue(fresh.active)
+        XCTAssertEqual(calls.value, 6, "two token requests' and four admin requests' assertions")
+    }
+
+    func testAThrowingSignerFailsRevokeAndIntrospectWithTheTokenPathsTypedError() async throws {
+        struct Throttled: Error {}
+        let failing = try PrivateKey.signedBy(alg: "ES256") { _, _, _ in throw Throttled() }
+        let client = try ClientCredentials(
+            ClientCredentialsOptions(
+                tokenEndpoint: "https://as.example.com/token", clientId: "ccauth-es256",
+                auth: .privateKeyJwt(key: failing, keyId: nil),
+                revocationEndpoint: "https://as.example.com/revoke", introspectionEndpoint: "https://as.example.com/introspect"))
+        for introspect in [false, true] {
+            do {
+                if introspect { _ = try await client.introspect("some-token") } else { try await client.revoke("some-token") }
+                XCTFail("no request without a signature")
+            } catch let error as Ccauth.CcauthError {
+                XCTAssertEqual(error.kind, .transport, "\(error)")
+                XCTAssertEqual(error.code, "TRANSPORT_ERROR", "\(error)")
+                XCTAssertEqual(error.cause, "signer")
+                XCTAssertEqual(error.requestSent, false)
+                XCTAssertTrue(error.message.contains("signer failed"), error.message)
+                XCTAssertFalse("\(error)".contains("some-token"))
+            }
+        }
     }
 
     func testAThrowingSignerIsRetriedThenATypedErrorAndAGarbageSignatureIsInvalidSignature() async throws {
