@@ -18,10 +18,10 @@ import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.ffi.SigningPurpose
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
-import dev.ccauth.ffi.TokenRequest
 import dev.ccauth.ffi.TokenRequestParts
 import dev.ccauth.ffi.TokenTypeHint
 import dev.ccauth.ffi.TransportKind
+import dev.ccauth.ffi.UnsignedTokenRequest
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
@@ -393,9 +393,10 @@ class ClientCredentials
             accessToken: String? = null,
             hint: TokenTypeHint = TokenTypeHint.ACCESS_TOKEN,
         ) {
-            val request = configured { lifecycle.revocationRequest(accessToken ?: token().accessToken, hint, nowMs()) }
+            val value = accessToken ?: token().accessToken
+            val unsigned = configured { lifecycle.prepareRevocationRequest(value, hint, nowMs()) }
             forget() // the core dropped the cached token if it is that one
-            val (status, headers, body) = exchange(request)
+            val (status, headers, body) = exchange(finished(unsigned))
             translated { lifecycle.handleRevocationResponse(status, headers, body, nowMs()) }
         }
 
@@ -404,8 +405,8 @@ class ClientCredentials
             token: String,
             hint: TokenTypeHint? = null,
         ): Introspection {
-            val request = configured { lifecycle.introspectionRequest(token, hint, nowMs()) }
-            val (status, headers, body) = exchange(request)
+            val unsigned = configured { lifecycle.prepareIntrospectionRequest(token, hint, nowMs()) }
+            val (status, headers, body) = exchange(finished(unsigned))
             val fields = Json.parseToJsonElement(translated { lifecycle.handleIntrospectionResponse(status, headers, body, nowMs()) }).jsonObject
 
             fun text(name: String) = (fields[name] as? JsonPrimitive)?.contentOrNull
@@ -419,11 +420,36 @@ class ClientCredentials
             )
         }
 
+        /**
+         * A revocation or introspection request, its client assertion signed by
+         * the host-signed key's signer when it has one (the token requests'
+         * signer); a failing signer is the same [CcauthError.Transport] (cause
+         * `signer`) a token request's ends in, a bad signature `INVALID_SIGNATURE`.
+         */
+        private suspend fun finished(unsigned: UnsignedTokenRequest): TokenRequestParts =
+            unsigned.use {
+                val inputs = it.signingInputs()
+                val signatures =
+                    try {
+                        inputs.map { input ->
+                            val signer = if (input.purpose == SigningPurpose.DPOP_PROOF) dpopSigner else assertionSigner
+                            signerFor(signer).sign(input.alg, input.keyId, input.bytes)
+                        }
+                    } catch (e: CancellationException) {
+                        throw e
+                    } catch (e: Exception) {
+                        // As for a token request: the class and message, short.
+                        val message = TransportException.nameOf(e) + (e.message?.let { m -> ": " + m.take(200) } ?: "")
+                        throw CcauthError.of(lifecycle.adminTransportError(TransportKind.OTHER, "the signer failed: $message", "signer", false))
+                    }
+                translated { it.finish(signatures) }
+            }
+
         /** A revocation or introspection exchange; no response is thrown as the core words it. */
-        private suspend fun exchange(request: TokenRequest): Triple<UShort, List<Header>, ByteArray> {
+        private suspend fun exchange(request: TokenRequestParts): Triple<UShort, List<Header>, ByteArray> {
             val response =
                 try {
-                    call(transport, request.method(), request.url(), request.headers(), request.body(), timeoutMs, maxResponseBytes)
+                    call(transport, request.method, request.url, request.headers, request.body, timeoutMs, maxResponseBytes)
                 } catch (e: CancellationException) {
                     throw e
                 } catch (e: Exception) {

@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger
  * ([PrivateKey.signedBy]). Every asymmetric signing vector rebuilt with the
  * key held by JCA gives the pinned signing input and request, and a signature
  * the JDK verifies; against the local server, private_key_jwt and DPoP (token
- * and API proof) with both; failing signers and bad signatures are typed errors.
+ * and API proof), revocation and introspection with both; failing signers and
+ * bad signatures are typed errors.
  */
 class HostSignedTest {
     private val vectors = File(System.getProperty("ccauth.vectors") ?: error("ccauth.vectors not set"))
@@ -220,6 +221,7 @@ class HostSignedTest {
     private val env = System.getenv()
     private val tokenEndpoint by lazy { env["CCAUTH_TOKEN_ENDPOINT"] ?: error("run through scripts/with-auth-server.sh") }
     private val api by lazy { env["CCAUTH_API_URL"]!! }
+    private val issuer by lazy { env["CCAUTH_ISSUER"]!! }
     private val http = HttpClient.newHttpClient()
 
     private fun get(headers: Map<String, String>): HttpResponse<String> {
@@ -291,6 +293,60 @@ class HostSignedTest {
             }
             // Token request (two: the first answered use_dpop_nonce), then 2 + 1 + 2 API proofs.
             assertEquals(7, calls.get())
+        }
+
+    @Test
+    fun `revoke and introspect with a JCA key and with a signer callback - the client assertions signed by the host`() =
+        runBlocking {
+            val metadata = ClientCredentials.discover(issuer)
+            val calls = AtomicInteger()
+            val keys = listOf(PrivateKey.jca(keyPair("p256")), PrivateKey.signedBy("ES256", sign = callback(keyPair("p256"), calls)))
+            for (key in keys) {
+                val options =
+                    ClientOptions(
+                        "",
+                        "ccauth-es256",
+                        ClientAuth.PrivateKeyJwt(key),
+                        scopes = listOf("api.read"),
+                        issuer = metadata.issuer,
+                        serverMetadataJson = metadata.json,
+                    )
+                ClientCredentials(options).use { client ->
+                    val first = client.token()
+                    val seen = client.introspect(first.accessToken)
+                    assertTrue(seen.active, seen.toString())
+                    assertEquals("ccauth-es256", seen.clientId)
+                    client.revoke() // the cached one: dropped
+                    assertFalse(client.introspect(first.accessToken).active)
+                    val second = client.token()
+                    assertTrue(second.accessToken != first.accessToken, "a new token after revoke")
+                    assertTrue(client.introspect(second.accessToken).active)
+                }
+            }
+            assertEquals(6, calls.get(), "the callback signed two token requests' and four admin requests' assertions")
+        }
+
+    @Test
+    fun `a throwing signer fails revoke and introspect with the token path's typed error`() =
+        runBlocking {
+            val failing = PrivateKey.signedBy("ES256") { _, _, _ -> throw IllegalStateException("KMS throttled") }
+            val options =
+                ClientOptions(
+                    tokenEndpoint,
+                    "ccauth-es256",
+                    ClientAuth.PrivateKeyJwt(failing),
+                    revocationEndpoint = "https://as.example.com/revoke",
+                    introspectionEndpoint = "https://as.example.com/introspect",
+                )
+            ClientCredentials(options).use { client ->
+                for (act in listOf<suspend () -> Unit>({ client.revoke("some-token") }, { client.introspect("some-token") })) {
+                    val error = assertThrows<CcauthError.Transport> { runBlocking { act() } }
+                    assertEquals("TRANSPORT_ERROR", error.code, error.message)
+                    assertTrue(error.message!!.contains("signer failed"), error.message)
+                    assertEquals("signer" to false, error.causeCode to error.requestSent)
+                    assertFalse(error.message!!.contains("some-token"), error.message)
+                }
+            }
         }
 
     @Test
