@@ -43,7 +43,7 @@ say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
 WORKERD="$bin/workerd" node workerd.mjs
-say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh"
+say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh; keys signed by WebCrypto in Node 20, Deno and Bun"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
   shown="single-flight|\[oversized|\[proactive|\[transport/js\] token, refused"
@@ -56,6 +56,11 @@ CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash
   NO_COLOR=1 "$0/deno" test -A --no-check integration.test.mjs 2>&1 | grep -E "\[oversized|^(ok|FAILED) \|"
   test "${PIPESTATUS[0]}" -eq 0
   "$0/bun" test ./integration.test.mjs --timeout 30000 2>&1 | grep -E "\[oversized|^ *[0-9]+ (pass|fail)"
+  test "${PIPESTATUS[0]}" -eq 0
+  # Keys sign with the WebCrypto of each runtime (Ed25519, non-extractable keys, DER from signers).
+  NO_COLOR=1 "$0/deno" test -A --no-check signing.integration.test.mjs 2>&1 | grep -E "^(ok|FAILED) \|"
+  test "${PIPESTATUS[0]}" -eq 0
+  "$0/bun" test ./signing.integration.test.mjs --timeout 30000 2>&1 | grep -E "^ *[0-9]+ (pass|fail)"
   test "${PIPESTATUS[0]}" -eq 0
 ' "$bin" "$node18"
 say "npm package bundled: esbuild (Node CommonJS and ESM, custom conditions), webpack and bun build, each run from another folder against the local authorization server; esbuild and webpack browser bundles in headless Chromium"
