@@ -49,18 +49,14 @@ impl TokenManager {
         hint: Option<TokenTypeHint>,
         now_ms: u64,
     ) -> Result<UnsignedRequest, Error> {
-        let request =
-            self.admin_request(key, now_ms, "revocation_endpoint", |config, context| {
-                let endpoint = config.revocation_endpoint()?;
-                Some(token_admin_request(
-                    config,
-                    endpoint,
-                    "revocation_endpoint",
-                    token,
-                    hint,
-                    context,
-                ))
-            })?;
+        let request = self.admin_request(
+            key,
+            now_ms,
+            "revocation_endpoint",
+            ClientConfig::revocation_endpoint,
+            token,
+            hint,
+        )?;
         let _dropped = self.invalidate(key, token, None);
         Ok(request)
     }
@@ -99,17 +95,14 @@ impl TokenManager {
         hint: Option<TokenTypeHint>,
         now_ms: u64,
     ) -> Result<UnsignedRequest, Error> {
-        self.admin_request(key, now_ms, "introspection_endpoint", |config, context| {
-            let endpoint = config.introspection_endpoint()?;
-            Some(token_admin_request(
-                config,
-                endpoint,
-                "introspection_endpoint",
-                token,
-                hint,
-                context,
-            ))
-        })
+        self.admin_request(
+            key,
+            now_ms,
+            "introspection_endpoint",
+            ClientConfig::introspection_endpoint,
+            token,
+            hint,
+        )
     }
 
     /// Reads the introspection endpoint's answer.
@@ -123,18 +116,18 @@ impl TokenManager {
         Ok(parse_introspection_response(config, response, now_ms)?)
     }
 
-    /// A request to an endpoint beside the token endpoint (`field` names it
-    /// when it is neither configured nor discovered), signed like the token
-    /// requests: the config's client authentication, fresh randomness.
+    /// A `token` request to the endpoint `endpoint` reads from the config
+    /// (`field` names it when it is neither configured nor discovered),
+    /// signed like the token requests: the config's client authentication,
+    /// fresh randomness.
     fn admin_request(
         &mut self,
         key: TokenKey,
         now_ms: u64,
         field: &'static str,
-        build: impl FnOnce(
-            &ClientConfig,
-            &RequestContext<'_>,
-        ) -> Option<Result<UnsignedRequest, ConfigError>>,
+        endpoint: fn(&ClientConfig) -> Option<&str>,
+        token: &str,
+        hint: Option<TokenTypeHint>,
     ) -> Result<UnsignedRequest, Error> {
         let entropy = self.next_entropy();
         let config = self.config(key).ok_or(Error::UnknownTokenKey)?;
@@ -143,6 +136,9 @@ impl TokenManager {
             entropy,
             dpop_nonce: None,
         };
-        Ok(build(config, &context).ok_or_else(|| not_set(field))??)
+        let url = endpoint(config).ok_or_else(|| not_set(field))?;
+        Ok(token_admin_request(
+            config, url, field, token, hint, &context,
+        )?)
     }
 }
