@@ -140,6 +140,7 @@ pub use error::{
     TokenDocumentError, TransportError, TransportErrorKind,
 };
 pub use http::challenge::{parse_www_authenticate, Challenge};
+pub use http::trace::TRACE_HEADERS;
 pub use http::{BodyKind, HttpRequest, HttpResponse};
 pub use lifecycle::api::{
     ApiAnswer, ApiHeaders, ApiVerdict, API_ANSWER_HEADERS, API_ANSWER_STATUSES,
@@ -148,7 +149,9 @@ pub use lifecycle::decision::{
     FetchOutcome, FetchTicket, TicketId, TokenDecision, TokenKey, MAX_WAIT_SLICE_MS,
 };
 pub use lifecycle::document::{TokenDocument, TOKEN_DOCUMENT_VERSION};
+pub use lifecycle::events::{EventName, InvalidationReason, LifecycleEvent};
 pub use lifecycle::manager::TokenManager;
+pub use lifecycle::stats::TokenStats;
 pub use secret::{
     AccessTokenValue, AuthorizationValue, ClientSecret, DpopProof, IdToken, RefreshToken,
 };

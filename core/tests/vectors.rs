@@ -248,6 +248,25 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
     let config = config_from(&config_json).map_err(|e| format!("{name}: config rejected: {e}"))?;
     let (mut manager, key) = TokenManager::with_config(config, case["seed"].as_u64().unwrap_or(1));
     let mut tickets: Vec<FetchTicket> = Vec::new();
+    // What no event may show: the secret, and every token of 8 characters
+    // or more the case's responses carry (shorter ones are words of a message).
+    let mut secrets: Vec<String> = config_json["client_secret"]
+        .as_str()
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    for step in case["steps"].as_array().unwrap() {
+        let body = step["respond"]["body"].as_str().unwrap_or("");
+        if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) {
+            secrets.extend(
+                fields
+                    .get("access_token")
+                    .and_then(Value::as_str)
+                    .filter(|t| t.len() >= 8)
+                    .map(str::to_owned),
+            );
+        }
+    }
     for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
         let at = format!("{name} step {i}");
         let want = &step["expect"];
@@ -359,6 +378,11 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
                     _ => None,
                 }),
             )?;
+        } else if step.get("reset_failure").is_some() {
+            check_field(&at, want, "reset", json!(manager.reset_failure(key, now)))?;
+        } else if step.get("stats").is_some() {
+            let stats = serde_json::to_value(manager.stats(key).unwrap()).unwrap();
+            check_subset(&at, want, &stats)?;
         } else if step.get("export_import").is_some() {
             let document = manager
                 .export(key)
@@ -380,6 +404,53 @@ fn run_lifecycle_case(case: &Value) -> Result<(), String> {
             )?;
         } else {
             return Err(format!("{at}: unknown step {step}"));
+        }
+        check_events(&at, step, &manager.drain_events(), &secrets)?;
+    }
+    Ok(())
+}
+
+/// The events a step produced match its `events` (each a subset of the
+/// event's JSON, in order, none missing or extra) when it has them; no
+/// event ever shows the client secret or a token of the case.
+fn check_events(
+    at: &str,
+    step: &Value,
+    events: &[ccauth::LifecycleEvent],
+    secrets: &[String],
+) -> Result<(), String> {
+    for event in events {
+        assert_hygiene(at, "event", &event.to_json(), secrets)?;
+    }
+    let Some(want) = step.get("events") else {
+        return Ok(());
+    };
+    let want = want.as_array().unwrap();
+    if want.len() != events.len() {
+        return Err(format!(
+            "{at}: want {} events, got {}: {}",
+            want.len(),
+            events.len(),
+            events.iter().map(|e| e.to_json()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    for (w, event) in want.iter().zip(events) {
+        let got = serde_json::to_value(event).unwrap();
+        check_subset(at, w, &got)?;
+        // A field the event kind does not carry is absent, not null.
+        if got.as_object().unwrap().values().any(Value::is_null) {
+            return Err(format!("{at}: null field in {got}"));
+        }
+    }
+    Ok(())
+}
+
+/// Every member of `want` is in `got` with the same value (`null`: absent).
+fn check_subset(at: &str, want: &Value, got: &Value) -> Result<(), String> {
+    for (name, value) in want.as_object().unwrap() {
+        let actual = got.get(name).cloned().unwrap_or(Value::Null);
+        if &actual != value {
+            return Err(format!("{at}: {name}: want {value}, got {actual} in {got}"));
         }
     }
     Ok(())

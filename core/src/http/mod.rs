@@ -5,6 +5,7 @@
 pub(crate) mod challenge;
 mod request;
 mod response;
+pub(crate) mod trace;
 pub(crate) mod url;
 
 pub use request::HttpRequest;

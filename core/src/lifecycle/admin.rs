@@ -11,6 +11,7 @@ use crate::endpoints::token_request::{RequestContext, UnsignedRequest};
 use crate::error::{ConfigError, ConfigErrorKind, Error};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::lifecycle::decision::TokenKey;
+use crate::lifecycle::events::InvalidationReason;
 use crate::lifecycle::manager::TokenManager;
 
 /// The error for an endpoint neither configured nor discovered.
@@ -57,7 +58,7 @@ impl TokenManager {
             token,
             hint,
         )?;
-        let _dropped = self.invalidate(key, token, None);
+        let _dropped = self.invalidate_for(key, token, None, InvalidationReason::Revoked);
         Ok(request)
     }
 

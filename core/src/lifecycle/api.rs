@@ -6,6 +6,7 @@ use crate::auth::jws::{Jws, SigningInput, SigningPurpose};
 use crate::error::{ConfigError, Error};
 use crate::http::challenge::parse_www_authenticate;
 use crate::lifecycle::decision::TokenKey;
+use crate::lifecycle::events::InvalidationReason;
 use crate::lifecycle::manager::{condemns, TokenManager};
 use crate::secret::{AuthorizationValue, DpopProof};
 use crate::token::{authorization_value, AccessToken};
@@ -169,7 +170,12 @@ impl TokenManager {
         // The cached token is dropped; a token dropped or replaced before
         // (a call still in flight with it) is simply sent again with the
         // current one. A token this entry never held is not ours to judge.
-        let dropped = self.invalidate(key, access_token, www_authenticate);
+        let dropped = self.invalidate_for(
+            key,
+            access_token,
+            www_authenticate,
+            InvalidationReason::Api401,
+        );
         if dropped || (condemns(www_authenticate) && self.is_retired(key, access_token)) {
             ApiVerdict::RetryWithNewToken
         } else {

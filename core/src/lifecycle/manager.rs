@@ -46,8 +46,12 @@ use crate::lifecycle::decision::{
     MIN_FETCH_SPACING_MS,
 };
 use crate::lifecycle::document::{self, TokenDocument};
+use crate::lifecycle::events::{
+    short_id, EventLog, EventName, FetchReason, InvalidationReason, LifecycleEvent,
+};
 use crate::lifecycle::nonces::ApiNonces;
 use crate::lifecycle::retry::{AfterFailure, RetryBudget};
+use crate::lifecycle::stats::{Counters, TokenStats};
 use crate::token::{AccessToken, ExpirySource};
 
 /// Skew below this is Date-header rounding, not a wrong clock.
@@ -61,6 +65,8 @@ enum Flight {
     Fetching {
         ticket: u64,
         deadline_ms: u64,
+        started_ms: u64,
+        attempt: u32,
     },
     Backoff {
         until_ms: u64,
@@ -75,6 +81,13 @@ enum Flight {
 struct Entry {
     config: ClientConfig,
     cache_key: String,
+    /// The cache key's SHA-256 prefix: how events and stats name the entry.
+    key_id: String,
+    counters: Counters,
+    /// Why the token was dropped, until the fetch that replaces it starts.
+    dropped_for: Option<InvalidationReason>,
+    /// The backoff in progress is the send-again for a DPoP nonce.
+    nonce_pending: bool,
     token: Option<Arc<AccessToken>>,
     flight: Flight,
     budget: RetryBudget,
@@ -84,9 +97,9 @@ struct Entry {
     nonce_retried: bool,
     /// When the last fetch started, for [`MIN_FETCH_SPACING_MS`].
     last_start_ms: Option<u64>,
-    /// Tickets declared lost by the attempt timeout, newest last: a token
-    /// they still bring is used.
-    given_up: Vec<u64>,
+    /// Tickets declared lost by the attempt timeout (with their start),
+    /// newest last: a token they still bring is used.
+    given_up: Vec<(u64, u64)>,
     /// Fingerprints of the tokens this entry held before its current one
     /// (dropped or replaced), newest last: a 401 for one of them is a call
     /// made with an old token, to be sent again with the current one.
@@ -138,6 +151,9 @@ pub struct TokenManager {
     clock_skew_ms: i64,
     /// DPoP nonces of resource servers.
     pub(super) api_nonces: ApiNonces,
+    events: EventLog,
+    /// The latest `now_ms` a call brought, for events of calls without one.
+    last_now_ms: u64,
 }
 
 impl fmt::Debug for TokenManager {
@@ -168,6 +184,8 @@ impl TokenManager {
             entropy_counter: 0,
             clock_skew_ms: 0,
             api_nonces: ApiNonces::default(),
+            events: EventLog::default(),
+            last_now_ms: 0,
         }
     }
 
@@ -204,7 +222,11 @@ impl TokenManager {
         }
         self.entries.push(Entry {
             config,
+            key_id: short_id(&cache_key),
             cache_key,
+            counters: Counters::default(),
+            dropped_for: None,
+            nonce_pending: false,
             token: None,
             flight: Flight::Idle,
             budget: RetryBudget::default(),
@@ -244,17 +266,23 @@ impl TokenManager {
     /// What to do at `now_ms` to get a token for `key`. The hot path: a valid
     /// cached token is returned without allocating.
     pub fn poll(&mut self, key: TokenKey, now_ms: u64) -> Result<TokenDecision, Error> {
-        let entry = self.entries.get(key.0).ok_or(Error::UnknownTokenKey)?;
+        let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
         if let Some(token) = usable_token(entry, now_ms) {
             if now_ms < token.refresh_at_ms {
-                return Ok(TokenDecision::Ready(Arc::clone(token)));
+                let token = Arc::clone(token);
+                entry.counters.tokens_served += 1;
+                self.last_now_ms = now_ms;
+                return Ok(TokenDecision::Ready(token));
             }
         }
+        self.last_now_ms = now_ms;
         // A ticket nobody reported within the attempt timeout is presumed lost:
         // it counts as a failed attempt (a timeout), retried per the policy.
         if let Flight::Fetching {
             deadline_ms,
             ticket,
+            started_ms,
+            ..
         } = entry.flight
         {
             if is_due(deadline_ms, now_ms, entry.config.retry.attempt_timeout_ms) {
@@ -266,10 +294,10 @@ impl TokenManager {
                     if entry.given_up.len() >= MAX_GIVEN_UP {
                         entry.given_up.remove(0);
                     }
-                    entry.given_up.push(ticket);
+                    entry.given_up.push((ticket, started_ms));
                 }
                 // Waiters see the outcome at their next poll.
-                let _ = self.fail(key.0, lost.into(), now_ms);
+                let _ = self.fail(key.0, lost.into(), None, now_ms);
             }
         }
         let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
@@ -285,6 +313,25 @@ impl TokenManager {
             Flight::Failed { until_ms, .. } => is_due(*until_ms, now_ms, retry.failure_cooldown_ms),
         };
         if may_start {
+            let reason = if matches!(entry.flight, Flight::Backoff { .. }) {
+                if entry.nonce_pending {
+                    FetchReason::DpopNonce
+                } else {
+                    FetchReason::Retry
+                }
+            } else if usable.is_some() {
+                if entry.config.proactive_refresh {
+                    FetchReason::Proactive
+                } else {
+                    FetchReason::RefreshAhead
+                }
+            } else if entry.dropped_for.is_some() {
+                FetchReason::Invalidated
+            } else if entry.token.is_some() {
+                FetchReason::Expired
+            } else {
+                FetchReason::Cold
+            };
             if matches!(entry.flight, Flight::Idle | Flight::Failed { .. }) {
                 entry.budget = RetryBudget::default();
                 entry.nonce_retried = false;
@@ -298,6 +345,17 @@ impl TokenManager {
                 [0; 32]
             };
             let ticket = start_fetch(entry, key, id, now_ms, entropy);
+            entry.dropped_for = None;
+            entry.nonce_pending = false;
+            entry.counters.fetches += 1;
+            let mut event = LifecycleEvent::new(EventName::FetchStarted, now_ms, &entry.key_id);
+            event.ticket = Some(id);
+            event.attempt = Some(ticket.attempt);
+            event.reason = Some(reason.as_str());
+            if usable.is_some() {
+                entry.counters.tokens_served += 1;
+            }
+            self.events.push(event);
             return Ok(match usable {
                 Some(token) => TokenDecision::RefreshAhead(token, ticket),
                 None => TokenDecision::Fetch(ticket),
@@ -305,6 +363,7 @@ impl TokenManager {
         }
         if let Some(token) = usable {
             // A refresh is under way or backing off: the valid token serves meanwhile.
+            entry.counters.tokens_served += 1;
             return Ok(TokenDecision::Ready(token));
         }
         Ok(match &entry.flight {
@@ -337,6 +396,7 @@ impl TokenManager {
         now_ms: u64,
     ) -> FetchOutcome {
         let ticket = ticket.get();
+        self.last_now_ms = now_ms;
         let Some(index) = self.entry_in_flight(ticket) else {
             return self.late_response(ticket, response, now_ms);
         };
@@ -355,20 +415,31 @@ impl TokenManager {
             .get(index)
             .map(|e| parse_token_response(&e.config, response, now_ms));
         match parsed {
-            Some(Ok(token)) => self.store(index, token, true),
+            Some(Ok(token)) => {
+                let origin = self.entries.get(index).and_then(in_flight);
+                self.store(index, token, origin, now_ms)
+            }
             Some(Err(error)) if retry_with_nonce && error.error() == Some("use_dpop_nonce") => {
                 // RFC 9449 §8: send again at once with the server's nonce; this
                 // answer is not a failure and costs no attempt (once per fetch).
+                let error = Error::from(error);
                 if let Some(entry) = self.entries.get_mut(index) {
+                    let mut event =
+                        attempt_event(entry, EventName::RetryScheduled, now_ms).with_error(&error);
+                    event.delay_ms = Some(0);
+                    event.until_ms = Some(now_ms);
+                    event.reason = Some(FetchReason::DpopNonce.as_str());
+                    self.events.push(event);
                     entry.nonce_retried = true;
+                    entry.nonce_pending = true;
                     entry.flight = Flight::Backoff { until_ms: now_ms };
                 }
                 FetchOutcome::RetryScheduled {
                     at_ms: now_ms,
-                    error: error.into(),
+                    error,
                 }
             }
-            Some(Err(error)) => self.fail(index, error.into(), now_ms),
+            Some(Err(error)) => self.fail(index, error.into(), Some(response), now_ms),
             None => FetchOutcome::Stale,
         }
     }
@@ -379,14 +450,19 @@ impl TokenManager {
         let Some(index) = self
             .entries
             .iter()
-            .position(|e| e.given_up.contains(&ticket))
+            .position(|e| e.given_up.iter().any(|(t, _)| *t == ticket))
         else {
             return FetchOutcome::Stale;
         };
         let Some(entry) = self.entries.get_mut(index) else {
             return FetchOutcome::Stale;
         };
-        entry.given_up.retain(|t| *t != ticket);
+        let started_ms = entry
+            .given_up
+            .iter()
+            .find(|(t, _)| *t == ticket)
+            .map_or(now_ms, |(_, started)| *started);
+        entry.given_up.retain(|(t, _)| *t != ticket);
         let Ok(token) = parse_token_response(&entry.config, response, now_ms) else {
             return FetchOutcome::Stale;
         };
@@ -397,7 +473,7 @@ impl TokenManager {
         if !newer {
             return FetchOutcome::Stale;
         }
-        self.store(index, token, false)
+        self.store(index, token, Some((ticket, started_ms, None)), now_ms)
     }
 
     /// The request of ticket `ticket` with a client assertion minted outside
@@ -465,7 +541,7 @@ impl TokenManager {
             Some(Err(error)) => {
                 let error = Error::from(error);
                 // Every waiter sees it at its next poll; the caller gets it here.
-                let _ = self.fail(index, error.clone(), now_ms);
+                let _ = self.fail(index, error.clone(), None, now_ms);
                 Err(error)
             }
             None => Err(Error::UnknownTokenKey),
@@ -480,8 +556,9 @@ impl TokenManager {
         now_ms: u64,
     ) -> FetchOutcome {
         let ticket = ticket.get();
+        self.last_now_ms = now_ms;
         match self.entry_in_flight(ticket) {
-            Some(index) => self.fail(index, error.into(), now_ms),
+            Some(index) => self.fail(index, error.into(), None, now_ms),
             None => FetchOutcome::Stale,
         }
     }
@@ -542,14 +619,16 @@ impl TokenManager {
         }
     }
 
-    /// Caches `token`. `answers_flight`: it is the answer to the fetch in
-    /// flight (else a late token for a ticket given up on).
+    /// Caches `token`, the answer to the ticket `origin` (number, start,
+    /// attempt: `None` for a late token for a ticket given up on).
     fn store(
         &mut self,
         index: usize,
         mut token: AccessToken,
-        answers_flight: bool,
+        origin: Option<(u64, u64, Option<u32>)>,
+        now_ms: u64,
     ) -> FetchOutcome {
+        let answers_flight = origin.is_some_and(|(_, _, attempt)| attempt.is_some());
         if let Some(server_ms) = token.server_date_ms {
             let skew = server_ms as i64 - token.issued_at_ms as i64;
             self.clock_skew_ms = if skew.abs() >= MIN_SKEW_MS { skew } else { 0 };
@@ -577,6 +656,20 @@ impl TokenManager {
                     .max(token.issued_at_ms)
             }
         };
+        let mut event = LifecycleEvent::new(EventName::FetchSucceeded, now_ms, &entry.key_id);
+        if let Some((ticket, started_ms, attempt)) = origin {
+            event.ticket = Some(ticket);
+            event.attempt = attempt;
+            event.duration_ms = Some(now_ms.saturating_sub(started_ms));
+        }
+        event.lifetime_ms = Some(lifetime);
+        event.expires_at_ms = Some(token.expires_at_ms);
+        event.expiry_source = Some(token.expiry_source.as_str());
+        event.deviations = token.deviations.iter().map(|d| d.code()).collect();
+        let token_id = short_id(token.value.expose_secret());
+        event.token_id = Some(token_id);
+        self.events.push(event);
+        entry.counters.fetch_successes += 1;
         let token = Arc::new(token);
         entry.set_token(Some(Arc::clone(&token)));
         // A fetch in flight (one started after a late token's ticket was given
@@ -589,22 +682,48 @@ impl TokenManager {
         FetchOutcome::Token(token)
     }
 
-    fn fail(&mut self, index: usize, error: Error, now_ms: u64) -> FetchOutcome {
+    /// A failed attempt of the fetch in flight at `index` (`response`: the
+    /// answer, when there was one): schedules a retry or gives up.
+    fn fail(
+        &mut self,
+        index: usize,
+        error: Error,
+        response: Option<&HttpResponse>,
+        now_ms: u64,
+    ) -> FetchOutcome {
         let random = self.rng.u64(..);
         let Some(entry) = self.entries.get_mut(index) else {
             return FetchOutcome::Stale;
         };
-        match entry
+        entry.counters.attempt_failures += 1;
+        entry.counters.last_error_code = Some(error.code());
+        let after = entry
             .budget
-            .after_failure(&entry.config.retry, &error, random)
-        {
+            .after_failure(&entry.config.retry, &error, random);
+        let name = match after {
+            AfterFailure::RetryIn(_) => EventName::RetryScheduled,
+            AfterFailure::GiveUp { .. } => EventName::FetchFailed,
+        };
+        let mut event = attempt_event(entry, name, now_ms).with_error(&error);
+        if let Some(response) = response {
+            let mut ids = crate::http::trace::header_trace_ids(response);
+            ids.append(&mut event.trace_ids);
+            event.trace_ids = ids;
+        }
+        match after {
             AfterFailure::RetryIn(delay_ms) => {
                 let at_ms = now_ms.saturating_add(delay_ms);
+                event.delay_ms = Some(delay_ms);
+                event.until_ms = Some(at_ms);
+                self.events.push(event);
                 entry.flight = Flight::Backoff { until_ms: at_ms };
                 FetchOutcome::RetryScheduled { at_ms, error }
             }
             AfterFailure::GiveUp { cooldown_ms } => {
                 let until_ms = now_ms.saturating_add(cooldown_ms);
+                event.until_ms = Some(until_ms);
+                self.events.push(event);
+                entry.counters.fetch_failures += 1;
                 entry.flight = Flight::Failed {
                     error: Box::new(error.clone()),
                     until_ms,
@@ -620,11 +739,28 @@ impl TokenManager {
     /// the rejection says the token is bad (`invalid_token`, or no error code);
     /// `insufficient_scope` and other errors keep it. Returns whether it was
     /// dropped; a token already replaced is left alone (no double fetch).
+    /// The event says the host dropped it (reason `user`).
     pub fn invalidate(
         &mut self,
         key: TokenKey,
         rejected_token: &str,
         www_authenticate: Option<&str>,
+    ) -> bool {
+        self.invalidate_for(
+            key,
+            rejected_token,
+            www_authenticate,
+            InvalidationReason::User,
+        )
+    }
+
+    /// [`invalidate`](Self::invalidate), saying why in the event.
+    pub(crate) fn invalidate_for(
+        &mut self,
+        key: TokenKey,
+        rejected_token: &str,
+        www_authenticate: Option<&str>,
+        reason: InvalidationReason,
     ) -> bool {
         if !condemns(www_authenticate) {
             return false;
@@ -639,8 +775,88 @@ impl TokenManager {
             .is_some_and(|t| t.value.expose_secret() == rejected_token);
         if is_cached {
             entry.set_token(None);
+            entry.dropped_for = Some(reason);
+            entry.counters.invalidations += 1;
+            let mut event =
+                LifecycleEvent::new(EventName::TokenInvalidated, self.last_now_ms, &entry.key_id);
+            event.reason = Some(reason.as_str());
+            event.token_id = Some(short_id(rejected_token));
+            self.events.push(event);
         }
         is_cached
+    }
+
+    /// Ends a cool-down or a retry's backoff for `key` (the operator fixed
+    /// the secret, the network is back): the next caller fetches at once,
+    /// with a fresh retry budget. Returns whether there was one to end; a
+    /// fetch in flight is left alone.
+    pub fn reset_failure(&mut self, key: TokenKey, now_ms: u64) -> bool {
+        let Some(entry) = self.entries.get_mut(key.0) else {
+            return false;
+        };
+        if !matches!(entry.flight, Flight::Failed { .. } | Flight::Backoff { .. }) {
+            return false;
+        }
+        entry.flight = Flight::Idle;
+        entry.budget = RetryBudget::default();
+        entry.nonce_retried = false;
+        entry.nonce_pending = false;
+        entry.last_start_ms = None;
+        self.events.push(LifecycleEvent::new(
+            EventName::FailureReset,
+            now_ms,
+            &entry.key_id,
+        ));
+        true
+    }
+
+    /// Until when callers of `key` get the last failure without a new
+    /// fetch (the cool-down after a fetch failed for good), if they do.
+    pub fn cooldown_until_ms(&self, key: TokenKey) -> Option<u64> {
+        match self.entries.get(key.0)?.flight {
+            Flight::Failed { until_ms, .. } => Some(until_ms),
+            _ => None,
+        }
+    }
+
+    /// The events recorded since the last drain, oldest first. Events come
+    /// from lifecycle changes only (never from a call served from the
+    /// cache); at most 64 wait, older ones are dropped.
+    pub fn drain_events(&mut self) -> Vec<LifecycleEvent> {
+        self.events.drain()
+    }
+
+    /// Whether events wait to be drained (a cheap check for hosts).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// The counters and state of `key`'s entry.
+    pub fn stats(&self, key: TokenKey) -> Option<TokenStats> {
+        let entry = self.entries.get(key.0)?;
+        let c = entry.counters;
+        Some(TokenStats {
+            key: entry.key_id.clone(),
+            tokens_served: c.tokens_served,
+            fetches: c.fetches,
+            fetch_successes: c.fetch_successes,
+            attempt_failures: c.attempt_failures,
+            fetch_failures: c.fetch_failures,
+            invalidations: c.invalidations,
+            last_fetch_at_ms: entry.last_start_ms,
+            token_expires_at_ms: entry.token.as_ref().map(|t| t.expires_at_ms),
+            token_id: entry
+                .token
+                .as_ref()
+                .map(|t| short_id(t.value.expose_secret())),
+            cooldown_until_ms: self.cooldown_until_ms(key),
+            last_error_code: c.last_error_code,
+        })
+    }
+
+    /// The SHA-256 prefix that names `key`'s entry in events and stats.
+    pub fn key_id(&self, key: TokenKey) -> Option<&str> {
+        self.entries.get(key.0).map(|e| e.key_id.as_str())
     }
 
     /// Whether `token` is one this entry held before its current token
@@ -750,14 +966,17 @@ fn start_fetch(
         template
     };
     entry.last_start_ms = Some(now_ms);
+    let attempt = entry.budget.attempts() + 1;
     entry.flight = Flight::Fetching {
         ticket: id,
         deadline_ms,
+        started_ms: now_ms,
+        attempt,
     };
     FetchTicket {
         id,
         key,
-        attempt: entry.budget.attempts() + 1,
+        attempt,
         request,
         signing_inputs,
         needs_client_assertion: entry
@@ -766,6 +985,30 @@ fn start_fetch(
             .as_ref()
             .is_some_and(|a| a.key.is_none() && entry.config.client_secret.is_none()),
     }
+}
+
+/// The ticket in flight at `entry`: number, start, attempt.
+fn in_flight(entry: &Entry) -> Option<(u64, u64, Option<u32>)> {
+    match entry.flight {
+        Flight::Fetching {
+            ticket,
+            started_ms,
+            attempt,
+            ..
+        } => Some((ticket, started_ms, Some(attempt))),
+        _ => None,
+    }
+}
+
+/// An event about the attempt in flight at `entry` (ticket, attempt, duration).
+fn attempt_event(entry: &Entry, name: EventName, now_ms: u64) -> LifecycleEvent {
+    let mut event = LifecycleEvent::new(name, now_ms, &entry.key_id);
+    if let Some((ticket, started_ms, attempt)) = in_flight(entry) {
+        event.ticket = Some(ticket);
+        event.attempt = attempt;
+        event.duration_ms = Some(now_ms.saturating_sub(started_ms));
+    }
+    event
 }
 
 /// SHA-256(seed, counter) after bumping the counter: never the same twice.

@@ -5,9 +5,11 @@ pub(crate) mod admin;
 pub(crate) mod api;
 pub(crate) mod decision;
 pub(crate) mod document;
+pub(crate) mod events;
 pub(crate) mod manager;
 pub(crate) mod nonces;
 pub(crate) mod retry;
+pub(crate) mod stats;
 
 #[cfg(all(
     test,
