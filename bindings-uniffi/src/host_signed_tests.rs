@@ -105,7 +105,7 @@ fn a_bad_signature_fails_the_fetch_and_a_failed_signer_is_retried() {
     assert_eq!(info.code, "INVALID_SIGNATURE");
     assert!(matches!(
         lifecycle.poll(NOW + 1),
-        TokenDecision::Failed { error } if error.code == "INVALID_SIGNATURE"
+        TokenDecision::Failed { error, .. } if error.code == "INVALID_SIGNATURE"
     ));
 
     let lifecycle = TokenLifecycle::new(document(), 3).unwrap();

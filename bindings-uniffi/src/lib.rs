@@ -21,6 +21,7 @@ use ccauth::{Error, HttpResponse, RequestContext, TokenKey, TokenManager};
 uniffi::setup_scaffolding!();
 
 mod discovery;
+mod events;
 #[cfg(test)]
 mod host_signed_tests;
 mod lifecycle_api;
@@ -29,6 +30,7 @@ mod sansio;
 mod types;
 
 pub use discovery::{Discovery, DiscoveryStep};
+pub use events::{LifecycleEvent, TokenStats};
 pub use lifecycle_api::{ApiHeaders, ApiVerdict, UnsignedDpopProof};
 pub use options::{
     BasicEncoding, BodyFormat, ClientAuth, ClientConfig, ClientSecret, PrivateKey, RefreshPolicy,
@@ -374,6 +376,9 @@ pub enum TokenDecision {
     Failed {
         /// The error every caller gets.
         error: ErrorInfo,
+        /// While the error is served from the cool-down after a failed
+        /// fetch: its end (Unix ms); `reset_failure` ends it at once.
+        cooldown_until_ms: Option<u64>,
     },
 }
 
@@ -551,8 +556,13 @@ impl TokenLifecycle {
             Ok(ccauth::TokenDecision::Wait { until_ms }) => {
                 TokenDecision::Wait { until_ms, wait_ms }
             }
-            Ok(ccauth::TokenDecision::Failed(error)) | Err(error) => TokenDecision::Failed {
+            Ok(ccauth::TokenDecision::Failed(error)) => TokenDecision::Failed {
                 error: ErrorInfo::from(&error),
+                cooldown_until_ms: manager.cooldown_until_ms(*key),
+            },
+            Err(error) => TokenDecision::Failed {
+                error: ErrorInfo::from(&error),
+                cooldown_until_ms: None,
             },
             // A decision added to the core later: ask again after one wait slice.
             Ok(_) => TokenDecision::Wait {
@@ -725,6 +735,40 @@ impl TokenLifecycle {
     pub fn cache_key(&self) -> String {
         let (manager, key) = &*self.lock();
         manager.cache_key(*key).unwrap_or_default().to_owned()
+    }
+
+    /// The events since the last drain, oldest first (lifecycle changes
+    /// only; at most 64 wait). Hosts drain after each report and hand them
+    /// to their logger and listeners.
+    pub fn drain_events(&self) -> Vec<LifecycleEvent> {
+        let (manager, _) = &mut *self.lock();
+        manager
+            .drain_events()
+            .into_iter()
+            .map(LifecycleEvent::from)
+            .collect()
+    }
+
+    /// The entry's counters and state.
+    pub fn stats(&self) -> TokenStats {
+        let (manager, key) = &*self.lock();
+        manager
+            .stats(*key)
+            .map(TokenStats::from)
+            .unwrap_or_else(|| TokenStats::from(ccauth::TokenStats::default()))
+    }
+
+    /// Ends a cool-down or backoff so the next caller fetches at once;
+    /// whether there was one.
+    pub fn reset_failure(&self, now_ms: u64) -> bool {
+        let (manager, key) = &mut *self.lock();
+        manager.reset_failure(*key, now_ms)
+    }
+
+    /// The end of the cool-down the last failure is served from, if any.
+    pub fn cooldown_until_ms(&self) -> Option<u64> {
+        let (manager, key) = &*self.lock();
+        manager.cooldown_until_ms(*key)
     }
 }
 

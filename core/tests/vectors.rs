@@ -431,7 +431,11 @@ fn check_events(
             "{at}: want {} events, got {}: {}",
             want.len(),
             events.len(),
-            events.iter().map(|e| e.to_json()).collect::<Vec<_>>().join(", ")
+            events
+                .iter()
+                .map(|e| e.to_json())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     for (w, event) in want.iter().zip(events) {
