@@ -140,7 +140,7 @@ public actor ClientCredentials {
                 return AccessToken(token, info: info)
             case .wait(_, let waitMs):
                 await wait(ms: waitMs)
-            case .failed(let error):
+            case .failed(let error, _):
                 throw CcauthError(error)
             }
         }

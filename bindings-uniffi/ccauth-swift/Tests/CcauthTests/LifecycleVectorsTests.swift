@@ -16,7 +16,7 @@ final class LifecycleVectorsTests: XCTestCase {
             return ["decision": "refresh_ahead", "access_token": token.accessToken(), "attempt": ticket.attempt]
         case .wait(let untilMs, let waitMs):
             return ["decision": "wait", "until_ms": untilMs, "wait_ms": waitMs]
-        case .failed(let error):
+        case .failed(let error, _):
             return ["decision": "failed", "code": error.code]
         }
     }
