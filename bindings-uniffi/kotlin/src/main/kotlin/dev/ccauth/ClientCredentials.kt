@@ -12,6 +12,7 @@ import dev.ccauth.ffi.DiscoveryStep
 import dev.ccauth.ffi.FetchOutcome
 import dev.ccauth.ffi.FetchTicket
 import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.LifecycleEvent
 import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RefreshPolicy
 import dev.ccauth.ffi.RetryPolicy
@@ -19,6 +20,7 @@ import dev.ccauth.ffi.SigningPurpose
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
 import dev.ccauth.ffi.TokenRequestParts
+import dev.ccauth.ffi.TokenStats
 import dev.ccauth.ffi.TokenTypeHint
 import dev.ccauth.ffi.TransportKind
 import dev.ccauth.ffi.UnsignedTokenRequest
@@ -42,6 +44,7 @@ import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.longOrNull
 import java.security.SecureRandom
+import java.util.concurrent.atomic.LongAdder
 import kotlin.coroutines.cancellation.CancellationException
 
 /** What the server says of a token (RFC 7662). [fields] holds every member it sent. */
@@ -100,6 +103,7 @@ class ClientCredentials
         private val clientAssertion: (() -> String)?,
         /** The signers of host-signed keys ([PrivateKey.jca], [PrivateKey.signedBy]): the client assertion's and the DPoP proofs'. */
         signers: Pair<HostSigner?, HostSigner?>,
+        listener: LifecycleListener?,
     ) : AutoCloseable {
         /**
          * A client for a config built already (a refused one was the generated
@@ -116,7 +120,9 @@ class ClientCredentials
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             /** Called for every token request with [ClientAuth.ExternalAssertion] (e.g. reads a Kubernetes service-account token file). */
             clientAssertion: (() -> String)? = null,
-        ) : this(config, transport, timeoutMs, clientAssertion, null to null)
+            /** Gets every lifecycle event ([LifecycleListener]); SLF4J gets them too when it is on the classpath. */
+            listener: LifecycleListener? = null,
+        ) : this(config, transport, timeoutMs, clientAssertion, null to null, listener)
 
         /**
          * A client for [options]: an option the core refuses is a
@@ -129,7 +135,8 @@ class ClientCredentials
             transport: HttpTransport = UrlConnectionTransport(),
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             clientAssertion: (() -> String)? = null,
-        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion, HostSigner.of(options))
+            listener: LifecycleListener? = null,
+        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion, HostSigner.of(options), listener)
 
         /**
          * A client for the config [config] builds: an option the core refuses
@@ -141,10 +148,17 @@ class ClientCredentials
             transport: HttpTransport = UrlConnectionTransport(),
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             clientAssertion: (() -> String)? = null,
+            listener: LifecycleListener? = null,
             config: () -> ClientConfig,
-        ) : this(configured(config), transport, timeoutMs, clientAssertion, null to null)
+        ) : this(configured(config), transport, timeoutMs, clientAssertion, null to null, listener)
 
         private val assertionSigner: HostSigner? = signers.first
+
+        /** The listener and SLF4J; events are drained from the core after lifecycle changes only, never on the cached path. */
+        private val events = EventSink(listener)
+
+        /** Tokens served from [memo] without asking the core (added to the core's `tokensServed` in [stats]). */
+        private val memoHits = LongAdder()
         private val dpopSigner: HostSigner? = signers.second
 
         /** The core's lifecycle; the config (it holds the credentials) goes into it and is not kept here. */
@@ -195,17 +209,24 @@ class ClientCredentials
             while (true) {
                 val signal = changed
                 val now = System.currentTimeMillis()
-                memo?.let { if (now >= it.from && now < it.until) return it.token }
+                memo?.let {
+                    if (now >= it.from && now < it.until) {
+                        memoHits.increment()
+                        return it.token
+                    }
+                }
                 when (val d = lifecycle.poll(now.toULong())) {
                     is TokenDecision.Ready -> {
                         return remember(d, signal)
                     }
 
                     is TokenDecision.Fetch -> {
+                        drain() // fetch_started
                         fetch(d.ticket)
                     }
 
                     is TokenDecision.RefreshAhead -> {
+                        drain()
                         background.launch { fetch(d.ticket) }
                         return AccessToken.of(d.token, d.info)
                     }
@@ -215,7 +236,7 @@ class ClientCredentials
                     }
 
                     is TokenDecision.Failed -> {
-                        throw CcauthError.of(d.error)
+                        throw CcauthError.of(d.error, d.cooldownUntilMs?.toLong())
                     }
                 }
             }
@@ -225,7 +246,10 @@ class ClientCredentials
         fun tokenBlocking(): AccessToken {
             memo?.let {
                 val now = System.currentTimeMillis()
-                if (now >= it.from && now < it.until) return it.token
+                if (now >= it.from && now < it.until) {
+                    memoHits.increment()
+                    return it.token
+                }
             }
             return runBlocking { token() }
         }
@@ -249,7 +273,33 @@ class ClientCredentials
             // the drop holds the old signal, so it cannot memoize the dropped token.
             val dropped = lifecycle.invalidate(token.accessToken, wwwAuthenticate)
             forget()
+            if (dropped) drain() // token_invalidated (user)
             return dropped
+        }
+
+        /**
+         * Ends the cool-down a failed fetch is served from (or a retry's
+         * backoff): the next call fetches at once, and every caller waiting
+         * wakes to do so. For when the cause was fixed (a rotated secret
+         * registered, the server back). Returns whether there was one.
+         */
+        fun resetFailure(): Boolean {
+            val reset = lifecycle.resetFailure(nowMs())
+            if (reset) {
+                forget()
+                drain() // failure_reset
+            }
+            return reset
+        }
+
+        /**
+         * The cache entry's counters and state: the core's, with the tokens
+         * this client served from its own cache added to `tokensServed`.
+         * Holds no secret or token (`tokenId` is a SHA-256 prefix).
+         */
+        fun stats(): TokenStats {
+            val core = lifecycle.stats()
+            return core.copy(tokensServed = core.tokensServed + memoHits.sum().toULong())
         }
 
         /**
@@ -343,7 +393,10 @@ class ClientCredentials
             val report = report
             if (report != null && answer.status !in report.statuses && report.headers.none { answer.has(it) }) return ApiVerdict.DONE
             val verdict = lifecycle.apiResponse(token.accessToken, url, answer.status.toUShort(), answer.wwwAuthenticate, answer.dpopNonce, nonceRetried)
-            if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) forget()
+            if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) {
+                forget()
+                drain() // token_invalidated (api_401)
+            }
             return verdict
         }
 
@@ -396,6 +449,7 @@ class ClientCredentials
             val value = accessToken ?: token().accessToken
             val unsigned = configured { lifecycle.prepareRevocationRequest(value, hint, nowMs()) }
             forget() // the core dropped the cached token if it is that one
+            drain() // token_invalidated (revoked)
             val (status, headers, body) = exchange(finished(unsigned))
             translated { lifecycle.handleRevocationResponse(status, headers, body, nowMs()) }
         }
@@ -542,6 +596,24 @@ class ClientCredentials
                 }
             } finally {
                 reported(outcome, signal)
+                drain() // fetch_succeeded, retry_scheduled or fetch_failed
+            }
+        }
+
+        /**
+         * Hands the core's pending events to SLF4J and the listener, in order
+         * (one drain at a time). Called after lifecycle changes only.
+         */
+        private fun drain() {
+            if (!events.active) return
+            synchronized(events) {
+                val drained: List<LifecycleEvent> =
+                    try {
+                        lifecycle.drainEvents()
+                    } catch (e: IllegalStateException) {
+                        return // closed meanwhile
+                    }
+                if (drained.isNotEmpty()) events.deliver(drained)
             }
         }
 

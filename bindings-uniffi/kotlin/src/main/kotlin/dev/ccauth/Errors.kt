@@ -12,6 +12,7 @@ import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.booleanOrNull
 import java.math.BigDecimal
 import java.math.BigInteger
+import java.time.Instant
 
 /** One `WWW-Authenticate` challenge: the scheme as sent, its parameters in order (names lower-cased). */
 data class Challenge(
@@ -101,6 +102,13 @@ sealed class CcauthError(
     /** Whether the request had been written when the transport failed (`null`: unknown). */
     val requestSent: Boolean? = details.requestSent
 
+    /**
+     * When this error is served from the cool-down after a failed fetch: its
+     * end (Unix ms). Until then every call gets this error without asking the
+     * server; [ClientCredentials.resetFailure] ends it at once.
+     */
+    val cooldownUntilMs: Long? = details.cooldownUntilMs
+
     override fun toString(): String =
         "${javaClass.simpleName}(code=$code" + (status?.let { ", status=$it" } ?: "") +
             (error?.let { ", error=$it" } ?: "") + (field?.let { ", field=$it" } ?: "") + "): $message"
@@ -164,6 +172,7 @@ sealed class CcauthError(
         val transportKind: String? = null,
         val causeCode: String? = null,
         val requestSent: Boolean? = null,
+        val cooldownUntilMs: Long? = null,
     ) {
         companion object {
             fun of(info: ErrorInfo): Details =
@@ -206,6 +215,22 @@ sealed class CcauthError(
             }
 
         fun of(info: ErrorInfo): CcauthError = of(Details.of(info))
+
+        /** An error served from the cool-down until [cooldownUntilMs] (if any): the message says until when, and how to end it. */
+        fun of(
+            info: ErrorInfo,
+            cooldownUntilMs: Long?,
+        ): CcauthError {
+            val details = Details.of(info)
+            if (cooldownUntilMs == null) return of(details)
+            val until = Instant.ofEpochMilli(cooldownUntilMs)
+            return of(
+                details.copy(
+                    message = "${details.message}; served from the cool-down until $until; resetFailure() retries at once",
+                    cooldownUntilMs = cooldownUntilMs,
+                ),
+            )
+        }
 
         fun of(e: CcauthException): CcauthError =
             when (e) {

@@ -12,7 +12,9 @@ import kotlinx.coroutines.runBlocking
  * token hot path, an API call with a held Bearer token (the headers, and a
  * 200 answer read: what the library adds to a call; the send is a stub), and
  * one token round trip against the local server; a DPoP-bound token's API
- * headers (a proof per call) signed in the core and by a JCA key.
+ * headers (a proof per call) signed in the core and by a JCA key. The hot
+ * path and the round trip again with a lifecycle listener (SLF4J is on the
+ * test classpath: fetches are logged too, to the file the script names).
  */
 fun main() =
     runBlocking {
@@ -55,6 +57,16 @@ fun main() =
             }
             hot("hot path: tokenBlocking()", 2_000_000) { client.tokenBlocking() }
             hotSuspend("hot path: token() (suspend)", 2_000_000) { client.token() }
+            val heard =
+                java.util.concurrent.atomic
+                    .AtomicLong()
+            ClientCredentials(config, listener = { heard.incrementAndGet() }).use { listened ->
+                listened.token()
+                hot("hot path: tokenBlocking(), with a listener", 2_000_000) { listened.tokenBlocking() }
+                hotSuspend("hot path: token() (suspend), with a listener", 2_000_000) { listened.token() }
+                check(heard.get() == 2L) { "the hot path drained events: ${heard.get()}" }
+            }
+            hot("stats()", 200_000) { client.stats() }
             val ok = ApiAnswer(200)
             hot("API call, held Bearer: headers + 200 answer", 200_000) {
                 val t = client.tokenBlocking()
@@ -106,5 +118,17 @@ fun main() =
                         }
                     }.sorted()
             println("[bench/kotlin] %-48s %10.2f ms (median of 50; p90 %.2f ms)".format("token round trip (loopback server)", trips[25], trips[45]))
+            val listenedTrips =
+                (1..50)
+                    .map {
+                        ClientCredentials(config, listener = { heard.incrementAndGet() }).use { fresh ->
+                            val t0 = System.nanoTime()
+                            fresh.token()
+                            (System.nanoTime() - t0) / 1e6
+                        }
+                    }.sorted()
+            println(
+                "[bench/kotlin] %-48s %10.2f ms (median of 50; p90 %.2f ms)".format("token round trip, with a listener", listenedTrips[25], listenedTrips[45]),
+            )
         }
     }

@@ -4,10 +4,13 @@ import dev.ccauth.ffi.ApiVerdict
 import dev.ccauth.ffi.CcauthException
 import dev.ccauth.ffi.FetchOutcome
 import dev.ccauth.ffi.Header
+import dev.ccauth.ffi.LifecycleEvent
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
+import dev.ccauth.ffi.TokenStats
 import dev.ccauth.ffi.TransportKind
 import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
@@ -20,6 +23,7 @@ import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.long
 import kotlinx.serialization.json.longOrNull
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
@@ -27,9 +31,10 @@ import java.io.File
 import java.util.Base64
 
 /**
- * The lifecycle vectors (lifecycle_manager.json, lifecycle_api.json) through
- * the UniFFI TokenLifecycle the Kotlin driver uses: the same decisions,
- * windows, waits, verdicts and timer times as the Rust manager.
+ * The lifecycle vectors (lifecycle_manager.json, lifecycle_api.json,
+ * lifecycle_events.json) through the UniFFI TokenLifecycle the Kotlin driver
+ * uses: the same decisions, windows, waits, verdicts, timer times, events and
+ * stats as the Rust manager; no event shows the case's secret or a token.
  */
 class LifecycleVectorsTest {
     private val dir = File(System.getProperty("ccauth.vectors") ?: error("ccauth.vectors not set"))
@@ -128,6 +133,100 @@ class LifecycleVectorsTest {
     @TestFactory
     fun lifecycleApiVectors(): List<DynamicTest> = cases("lifecycle_api.json", 7)
 
+    @TestFactory
+    fun lifecycleEventVectors(): List<DynamicTest> = cases("lifecycle_events.json", 7)
+
+    /** An event as the vectors spell it: snake_case, absent fields (and empty lists) left out. */
+    private fun eventJson(e: LifecycleEvent): Map<String, JsonElement> =
+        listOfNotNull(
+            "event" to JsonPrimitive(e.event),
+            "at_ms" to JsonPrimitive(e.atMs.toLong()),
+            "key" to JsonPrimitive(e.key),
+            e.ticket?.let { "ticket" to JsonPrimitive(it.toLong()) },
+            e.attempt?.let { "attempt" to JsonPrimitive(it.toLong()) },
+            e.reason?.let { "reason" to JsonPrimitive(it) },
+            e.durationMs?.let { "duration_ms" to JsonPrimitive(it.toLong()) },
+            e.lifetimeMs?.let { "lifetime_ms" to JsonPrimitive(it.toLong()) },
+            e.expiresAtMs?.let { "expires_at_ms" to JsonPrimitive(it.toLong()) },
+            e.expirySource?.let { "expiry_source" to JsonPrimitive(it) },
+            e.deviations.takeIf { it.isNotEmpty() }?.let { "deviations" to JsonArray(it.map(::JsonPrimitive)) },
+            e.tokenId?.let { "token_id" to JsonPrimitive(it) },
+            e.delayMs?.let { "delay_ms" to JsonPrimitive(it.toLong()) },
+            e.untilMs?.let { "until_ms" to JsonPrimitive(it.toLong()) },
+            e.retryAfterMs?.let { "retry_after_ms" to JsonPrimitive(it.toLong()) },
+            e.code?.let { "code" to JsonPrimitive(it) },
+            e.error?.let { "error" to JsonPrimitive(it) },
+            e.status?.let { "status" to JsonPrimitive(it.toLong()) },
+            e.retryable?.let { "retryable" to JsonPrimitive(it) },
+            e.message?.let { "message" to JsonPrimitive(it) },
+            e.traceIds.takeIf { it.isNotEmpty() }?.let { "trace_ids" to JsonArray(it.map(::JsonPrimitive)) },
+        ).toMap()
+
+    private fun statsJson(s: TokenStats): Map<String, JsonElement> {
+        fun n(v: ULong?) = v?.let { JsonPrimitive(it.toLong()) } ?: JsonNull
+        return mapOf(
+            "key" to JsonPrimitive(s.key),
+            "tokens_served" to n(s.tokensServed),
+            "fetches" to n(s.fetches),
+            "fetch_successes" to n(s.fetchSuccesses),
+            "attempt_failures" to n(s.attemptFailures),
+            "fetch_failures" to n(s.fetchFailures),
+            "invalidations" to n(s.invalidations),
+            "last_fetch_at_ms" to n(s.lastFetchAtMs),
+            "token_expires_at_ms" to n(s.tokenExpiresAtMs),
+            "token_id" to (s.tokenId?.let(::JsonPrimitive) ?: JsonNull),
+            "cooldown_until_ms" to n(s.cooldownUntilMs),
+            "last_error_code" to (s.lastErrorCode?.let(::JsonPrimitive) ?: JsonNull),
+        )
+    }
+
+    /** The case's secrets: the client secret and every access token its responses carry. */
+    private fun secretsOf(
+        c: JsonObject,
+        config: String,
+    ): List<String> {
+        val secret =
+            Json
+                .parseToJsonElement(config)
+                .jsonObject["client_secret"]
+                ?.jsonPrimitive
+                ?.content
+        val tokens =
+            c["steps"]!!.jsonArray.mapNotNull { step ->
+                val body =
+                    step.jsonObject["respond"]
+                        ?.jsonObject
+                        ?.get("body")
+                        ?.jsonPrimitive
+                        ?.content ?: return@mapNotNull null
+                runCatching {
+                    Json
+                        .parseToJsonElement(body)
+                        .jsonObject["access_token"]
+                        ?.jsonPrimitive
+                        ?.content
+                }.getOrNull()
+            }
+        return listOfNotNull(secret) + tokens
+    }
+
+    /** The events the step produced: in order, each a subset match (null: absent), none extra; none shows a secret. */
+    private fun checkEvents(
+        step: JsonObject,
+        events: List<LifecycleEvent>,
+        secrets: List<String>,
+        where: String,
+    ) {
+        for (e in events) {
+            val text = "$e ${EventSink.line(e)}"
+            for (secret in secrets) assertFalse(text.contains(secret), "$where: a secret in $text")
+        }
+        val want = step["events"]?.jsonArray ?: return
+        val got = events.map(::eventJson)
+        assertEquals(want.size, got.size, "$where: events $got")
+        want.zip(got).forEachIndexed { i, (w, g) -> check(w.jsonObject, g, "$where event $i") }
+    }
+
     private fun cases(
         file: String,
         atLeast: Int,
@@ -139,6 +238,7 @@ class LifecycleVectorsTest {
                 val config = c["config"]?.toString() ?: defaultConfig
                 val seed = (c["seed"]?.jsonPrimitive?.longOrNull ?: 1L).toULong()
                 val lifecycle = TokenLifecycle(config, seed)
+                val secrets = secretsOf(c, config)
                 val tickets = mutableListOf<ULong>()
                 c["steps"]!!.jsonArray.map { it.jsonObject }.forEachIndexed { i, step ->
                     val where = "step $i"
@@ -203,6 +303,16 @@ class LifecycleVectorsTest {
                             check(want, mapOf("dropped" to JsonPrimitive(dropped)), where)
                         }
 
+                        "reset_failure" in step -> {
+                            check(want, mapOf("reset" to JsonPrimitive(lifecycle.resetFailure(now))), where)
+                        }
+
+                        "stats" in step -> {
+                            val stats = lifecycle.stats()
+                            for (secret in secrets) assertFalse("$stats".contains(secret), "$where: a secret in $stats")
+                            check(want, statsJson(stats), where)
+                        }
+
                         "export_import" in step -> {
                             val fresh = TokenLifecycle(config, seed)
                             val got =
@@ -218,6 +328,7 @@ class LifecycleVectorsTest {
                             error("$where: unknown step ${step.keys}")
                         }
                     }
+                    checkEvents(step, lifecycle.drainEvents(), secrets, where)
                 }
             }
         }
