@@ -1,17 +1,20 @@
 """The lifecycle vectors through the UniFFI surface the Python driver uses
-(ccauth._ffi.TokenLifecycle): the same decisions as the Rust manager."""
+(ccauth._ffi.TokenLifecycle): the same decisions as the Rust manager, and
+the same events (drained after every step, read as the package's
+``LifecycleEvent``) and stats."""
 
 from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import pytest
 
 import ccauth
+from ccauth._events import LifecycleEvent, log_line
 from ccauth._ffi import ccauth_ffi as ffi
-from vector_cases import DEFAULT, cases
+from vector_cases import DEFAULT, assert_clean, cases
 
 LIFECYCLE = list(cases("lifecycle"))
 
@@ -59,9 +62,44 @@ def check(want: Dict[str, Any], got: Dict[str, Any], where: str) -> None:
         assert got.get(key) == value, f"{where}: {key}: want {value!r}, got {got.get(key)!r} ({got})"
 
 
+def check_events(want: Optional[List[Dict[str, Any]]], records: List[Any], secrets: List[str], where: str) -> None:
+    """The step's events, in order, each matching its listed fields (null:
+    absent); no event, in any form it is shown, holds a secret of the case."""
+    events = [LifecycleEvent._from_ffi(r) for r in records]
+    for e in events:
+        assert_clean(f"{e} {e!r} {e.to_dict()} {log_line(e.to_dict())} {records!r}", secrets)
+        assert None not in e.to_dict().values(), f"{where}: null field in {e.to_dict()}"
+    if want is None:
+        return
+    got = [e.to_dict() for e in events]
+    assert len(got) == len(want), f"{where}: want {len(want)} events, got {got}"
+    for w, g in zip(want, got):
+        for key, value in w.items():
+            if value is None:
+                assert key not in g, f"{where}: {key} should be absent in {g}"
+            else:
+                assert g.get(key) == value, f"{where}: {key}: want {value!r}, got {g.get(key)!r} ({g})"
+
+
+def secrets_of(case: Dict[str, Any]) -> List[str]:
+    """The client secret and every token of 8 characters or more the case's responses carry."""
+    out = [case.get("config", DEFAULT).get("client_secret") or ""]
+    for step in case["steps"]:
+        try:
+            body = json.loads(step.get("respond", {}).get("body", ""))
+        except ValueError:
+            continue
+        if isinstance(body, dict) and isinstance(body.get("access_token"), str):
+            out.append(body["access_token"])
+    return [s for s in out if len(s) >= 8]
+
+
 def test_the_lifecycle_vectors_are_all_there() -> None:
     assert len(LIFECYCLE) >= 15
     assert sum(i.startswith("lifecycle_api/") for i, _ in LIFECYCLE) >= 7, "tests/vectors/lifecycle_api.json"
+    events = [c for i, c in LIFECYCLE if i.startswith("lifecycle_events/")]
+    assert len(events) >= 7, "tests/vectors/lifecycle_events.json"
+    assert sum("events" in step for c in events for step in c["steps"]) >= 40
 
 
 @pytest.mark.parametrize("case", [c for _, c in LIFECYCLE], ids=[i for i, _ in LIFECYCLE])
@@ -70,6 +108,7 @@ def test_lifecycle_vector(case: Dict[str, Any]) -> None:
     seed = case.get("seed", 1)
     lifecycle = ffi.TokenLifecycle(document, seed)
     tickets: List[int] = []  # ticket ids in the order handed out (vector ticket n = tickets[n-1])
+    secrets = secrets_of(case)
     for i, step in enumerate(case["steps"]):
         where = f"step {i}"
         want = step.get("expect", {})
@@ -116,5 +155,11 @@ def test_lifecycle_vector(case: Dict[str, Any]) -> None:
             except ccauth.ConfigError as e:
                 got = {"code": e.code, "field": e.field}
             check(want, got, where)
+        elif "reset_failure" in step:
+            check(want, {"reset": lifecycle.reset_failure(now)}, where)
+        elif "stats" in step:
+            stats = ccauth.TokenStats._from_ffi(lifecycle.stats(), 0)
+            check(want, {name: getattr(stats, name) for name in want}, where)
         else:
             raise AssertionError(f"{where}: unknown step {sorted(step)}")
+        check_events(step.get("events"), lifecycle.drain_events(), secrets, where)

@@ -40,6 +40,7 @@ from ._transport import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._events import LifecycleEvent, TokenStats
     from ._introspection import Introspection
     from ._sansio import (
         ConfigDocument,
@@ -61,11 +62,16 @@ _SANSIO = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    # The sans-IO functions and Introspection are loaded when first used: most services never do.
+    # The sans-IO functions, Introspection and the event types are loaded
+    # when first used (the events module imports logging and dataclasses).
     if name == "Introspection":
         from ._introspection import Introspection
 
         value: Any = Introspection
+    elif name in ("LifecycleEvent", "TokenStats"):
+        from . import _events
+
+        value = getattr(_events, name)
     elif name in _SANSIO:
         from . import _sansio
 
@@ -92,6 +98,7 @@ __all__ = [
     "HttpReply",
     "HttpxAsyncTransport",
     "HttpxTransport",
+    "LifecycleEvent",
     "OAuthError",
     "PreparedConfig",
     "PrivateKey",
@@ -102,6 +109,7 @@ __all__ = [
     "Signer",
     "TokenDocumentError",
     "TokenRequest",
+    "TokenStats",
     "Transport",
     "TransportError",
     "TransportFailure",

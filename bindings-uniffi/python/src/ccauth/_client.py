@@ -13,6 +13,7 @@ constructor drops its secret arguments before anything can raise.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 import time
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import httpx
     import requests
 
+    from ._events import LifecycleEvent, TokenStats
     from ._ffi.ccauth_ffi import BodyFormat, ClientAuth, PrivateKey, RefreshPolicy, RetryPolicy
     from ._introspection import Introspection
 
@@ -198,6 +200,7 @@ class ClientCredentials:
         transport: Optional[Transport] = None,
         async_transport: Optional[AsyncTransport] = None,
         timeout_ms: int = 10_000,
+        on_event: Optional[Callable[[LifecycleEvent], Any]] = None,
         _discovered: Optional[Tuple[str, str]] = None,
     ) -> None:
         """
@@ -239,6 +242,10 @@ class ClientCredentials:
         :param async_transport: sends token requests for the ``*_async`` methods;
             default: ``transport`` in a worker thread.
         :param timeout_ms: milliseconds before a token request counts as timed out.
+        :param on_event: called with each :class:`LifecycleEvent` (a fetch started,
+            succeeded, was retried or failed; a token was dropped; a failure was
+            reset), on the thread that made the change, never for a call served
+            from the cache; keep it fast. An exception it raises is logged and ignored.
         """
         issuer, metadata = _discovered if _discovered is not None else (None, None)
         # Built before anything else, the secret dropped before an error
@@ -305,6 +312,17 @@ class ClientCredentials:
         self._timer_loop: Optional[asyncio.AbstractEventLoop] = None
         self._arms = 0
         self._closed = not proactive_refresh  # without the option the core never arms a timer: no call to ask
+        # Lifecycle events: drained after the calls that can change the
+        # lifecycle (never on the memoized path), delivered in order by one
+        # thread at a time (see _emit).
+        self._on_event = on_event
+        self._emit_lock = threading.Lock()
+        self._emit_wanted = False
+        # Tokens served from the memo (the core counts the ones it serves): an
+        # itertools.count, whose next() is one C call (no lost increments
+        # between threads); stats() reads it by calling it, and takes its reads off.
+        self._hit = itertools.count(1).__next__
+        self._hit_reads = 0
 
     def __repr__(self) -> str:
         lifecycle = getattr(self, "_lifecycle", None)  # absent while a bad config is rejected
@@ -338,6 +356,7 @@ class ClientCredentials:
         """A valid token: cached, or fetched once for every concurrent caller."""
         ready = self._ready
         if ready is not None and ready.valid_from <= _now_ms() < ready.until:
+            self._hit()
             return ready.token
         return self._get_token()
 
@@ -345,6 +364,7 @@ class ClientCredentials:
         """The ``Authorization`` header value, e.g. ``Bearer eyJ…``."""
         ready = self._ready
         if ready is not None and ready.valid_from <= _now_ms() < ready.until:
+            self._hit()
             return ready.token._authorization or ready.token.authorization
         return self._get_token().authorization
 
@@ -353,13 +373,16 @@ class ClientCredentials:
             generation = self._generation
             ready, now = self._ready, _now_ms()
             if ready is not None and ready.valid_from <= now < ready.until:  # a report just set it
+                self._hit()
                 return ready.token
             decision = self._lifecycle.poll(now)
             if decision.is_READY():
                 return self._remember(decision, generation)
             if decision.is_FETCH():
+                self._emit()
                 self._run(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
+                self._emit()
                 threading.Thread(target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True).start()
                 return AccessToken._from_ffi(decision.token, decision.info)
             elif decision.is_WAIT():
@@ -367,7 +390,7 @@ class ClientCredentials:
                     if self._generation == generation:
                         self._cond.wait(decision.wait_ms / 1000)
             else:
-                raise from_info(decision.error)
+                raise self._failed(decision)
 
     def _run(self, ticket: Any) -> None:
         """Sends one ticket's request and reports the outcome to the core.
@@ -402,6 +425,7 @@ class ClientCredentials:
         """:meth:`get_token` for asyncio: single-flight across tasks (and threads)."""
         ready = self._ready
         if ready is not None and ready.valid_from <= _now_ms() < ready.until:
+            self._hit()
             return ready.token
         return await self._get_token_async()
 
@@ -417,13 +441,16 @@ class ClientCredentials:
             generation = self._generation
             ready, now = self._ready, _now_ms()
             if ready is not None and ready.valid_from <= now < ready.until:  # a report just set it
+                self._hit()
                 return ready.token
             decision = self._lifecycle.poll(now)
             if decision.is_READY():
                 return self._remember(decision, generation, loop)
             if decision.is_FETCH():
+                self._emit()
                 await self._run_async(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
+                self._emit()
                 task = loop.create_task(self._run_async(decision.ticket))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -438,7 +465,7 @@ class ClientCredentials:
                 await fut
                 timer.cancel()
             else:
-                raise from_info(decision.error)
+                raise self._failed(decision)
 
     async def _run_async(self, ticket: Any) -> None:
         """:meth:`_run` for asyncio (a cancelled task still reports its ticket)."""
@@ -559,6 +586,7 @@ class ClientCredentials:
         finally:
             self._wake(ready, generation)
             self._arm(loop)
+            self._emit()  # after waking the waiters: a slow listener delays no one
 
     def _remember(self, decision: Any, generation: int, loop: Optional[asyncio.AbstractEventLoop] = None) -> AccessToken:
         """A ready answer: memoized for the span the core gives, unless
@@ -693,6 +721,7 @@ class ClientCredentials:
         verdict = self._lifecycle.api_response(token.access_token, url, status, www_authenticate, dpop_nonce, nonce_retried)
         if verdict == _ffi.ApiVerdict.RETRY_WITH_NEW_TOKEN:
             self._wake()
+            self._emit()
         return verdict
 
     def authorization_headers(self, method: str, url: str) -> Dict[str, str]:
@@ -720,7 +749,65 @@ class ClientCredentials:
         # the drop read the old generation, so it cannot memoize the dropped token.
         dropped: bool = self._lifecycle.invalidate(token.access_token, www_authenticate)
         self._wake()
+        if dropped:
+            self._emit()
         return dropped
+
+    # -- observability -----------------------------------------------------------
+
+    def stats(self) -> TokenStats:
+        """The client's counters and state: tokens served (from its cache and
+        fresh), fetches, failures, invalidations, the cached token's expiry and
+        id, the cool-down in force. Cheap: read it from a metrics callback."""
+        from ._events import TokenStats
+
+        with self._cond:
+            hits = self._hit() - 1 - self._hit_reads  # this read is not a token served
+            self._hit_reads += 1
+        return TokenStats._from_ffi(self._lifecycle.stats(), hits)
+
+    def reset_failure(self) -> bool:
+        """Ends the cool-down after a failed fetch (or a retry's backoff) at
+        once: the next caller fetches, with a fresh retry budget (say, after
+        the secret was fixed on the server). Returns whether there was one."""
+        reset: bool = self._lifecycle.reset_failure(_now_ms())
+        if reset:
+            self._wake()  # waiters fetch now instead of at the end of their wait
+            self._arm()
+            self._emit()
+        return reset
+
+    def _emit(self) -> None:
+        """Drains the core's events and delivers them (logger, ``on_event``).
+
+        One thread delivers at a time, so events keep their order; a thread
+        that finds another delivering leaves it a note to drain once more
+        (so no event waits for the next change), and a listener that calls
+        back into the client cannot deadlock on it. Never raises.
+        """
+        self._emit_wanted = True
+        while self._emit_wanted and self._emit_lock.acquire(blocking=False):
+            try:
+                self._emit_wanted = False
+                records = self._lifecycle.drain_events()
+                if records:
+                    from ._events import deliver
+
+                    deliver(records, self._on_event)
+            except Exception:  # a logging handler's failure never fails a token request
+                pass
+            finally:
+                self._emit_lock.release()
+
+    def _failed(self, decision: Any) -> Error:
+        """The error of a failed decision (its events delivered first); one
+        served from the cool-down carries its end and says how to end it."""
+        self._emit()
+        error = from_info(decision.error)
+        until = decision.cooldown_until_ms
+        if until is not None:
+            error._served_from_cooldown(until)
+        return error
 
     # -- revocation, introspection, discovery ------------------------------------
 
@@ -736,6 +823,7 @@ class ClientCredentials:
             error = e
         del value  # no token in a frame the traceback shows
         self._wake()  # the core dropped the cached token if it was that one
+        self._emit()
         if error is not None:
             raise error
 

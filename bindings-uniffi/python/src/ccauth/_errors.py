@@ -91,6 +91,9 @@ class Error(Exception):
     """No response: the platform's code (``ECONNREFUSED``, ``ReadTimeout``, …)."""
     request_sent: Optional[bool]
     """No response: whether the request had been sent (``None``: unknown)."""
+    cooldown_until: Optional[int]
+    """While the error is served from the cool-down after a failed fetch
+    (no new request until then): its end, Unix ms; ``reset_failure()`` ends it."""
 
     def __init__(self, info: Any, names: Optional[Mapping[str, str]] = None) -> None:
         self._info = info
@@ -117,16 +120,26 @@ class Error(Exception):
         self.request_sent = info.request_sent
         self.field = info.field
         self.message = info.message
+        self.cooldown_until = None
         if info.field is not None:
             self.field, self.reason, self.index, self.message = option_message(
                 info.code, info.field, self.reason, self.index, info.message, names or {}
             )
         super().__init__(self.message)
 
+    def _served_from_cooldown(self, until_ms: int) -> None:
+        """Marks the error as served from the cool-down that ends at ``until_ms``."""
+        from datetime import datetime, timezone
+
+        at = datetime.fromtimestamp(until_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
+        self.cooldown_until = until_ms
+        self.message = f"{self.message}; served from the cool-down until {at.replace('+00:00', 'Z')}; reset_failure() retries at once"
+        self.args = (self.message,)
+
     def __repr__(self) -> str:
         extra = "".join(
             f", {name}={getattr(self, name)!r}"
-            for name in ("status", "error", "field", "transport_kind", "cause")
+            for name in ("status", "error", "field", "transport_kind", "cause", "cooldown_until")
             if getattr(self, name) is not None
         )
         return f"{type(self).__name__}(code={self.code!r}{extra}, message={self.message!r})"
