@@ -21,6 +21,7 @@ use ccauth::{Error, HttpResponse, RequestContext, TokenKey, TokenManager};
 uniffi::setup_scaffolding!();
 
 mod discovery;
+mod doctor;
 mod events;
 #[cfg(test)]
 mod host_signed_tests;
@@ -30,6 +31,7 @@ mod sansio;
 mod types;
 
 pub use discovery::{Discovery, DiscoveryStep};
+pub use doctor::{client_options, doctor_plan, doctor_report};
 pub use events::{LifecycleEvent, TokenStats};
 pub use lifecycle_api::{ApiHeaders, ApiVerdict, UnsignedDpopProof};
 pub use options::{

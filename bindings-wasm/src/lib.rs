@@ -25,6 +25,8 @@ use crate::wire::{
 };
 
 mod discovery;
+mod doctor;
+pub use doctor::{client_options, doctor_plan, doctor_report};
 mod lifecycle_api;
 mod wire;
 

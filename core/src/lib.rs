@@ -103,6 +103,7 @@
 
 mod auth;
 mod config;
+pub mod doctor;
 mod endpoints;
 mod error;
 mod http;

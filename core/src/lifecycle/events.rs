@@ -213,12 +213,12 @@ impl LifecycleEvent {
 
     /// Adds what an error says: code, RFC `error`, status, retryable,
     /// `Retry-After`, message and trace ids.
-    pub(crate) fn with_error(mut self, error: &crate::Error) -> Self {
+    pub(crate) fn with_error(mut self, error: &crate::error::Error) -> Self {
         self.code = Some(error.code());
         self.retryable = Some(error.is_retryable());
         self.retry_after_ms = error.retry_after_ms();
         self.message = Some(error.to_string());
-        if let crate::Error::Response(response) = error {
+        if let crate::error::Error::Response(response) = error {
             self.error = response.error().map(str::to_owned);
             self.status = Some(response.status());
             self.trace_ids = crate::http::trace::body_trace_ids(response.extras());
