@@ -73,6 +73,9 @@ struct World {
     last_token: [Option<String>; 2],
     /// Backoff waits in the current cycle per key.
     waited_in_cycle: [u64; 2],
+    /// Tickets whose `fetch_started` event was seen, and how many per key.
+    started: std::collections::BTreeSet<u64>,
+    started_per_key: [u64; 2],
 }
 
 impl World {
@@ -100,6 +103,8 @@ impl World {
             tokens_issued: 0,
             last_token: [None, None],
             waited_in_cycle: [0, 0],
+            started: std::collections::BTreeSet::new(),
+            started_per_key: [0, 0],
         }
     }
 
@@ -246,6 +251,43 @@ impl World {
             !debug.contains(SECRET) && !debug.contains("sim-token-"),
             "Debug leaks: {debug}"
         );
+        self.check_events()
+    }
+
+    /// Events never show a secret or a token; every report names a ticket
+    /// whose start was reported; starts match the stats' fetch count.
+    fn check_events(&mut self) -> Result<(), TestCaseError> {
+        let key_ids: Vec<String> = self
+            .keys
+            .iter()
+            .map(|k| self.manager.key_id(*k).unwrap().to_owned())
+            .collect();
+        for event in self.manager.drain_events() {
+            let json = event.to_json();
+            prop_assert!(
+                !json.contains(SECRET) && !json.contains("sim-token-"),
+                "event leaks: {json}"
+            );
+            let k = key_ids.iter().position(|id| *id == event.key);
+            prop_assert!(k.is_some(), "unknown key in {json}");
+            match (event.event.as_str(), event.ticket) {
+                ("fetch_started", Some(ticket)) => {
+                    prop_assert!(self.started.insert(ticket), "started twice: {json}");
+                    self.started_per_key[k.unwrap_or(0)] += 1;
+                }
+                ("fetch_succeeded" | "retry_scheduled" | "fetch_failed", Some(ticket)) => {
+                    prop_assert!(self.started.contains(&ticket), "never started: {json}");
+                }
+                ("fetch_succeeded" | "retry_scheduled" | "fetch_failed", None) => {
+                    prop_assert!(false, "a report without its ticket: {json}");
+                }
+                _ => {}
+            }
+        }
+        for (k, key) in self.keys.iter().enumerate() {
+            let stats = self.manager.stats(*key).unwrap();
+            prop_assert_eq!(stats.fetches, self.started_per_key[k]);
+        }
         Ok(())
     }
 }

@@ -1416,4 +1416,43 @@ mod tests {
             "{text}"
         );
     }
+
+    #[cfg(feature = "es256")]
+    #[test]
+    fn a_dpop_nonce_answer_is_a_send_again_with_its_own_reason() {
+        let config = ClientConfig::builder("https://as.example.com/token", "client")
+            .client_secret("secret")
+            .dpop_key(crate::auth::key::PrivateKey::generate_p256(&[5; 32]).unwrap())
+            .build()
+            .unwrap();
+        let (mut m, key) = TokenManager::with_config(config, 1);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        let nonce = HttpResponse::new(
+            400,
+            vec![("DPoP-Nonce".into(), "n-1".into())],
+            r#"{"error":"use_dpop_nonce"}"#,
+        );
+        let _ = m.handle_response(ticket.id(), &nonce, T0 + 5);
+        let again = fetch(m.poll(key, T0 + 5).unwrap());
+        let names: Vec<(&str, Option<&str>, Option<u32>)> = m
+            .drain_events()
+            .iter()
+            .map(|e| (e.event.as_str(), e.reason, e.attempt))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("fetch_started", Some("cold"), Some(1)),
+                ("retry_scheduled", Some("dpop_nonce"), Some(1)),
+                // The send-again costs no attempt.
+                ("fetch_started", Some("dpop_nonce"), Some(1)),
+            ]
+        );
+        assert_eq!(again.attempt(), 1);
+        // Nothing was drained twice, and a cache hit makes no event.
+        let _ = m.handle_response(again.id(), &ok("tok-dpop-events", 3600), T0 + 9);
+        assert_eq!(m.drain_events().len(), 1);
+        let _ = m.poll(key, T0 + 10).unwrap();
+        assert!(!m.has_events());
+    }
 }
