@@ -3,7 +3,8 @@
  * Protocol and timing decisions are the core's; this file sends requests,
  * reads the clock and wakes waiters.
  */
-import { ccauthError, isCcauthError, ownError, rethrow } from "./errors.js";
+import { ccauthError, cooldownError, isCcauthError, ownError, rethrow } from "./errors.js";
+import { camelObject, dispatch, type LifecycleListener, lifecycleChannel, parseEvents, type TokenStats } from "./events.js";
 import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type Keys, resolveKeys } from "./options.js";
 import { invalidKey } from "./keys.js";
 import { accessToken, type AccessToken } from "./token.js";
@@ -142,6 +143,10 @@ export class ClientCredentials {
   /** The API answers the core must see (from its `apiHeaders` answers): statuses, and header names. */
   #reportStatuses: readonly number[] | undefined;
   #reportHeaders: readonly string[] = [];
+  /** Option `onEvent`. */
+  readonly #onEvent: LifecycleListener | undefined;
+  /** Tokens handed out from the memo, without asking the core (added to its `tokensServed`). */
+  #served = 0;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
   constructor(options: ClientCredentialsOptions) {
@@ -163,6 +168,7 @@ export class ClientCredentials {
       rethrow(e);
     }
     this.#clientAssertion = options.clientAssertion;
+    this.#onEvent = options.onEvent;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#limit = limitOf(this.#lifecycle.maxResponseBytes());
@@ -230,10 +236,29 @@ export class ClientCredentials {
       const o = JSON.parse(outcome) as Outcome;
       if (o.outcome === "token") this.#remember(o.token, o.valid_from_ms, o.valid_until_ms);
     }
+    this.#events();
     const notify = this.#notify;
     this.#changed = this.#notify = undefined;
     notify?.();
     this.#arm();
+  }
+
+  /**
+   * Hands the events the core recorded to the `onEvent` listener and the
+   * `ccauth:lifecycle` channel's subscribers. Called after the calls that
+   * change the lifecycle (a poll off the memo, a report, an invalidation, a
+   * revocation, a reset), never on the memoized path; without a listener or
+   * a subscriber the events are dropped unread.
+   */
+  #events(): void {
+    const lifecycle = this.#lifecycle;
+    if (!lifecycle.hasEvents()) return;
+    const channel = lifecycleChannel();
+    if (this.#onEvent === undefined && !channel?.hasSubscribers) {
+      lifecycle.clearEvents();
+      return;
+    }
+    dispatch(parseEvents(lifecycle.drainEvents()), this.#onEvent, channel);
   }
 
   /**
@@ -347,7 +372,9 @@ export class ClientCredentials {
   /** A valid token: cached, or fetched once for every concurrent caller. */
   getToken(): Promise<AccessToken> {
     const memo = this.#memo();
-    return memo ? memo.tokenPromise : this.#getToken();
+    if (memo === undefined) return this.#getToken();
+    this.#served++;
+    return memo.tokenPromise;
   }
 
   /** The memo, if the core's "ready" answer still holds at this instant. */
@@ -367,8 +394,12 @@ export class ClientCredentials {
     for (;;) {
       // A token a report just brought (ours or another caller's fetch) needs no poll.
       const memo = this.#memo();
-      if (memo) return memo.token;
+      if (memo) {
+        this.#served++;
+        return memo.token;
+      }
       const decision = JSON.parse(this.#lifecycle.poll(Date.now())) as Decision;
+      this.#events();
       switch (decision.decision) {
         case "ready": {
           const { token } = this.#remember(decision.token, decision.valid_from_ms, decision.valid_until_ms);
@@ -389,7 +420,7 @@ export class ClientCredentials {
           break;
         }
         case "failed":
-          throw ccauthError(decision.error);
+          throw decision.cooldown_until_ms === undefined ? ccauthError(decision.error) : cooldownError(decision.error, decision.cooldown_until_ms);
       }
     }
   }
@@ -397,7 +428,9 @@ export class ClientCredentials {
   /** The `Authorization` header value, e.g. `Bearer eyJ…`. */
   authorizationHeader(): Promise<string> {
     const memo = this.#memo();
-    return memo ? memo.headerPromise : this.#getToken().then((t) => t.authorization);
+    if (memo === undefined) return this.#getToken().then((t) => t.authorization);
+    this.#served++;
+    return memo.headerPromise;
   }
 
   /**
@@ -452,6 +485,7 @@ export class ClientCredentials {
       token.accessToken, url, response.status, h.get("www-authenticate") ?? undefined, h.get("dpop-nonce") ?? undefined, nonceRetried,
     ) as ApiVerdict;
     if (verdict === "retry_with_new_token") this.#ready = undefined;
+    this.#events();
     return verdict;
   }
 
@@ -552,6 +586,7 @@ export class ClientCredentials {
     } finally {
       pending?.free();
       this.#ready = undefined;
+      this.#events();
       this.#arm();
     }
     try {
@@ -581,8 +616,31 @@ export class ClientCredentials {
   invalidate(token: AccessToken, wwwAuthenticate?: string): boolean {
     this.#ready = undefined;
     const dropped = this.#lifecycle.invalidate(token.accessToken, wwwAuthenticate);
+    this.#events();
     this.#arm();
     return dropped;
+  }
+
+  /**
+   * The client's counters and state: tokens served (cached or fresh), token
+   * requests, successes, failed attempts, failed fetches, invalidations, the
+   * cached token's expiry and id, the cool-down's end while a failure is
+   * served from it, and the last error's code. No secret, no token.
+   */
+  stats(): TokenStats {
+    const core = camelObject<TokenStats>(JSON.parse(this.#lifecycle.stats()) as Record<string, unknown>);
+    return Object.freeze({ ...core, tokensServed: core.tokensServed + this.#served });
+  }
+
+  /**
+   * Ends a failure's cool-down (or a retry's backoff) at once, say after
+   * the secret was fixed: the next call sends a token request, and callers
+   * waiting on the backoff try at once. Returns whether there was one to end.
+   */
+  resetFailure(): boolean {
+    const reset = this.#lifecycle.resetFailure(Date.now());
+    this.#reported();
+    return reset;
   }
 
   /** The cached token as a versioned JSON document (it holds the token: store it like a secret). */

@@ -36,6 +36,13 @@ export let ccauthError: (core: CoreError) => CcauthError;
 /** Makes a CcauthError from a report made here, as is (its field is already an option name). @internal */
 export let ownError: (core: CoreError) => CcauthError;
 
+/**
+ * Makes the CcauthError of a failure served from the cool-down that ends at
+ * `untilMs`: the fetch's error, its message saying until when and how to
+ * retry at once. @internal
+ */
+export let cooldownError: (core: CoreError, untilMs: number) => CcauthError;
+
 /** The core's config message template: `CODE: invalid `field` (item N): reason`. */
 const TEMPLATE = /^[A-Z_]+: invalid `[^`]*`(?: \(item (\d+)\))?: ([\s\S]*)$/;
 
@@ -102,9 +109,19 @@ export class CcauthError extends Error {
   readonly requestSent?: boolean;
   /** For `TRANSPORT_ERROR`: the platform's code and whether the request went out (never the original error). */
   declare readonly cause?: TransportCause;
+  /**
+   * When the error is served from the cool-down after a fetch failed for
+   * good: its end (Unix ms). Until then every call gets this error without
+   * a token request; `client.resetFailure()` ends it at once.
+   */
+  readonly cooldownUntilMs?: number;
 
-  private constructor(core: CoreError) {
-    super(core.message);
+  private constructor(core: CoreError, cooldownUntilMs?: number) {
+    super(
+      cooldownUntilMs === undefined
+        ? core.message
+        : `${core.message} (served from the cool-down until ${new Date(cooldownUntilMs).toISOString()}; resetFailure() retries at once)`,
+    );
     this.name = "CcauthError";
     this.code = core.code;
     this.retryable = core.retryable;
@@ -130,11 +147,13 @@ export class CcauthError extends Error {
       const cause: TransportCause = { code: some(core.cause), requestSent: this.requestSent };
       Object.defineProperty(this, "cause", { value: cause, writable: true, configurable: true, enumerable: false });
     }
+    if (cooldownUntilMs !== undefined) this.cooldownUntilMs = cooldownUntilMs;
   }
 
   static {
     ownError = (core) => new CcauthError(core);
     ccauthError = (core) => new CcauthError(withOptionNames(core));
+    cooldownError = (core, untilMs) => new CcauthError(withOptionNames(core), untilMs);
   }
 }
 

@@ -19,16 +19,17 @@ const NOT_SAME: Readonly<Partial<Record<OptionName, string | null>>> = {
   clientAssertion: "external_client_assertion",
   fetch: null,
   timeoutMs: null,
+  onEvent: null,
 };
 
 const NAMES: readonly OptionName[] = [
   "tokenEndpoint", "clientId", "authMethod", "clientSecret", "basicAuthEncoding", "privateKey", "keyId", "certificate", "clientAssertionAlg",
   "clientAssertion", "scopes", "includeScope", "audience", "resources", "extraBodyParams", "extraQueryParams", "extraHeaders",
   "bodyFormat", "maxResponseBytes", "refresh", "retry", "assertionAudience", "assertionLifetimeMs", "dpop",
-  "revocationEndpoint", "introspectionEndpoint", "proactiveRefresh", "dangerAcceptInsecureHttp", "fetch", "timeoutMs",
+  "revocationEndpoint", "introspectionEndpoint", "proactiveRefresh", "dangerAcceptInsecureHttp", "fetch", "timeoutMs", "onEvent",
 ];
 
-/** Each top-level option and the document member it becomes (`fetch`, `timeoutMs`: npm only). */
+/** Each top-level option and the document member it becomes (`fetch`, `timeoutMs`, `onEvent`: npm only). */
 export const OPTIONS: Readonly<Record<OptionName, string | null>> = Object.fromEntries(
   NAMES.map((name) => [name, name in NOT_SAME ? (NOT_SAME[name] as string | null) : snake(name)]),
 ) as Record<OptionName, string | null>;

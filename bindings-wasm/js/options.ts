@@ -2,6 +2,7 @@
 import { ownError } from "./errors.js";
 import type { CoreError, ServerMetadata } from "./wire.js";
 import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
+import type { LifecycleListener } from "./events.js";
 import { generatedDpopKey, type HostKey, hostKey, isKeyInput, type KeyAlg, type KeyInput, placeholderJwk } from "./keys.js";
 
 export type { KeyAlg, KeyInput, Signer } from "./keys.js";
@@ -141,6 +142,14 @@ export interface CommonOptions {
   fetch?: typeof fetch;
   /** Abort a token request after this many ms (default 10 000). */
   timeoutMs?: number;
+  /**
+   * Called with each lifecycle event (a token request started, succeeded,
+   * retried, failed; a token dropped; a failure reset), a plain camelCase
+   * object with no secret or token in it. Never called for a call served
+   * from the cache. What it throws or rejects with is ignored. The same
+   * events go to `node:diagnostics_channel`'s `ccauth:lifecycle` channel.
+   */
+  onEvent?: LifecycleListener;
 }
 
 /** A client's options: the common ones and one client authentication. */
@@ -207,6 +216,7 @@ const CHECKS: Readonly<Record<OptionName, Check>> = {
   proactiveRefresh: boolean,
   fetch: func,
   timeoutMs: positive,
+  onEvent: func,
 };
 
 const NESTED_CHECKS: Readonly<Partial<Record<string, Check>>> = { leewayPercent: whole(0xff), maxAttempts: whole(0xffff_ffff) };

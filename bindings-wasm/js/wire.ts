@@ -226,7 +226,7 @@ signing_inputs: Array<SigningInput>, };
  * The core's answer to `poll`: a token with the span it holds for, a
  * ticket to run, how long to wait, or an error.
  */
-export type Decision = { "decision": "ready", token: CoreToken, valid_from_ms: number, valid_until_ms: number, } | { "decision": "fetch", ticket: Ticket, } | { "decision": "refresh_ahead", token: CoreToken, ticket: Ticket, } | { "decision": "wait", until_ms: number, wait_ms: number, } | { "decision": "failed", error: CoreError, };
+export type Decision = { "decision": "ready", token: CoreToken, valid_from_ms: number, valid_until_ms: number, } | { "decision": "fetch", ticket: Ticket, } | { "decision": "refresh_ahead", token: CoreToken, ticket: Ticket, } | { "decision": "wait", until_ms: number, wait_ms: number, } | { "decision": "failed", error: CoreError, cooldown_until_ms?: number, };
 
 /**
  * The core's report of a ticket's outcome: a token comes with the span a

@@ -61,12 +61,9 @@ pub(crate) fn response_from(
     Ok(HttpResponse::new(status, headers, body))
 }
 
-/// The response headers the core reads (`HttpResponse::header` and
-/// `headers_named` calls in `core/src`): the driver looks these up by name
-/// and passes them alone, rather than every header (iterating fetch's
-/// `Headers` sorts them each time). The test `response_headers_are_the_cores`
-/// fails when the core reads another, or reads headers any other way.
-pub(crate) const RESPONSE_HEADERS: [&str; 6] = [
+/// The response headers the core reads by name (`HttpResponse::header` and
+/// `headers_named` calls in `core/src`), before the trace headers.
+const READ_HEADERS: [&str; 6] = [
     "content-type",
     "content-length",
     "date",
@@ -74,6 +71,27 @@ pub(crate) const RESPONSE_HEADERS: [&str; 6] = [
     "dpop-nonce",
     "www-authenticate",
 ];
+
+/// The response headers the core reads: [`READ_HEADERS`], then
+/// [`ccauth::TRACE_HEADERS`] (the server's request ids, for lifecycle
+/// events). The driver looks these up by name and passes them alone, rather
+/// than every header (iterating fetch's `Headers` sorts them each time). The
+/// test `response_headers_are_the_cores` fails when the core reads another,
+/// or reads headers any other way.
+pub(crate) const RESPONSE_HEADERS: [&str; READ_HEADERS.len() + ccauth::TRACE_HEADERS.len()] = {
+    let mut out = [""; READ_HEADERS.len() + ccauth::TRACE_HEADERS.len()];
+    let mut i = 0;
+    while i < READ_HEADERS.len() {
+        out[i] = READ_HEADERS[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < ccauth::TRACE_HEADERS.len() {
+        out[i + j] = ccauth::TRACE_HEADERS[j];
+        j += 1;
+    }
+    out
+};
 
 /// `RESPONSE_HEADERS`, one name a line: the headers the driver passes to
 /// `handleResponse` and the other reply readers.
@@ -279,6 +297,7 @@ impl TokenLifecycle {
             Err(error) => {
                 return to_json(&Decision::Failed {
                     error: CoreError::new(&error),
+                    cooldown_until_ms: None,
                 })
             }
         };
@@ -307,6 +326,7 @@ impl TokenLifecycle {
             }),
             TokenDecision::Failed(error) => to_json(&Decision::Failed {
                 error: CoreError::new(&error),
+                cooldown_until_ms: self.manager.cooldown_until_ms(self.key),
             }),
             // A decision added to the core later: ask again after one wait slice.
             _ => to_json(&Decision::Wait {
@@ -419,7 +439,7 @@ impl TokenLifecycle {
 
 #[cfg(test)]
 mod tests {
-    use super::RESPONSE_HEADERS;
+    use super::{READ_HEADERS, RESPONSE_HEADERS};
     use std::path::{Path, PathBuf};
 
     fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -484,7 +504,14 @@ mod tests {
                 );
             }
         }
-        for name in RESPONSE_HEADERS {
+        // The trace headers are read from the core's own list (http/trace.rs).
+        for name in ccauth::TRACE_HEADERS {
+            assert!(
+                RESPONSE_HEADERS.contains(&name),
+                "RESPONSE_HEADERS lacks the trace header `{name}`"
+            );
+        }
+        for name in READ_HEADERS {
             assert!(
                 seen.iter().any(|s| s == name),
                 "RESPONSE_HEADERS lists `{name}`, which the core no longer reads"

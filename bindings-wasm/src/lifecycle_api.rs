@@ -148,6 +148,50 @@ impl TokenLifecycle {
             .map(|t| t as f64)
     }
 
+    /// The lifecycle events since the last drain, oldest first: a JSON array
+    /// of the core's event objects (snake_case, absent fields left out).
+    /// Without events, `[]` at once (nothing serialized).
+    #[wasm_bindgen(js_name = drainEvents)]
+    pub fn drain_events(&mut self) -> String {
+        if !self.manager.has_events() {
+            return "[]".to_owned();
+        }
+        to_json(&self.manager.drain_events())
+    }
+
+    /// Drops the events not drained (a host with no listener), unread.
+    #[wasm_bindgen(js_name = clearEvents)]
+    pub fn clear_events(&mut self) {
+        let _dropped = self.manager.drain_events();
+    }
+
+    /// Whether events wait to be drained.
+    #[wasm_bindgen(js_name = hasEvents)]
+    pub fn has_events(&self) -> bool {
+        self.manager.has_events()
+    }
+
+    /// The entry's counters and state, as the core's `TokenStats` JSON.
+    pub fn stats(&self) -> String {
+        self.manager
+            .stats(self.key)
+            .map(|stats| stats.to_json())
+            .unwrap_or_else(|| "{}".to_owned())
+    }
+
+    /// Ends a cool-down or a retry's backoff: the next caller fetches at
+    /// once. Whether there was one to end.
+    #[wasm_bindgen(js_name = resetFailure)]
+    pub fn reset_failure(&mut self, now_ms: f64) -> bool {
+        self.manager.reset_failure(self.key, ms(now_ms))
+    }
+
+    /// The end of the cool-down the last failure is served from (Unix ms), or undefined.
+    #[wasm_bindgen(js_name = cooldownUntilMs)]
+    pub fn cooldown_until_ms(&self) -> Option<f64> {
+        self.manager.cooldown_until_ms(self.key).map(|t| t as f64)
+    }
+
     /// The client assertion source failed for ticket `ticket`: one report.
     #[wasm_bindgen(js_name = assertionSourceFailed)]
     pub fn assertion_source_failed(&mut self, ticket: f64, message: &str, now_ms: f64) -> String {

@@ -437,8 +437,14 @@ pub(crate) enum Decision<'a> {
     },
     /// A fetch is in flight or a retry is scheduled: ask again by `until_ms`.
     Wait { until_ms: u64, wait_ms: u64 },
-    /// The last fetch failed for good.
-    Failed { error: CoreError<'a> },
+    /// The last fetch failed for good; while the error is served from the
+    /// cool-down, `cooldown_until_ms` is its end (`resetFailure` ends it).
+    Failed {
+        error: CoreError<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        cooldown_until_ms: Option<u64>,
+    },
 }
 
 /// The core's report of a ticket's outcome: a token comes with the span a

@@ -7,7 +7,11 @@
 // (what dist/ ships) and the options layer (js/options.ts, bundled here by
 // esbuild) that turns the vector config into the core's config document.
 // Config members that no npm option puts into the document yet are added to
-// it directly, and each case says which (a test diagnostic).
+// it directly, and each case says which (a test diagnostic). The events each
+// step drains (lifecycle_events.json) go through the package's camelCase
+// conversion (js/events.ts, what `onEvent` and diagnostics_channel receive)
+// and are compared with the vector's snake_case names mapped to camelCase;
+// none may show the case's client secret or a token.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -21,7 +25,10 @@ import { options } from "./vector-cases.mjs";
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 initSync({ module: readFileSync(here("../pkg/ccauth_wasm_bg.wasm")) });
 const bundled = await build({
-  stdin: { contents: 'export { configDocument } from "./options.ts"; export { OPTIONS } from "./names.ts";', resolveDir: here("../js") },
+  stdin: {
+    contents: 'export { configDocument } from "./options.ts"; export { OPTIONS } from "./names.ts"; export { camelObject, parseEvents } from "./events.ts";',
+    resolveDir: here("../js"),
+  },
   bundle: true,
   format: "esm",
   platform: "neutral",
@@ -29,7 +36,7 @@ const bundled = await build({
   write: false,
   logLevel: "warning",
 });
-const { configDocument, OPTIONS } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+const { configDocument, OPTIONS, camelObject, parseEvents } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
 
 const dir = process.env.CCAUTH_VECTORS ?? here("../../tests/vectors");
 const DEFAULT = { token_endpoint: "https://as.example.com/token", client_id: "client", client_secret: "vector-secret-1" };
@@ -72,7 +79,10 @@ function decisionFields(d) {
     out.until_ms = d.until_ms;
     out.wait_ms = d.wait_ms;
   }
-  if (d.decision === "failed") out.code = d.error.code;
+  if (d.decision === "failed") {
+    out.code = d.error.code;
+    out.cooldown_until_ms = d.cooldown_until_ms ?? null;
+  }
   return out;
 }
 
@@ -96,6 +106,46 @@ function coreError(thrown) {
   return JSON.parse(thrown);
 }
 
+const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+
+/** The values a case's events and stats must never show: the client secret, and every access token its responses carry. */
+function secretsOf(c) {
+  const out = [(c.config ?? DEFAULT).client_secret].filter(Boolean);
+  for (const step of c.steps) {
+    const body = step.respond?.body;
+    if (typeof body !== "string") continue;
+    try {
+      const token = JSON.parse(body).access_token;
+      if (typeof token === "string" && token.length > 0) out.push(token);
+    } catch {
+      // not JSON: no token in it
+    }
+  }
+  return out;
+}
+
+/**
+ * The events a step drained (the core's JSON, camelCased by the package)
+ * against the step's `events` (snake_case, each a subset; null: absent);
+ * vector ticket n is the n-th ticket handed out.
+ */
+function checkEvents(step, raw, tickets, secrets, where) {
+  for (const secret of secrets) assert.ok(!raw.includes(secret), `${where}: an event shows a secret or a token: ${raw}`);
+  assert.ok(!/:null[,}]/.test(raw), `${where}: an event has a null field instead of leaving it out: ${raw}`);
+  const events = parseEvents(raw);
+  if (!("events" in step)) return events.length;
+  const got = events.map((e) => JSON.stringify(e));
+  assert.equal(events.length, step.events.length, `${where}: want ${step.events.length} events, got ${events.length}: ${got.join(", ")}`);
+  step.events.forEach((want, i) => {
+    for (const [name, value] of Object.entries(want)) {
+      const expected = name === "ticket" && value !== null ? (tickets[value - 1] ?? value) : value;
+      const actual = camel(name) in events[i] ? events[i][camel(name)] : null;
+      assert.deepEqual(actual, expected, `${where}: event ${i} (${want.event ?? "?"}): ${name}: want ${JSON.stringify(expected)}, got ${JSON.stringify(actual)} in ${got[i]}`);
+    }
+  });
+  return events.length;
+}
+
 const bytes = (r) => ("body_base64" in r ? Buffer.from(r.body_base64, "base64") : new TextEncoder().encode(r.body ?? ""));
 
 function runCase(c, t) {
@@ -104,6 +154,8 @@ function runCase(c, t) {
   const seed = c.seed ?? 1;
   const lifecycle = new TokenLifecycle(document, seed);
   const tickets = []; // ticket ids in the order handed out (vector ticket n = tickets[n - 1])
+  const secrets = secretsOf(c);
+  let eventCount = 0;
   c.steps.forEach((step, i) => {
     const where = `step ${i}`;
     const want = step.expect ?? {};
@@ -111,6 +163,7 @@ function runCase(c, t) {
     if ("poll" in step) {
       const got = decisionFields(JSON.parse(lifecycle.poll(now)));
       if ("_ticket" in got) tickets.push(got._ticket);
+      if (got.decision === "failed") assert.equal(got.cooldown_until_ms, lifecycle.cooldownUntilMs() ?? null, `${where}: the failed decision's cool-down`);
       check(want, got, where);
     } else if ("respond" in step || "transport_error" in step || "assertion_source_failed" in step) {
       const ticket = tickets[step.ticket - 1];
@@ -146,6 +199,15 @@ function runCase(c, t) {
         got = { url: null, code: error.code, field: error.field ?? null };
       }
       check(want, got, where);
+    } else if ("reset_failure" in step) {
+      check(want, { reset: lifecycle.resetFailure(now) }, where);
+    } else if ("stats" in step) {
+      const raw = lifecycle.stats();
+      for (const secret of secrets) assert.ok(!raw.includes(secret), `${where}: stats show a secret or a token: ${raw}`);
+      // As the package's stats() gives them: camelCase, null members left out.
+      const stats = camelObject(JSON.parse(raw));
+      const got = Object.fromEntries(Object.keys(want).map((k) => [k, camel(k) in stats ? stats[camel(k)] : null]));
+      check(want, got, where);
     } else if ("export_import" in step) {
       const exported = lifecycle.exportToken();
       const fresh = new TokenLifecycle(document, seed);
@@ -160,7 +222,9 @@ function runCase(c, t) {
     } else {
       assert.fail(`${where}: unknown step ${Object.keys(step).sort()}`);
     }
+    eventCount += checkEvents(step, lifecycle.drainEvents(), tickets, secrets, where);
   });
+  if (c.steps.some((step) => "events" in step)) t.diagnostic(`${eventCount} events checked`);
   lifecycle.free();
 }
 
