@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod shared;
 
-pub use shared::SharedTokens;
+pub use shared::{Listener, SharedTokens};
 
 use ccauth::{
     build_token_request_at, parse_token_response, AccessToken, ClientConfig, HttpRequest,

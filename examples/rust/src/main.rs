@@ -49,7 +49,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .auth_method(ClientAuthMethod::ClientSecretPost)
         .scope("api.write")
         .build()?;
-    let tokens = SharedTokens::new(config, agent.clone());
+    // Lifecycle events as log lines (tokens appear as a SHA-256 prefix only).
+    let log = |event: &ccauth::LifecycleEvent| eprintln!("[rust] ccauth {}", event.to_json());
+    let tokens = SharedTokens::with_listener(config, agent.clone(), Some(Box::new(log)));
     let threads: Vec<_> = (0..50)
         .map(|_| {
             let tokens = tokens.clone();

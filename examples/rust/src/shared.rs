@@ -5,7 +5,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use ccauth::{
-    AccessToken, ClientConfig, FetchTicket, TokenDecision, TokenKey, TokenManager,
+    AccessToken, ClientConfig, FetchTicket, LifecycleEvent, TokenDecision, TokenKey, TokenManager,
     TransportErrorKind,
 };
 
@@ -17,7 +17,12 @@ struct Inner {
     key: TokenKey,
     agent: ureq::Agent,
     max_body: usize,
+    /// Gets every lifecycle event (fetches, retries, failures, drops).
+    listener: Option<Listener>,
 }
+
+/// A lifecycle event listener.
+pub type Listener = Box<dyn Fn(&LifecycleEvent) + Send + Sync>;
 
 /// Tokens for one config, shared by every thread that clones this.
 #[derive(Clone)]
@@ -26,6 +31,15 @@ pub struct SharedTokens(Arc<Inner>);
 impl SharedTokens {
     /// A token source for `config`, fetching with `agent`.
     pub fn new(config: ClientConfig, agent: ureq::Agent) -> Self {
+        Self::with_listener(config, agent, None)
+    }
+
+    /// The same, handing every lifecycle event to `listener` (a logger).
+    pub fn with_listener(
+        config: ClientConfig,
+        agent: ureq::Agent,
+        listener: Option<Listener>,
+    ) -> Self {
         // Jitter seed: the host's clock and process id are random enough for spreading refreshes.
         let seed = now_ms() ^ u64::from(std::process::id()).rotate_left(32);
         let max_body = config.max_response_bytes();
@@ -37,7 +51,18 @@ impl SharedTokens {
             key,
             agent,
             max_body,
+            listener,
         }))
+    }
+
+    /// Hands the events of the last lifecycle change to the listener (the
+    /// hot path never has any).
+    fn emit(&self, manager: &mut TokenManager) {
+        if let Some(listener) = &self.0.listener {
+            if manager.has_events() {
+                manager.drain_events().iter().for_each(|e| listener(e));
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, TokenManager> {
@@ -57,6 +82,7 @@ impl SharedTokens {
                 .poll(self.0.key, now)
                 .map_err(DriverError::Lifecycle)?;
             let wait = Duration::from_millis(decision.wait_ms(now).unwrap_or(1));
+            self.emit(&mut manager);
             match decision {
                 TokenDecision::Ready(token) => return Ok(token),
                 TokenDecision::Fetch(ticket) => {
@@ -89,9 +115,12 @@ impl SharedTokens {
 
     /// The API said 401 to `token`: drop it if it is still the cached one.
     pub fn invalidate(&self, token: &AccessToken, www_authenticate: Option<&str>) -> bool {
+        let mut manager = self.lock();
         // Compared, not logged: the manager only drops it if it is the cached one.
-        self.lock()
-            .invalidate(self.0.key, token.value().expose_secret(), www_authenticate)
+        let dropped =
+            manager.invalidate(self.0.key, token.value().expose_secret(), www_authenticate);
+        self.emit(&mut manager);
+        dropped
     }
 
     /// The `DPoP` proof header for an API call with `token` (None without DPoP).
@@ -130,6 +159,7 @@ impl SharedTokens {
                 manager.handle_transport_error(ticket.id(), error, now_ms())
             }
         };
+        self.emit(&mut manager);
         drop(manager);
         self.0.changed.notify_all();
     }

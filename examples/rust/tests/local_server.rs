@@ -258,3 +258,63 @@ fn two_hundred_threads_at_once_make_exactly_one_request_every_time() {
         "token requests per repetition: {counts:?}"
     );
 }
+
+/// The listener sees the lifecycle against the real server: a fetch and its
+/// token, then a wrong secret's failure with its cool-down, then the drop
+/// of a token the API refused; no event shows a secret or a token.
+#[test]
+fn lifecycle_events_reach_the_listener_without_secrets() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<ccauth::LifecycleEvent>>> = Arc::default();
+    let listener = |seen: &Arc<Mutex<Vec<ccauth::LifecycleEvent>>>| {
+        let seen = Arc::clone(seen);
+        Box::new(move |e: &ccauth::LifecycleEvent| seen.lock().unwrap().push(e.clone()))
+            as ccauth_example::Listener
+    };
+    let good = config(
+        "ccauth-post",
+        "post-secret-0123456789",
+        ClientAuthMethod::ClientSecretPost,
+    )
+    .build()
+    .unwrap();
+    let tokens = SharedTokens::with_listener(good, agent(), Some(listener(&seen)));
+    let token = tokens.token().unwrap();
+    assert!(tokens.invalidate(&token, Some(r#"Bearer error="invalid_token""#)));
+    let wrong = config(
+        "ccauth-post",
+        "wrong-secret-value",
+        ClientAuthMethod::ClientSecretPost,
+    )
+    .build()
+    .unwrap();
+    let failing = SharedTokens::with_listener(wrong, agent(), Some(listener(&seen)));
+    assert!(failing.token().is_err());
+    let events = seen.lock().unwrap().clone();
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "fetch_started",
+            "fetch_succeeded",
+            "token_invalidated",
+            "fetch_started",
+            "fetch_failed"
+        ]
+    );
+    let failed = &events[4];
+    assert_eq!(failed.error.as_deref(), Some("invalid_client"));
+    assert_eq!(failed.status, Some(401));
+    assert!(failed.until_ms.unwrap() > failed.at_ms);
+    assert_eq!(events[2].reason, Some("user"));
+    for event in &events {
+        let json = event.to_json();
+        for secret in [
+            "post-secret-0123456789",
+            "wrong-secret-value",
+            token.value().expose_secret(),
+        ] {
+            assert!(!json.contains(secret), "{json}");
+        }
+    }
+}
