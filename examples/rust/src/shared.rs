@@ -60,7 +60,7 @@ impl SharedTokens {
     fn emit(&self, manager: &mut TokenManager) {
         if let Some(listener) = &self.0.listener {
             if manager.has_events() {
-                manager.drain_events().iter().for_each(|e| listener(e));
+                manager.drain_events().iter().for_each(listener);
             }
         }
     }
