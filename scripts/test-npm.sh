@@ -43,13 +43,22 @@ say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
 WORKERD="$bin/workerd" node workerd.mjs
-say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh; keys signed by WebCrypto in Node 20, Deno and Bun"
+say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh; keys signed by WebCrypto in Node 20, Deno and Bun; lifecycle events (onEvent, diagnostics_channel but in Node 18), stats, resetFailure and their hygiene in all four"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
   shown="single-flight|\[oversized|\[proactive|\[transport/js\] token, refused"
   node --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "^✖|$shown|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0
   node --test --test-reporter=spec signing.integration.test.mjs 2>&1 | grep -E "^✖|(pass|fail) [0-9]"
+  test "${PIPESTATUS[0]}" -eq 0
+  # Events, stats and resetFailure; every observation checked for secrets, tokens and assertions.
+  for node in node "$1"; do
+    "$node" --test --test-reporter=spec observability.integration.test.mjs 2>&1 | grep -E "^✖|\[observability|(pass|fail) [0-9]"
+    test "${PIPESTATUS[0]}" -eq 0
+  done
+  NO_COLOR=1 "$0/deno" test -A --no-check observability.integration.test.mjs 2>&1 | grep -E "^\[observability|^(ok|FAILED) \|"
+  test "${PIPESTATUS[0]}" -eq 0
+  "$0/bun" test ./observability.integration.test.mjs --timeout 30000 2>&1 | grep -E "^\[observability|^ *[0-9]+ (pass|fail)"
   test "${PIPESTATUS[0]}" -eq 0
   "$1" --test --test-reporter=spec integration.test.mjs 2>&1 | grep -E "^✖|$shown|(pass|fail) [0-9]"
   test "${PIPESTATUS[0]}" -eq 0

@@ -219,3 +219,62 @@ test("revoke(): a refusal is the core's error; no answer is a TRANSPORT_ERROR", 
   assert.equal(down.transportKind, "connect");
   assert.equal(down.cause.code, "ECONNREFUSED");
 });
+
+test("events: a 429's retry carries the server's request ids (headers and body); an unknown option name near onEvent is refused", async () => {
+  const events = [];
+  let calls = 0;
+  const client = new ClientCredentials({
+    tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "events-secret-0123", retry: { maxAttempts: 2 },
+    onEvent: (e) => events.push(e),
+    fetch: async () => {
+      calls += 1;
+      if (calls === 1) return json(429, { error: "slow_down", trace_id: "trace-7" }, { "retry-after": "0", "x-request-id": "req-42", "x-other": "nope" });
+      return json(200, { access_token: "at-events-0001", token_type: "Bearer", expires_in: 3600 }, { "x-ms-request-id": "ms-1" });
+    },
+  });
+  await client.getToken();
+  assert.deepEqual(events.map((e) => e.event), ["fetch_started", "retry_scheduled", "fetch_started", "fetch_succeeded"]);
+  const retry = events[1];
+  assert.equal(retry.code, "RATE_LIMITED");
+  assert.equal(retry.status, 429);
+  assert.equal(retry.error, "slow_down");
+  assert.deepEqual(retry.traceIds, ["x-request-id=req-42", "trace_id=trace-7"]);
+  assert.equal(events[2].reason, "retry");
+  assert.equal(events[2].attempt, 2);
+  for (const e of events) assert.ok(!JSON.stringify(e).includes("at-events-0001") && !JSON.stringify(e).includes("events-secret-0123"));
+  const stats = client.stats();
+  assert.equal(stats.attemptFailures, 1);
+  assert.equal(stats.lastErrorCode, "RATE_LIMITED");
+  assert.throws(() => new ClientCredentials({ tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "x", onevent: () => {} }), /did you mean `onEvent`/);
+  assert.throws(() => new ClientCredentials({ tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "x", onEvent: "log" }), /`onEvent`: must be a function/);
+});
+
+test("events: none on the memoized path; without a listener they are dropped unread; resetFailure() wakes a caller waiting on a backoff", async () => {
+  const events = [];
+  let calls = 0;
+  const client = new ClientCredentials({
+    tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "events-secret-0123", onEvent: (e) => events.push(e),
+    fetch: async () => {
+      calls += 1;
+      if (calls === 1) return json(503, { error: "temporarily_unavailable" }, { "retry-after": "30" });
+      return json(200, { access_token: `at-${calls}`, token_type: "Bearer", expires_in: 3600 });
+    },
+  });
+  const started = Date.now();
+  const pending = client.getToken();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(events.map((e) => e.event), ["fetch_started", "retry_scheduled"]);
+  assert.equal(events[1].retryAfterMs, 30_000);
+  assert.equal(client.resetFailure(), true);
+  assert.equal((await pending).authorization, "Bearer at-2");
+  assert.ok(Date.now() - started < 5_000, "the waiting caller retried at once");
+  assert.deepEqual(events.map((e) => e.event), ["fetch_started", "retry_scheduled", "failure_reset", "fetch_started", "fetch_succeeded"]);
+  const n = events.length;
+  for (let i = 0; i < 100; i++) await client.getToken();
+  assert.equal(events.length, n, "cache hits emit nothing");
+  assert.equal(client.stats().tokensServed, 101);
+  // A client with no listener (and no channel subscriber): its events are dropped, never queued for later.
+  const quiet = new ClientCredentials({ tokenEndpoint: TOKEN_ENDPOINT, clientId: "c", clientSecret: "x", fetch: async () => json(200, { access_token: "q", token_type: "Bearer", expires_in: 3600 }) });
+  await quiet.getToken();
+  assert.equal(quiet.stats().fetchSuccesses, 1);
+});
