@@ -13,6 +13,7 @@ say "swift: swift-format lint --strict"
 bash "$ROOT/scripts/in-swift-root.sh" sh -c "cd '$ROOT' && /usr/libexec/swift/bin/swift-format lint --strict -r \
   bindings-uniffi/ccauth-swift/Sources/Ccauth bindings-uniffi/ccauth-swift/Tests bindings-uniffi/ccauth-swift/Package.swift \
   bindings-uniffi/ccauth-swift/Consumer/Sources bindings-uniffi/ccauth-swift/Consumer/Package.swift \
+  bindings-uniffi/ccauth-swift/Bench/Sources bindings-uniffi/ccauth-swift/Bench/Package.swift \
   examples/swift/Sources examples/swift/Package.swift"
 say "swift: swift test (in the trixie root)"
 "$ROOT/scripts/with-auth-server.sh" bash "$ROOT/scripts/in-swift-root.sh" sh -c \

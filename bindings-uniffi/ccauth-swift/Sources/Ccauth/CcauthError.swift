@@ -82,6 +82,10 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
     public let cause: String?
     /// Whether the request had been sent when the transfer failed (nil: not known).
     public let requestSent: Bool?
+    /// When the error is served from the cool-down after a failed fetch: its
+    /// end (Unix ms). Until then every call gets this error without asking the
+    /// server; `ClientCredentials.resetFailure()` ends it at once.
+    public let cooldownUntilMs: UInt64?
 
     /// `extrasJson` parsed (JSONSerialization: strings, `NSNumber`s, arrays,
     /// dictionaries, `NSNull`; a number no `Double` holds, as its text).
@@ -90,7 +94,8 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
     /// - Parameter optionNames: name the field in camelCase, as
     ///   `ClientCredentialsOptions` does (the client's errors), rather than as
     ///   the config document does (the sans-IO functions, which take the document).
-    init(_ info: ErrorInfo, optionNames: Bool = true) {
+    init(_ info: ErrorInfo, optionNames: Bool = true, cooldownUntilMs: UInt64? = nil) {
+        self.cooldownUntilMs = cooldownUntilMs
         code = info.code
         retryable = info.retryable
         status = info.status.map(Int.init)
@@ -130,7 +135,10 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
             field = info.field
             index = nil
             reason = nil
-            message = info.message
+            message =
+                cooldownUntilMs.map {
+                    "\(info.message); served from the cool-down until \(isoTime(ms: $0)); resetFailure() retries at once"
+                } ?? info.message
         }
     }
 

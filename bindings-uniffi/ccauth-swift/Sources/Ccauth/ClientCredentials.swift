@@ -82,6 +82,11 @@ public actor ClientCredentials {
     /// The proactive refresh: one sleeping task, and the time it wakes at.
     private var refresher: (task: Task<Void, Never>, at: UInt64)?
     private var closed = false
+    /// Gets the lifecycle events, with `eventLog` (os.Logger on Apple platforms).
+    private let listener: LifecycleListener?
+    private let eventLog: EventLog?
+    /// Tokens served from `memo` without asking the core (added to its `tokensServed` by `stats()`).
+    private var memoHits: UInt64 = 0
 
     /// Validates `options` at once (a `CcauthError` of kind `.config` names the bad one).
     /// The default session never follows redirects (they would resend the credentials).
@@ -96,6 +101,8 @@ public actor ClientCredentials {
         try translated { try lifecycle.seedEntropy(entropy: randomBytes(32)) }
         self.lifecycle = lifecycle
         clientAssertion = options.clientAssertion
+        listener = options.listener
+        eventLog = EventLog.make()
         signers = HostSigners.shared.signers(of: options)
         if let session {
             self.session = session
@@ -127,21 +134,26 @@ public actor ClientCredentials {
     public func token() async throws -> AccessToken {
         while true {
             let now = nowMs()
-            if let m = memo, now >= m.from, now < m.until { return m.token }
+            if let m = memo, now >= m.from, now < m.until {
+                memoHits &+= 1
+                return m.token
+            }
             switch lifecycle.poll(nowMs: now) {
             case .ready(let token, let info, let from, let until):
                 let m = Memo(AccessToken(token, info: info), from: from, until: until)
                 memo = m
                 return m.token
             case .fetch(let ticket):
+                drain()  // fetch_started
                 await fetch(ticket)
             case .refreshAhead(let token, let info, let ticket):
+                drain()
                 Task { await self.fetch(ticket) }
                 return AccessToken(token, info: info)
             case .wait(_, let waitMs):
                 await wait(ms: waitMs)
-            case .failed(let error, _):
-                throw CcauthError(error)
+            case .failed(let error, let cooldownUntilMs):
+                throw CcauthError(error, cooldownUntilMs: cooldownUntilMs)
             }
         }
     }
@@ -222,6 +234,42 @@ public actor ClientCredentials {
         waiters = [:]
         for continuation in woken.values { continuation.resume() }
         armRefresher()
+        drain()  // the report's or drop's events
+    }
+
+    /// Hands the core's pending events to the platform log and the listener,
+    /// in order. Called after lifecycle changes only, never on the cached path.
+    private func drain() {
+        guard listener != nil || eventLog != nil else { return }
+        for event in lifecycle.drainEvents() {
+            eventLog?.log(event)
+            guard let listener else { continue }
+            do {
+                try listener(event)
+            } catch {
+                eventLog?.listenerFailed(error)
+            }
+        }
+    }
+
+    /// Ends the cool-down a failed fetch is served from (or a retry's
+    /// backoff): the next call fetches at once, and waiting callers wake to
+    /// do so. For when the cause was fixed (a secret registered again, the
+    /// server back). Returns whether there was one.
+    @discardableResult
+    public func resetFailure() -> Bool {
+        let reset = lifecycle.resetFailure(nowMs: nowMs())
+        if reset { changed() }  // wakes the waiters; failure_reset
+        return reset
+    }
+
+    /// The cache entry's counters and state: the core's, with the tokens this
+    /// client served from its own cache added to `tokensServed`. No secret or
+    /// token (`tokenId` is a SHA-256 prefix).
+    public func stats() -> TokenStats {
+        var stats = lifecycle.stats()
+        stats.tokensServed &+= memoHits
+        return stats
     }
 
     private func wait(ms: UInt64) async {

@@ -93,6 +93,9 @@ public struct ClientCredentialsOptions: Sendable {
     /// an assertion minted elsewhere (workload identity), e.g. to read a
     /// service-account token file.
     public var clientAssertion: (@Sendable () async throws -> String)?
+    /// Gets every lifecycle event (fetches, retries, failures, drops, resets);
+    /// see `LifecycleListener`. On Apple platforms they go to `os.Logger` too.
+    public var listener: LifecycleListener?
 
     public init(
         tokenEndpoint: String, clientId: String, auth: ClientAuth, scopes: [String] = [],
@@ -103,7 +106,8 @@ public struct ClientCredentialsOptions: Sendable {
         assertionAudience: String? = nil, assertionLifetimeMs: UInt64? = nil, dpopKey: PrivateKey? = nil,
         revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil,
         proactiveRefresh: Bool = false, dangerAcceptInsecureHttp: Bool = false,
-        timeoutMs: UInt64 = 10_000, clientAssertion: (@Sendable () async throws -> String)? = nil
+        timeoutMs: UInt64 = 10_000, clientAssertion: (@Sendable () async throws -> String)? = nil,
+        listener: LifecycleListener? = nil
     ) {
         self.tokenEndpoint = tokenEndpoint
         self.clientId = clientId
@@ -128,6 +132,7 @@ public struct ClientCredentialsOptions: Sendable {
         self.dangerAcceptInsecureHttp = dangerAcceptInsecureHttp
         self.timeoutMs = timeoutMs
         self.clientAssertion = clientAssertion
+        self.listener = listener
     }
 
     /// The common case: a secret sent as `client_secret_basic`

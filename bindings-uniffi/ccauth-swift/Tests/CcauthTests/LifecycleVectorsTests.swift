@@ -1,3 +1,4 @@
+import Ccauth
 import CcauthFFI
 import Foundation
 import XCTest
@@ -67,6 +68,80 @@ final class LifecycleVectorsTests: XCTestCase {
         try run(api)
     }
 
+    /// Lifecycle events and stats (issue 16): every event drained after each
+    /// step, in order, each a subset match (null: absent); no event or stats
+    /// value shows the case's secret or a token.
+    func testLifecycleEventVectors() throws {
+        let events = try cases("lifecycle_events.json")
+        XCTAssertGreaterThanOrEqual(events.count, 7)
+        try run(events)
+    }
+
+    /// An event as the vectors spell it: snake_case, absent fields and empty lists left out.
+    func eventJSON(_ e: CcauthFFI.LifecycleEvent) -> [String: Any] {
+        var d: [String: Any] = ["event": e.event, "at_ms": e.atMs, "key": e.key]
+        d["ticket"] = e.ticket
+        d["attempt"] = e.attempt
+        d["reason"] = e.reason
+        d["duration_ms"] = e.durationMs
+        d["lifetime_ms"] = e.lifetimeMs
+        d["expires_at_ms"] = e.expiresAtMs
+        d["expiry_source"] = e.expirySource
+        if !e.deviations.isEmpty { d["deviations"] = e.deviations }
+        d["token_id"] = e.tokenId
+        d["delay_ms"] = e.delayMs
+        d["until_ms"] = e.untilMs
+        d["retry_after_ms"] = e.retryAfterMs
+        d["code"] = e.code
+        d["error"] = e.error
+        d["status"] = e.status
+        d["retryable"] = e.retryable
+        d["message"] = e.message
+        if !e.traceIds.isEmpty { d["trace_ids"] = e.traceIds }
+        return d
+    }
+
+    func statsJSON(_ s: CcauthFFI.TokenStats) -> [String: Any] {
+        var d: [String: Any] = [
+            "key": s.key, "tokens_served": s.tokensServed, "fetches": s.fetches, "fetch_successes": s.fetchSuccesses,
+            "attempt_failures": s.attemptFailures, "fetch_failures": s.fetchFailures, "invalidations": s.invalidations,
+        ]
+        d["last_fetch_at_ms"] = s.lastFetchAtMs
+        d["token_expires_at_ms"] = s.tokenExpiresAtMs
+        d["token_id"] = s.tokenId
+        d["cooldown_until_ms"] = s.cooldownUntilMs
+        d["last_error_code"] = s.lastErrorCode
+        return d
+    }
+
+    /// The case's client secret and every access token its responses carry.
+    func secrets(_ c: [String: Any], _ config: String) -> [String] {
+        var found: [String] = []
+        if let doc = try? JSONSerialization.jsonObject(with: Data(config.utf8)) as? [String: Any],
+            let secret = doc["client_secret"] as? String
+        {
+            found.append(secret)
+        }
+        for step in c["steps"] as! [[String: Any]] {
+            guard let body = (step["respond"] as? [String: Any])?["body"] as? String,
+                let doc = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                let token = doc["access_token"] as? String
+            else { continue }
+            found.append(token)
+        }
+        return found
+    }
+
+    func checkEvents(_ step: [String: Any], _ events: [CcauthFFI.LifecycleEvent], _ secrets: [String], _ whereAt: String) {
+        for e in events {
+            let text = "\(e) \(e.logLine)"
+            for secret in secrets { XCTAssertFalse(text.contains(secret), "\(whereAt): a secret in \(text)") }
+        }
+        guard let want = step["events"] as? [[String: Any]] else { return }
+        XCTAssertEqual(want.count, events.count, "\(whereAt): events \(events.map(\.logLine))")
+        for (i, (w, e)) in zip(want, events).enumerated() { check(w, eventJSON(e), "\(whereAt) event \(i)") }
+    }
+
     func run(_ cases: [[String: Any]]) throws {
         for c in cases {
             let name = c["name"] as! String
@@ -76,6 +151,7 @@ final class LifecycleVectorsTests: XCTestCase {
             let seed = (c["seed"] as? NSNumber)?.uint64Value ?? 1
             let lifecycle = try TokenLifecycle(configJson: config, seed: seed)
             var tickets: [UInt64] = []
+            let secrets = secrets(c, config)
             for (i, step) in (c["steps"] as! [[String: Any]]).enumerated() {
                 let whereAt = "\(name) step \(i)"
                 let want = step["expect"] as? [String: Any]
@@ -120,6 +196,12 @@ final class LifecycleVectorsTests: XCTestCase {
                         got["field"] = info.field
                         check(want, got, whereAt)
                     }
+                } else if step["reset_failure"] != nil {
+                    check(want, ["reset": lifecycle.resetFailure(nowMs: now)], whereAt)
+                } else if step["stats"] != nil {
+                    let stats = lifecycle.stats()
+                    for secret in secrets { XCTAssertFalse("\(stats)".contains(secret), "\(whereAt): a secret in \(stats)") }
+                    check(want, statsJSON(stats), whereAt)
                 } else if step["export_import"] != nil {
                     let fresh = try TokenLifecycle(configJson: config, seed: seed)
                     do {
@@ -131,6 +213,7 @@ final class LifecycleVectorsTests: XCTestCase {
                 } else {
                     XCTFail("\(whereAt): unknown step \(step.keys)")
                 }
+                checkEvents(step, lifecycle.drainEvents(), secrets, whereAt)
             }
         }
     }
