@@ -2,7 +2,8 @@
 # The Python package: builds the wheel, installs *the wheel* into a fresh
 # virtualenv (not the source tree) and runs pytest there: every shared vector,
 # error and redaction checks, and integration against the local authorization
-# server; ruff and mypy --strict on the package before, mypy --strict on the
+# server; ruff and mypy --strict on the package before, `python -m ccauth
+# doctor` from the wheel alone in a fresh virtualenv and mypy --strict on the
 # example after.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-python.sh"
@@ -17,6 +18,12 @@ say "python: ruff check and mypy --strict on the package (src/ccauth; rules in p
 say "python: pytest (vectors, errors, integration)"
 cd "$py/tests"
 "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+say "python: python -m ccauth doctor from the wheel in a fresh virtualenv (nothing else installed)"
+doctor_venv="$ROOT/target/python/doctor-venv"
+rm -rf "$doctor_venv"
+python3 -m venv "$doctor_venv"
+"$doctor_venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "$ROOT"/target/wheels/ccauth-*.whl
+"$ROOT/scripts/with-auth-server.sh" env PYTHONPATH="$py/tests" "$doctor_venv/bin/python" "$py/tests/check_doctor.py"
 say "python: mypy --strict on the example"
 "$venv/bin/mypy" --strict --no-incremental "$ROOT/examples/python/main.py"
 

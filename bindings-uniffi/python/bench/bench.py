@@ -22,6 +22,10 @@ ccauth time, > 1: ccauth is faster):
    (token requests counted by the server).
 5. **Cold start**, fresh interpreter, median of 7: ``import`` alone, then
    import + the first client (default transport) in one process.
+6. **Observability** (issue 16): table 1's fetch and table 3's header with
+   no listener (the ``ccauth`` logger at its default WARNING: INFO events
+   are not formatted), with an ``on_event`` listener, and with the listener
+   and the logger at INFO (a handler that formats each record and drops it).
 
 Run by scripts/bench-python.sh (needs CCAUTH_* from with-auth-server.sh).
 ``--quick`` runs tables 1-3 only (no server needed).
@@ -375,11 +379,43 @@ def dpop_per_call() -> Dict[str, float]:
     return rows
 
 
+def observability() -> Dict[str, float]:
+    import logging
+
+    class Formatting(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            self.format(record)
+
+    seen: List[Any] = []
+    listener = seen.append
+    logger = logging.getLogger("ccauth")
+    rows: Dict[str, float] = {}
+    n = 2000
+    for name, kw, level in (
+        ("", {}, logging.WARNING),
+        (" + on_event", {"on_event": listener}, logging.WARNING),
+        (" + on_event + logging INFO", {"on_event": listener}, logging.INFO),
+    ):
+        handler = Formatting()
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        try:
+            rows[f"ccauth{name} (fetch)"] = pooled_ns(lambda kw=kw: client(scopes=["api.read"], **kw), lambda c: c.get_token().authorization, n)
+            held = client(**kw)
+            held.get_token()
+            rows[f"ccauth{name} (header)"] = per_call_ns(held.authorization_header, 200_000)
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(logging.NOTSET)
+        seen.clear()
+    return rows
+
+
 def table(title: str, rows: Dict[str, float], unit: str, scale: float = 1.0) -> None:
     print(f"\n{title}")
     for name, value in rows.items():
         kind = name[name.index("(") :] if "(" in name and not name.startswith("ccauth (import") else ""
-        ref = rows.get(f"ccauth {kind}".strip(), rows["ccauth"])
+        ref = rows.get(f"ccauth {kind}".strip()) or rows["ccauth"]
         print(f"  {name:36} {value / scale:10.2f} {unit}   ratio {value / ref:5.2f}x")
 
 
@@ -388,6 +424,8 @@ def main() -> None:
     table("2. sans-IO build + parse (no client)", sansio(), "µs", 1000)
     table("3. hot paths with a held Bearer token, per API call", hot_path(), "µs", 1000)
     table("3b. DPoP: headers with a fresh proof, per API call (in-core key vs host-signed)", dpop_per_call(), "µs", 1000)
+    if hasattr(ccauth, "LifecycleEvent"):
+        table("6. observability: fetch and cached header, no listener / on_event / + logging INFO", observability(), "µs", 1000)
     if "--quick" in sys.argv:
         return
     endpoint, stats_url = os.environ["CCAUTH_TOKEN_ENDPOINT"], os.environ["CCAUTH_STATS_URL"]

@@ -15,13 +15,14 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import sys
 import threading
 import time
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Mapping, NoReturn, Optional, Sequence, Set, Tuple, Union
 
 from ._config import Options, Pairs, client_auth, client_config
-from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, from_ffi, from_info
+from ._errors import CLIENT_OPTION_NAMES, FFI_ERRORS, Error, bad_option, from_ffi, from_info
 from ._ffi import ccauth_ffi as _ffi
 from ._signing import Signer, host_signers
 from ._token import AccessToken
@@ -88,6 +89,24 @@ def _signature(value: object) -> bytes:
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+_logger: Any = None
+
+
+def _info_logged() -> bool:
+    """Whether the ``ccauth`` logger takes INFO records (never, while nothing
+    imported ``logging``): else the events of a fetch that went well (all
+    INFO) are left in the core (it keeps the last 64) instead of being
+    drained for no one."""
+    global _logger
+    if _logger is None:
+        logging = sys.modules.get("logging")
+        if logging is None:
+            return False
+        _logger = logging.getLogger("ccauth")
+    enabled: bool = _logger.isEnabledFor(20)
+    return enabled
 
 
 def _failure(error: Exception) -> TransportFailure:
@@ -284,11 +303,26 @@ class ClientCredentials:
         del client_secret, auth, dpop_key
         if error is not None:
             raise error
-        self._lifecycle = _ffi.TokenLifecycle.with_config(config, int.from_bytes(os.urandom(8), "big") >> 1)
+        lifecycle = _ffi.TokenLifecycle.with_config(config, int.from_bytes(os.urandom(8), "big") >> 1)
+        del config
+        self._start(lifecycle, signers, client_assertion, transport, async_transport, timeout_ms, proactive_refresh, on_event)
+
+    def _start(
+        self,
+        lifecycle: Any,
+        signers: Dict[Any, Signer],
+        client_assertion: Optional[Callable[[], str]],
+        transport: Optional[Transport],
+        async_transport: Optional[AsyncTransport],
+        timeout_ms: int,
+        proactive_refresh: bool,
+        on_event: Optional[Callable[[LifecycleEvent], Any]],
+    ) -> None:
+        """The driver's state around the core's lifecycle (every constructor ends here)."""
+        self._lifecycle = lifecycle
         # Randomness for signatures (jti, salts): the OS source.
         self._lifecycle.seed_entropy(os.urandom(32))
-        self._max_bytes: int = config.max_response_bytes()
-        del config
+        self._max_bytes: int = lifecycle.max_response_bytes()
         self._client_assertion = client_assertion
         # The host-signed keys' signers, by what they sign (empty: the core signs).
         self._signers = signers
@@ -379,10 +413,12 @@ class ClientCredentials:
             if decision.is_READY():
                 return self._remember(decision, generation)
             if decision.is_FETCH():
-                self._emit()
+                if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
+                    self._emit()
                 self._run(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
-                self._emit()
+                if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
+                    self._emit()
                 threading.Thread(target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True).start()
                 return AccessToken._from_ffi(decision.token, decision.info)
             elif decision.is_WAIT():
@@ -447,10 +483,12 @@ class ClientCredentials:
             if decision.is_READY():
                 return self._remember(decision, generation, loop)
             if decision.is_FETCH():
-                self._emit()
+                if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
+                    self._emit()
                 await self._run_async(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
-                self._emit()
+                if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
+                    self._emit()
                 task = loop.create_task(self._run_async(decision.ticket))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -586,7 +624,11 @@ class ClientCredentials:
         finally:
             self._wake(ready, generation)
             self._arm(loop)
-            self._emit()  # after waking the waiters: a slow listener delays no one
+            # After waking the waiters (a slow listener delays no one). A
+            # first attempt's events are INFO when it brings a token (a retry
+            # may follow a WARNING a poll recorded): not drained for no one.
+            if ready is None or ticket.attempt > 1 or self._on_event is not None or _info_logged():
+                self._emit()
 
     def _remember(self, decision: Any, generation: int, loop: Optional[asyncio.AbstractEventLoop] = None) -> AccessToken:
         """A ready answer: memoized for the span the core gives, unless
@@ -911,24 +953,13 @@ class ClientCredentials:
         if error is not None:
             del client_secret, options
             raise error
-        sender: Transport = transport if transport is not None else UrllibTransport()
-        discovery = _ffi.Discovery(issuer, danger_accept_insecure_http)
-        step = discovery.start(_now_ms())
-        while step.is_SEND():
-            parts = step.request.parts()
-            try:
-                reply = sender.send(
-                    parts.method, parts.url, _pairs(parts.headers), parts.body, timeout_ms,
-                    max_bytes=_ffi.default_max_response_bytes(),
-                )
-            except Exception as e:  # any failure of a host transport is a transport error
-                f = _failure(e)
-                step = discovery.handle_transport_error(_transport_kind(f), str(f), f.cause, f.request_sent)
-                continue
-            step = discovery.handle_response(reply.status, _headers(reply.headers), reply.body, _now_ms())
-        if step.is_FAILED():
+        try:
+            metadata = _discover(issuer, transport, danger_accept_insecure_http, timeout_ms)
+        except Error as e:
+            error = e
+        if error is not None:
             del client_secret, options
-            raise from_info(step.error)
+            raise error
         return cls(
             token_endpoint or "",
             client_id,
@@ -936,9 +967,89 @@ class ClientCredentials:
             transport=transport,
             danger_accept_insecure_http=danger_accept_insecure_http,
             timeout_ms=timeout_ms,
-            _discovered=(issuer, step.metadata_json),
+            _discovered=(issuer, metadata),
             **options,
         )
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        transport: Optional[Transport] = None,
+        async_transport: Optional[AsyncTransport] = None,
+        timeout_ms: int = 10_000,
+        on_event: Optional[Callable[[LifecycleEvent], Any]] = None,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> ClientCredentials:
+        """A client from ``CCAUTH_*`` environment variables, as ``python -m
+        ccauth doctor`` reads them (``--help`` lists them all):
+        ``CCAUTH_TOKEN_ENDPOINT`` (or ``CCAUTH_ISSUER``, then discovery),
+        ``CCAUTH_CLIENT_ID``, ``CCAUTH_CLIENT_SECRET``, ``CCAUTH_AUTH_METHOD``,
+        ``CCAUTH_SCOPE`` (space-separated), ``CCAUTH_AUDIENCE``,
+        ``CCAUTH_RESOURCE``, ``CCAUTH_PRIVATE_KEY`` (or ``CCAUTH_PRIVATE_KEY_FILE``),
+        ``CCAUTH_KEY_ID``, ``CCAUTH_CLIENT_ASSERTION_ALG``, ``CCAUTH_BODY_FORMAT``,
+        and ``CCAUTH_CONFIG_FILE``: a JSON config document (the sans-IO
+        functions' document) that the variables override. The core reads
+        them; a misspelt ``CCAUTH_`` name is a :class:`ConfigError` with the
+        right one. ``environ``: another mapping than ``os.environ``."""
+        from ._doctor import load_options
+
+        error: Optional[Error] = None
+        options = ""
+        try:
+            options = load_options([], os.environ if environ is None else environ)[1] or "{}"
+        except Error as e:
+            error = e
+        del environ
+        client: Optional[ClientCredentials] = None
+        if error is None:
+            try:
+                client = cls._from_options(options, transport, async_transport, timeout_ms, on_event)
+            except Error as e:
+                error = e
+        options = ""  # the secret: not in this frame when an error passes through
+        if error is not None:
+            raise error
+        assert client is not None
+        return client
+
+    @classmethod
+    def _from_options(
+        cls,
+        options: str,
+        transport: Optional[Transport],
+        async_transport: Optional[AsyncTransport],
+        timeout_ms: int,
+        on_event: Optional[Callable[[LifecycleEvent], Any]],
+    ) -> ClientCredentials:
+        """A client from the core's client options (a config document, JSON
+        text): with an ``issuer`` and no ``server_metadata``, discovery first."""
+        import json
+
+        error: Optional[Error] = None
+        lifecycle: Any = None
+        proactive = False
+        try:
+            document = json.loads(options)
+            proactive = document.get("proactive_refresh") is True
+            for name in ("external_client_assertion", "host_signed_key", "host_signed_dpop_key"):
+                if document.get(name):
+                    raise bad_option(name, "needs a callable or a signer: build ClientCredentials(...) with it")
+            issuer = document.get("issuer")
+            if isinstance(issuer, str) and "server_metadata" not in document:
+                insecure = document.get("danger_accept_insecure_http") is True
+                document["server_metadata"] = json.loads(_discover(issuer, transport, insecure, timeout_ms))
+            lifecycle = _ffi.TokenLifecycle(json.dumps(document), int.from_bytes(os.urandom(8), "big") >> 1)
+        except FFI_ERRORS as e:
+            error = from_ffi(e)
+        except Error as e:
+            error = e
+        document, options = None, ""  # the secret: not in this frame when an error passes through
+        if error is not None:
+            raise error
+        client = object.__new__(cls)
+        client._start(lifecycle, {}, None, transport, async_transport, timeout_ms, proactive, on_event)
+        return client
 
     def export_token(self) -> Optional[str]:
         """The cached token as a versioned JSON document (it holds the token:
@@ -982,6 +1093,31 @@ class ClientCredentials:
 
 def _pairs(headers: Sequence[Any]) -> List[Tuple[str, str]]:
     return [(h.name, h.value) for h in headers]
+
+
+def _discover(issuer: str, transport: Optional[Transport], danger_accept_insecure_http: bool, timeout_ms: int) -> str:
+    """The issuer's metadata (RFC 8414, then OpenID Connect Discovery; the
+    core checks the issuer and keeps it per process), as JSON text. Raises
+    the core's error when there is none."""
+    sender: Transport = transport if transport is not None else UrllibTransport()
+    discovery = _ffi.Discovery(issuer, danger_accept_insecure_http)
+    step = discovery.start(_now_ms())
+    while step.is_SEND():
+        parts = step.request.parts()
+        try:
+            reply = sender.send(
+                parts.method, parts.url, _pairs(parts.headers), parts.body, timeout_ms,
+                max_bytes=_ffi.default_max_response_bytes(),
+            )
+        except Exception as e:  # any failure of a host transport is a transport error
+            f = _failure(e)
+            step = discovery.handle_transport_error(_transport_kind(f), str(f), f.cause, f.request_sent)
+            continue
+        step = discovery.handle_response(reply.status, _headers(reply.headers), reply.body, _now_ms())
+    if step.is_FAILED():
+        raise from_info(step.error)
+    metadata: str = step.metadata_json
+    return metadata
 
 
 _OPTIONS = Options(ClientCredentials.__init__, method=True)
