@@ -14,7 +14,8 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 import ccauth
-from conftest import POST_SECRET, Server
+from conftest import Server
+from server_clients import POST_SECRET
 from vector_cases import printed
 
 WRONG = "wrong-secret-0123456789"

@@ -28,8 +28,8 @@ import pytest
 import requests
 
 import ccauth
-from conftest import BASIC_SECRET, POST_SECRET, Server
-from server_clients import post_auth
+from conftest import Server
+from server_clients import BASIC_SECRET, POST_SECRET, post_auth
 from vector_cases import VECTORS, printed
 
 WRONG_SECRET = "wrong-secret-value-0123"
@@ -202,13 +202,13 @@ def test_a_fetch_is_two_events_in_the_log_and_the_listener_and_cache_hits_none(s
         succeeded.token_id = "x"  # type: ignore[misc]
     # The log: INFO, one line, the event in `extra`.
     logged = [r for r in observer.records if hasattr(r, "ccauth_event")]
-    assert [(r.levelno, r.ccauth_event["event"]) for r in logged] == [  # type: ignore[attr-defined]
+    assert [(r.levelno, r.ccauth_event["event"]) for r in logged] == [
         (logging.INFO, "fetch_started"), (logging.INFO, "fetch_succeeded"),
     ]
     line = logged[1].getMessage()
     assert line.startswith(f"ccauth fetch_succeeded key={succeeded.key} ticket={succeeded.ticket} attempt=1 duration_ms=")
     assert f"token_id={succeeded.token_id}" in line and "\n" not in line
-    assert logged[1].ccauth_event == succeeded.to_dict()  # type: ignore[attr-defined]
+    assert logged[1].ccauth_event == succeeded.to_dict()
     # Served from the cache: no event, no log line; counted in stats().
     for _ in range(5):
         client.get_token()
@@ -355,7 +355,12 @@ def test_nothing_is_formatted_when_the_level_is_off(server: Server, observer: Ob
     from ccauth import _events
 
     calls: List[Any] = []
-    monkeypatch.setattr(_events, "log_line", lambda fields: calls.append(fields) or "x")
+
+    def log_line(fields: Any) -> str:
+        calls.append(fields)
+        return "x"
+
+    monkeypatch.setattr(_events, "log_line", log_line)
     logging.getLogger("ccauth").setLevel(logging.WARNING)
     client = ccauth.ClientCredentials(
         server.token_endpoint, "ccauth-post", auth=post_auth(POST_SECRET), transport=observer.transport()
