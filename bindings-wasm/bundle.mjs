@@ -1,7 +1,8 @@
 // Bundles the package:
 // - index.mjs / index.cjs: the wasm inlined as bytes (browsers, bundlers, any runtime);
 // - node.mjs / node.cjs: reads the .wasm next to it (Node, Deno, Bun unbundled: faster start);
-// - workerd.mjs: imports the .wasm as a module (Workers forbid compiling bytes).
+// - workerd.mjs: imports the .wasm as a module (Workers forbid compiling bytes);
+// - cli.mjs: the `ccauth` command (`npx ccauth doctor`), Node's build.
 import { copyFileSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -34,5 +35,7 @@ for (const dir of ["dist"]) {
   });
 
   await build({ ...common, define, format: "esm", outfile: `${dir}/workerd.mjs`, plugins: [loader("js/wasm-workers.ts", true)] });
+  // The `ccauth` command (package.json "bin"): Node's build, reading the same .wasm.
+  await build({ ...node, entryPoints: ["js/cli.ts"], format: "esm", outfile: `${dir}/cli.mjs`, banner: { js: "#!/usr/bin/env node" } });
   copyFileSync("pkg/ccauth_wasm_bg.wasm", `${dir}/ccauth_wasm_bg.wasm`);
 }

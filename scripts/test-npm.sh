@@ -43,7 +43,7 @@ say "npm package in headless Chromium: shared vectors"
 node browser.mjs
 say "npm package in workerd (Workers build, .wasm imported as a module): shared vectors"
 WORKERD="$bin/workerd" node workerd.mjs
-say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh; keys signed by WebCrypto in Node 20, Deno and Bun; lifecycle events (onEvent, diagnostics_channel but in Node 18), stats, resetFailure and their hygiene in all four"
+say "npm package: integration against the local authorization server (Node 20, Node 18, Deno, Bun), with the 256 MiB token responses, the transport failures and proactive refresh; keys signed by WebCrypto in Node 20, Deno and Bun; lifecycle events (onEvent, diagnostics_channel but in Node 18), stats, resetFailure and their hygiene in all four; npx ccauth doctor and fromEnv in Node 20"
 CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
   set -euo pipefail
   shown="single-flight|\[oversized|\[proactive|\[transport/js\] token, refused"
@@ -56,6 +56,9 @@ CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash
     "$node" --test --test-reporter=spec observability.integration.test.mjs 2>&1 | grep -E "^✖|\[observability|(pass|fail) [0-9]"
     test "${PIPESTATUS[0]}" -eq 0
   done
+  # `npx ccauth doctor` from the installed tarball (help, a token, a wrong secret, a config file, an issuer) and fromEnv().
+  node --test --test-reporter=spec doctor.integration.test.mjs 2>&1 | grep -E "^✖|(pass|fail) [0-9]"
+  test "${PIPESTATUS[0]}" -eq 0
   NO_COLOR=1 "$0/deno" test -A --no-check observability.integration.test.mjs 2>&1 | grep -E "^\[observability|^(ok|FAILED) \|"
   test "${PIPESTATUS[0]}" -eq 0
   "$0/bun" test ./observability.integration.test.mjs --timeout 30000 2>&1 | grep -E "^\[observability|^ *[0-9]+ (pass|fail)"

@@ -12,9 +12,11 @@
 //    Then, apart: building a ccauth client (`new ClientCredentials`: options
 //    checked, config parsed and validated by the core, randomness).
 // 2. the cached-token hot path: what each library (or its documented usage)
-//    does on every API call once a token is held.
+//    does on every API call once a token is held; ccauth also with an
+//    `onEvent` listener (events are drained off the hot path: it should cost nothing).
 // 3. signing: a private_key_jwt (ES256) exchange (pool as in 1), an API call
-//    with a DPoP proof, and a Bearer API call with the token held.
+//    with a DPoP proof, and a Bearer API call with the token held (ccauth
+//    also with an `onEvent` listener).
 // 4. 200 callers at once with no token yet, against the real loopback
 //    authorization server (when run through scripts/with-auth-server.sh):
 //    how many token requests does each library's usual pattern make?
@@ -140,6 +142,9 @@ const simpleToken = simple.createToken(JSON.parse(BODY));
 const handHeld = { token: TOKEN, expiresAt: Date.now() + 3_600_000 };
 const hot = [];
 for (const [i, v] of versions.entries()) hot.push(await measure(v.label, () => held[i].authorizationHeader()));
+const listened = new ClientCredentials({ ...ccauthOptions(versions[0]), onEvent: () => {} });
+await listened.getToken();
+hot.push(await measure("ccauth (onEvent listener)", () => listened.authorizationHeader()));
 hot.push(
   await measure("simple-oauth2", async () => {
     // its documented pattern: check expired(leeway) on every use
@@ -212,6 +217,11 @@ for (const v of versions) {
   const bearer = new v.ClientCredentials({ ...ccauthOptions(v), fetch: async (url) => (String(url) === ENDPOINT ? stubFetch() : apiFetch()) });
   await bearer.getToken();
   bearerCall.push(await measure(v.label, () => bearer.fetch(API.href)));
+}
+{
+  const bearer = new ClientCredentials({ ...ccauthOptions(versions[0]), onEvent: () => {}, fetch: async (url) => (String(url) === ENDPOINT ? stubFetch() : apiFetch()) });
+  await bearer.getToken();
+  bearerCall.push(await measure("ccauth (onEvent listener)", () => bearer.fetch(API.href)));
 }
 bearerCall.push(await measure("oauth4webapi", () => oauth.protectedResourceRequest(TOKEN, "GET", API, new Headers(), null, { [oauth.customFetch]: apiFetch })));
 report("private_key_jwt (ES256) token request + parse + store, stubbed fetch", signedExchange);

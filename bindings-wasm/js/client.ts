@@ -4,6 +4,7 @@
  * reads the clock and wakes waiters.
  */
 import { ccauthError, cooldownError, isCcauthError, ownError, rethrow } from "./errors.js";
+import { doctorPlan, fileReader, processEnv, settingsFrom } from "./env.js";
 import { camelObject, dispatch, type LifecycleListener, lifecycleChannel, parseEvents, type TokenStats } from "./events.js";
 import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type Keys, resolveKeys } from "./options.js";
 import { invalidKey } from "./keys.js";
@@ -208,6 +209,28 @@ export class ClientCredentials {
     const { issuer, ...rest } = options;
     const withMetadata: WithDiscovered = { ...rest, tokenEndpoint: options.tokenEndpoint ?? "", [DISCOVERED]: { issuer, metadata: step.metadata } };
     return new ClientCredentials(withMetadata);
+  }
+
+  /**
+   * A client from `CCAUTH_*` environment variables, the names every ccauth
+   * package reads (`npx ccauth doctor --help` lists them):
+   * `CCAUTH_TOKEN_ENDPOINT` (or `CCAUTH_ISSUER`, whose metadata gives the
+   * endpoints), `CCAUTH_CLIENT_ID`, `CCAUTH_CLIENT_SECRET`,
+   * `CCAUTH_AUTH_METHOD`, `CCAUTH_SCOPE` (space-separated), `CCAUTH_AUDIENCE`,
+   * `CCAUTH_RESOURCE`, `CCAUTH_PRIVATE_KEY` (a PEM or JWK) or
+   * `CCAUTH_PRIVATE_KEY_FILE`, `CCAUTH_KEY_ID`, `CCAUTH_CLIENT_ASSERTION_ALG`,
+   * `CCAUTH_BODY_FORMAT`, and `CCAUTH_CONFIG_FILE`: a JSON config document
+   * (snake_case, docs/OPTIONS.md) the variables override. `options` add what
+   * no variable holds (`fetch`, `onEvent`, `retry`, …) and win over them.
+   * A misspelt `CCAUTH_` variable is an error naming the closest one.
+   */
+  static async fromEnv(options: Partial<CommonOptions> = {}): Promise<ClientCredentials> {
+    loadCore();
+    const env = processEnv();
+    const { options: fromEnv, issuer } = settingsFrom([], env, doctorPlan([], env), fileReader());
+    const merged = { ...fromEnv, ...options };
+    if (issuer !== undefined) return ClientCredentials.discover({ ...merged, issuer } as DiscoveryOptions);
+    return new ClientCredentials(merged as ClientCredentialsOptions);
   }
 
   /** A promise the next report settles. */
