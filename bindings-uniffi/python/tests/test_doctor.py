@@ -16,7 +16,7 @@ import pytest
 import ccauth
 from conftest import Server
 from server_clients import POST_SECRET
-from vector_cases import printed
+from vector_cases import VECTORS, printed
 
 WRONG = "wrong-secret-0123456789"
 
@@ -63,6 +63,16 @@ def test_doctor_explains_a_wrong_secret_with_exit_code_1(server: Server) -> None
     assert "invalid_client" in out and "\nHints\n" in out and "fetch_failed" in out
     assert "Result: FAILED, TOKEN_ENDPOINT_ERROR (invalid_client)." in out
     assert_clean(out + err, [WRONG])
+
+
+def test_doctor_with_a_private_key_file_shows_the_assertion_decoded_not_signed(server: Server) -> None:
+    key = VECTORS / "keys" / "p256.pem"
+    args = ["--token-endpoint", server.token_endpoint, "--client-id", "ccauth-es256", "--auth-method", "private_key_jwt"]
+    code, out, err = doctor([*args, "--private-key-file", str(key), "--scope", "api.read"], clean_env())
+    assert code == 0, out + err
+    assert "client_assertion=<JWT: alg=ES256" in out and "signature not shown>" in out
+    assert "private key     set (not shown)" in out
+    assert_clean(out + err, [line for line in key.read_text().splitlines() if not line.startswith("-----")])
 
 
 def test_doctor_from_a_config_file_with_an_issuer_shows_the_token_request_only(server: Server, tmp_path: pathlib.Path) -> None:
