@@ -368,3 +368,40 @@ def test_nothing_is_formatted_when_the_level_is_off(server: Server, observer: Ob
     client.get_token()
     observer.stats(client)
     assert calls == [] and observer.records == []
+
+
+def test_one_fetch_for_a_hundred_threads_is_two_events_in_order(server: Server, observer: Observer) -> None:
+    client = ccauth.ClientCredentials(
+        server.token_endpoint, "ccauth-post", auth=post_auth(POST_SECRET), scopes=["api.read"],
+        transport=observer.transport(), on_event=observer.on_event,
+    )
+    barrier = threading.Barrier(100)
+
+    def worker() -> None:
+        barrier.wait()
+        client.authorization_header()
+
+    threads = [threading.Thread(target=worker) for _ in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert names(observer.events) == ["fetch_started", "fetch_succeeded"]
+    stats = observer.stats(client)
+    assert (stats.fetches, stats.tokens_served) == (1, 100)
+
+
+def test_a_listener_may_call_back_into_the_client(server: Server, observer: Observer) -> None:
+    seen: List[Tuple[str, int]] = []
+
+    def listener(event: ccauth.LifecycleEvent) -> None:
+        observer.on_event(event)
+        if event.event == "fetch_succeeded":
+            seen.append((client.get_token().token_type, client.stats().fetch_successes))
+            client.reset_failure()
+
+    client = ccauth.ClientCredentials(
+        server.token_endpoint, "ccauth-post", auth=post_auth(POST_SECRET), transport=observer.transport(), on_event=listener
+    )
+    client.get_token()
+    assert seen == [("Bearer", 1)] and names(observer.events) == ["fetch_started", "fetch_succeeded"]
