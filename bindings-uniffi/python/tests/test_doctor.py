@@ -123,3 +123,12 @@ def test_from_env_builds_the_client_the_doctor_runs(server: Server) -> None:
     with pytest.raises(ccauth.ConfigError) as caught:
         ccauth.ClientCredentials.from_env(environ={**environ, "CCAUTH_TOKEN_ENDPOINT": "http://as.example.com/token"})
     assert_clean(printed(caught.value), [POST_SECRET])
+
+
+def test_doctor_says_when_the_endpoint_cannot_be_reached() -> None:
+    args = ["--token-endpoint", "http://127.0.0.1:9/token", "--client-id", "c"]
+    code, out, err = doctor(args, clean_env(CCAUTH_CLIENT_SECRET=WRONG))
+    assert code == 1, out + err
+    assert "connect (ECONNREFUSED)" in out and "retry_scheduled" in out and "fetch_failed" in out
+    assert "the token endpoint could not be reached" in out
+    assert_clean(out + err, [WRONG])

@@ -75,8 +75,8 @@ class _Recording:
         self.exchanges.append(exchange)
         try:
             reply = self.inner.send(method, url, headers, body, timeout_ms, max_bytes=max_bytes)
-        except TransportFailure as e:
-            exchange["transport_error"] = str(e) or e.kind
+        except TransportFailure as e:  # its kind and the platform's code: "connect (ECONNREFUSED)"
+            exchange["transport_error"] = f"{e.kind} ({e.cause or e})"
             raise
         except Exception as e:
             exchange["transport_error"] = type(e).__name__
