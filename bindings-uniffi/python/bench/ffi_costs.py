@@ -89,6 +89,11 @@ def fetch_calls() -> Dict[str, float]:
         lc = f.TokenLifecycle.with_config(config, 1)
         return lc, lc.poll(NOW).ticket
 
+    def fetched() -> Any:
+        lc, ticket = fetching()
+        lc.handle_response(ticket.id, 200, one, BODY, NOW)
+        return lc
+
     lc, ticket = fetching()
     outcome = lc.handle_response(ticket.id, 200, one, BODY, NOW)
     token = outcome.token
@@ -102,6 +107,9 @@ def fetch_calls() -> Dict[str, float]:
         "poll -> Ready (token, TokenInfo, window)": us(lambda: lc.poll(NOW)),
         "api_headers(Bearer) -> ApiHeaders": us(lambda: lc.api_headers(token, "GET", "https://api.example.com/x", NOW)),
         "api_response(401, challenge)": us(lambda: lc.api_response("other-token", "https://api.example.com/x", 401, 'Bearer error="invalid_token"', None, False)),
+        "drain_events() -> [fetch_started, fetch_succeeded] (21 fields each)": on_fresh(fetched, lambda x: x.drain_events()),
+        "drain_events() -> [] (none waiting)": us(lc.drain_events),
+        "stats() -> TokenStats (12 fields)": us(lc.stats),
         "ClientConfig(ClientOptions(...)) (once per client)": us(lambda: f.ClientConfig(f.ClientOptions(token_endpoint=TOKEN_URL, client_id="bench-client", auth=auth, scopes=["api.read"])), 300),
         "TokenLifecycle.with_config + seed_entropy (once per client)": us(lambda: f.TokenLifecycle.with_config(config, 1).seed_entropy(b"e" * 32), 1000),
     }
