@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._ffi import ccauth_ffi as _g
 
@@ -168,6 +168,98 @@ def _read_str(buf: Stream) -> str:
     return data[start:stop].decode("utf-8")
 
 
+# The generated LifecycleEvent record, field by field: (name, optional, kind)
+# with kind s (str), L (list of str), b (bool) or a struct for an integer.
+_EVENT_FIELDS = (
+    ("event", "s"), ("at_ms", "Q"), ("key", "s"), ("ticket", "?Q"), ("attempt", "?I"), ("reason", "?s"),
+    ("duration_ms", "?Q"), ("lifetime_ms", "?Q"), ("expires_at_ms", "?Q"), ("expiry_source", "?s"),
+    ("deviations", "L"), ("token_id", "?s"), ("delay_ms", "?Q"), ("until_ms", "?Q"), ("retry_after_ms", "?Q"),
+    ("code", "?s"), ("error", "?s"), ("status", "?H"), ("retryable", "?b"), ("message", "?s"), ("trace_ids", "L"),
+)
+_INTS = {"Q": _U64, "I": _U32, "H": _U16}
+_EVENT_PLAN: Tuple[Tuple[str, bool, str, Optional[struct.Struct]], ...] = tuple(
+    (name, kind[0] == "?", kind[-1], _INTS.get(kind[-1])) for name, kind in _EVENT_FIELDS
+)
+# The converters the generated reader of that record calls: the shape this was written for.
+_EVENT_CONVERTERS = {
+    "_UniffiFfiConverterString", "_UniffiFfiConverterUInt64", "_UniffiFfiConverterOptionalUInt64",
+    "_UniffiFfiConverterOptionalUInt32", "_UniffiFfiConverterOptionalString", "_UniffiFfiConverterSequenceString",
+    "_UniffiFfiConverterOptionalUInt16", "_UniffiFfiConverterOptionalBoolean",
+}
+
+
+def _str_at(data: bytes, offset: int) -> Tuple[str, int]:
+    (size,) = _I32.unpack_from(data, offset)
+    start = offset + 4
+    if size < 0 or start + size > len(data):
+        raise _g.InternalError("read past end of rust buffer")
+    return data[start : start + size].decode("utf-8"), start + size
+
+
+def _read_events(buf: Stream) -> List[Any]:
+    # The generated Sequence<LifecycleEvent>.read: 21 fields a record, read
+    # in one loop over the bytes instead of a converter call (and two buffer
+    # reads) per field: a fetch's two events cross with every listener.
+    data, offset = buf.data, buf.offset
+    record_type = _g.LifecycleEvent
+    records = []
+    try:
+        (count,) = _I32.unpack_from(data, offset)
+        offset += 4
+        if count < 0:
+            raise _g.InternalError("Unexpected negative sequence length")
+        for _ in range(count):
+            fields: Dict[str, Any] = {}
+            for name, optional, kind, integer in _EVENT_PLAN:
+                if optional:
+                    flag = data[offset]
+                    offset += 1
+                    if flag == 0:
+                        fields[name] = None
+                        continue
+                    if flag != 1:
+                        raise _g.InternalError("Unexpected flag byte for optional type")
+                if integer is not None:
+                    fields[name] = integer.unpack_from(data, offset)[0]
+                    offset += integer.size
+                elif kind == "s":
+                    fields[name], offset = _str_at(data, offset)
+                elif kind == "b":
+                    fields[name] = data[offset] != 0
+                    offset += 1
+                else:
+                    (n,) = _I32.unpack_from(data, offset)
+                    offset += 4
+                    items = []
+                    for _ in range(n):
+                        item, offset = _str_at(data, offset)
+                        items.append(item)
+                    fields[name] = items
+            record = record_type.__new__(record_type)
+            record.__dict__.update(fields)  # what the generated __init__ does, one assignment a field
+            records.append(record)
+    except (struct.error, IndexError):
+        raise _g.InternalError("read past end of rust buffer") from None
+    if offset > buf.len:
+        raise _g.InternalError("read past end of rust buffer")
+    buf.offset = offset
+    return records
+
+
+def _events_shape_expected() -> bool:
+    """Whether the generated LifecycleEvent is the record :func:`_read_events` reads."""
+    record = getattr(_g, "LifecycleEvent", None)
+    reader = getattr(getattr(_g, "_UniffiFfiConverterTypeLifecycleEvent", None), "read", None)
+    init = getattr(record, "__init__", None)
+    code = getattr(init, "__code__", None)
+    if record is None or reader is None or code is None or hasattr(record, "__slots__"):
+        return False
+    names = tuple(name for name, _ in _EVENT_FIELDS)
+    fields = code.co_varnames[1 : 1 + code.co_kwonlyargcount]
+    converters = {n for n in reader.__code__.co_names if n.startswith("_Uniffi")}
+    return fields == names and converters == _EVENT_CONVERTERS
+
+
 def _lift(cls: Any, rbuf: Any) -> Any:
     try:
         stream = Stream.from_rust_buffer(rbuf)
@@ -301,6 +393,9 @@ def install() -> bool:
         pieces[(headers, "write")] = staticmethod(_write_headers)
     if hasattr(_g, "_UniffiFfiConverterBytes"):
         pieces[(_g._UniffiFfiConverterBytes, "lower")] = staticmethod(_lower_bytes)
+    events = getattr(_g, "_UniffiFfiConverterSequenceTypeLifecycleEvent", None)
+    if events is not None and _events_shape_expected():
+        pieces[(events, "read")] = staticmethod(_read_events)
     swap(pieces)
     return True
 
