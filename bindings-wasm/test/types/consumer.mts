@@ -27,6 +27,7 @@ export const served: number = stats.tokensServed + (stats.cooldownUntilMs ?? 0);
 export const reset: boolean = observed.resetFailure();
 export const channel: "ccauth:lifecycle" | string = LIFECYCLE_CHANNEL;
 export const until = (e: CcauthError): number | undefined => e.cooldownUntilMs;
+export const fromEnv = (): Promise<ClientCredentials> => ClientCredentials.fromEnv({ onEvent: (e) => e.tokenId, timeoutMs: 5_000 });
 
 // What users receive but never build has no public constructor. An unused
 // expect-error directive fails the compile, so each line must stay an error.
