@@ -815,7 +815,6 @@ class ClientCredentials:
         reset: bool = self._lifecycle.reset_failure(_now_ms())
         if reset:
             self._wake()  # waiters fetch now instead of at the end of their wait
-            self._arm()
             self._emit()
         return reset
 
