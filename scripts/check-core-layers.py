@@ -4,16 +4,16 @@ every import points down the layers (a module may use its own layer and the
 ones below it). Reads `crate::…` paths in the source, tests included.
 
     secret, sanitize, token  <  http  <  error  <  auth  <  config
-        <  endpoints  <  lifecycle  <  doctor  <  lib.rs
+        <  endpoints  <  fleet  <  lifecycle  <  doctor  <  lib.rs
 """
 import pathlib
 import re
 import sys
 
 SRC = pathlib.Path(__file__).resolve().parent.parent / "core" / "src"
-LAYERS = ["secret", "sanitize", "token", "http", "error", "auth", "config", "endpoints", "lifecycle", "doctor"]
+LAYERS = ["secret", "sanitize", "token", "http", "error", "auth", "config", "endpoints", "fleet", "lifecycle", "doctor"]
 RANK = {"secret": 0, "sanitize": 0, "token": 0, "http": 1, "error": 2, "auth": 3,
-        "config": 4, "endpoints": 5, "lifecycle": 6, "doctor": 7}
+        "config": 4, "endpoints": 5, "fleet": 6, "lifecycle": 7, "doctor": 8}
 
 
 def module_of(path: pathlib.Path) -> tuple[str, ...]:

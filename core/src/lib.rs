@@ -106,6 +106,8 @@ mod config;
 pub mod doctor;
 mod endpoints;
 mod error;
+#[cfg(feature = "fleet")]
+mod fleet;
 mod http;
 mod lifecycle;
 mod sanitize;
@@ -140,6 +142,8 @@ pub use error::{
     ConfigError, ConfigErrorKind, Error, ErrorCode, ResponseError, ResponseErrorKind,
     TokenDocumentError, TransportError, TransportErrorKind,
 };
+#[cfg(feature = "fleet")]
+pub use fleet::{StoreCommand, StoreKeys, StoreReply, DELETE_IF_EQUALS_SCRIPT};
 pub use http::challenge::{parse_www_authenticate, Challenge};
 pub use http::trace::TRACE_HEADERS;
 pub use http::{BodyKind, HttpRequest, HttpResponse};
@@ -152,6 +156,8 @@ pub use lifecycle::decision::{
 pub use lifecycle::document::{TokenDocument, TOKEN_DOCUMENT_VERSION};
 pub use lifecycle::events::{EventName, InvalidationReason, LifecycleEvent};
 pub use lifecycle::manager::TokenManager;
+#[cfg(feature = "fleet")]
+pub use lifecycle::shared::StoreStep;
 pub use lifecycle::stats::TokenStats;
 pub use secret::{
     AccessTokenValue, AuthorizationValue, ClientSecret, DpopProof, IdToken, RefreshToken,

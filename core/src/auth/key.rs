@@ -347,6 +347,28 @@ impl PrivateKey {
         matches!(self.key, KeyMaterial::Host { .. })
     }
 
+    /// SHA-256 of the private key material: what a store's sealing key is
+    /// derived from. `None` for a host-signed key (the core holds none).
+    #[cfg(feature = "fleet")]
+    pub(crate) fn secret_digest(&self) -> Option<[u8; 32]> {
+        use sha2::Digest as _;
+        let bytes: zeroize::Zeroizing<Vec<u8>> = match &self.key {
+            KeyMaterial::Host { .. } => return None,
+            #[cfg(feature = "rsa")]
+            KeyMaterial::Rsa(key) => {
+                use rsa::traits::PrivateKeyParts as _;
+                zeroize::Zeroizing::new(key.d().to_bytes_be())
+            }
+            #[cfg(feature = "es256")]
+            KeyMaterial::P256(key) => zeroize::Zeroizing::new(key.to_bytes().to_vec()),
+            #[cfg(feature = "es384")]
+            KeyMaterial::P384(key) => zeroize::Zeroizing::new(key.to_bytes().to_vec()),
+            #[cfg(feature = "eddsa")]
+            KeyMaterial::Ed25519(key) => zeroize::Zeroizing::new(key.to_bytes().to_vec()),
+        };
+        Some(sha2::Sha256::digest(bytes.as_slice()).into())
+    }
+
     /// Whether the public half is known (a host-signed key may come without it).
     pub fn has_public_jwk(&self) -> bool {
         !self.about.public_jwk.is_empty()

@@ -35,6 +35,20 @@ pub enum EventName {
     TokenInvalidated,
     /// The host reset a failure or backoff: the next caller fetches at once.
     FailureReset,
+    /// A ticket was answered from the fleet's store (fields as `fetch_succeeded`).
+    StoreHit,
+    /// This process took the fleet's fetch lease.
+    LeaseAcquired,
+    /// Another process holds the lease: this one waits for its token (`until_ms`: at most).
+    LeaseBusy,
+    /// This process published its new token to the store.
+    StorePublished,
+    /// A store entry could not be used (`reason`: `truncated`, `tampered_or_foreign`).
+    StoreEntryRejected,
+    /// The store failed: this process fetches alone for a while.
+    StoreUnavailable,
+    /// The store answers again: sharing resumes.
+    StoreRecovered,
 }
 
 impl EventName {
@@ -47,6 +61,13 @@ impl EventName {
             Self::FetchFailed => "fetch_failed",
             Self::TokenInvalidated => "token_invalidated",
             Self::FailureReset => "failure_reset",
+            Self::StoreHit => "store_hit",
+            Self::LeaseAcquired => "lease_acquired",
+            Self::LeaseBusy => "lease_busy",
+            Self::StorePublished => "store_published",
+            Self::StoreEntryRejected => "store_entry_rejected",
+            Self::StoreUnavailable => "store_unavailable",
+            Self::StoreRecovered => "store_recovered",
         }
     }
 }

@@ -78,11 +78,11 @@ enum Flight {
     },
 }
 
-struct Entry {
-    config: ClientConfig,
-    cache_key: String,
+pub(super) struct Entry {
+    pub(super) config: ClientConfig,
+    pub(super) cache_key: String,
     /// The cache key's SHA-256 prefix: how events and stats name the entry.
-    key_id: String,
+    pub(super) key_id: String,
     counters: Counters,
     /// Why the token was dropped, until the fetch that replaces it starts.
     dropped_for: Option<InvalidationReason>,
@@ -107,15 +107,20 @@ struct Entry {
     /// The request of the ticket in flight while the host signs its JWTs
     /// (a host-signed key).
     unsigned: Option<UnsignedRequest>,
+    /// The fleet store this entry shares its token through, once attached.
+    #[cfg(feature = "fleet")]
+    pub(super) store: Option<Box<super::shared::StoreState>>,
+    /// The ticket whose answer is the cached token.
+    pub(super) token_ticket: Option<u64>,
 }
 
 /// A token's SHA-256 prefix: enough to recognise it, useless to replay it.
-type Fingerprint = [u8; 16];
+pub(super) type Fingerprint = [u8; 16];
 
 /// How many retired tokens an entry remembers.
 const MAX_RETIRED: usize = 4;
 
-fn fingerprint(token: &str) -> Fingerprint {
+pub(super) fn fingerprint(token: &str) -> Fingerprint {
     use sha2::Digest as _;
     let digest = sha2::Sha256::digest(token.as_bytes());
     let mut out = [0; 16];
@@ -124,6 +129,37 @@ fn fingerprint(token: &str) -> Fingerprint {
 }
 
 impl Entry {
+    /// Pushes the deadline of ticket `ticket`, in flight, to at least
+    /// `deadline_ms`: a fetch waiting on the fleet's store is not lost.
+    #[cfg(feature = "fleet")]
+    pub(super) fn keep_alive(&mut self, ticket: u64, deadline_ms: u64) {
+        if let Flight::Fetching {
+            ticket: t,
+            deadline_ms: d,
+            ..
+        } = &mut self.flight
+        {
+            if *t == ticket {
+                *d = (*d).max(deadline_ms);
+            }
+        }
+    }
+
+    /// The ticket in flight, if any.
+    #[cfg(feature = "fleet")]
+    pub(super) fn flight_ticket(&self) -> Option<u64> {
+        match self.flight {
+            Flight::Fetching { ticket, .. } => Some(ticket),
+            _ => None,
+        }
+    }
+
+    /// The cached token.
+    #[cfg(feature = "fleet")]
+    pub(super) fn token(&self) -> Option<&Arc<AccessToken>> {
+        self.token.as_ref()
+    }
+
     /// Replaces the cached token, remembering the one it held.
     fn set_token(&mut self, token: Option<Arc<AccessToken>>) {
         if let Some(old) = self.token.take() {
@@ -141,9 +177,9 @@ impl Entry {
 
 /// Caches tokens per key and decides, at each `now_ms`, who fetches and who waits.
 pub struct TokenManager {
-    entries: Vec<Entry>,
+    pub(super) entries: Vec<Entry>,
     next_ticket: u64,
-    rng: fastrand::Rng,
+    pub(super) rng: fastrand::Rng,
     /// Randomness for signatures (`jti`, PS256 salt), seeded by the host:
     /// each use takes SHA-256(seed, counter).
     entropy_seed: [u8; 32],
@@ -151,7 +187,7 @@ pub struct TokenManager {
     clock_skew_ms: i64,
     /// DPoP nonces of resource servers.
     pub(super) api_nonces: ApiNonces,
-    events: EventLog,
+    pub(super) events: EventLog,
     /// The latest `now_ms` a call brought, for events of calls without one.
     last_now_ms: u64,
 }
@@ -236,6 +272,9 @@ impl TokenManager {
             given_up: Vec::new(),
             retired: Vec::new(),
             unsigned: None,
+            #[cfg(feature = "fleet")]
+            store: None,
+            token_ticket: None,
         });
         TokenKey(self.entries.len() - 1)
     }
@@ -382,7 +421,7 @@ impl TokenManager {
         })
     }
 
-    fn entry_in_flight(&mut self, ticket: u64) -> Option<usize> {
+    pub(super) fn entry_in_flight(&mut self, ticket: u64) -> Option<usize> {
         self.entries
             .iter()
             .position(|e| matches!(e.flight, Flight::Fetching { ticket: t, .. } if t == ticket))
@@ -417,7 +456,7 @@ impl TokenManager {
         match parsed {
             Some(Ok(token)) => {
                 let origin = self.entries.get(index).and_then(in_flight);
-                self.store(index, token, origin, now_ms)
+                self.store(index, token, origin, EventName::FetchSucceeded, now_ms)
             }
             Some(Err(error)) if retry_with_nonce && error.error() == Some("use_dpop_nonce") => {
                 // RFC 9449 §8: send again at once with the server's nonce; this
@@ -473,7 +512,13 @@ impl TokenManager {
         if !newer {
             return FetchOutcome::Stale;
         }
-        self.store(index, token, Some((ticket, started_ms, None)), now_ms)
+        self.store(
+            index,
+            token,
+            Some((ticket, started_ms, None)),
+            EventName::FetchSucceeded,
+            now_ms,
+        )
     }
 
     /// The request of ticket `ticket` with a client assertion minted outside
@@ -620,12 +665,14 @@ impl TokenManager {
     }
 
     /// Caches `token`, the answer to the ticket `origin` (number, start,
-    /// attempt: `None` for a late token for a ticket given up on).
-    fn store(
+    /// attempt: `None` for a late token for a ticket given up on), with the
+    /// event `name` (a fetch's success, or a token read from the store).
+    pub(super) fn store(
         &mut self,
         index: usize,
         mut token: AccessToken,
         origin: Option<(u64, u64, Option<u32>)>,
+        name: EventName,
         now_ms: u64,
     ) -> FetchOutcome {
         let answers_flight = origin.is_some_and(|(_, _, attempt)| attempt.is_some());
@@ -656,7 +703,8 @@ impl TokenManager {
                     .max(token.issued_at_ms)
             }
         };
-        let mut event = LifecycleEvent::new(EventName::FetchSucceeded, now_ms, &entry.key_id);
+        let mut event = LifecycleEvent::new(name, now_ms, &entry.key_id);
+        entry.token_ticket = origin.map(|(ticket, ..)| ticket);
         if let Some((ticket, started_ms, attempt)) = origin {
             event.ticket = Some(ticket);
             event.attempt = attempt;
@@ -669,7 +717,9 @@ impl TokenManager {
         let token_id = short_id(token.value.expose_secret());
         event.token_id = Some(token_id);
         self.events.push(event);
-        entry.counters.fetch_successes += 1;
+        if name == EventName::FetchSucceeded {
+            entry.counters.fetch_successes += 1;
+        }
         let token = Arc::new(token);
         entry.set_token(Some(Arc::clone(&token)));
         // A fetch in flight (one started after a late token's ticket was given
@@ -774,6 +824,10 @@ impl TokenManager {
             .as_ref()
             .is_some_and(|t| t.value.expose_secret() == rejected_token);
         if is_cached {
+            #[cfg(feature = "fleet")]
+            if let Some(store) = entry.store.as_mut() {
+                store.token_dropped(&fingerprint(rejected_token));
+            }
             entry.set_token(None);
             entry.dropped_for = Some(reason);
             entry.counters.invalidations += 1;
@@ -988,7 +1042,7 @@ fn start_fetch(
 }
 
 /// The ticket in flight at `entry`: number, start, attempt.
-fn in_flight(entry: &Entry) -> Option<(u64, u64, Option<u32>)> {
+pub(super) fn in_flight(entry: &Entry) -> Option<(u64, u64, Option<u32>)> {
     match entry.flight {
         Flight::Fetching {
             ticket,

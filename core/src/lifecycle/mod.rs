@@ -9,6 +9,8 @@ pub(crate) mod events;
 pub(crate) mod manager;
 pub(crate) mod nonces;
 pub(crate) mod retry;
+#[cfg(feature = "fleet")]
+pub(crate) mod shared;
 pub(crate) mod stats;
 
 #[cfg(all(

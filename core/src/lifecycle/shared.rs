@@ -1,0 +1,495 @@
+//! A fleet shares one token through a store: the protocol, sans-IO.
+//!
+//! With a store attached ([`TokenManager::attach_store`]), a host that gets a
+//! fetch ticket first asks [`TokenManager::store_begin`] and runs the
+//! [`StoreStep`]s it is given until one says [`StoreStep::Fetch`] (send the
+//! ticket's request as usual, report it, then call
+//! [`store_fetched`](TokenManager::store_fetched)) or [`StoreStep::Done`]:
+//!
+//! 1. read the shared entry: a token other than the one this process holds,
+//!    valid past its refresh leeway, answers the ticket (a `store_hit`);
+//! 2. else take the lease (`SET NX PX`, TTL the attempt timeout); the holder
+//!    reads again (someone may have just published), fetches, publishes the
+//!    sealed entry (expiring with the token) and releases the lease only if
+//!    it still owns it (compare-and-delete);
+//! 3. the others sleep and read again with a growing backoff, and take over
+//!    when the lease expires (its holder died); after the lease TTL and a
+//!    second they fetch alone.
+//!
+//! The store is never a reason to fail a caller: a failed command means
+//! fetching alone at once, and the store is left alone for 5 s (reported as
+//! `store_unavailable`, then `store_recovered`). A 401 that drops the token
+//! deletes the shared entry only while it holds that token
+//! ([`store_commands`](TokenManager::store_commands)).
+
+use crate::error::Error;
+use crate::fleet::{Rejected, SealKey, StoreCommand, StoreKeys, StoreReply};
+use crate::lifecycle::decision::{TicketId, TokenKey};
+use crate::lifecycle::document;
+use crate::lifecycle::events::{EventName, LifecycleEvent};
+use crate::lifecycle::manager::{fingerprint, in_flight, Fingerprint, TokenManager};
+
+/// How long the store is left alone after it failed.
+const UNAVAILABLE_MS: u64 = 5_000;
+/// First and longest sleep between reads while another process fetches.
+const FIRST_BACKOFF_MS: u64 = 25;
+const MAX_BACKOFF_MS: u64 = 500;
+/// Beyond the lease TTL, how long a process waits before fetching alone.
+const WAIT_MARGIN_MS: u64 = 1_000;
+
+/// What the host does next for a ticket shared through the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a store step says what the host must do next"]
+pub enum StoreStep {
+    /// Run this command and report its reply with
+    /// [`store_reply`](TokenManager::store_reply).
+    Command(StoreCommand),
+    /// Sleep until `until_ms`, then call [`store_resume`](TokenManager::store_resume).
+    Sleep {
+        /// When to resume.
+        until_ms: u64,
+    },
+    /// Send the ticket's token request, report its outcome as usual, then
+    /// call [`store_fetched`](TokenManager::store_fetched).
+    Fetch,
+    /// Nothing more: the ticket was answered (or needs nothing further).
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Reading,
+    Leasing,
+    Rechecking,
+    Waiting,
+    Fetching,
+    Publishing,
+    Releasing,
+}
+
+/// One ticket's way through the store.
+struct SharedFetch {
+    ticket: u64,
+    phase: Phase,
+    /// After this, stop waiting on another process and fetch alone.
+    wait_until_ms: u64,
+    backoff_ms: u64,
+    owns_lease: bool,
+    reported_busy: bool,
+}
+
+/// An entry's store: keys, sealing key, this process's lease owner id.
+pub(super) struct StoreState {
+    keys: StoreKeys,
+    seal: SealKey,
+    owner: Vec<u8>,
+    lease_ttl_ms: u64,
+    unavailable_until: Option<u64>,
+    /// The current token as the store holds it (sealed): what a 401's
+    /// compare-and-delete names.
+    current: Option<(Fingerprint, Vec<u8>)>,
+    /// Commands to run with no reply needed (a 401's delete).
+    pending: Vec<StoreCommand>,
+    fetch: Option<SharedFetch>,
+}
+
+impl StoreState {
+    /// The cached token was dropped: delete the shared entry if it still holds it.
+    pub(super) fn token_dropped(&mut self, print: &Fingerprint) {
+        if let Some((held, sealed)) = self.current.take() {
+            if held == *print {
+                self.pending.push(StoreCommand::DeleteIfEquals {
+                    key: self.keys.token.clone(),
+                    value: sealed,
+                });
+            } else {
+                self.current = Some((held, sealed));
+            }
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .flat_map(|b| format!("{b:02x}").into_bytes())
+        .collect()
+}
+
+impl TokenManager {
+    /// Shares `key`'s token through a store. Entries are sealed under a key
+    /// derived from the client's secret or private key and `store_key`
+    /// (required when the core holds no secret: a host-signed key, an
+    /// external assertion). Returns the store keys used. A DPoP config
+    /// cannot share (its tokens are bound to this process's key).
+    pub fn attach_store(
+        &mut self,
+        key: TokenKey,
+        store_key: Option<&[u8]>,
+    ) -> Result<StoreKeys, Error> {
+        let owner = hex(self.next_entropy().get(..16).unwrap_or_default());
+        let entry = self.entries.get_mut(key.0).ok_or(Error::UnknownTokenKey)?;
+        let seal = SealKey::derive(&entry.config, &entry.cache_key, store_key)?;
+        let keys = StoreKeys::for_entry(&entry.key_id);
+        entry.store = Some(Box::new(StoreState {
+            keys: keys.clone(),
+            seal,
+            owner,
+            lease_ttl_ms: entry.config.retry.attempt_timeout_ms,
+            unavailable_until: None,
+            current: None,
+            pending: Vec::new(),
+            fetch: None,
+        }));
+        Ok(keys)
+    }
+
+    /// The first step for fetch ticket `ticket`: read the store, or
+    /// [`StoreStep::Fetch`] when no store is attached or it is down.
+    pub fn store_begin(&mut self, ticket: TicketId, now_ms: u64) -> StoreStep {
+        let ticket = ticket.get();
+        let Some(index) = self.entry_in_flight(ticket) else {
+            return StoreStep::Done;
+        };
+        let Some(entry) = self.entries.get_mut(index) else {
+            return StoreStep::Done;
+        };
+        let timeout = entry.config.retry.attempt_timeout_ms;
+        let Some(store) = entry.store.as_mut() else {
+            return StoreStep::Fetch;
+        };
+        if store.unavailable_until.is_some_and(|until| now_ms < until) {
+            store.fetch = None;
+            return StoreStep::Fetch;
+        }
+        store.fetch = Some(SharedFetch {
+            ticket,
+            phase: Phase::Reading,
+            wait_until_ms: now_ms
+                .saturating_add(store.lease_ttl_ms)
+                .saturating_add(WAIT_MARGIN_MS),
+            backoff_ms: FIRST_BACKOFF_MS,
+            owns_lease: false,
+            reported_busy: false,
+        });
+        let command = StoreCommand::Get {
+            key: store.keys.token.clone(),
+        };
+        entry.keep_alive(ticket, now_ms.saturating_add(timeout));
+        StoreStep::Command(command)
+    }
+
+    /// Reports the reply to the last [`StoreStep::Command`] of `ticket`.
+    pub fn store_reply(&mut self, ticket: TicketId, reply: StoreReply, now_ms: u64) -> StoreStep {
+        let ticket = ticket.get();
+        let Some(index) = self.store_entry(ticket) else {
+            return StoreStep::Done;
+        };
+        let random = self.rng.u64(..);
+        let Some(entry) = self.entries.get_mut(index) else {
+            return StoreStep::Done;
+        };
+        let key_id = entry.key_id.clone();
+        let timeout = entry.config.retry.attempt_timeout_ms;
+        let Some(store) = entry.store.as_mut() else {
+            return StoreStep::Done;
+        };
+        let Some(phase) = store.fetch.as_ref().map(|f| f.phase) else {
+            return StoreStep::Done;
+        };
+        if matches!(reply, StoreReply::Failed) {
+            if store.unavailable_until.is_none() {
+                self.events.push(LifecycleEvent::new(
+                    EventName::StoreUnavailable,
+                    now_ms,
+                    &key_id,
+                ));
+            }
+            store.unavailable_until = Some(now_ms.saturating_add(UNAVAILABLE_MS));
+            return match phase {
+                Phase::Publishing | Phase::Releasing => {
+                    store.fetch = None;
+                    StoreStep::Done
+                }
+                _ => {
+                    set_phase(store, Phase::Fetching);
+                    StoreStep::Fetch
+                }
+            };
+        }
+        if store.unavailable_until.take().is_some() {
+            self.events.push(LifecycleEvent::new(
+                EventName::StoreRecovered,
+                now_ms,
+                &key_id,
+            ));
+        }
+        match (phase, reply) {
+            (Phase::Reading | Phase::Rechecking, StoreReply::Value(value)) => {
+                if let Some(sealed) = value {
+                    if let Some(step) = self.try_import(index, ticket, sealed, now_ms) {
+                        return step;
+                    }
+                }
+                let Some(store) = self.store_mut(index) else {
+                    return StoreStep::Done;
+                };
+                if phase == Phase::Rechecking {
+                    set_phase(store, Phase::Fetching);
+                    return StoreStep::Fetch;
+                }
+                set_phase(store, Phase::Leasing);
+                StoreStep::Command(StoreCommand::SetIfAbsent {
+                    key: store.keys.lease.clone(),
+                    value: store.owner.clone(),
+                    ttl_ms: store.lease_ttl_ms,
+                })
+            }
+            (Phase::Leasing, StoreReply::Done(true)) => {
+                if let Some(fetch) = store.fetch.as_mut() {
+                    fetch.owns_lease = true;
+                    fetch.phase = Phase::Rechecking;
+                }
+                let command = StoreCommand::Get {
+                    key: store.keys.token.clone(),
+                };
+                self.events.push(LifecycleEvent::new(
+                    EventName::LeaseAcquired,
+                    now_ms,
+                    &key_id,
+                ));
+                StoreStep::Command(command)
+            }
+            (Phase::Leasing, StoreReply::Done(false)) => {
+                let Some(fetch) = store.fetch.as_mut() else {
+                    return StoreStep::Done;
+                };
+                if now_ms >= fetch.wait_until_ms {
+                    // The lease outlived its TTL and a margin: fetch alone.
+                    fetch.phase = Phase::Fetching;
+                    return StoreStep::Fetch;
+                }
+                let jitter = random % (fetch.backoff_ms / 2 + 1);
+                let until_ms = now_ms
+                    .saturating_add(fetch.backoff_ms)
+                    .saturating_add(jitter);
+                fetch.backoff_ms = (fetch.backoff_ms * 2).min(MAX_BACKOFF_MS);
+                fetch.phase = Phase::Waiting;
+                if !fetch.reported_busy {
+                    fetch.reported_busy = true;
+                    let mut event = LifecycleEvent::new(EventName::LeaseBusy, now_ms, &key_id);
+                    event.ticket = Some(ticket);
+                    event.until_ms = Some(fetch.wait_until_ms);
+                    self.events.push(event);
+                }
+                if let Some(entry) = self.entries.get_mut(index) {
+                    entry.keep_alive(ticket, until_ms.saturating_add(timeout));
+                }
+                StoreStep::Sleep { until_ms }
+            }
+            (Phase::Publishing, _) => {
+                self.events.push(LifecycleEvent::new(
+                    EventName::StorePublished,
+                    now_ms,
+                    &key_id,
+                ));
+                release(store)
+            }
+            (Phase::Releasing, _) => {
+                store.fetch = None;
+                StoreStep::Done
+            }
+            // A reply that does not fit the command: the store misbehaves.
+            _ => {
+                store.unavailable_until = Some(now_ms.saturating_add(UNAVAILABLE_MS));
+                self.events.push(LifecycleEvent::new(
+                    EventName::StoreUnavailable,
+                    now_ms,
+                    &key_id,
+                ));
+                match phase {
+                    Phase::Publishing | Phase::Releasing => {
+                        store.fetch = None;
+                        StoreStep::Done
+                    }
+                    _ => {
+                        set_phase(store, Phase::Fetching);
+                        StoreStep::Fetch
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a [`StoreStep::Sleep`]: read the store again.
+    pub fn store_resume(&mut self, ticket: TicketId, now_ms: u64) -> StoreStep {
+        let ticket = ticket.get();
+        let Some(index) = self.store_entry(ticket) else {
+            return StoreStep::Done;
+        };
+        let Some(store) = self.store_mut(index) else {
+            return StoreStep::Done;
+        };
+        match store.fetch.as_ref().map(|f| f.phase) {
+            Some(Phase::Waiting) => {
+                set_phase(store, Phase::Reading);
+                let _ = now_ms;
+                StoreStep::Command(StoreCommand::Get {
+                    key: store.keys.token.clone(),
+                })
+            }
+            _ => StoreStep::Done,
+        }
+    }
+
+    /// After the host reported ticket `ticket`'s outcome: publish the new
+    /// token (sealed, expiring with it) and release the lease.
+    pub fn store_fetched(&mut self, ticket: TicketId, now_ms: u64) -> StoreStep {
+        let ticket = ticket.get();
+        let Some(index) = self.store_entry(ticket) else {
+            return StoreStep::Done;
+        };
+        let entropy = self.next_entropy();
+        let Some(entry) = self.entries.get_mut(index) else {
+            return StoreStep::Done;
+        };
+        let fresh = entry
+            .token()
+            .filter(|_| entry.token_ticket == Some(ticket))
+            .filter(|t| t.expires_at_ms > now_ms)
+            .cloned();
+        let cache_key = entry.cache_key.clone();
+        let Some(store) = entry.store.as_mut() else {
+            return StoreStep::Done;
+        };
+        let available = !matches!(store.unavailable_until, Some(until) if now_ms < until);
+        match fresh {
+            Some(token) if available => {
+                let document = document::export(&cache_key, &token);
+                let mut nonce = [0u8; 12];
+                nonce.copy_from_slice(entropy.get(..12).unwrap_or(&[0; 12]));
+                let sealed = store.seal.seal(
+                    &store.keys.token,
+                    document.expose_secret().as_bytes(),
+                    nonce,
+                );
+                // Read to fingerprint it; the value is not kept.
+                store.current = Some((fingerprint(token.value.expose_secret()), sealed.clone()));
+                set_phase(store, Phase::Publishing);
+                StoreStep::Command(StoreCommand::Set {
+                    key: store.keys.token.clone(),
+                    value: sealed,
+                    ttl_ms: token.expires_at_ms.saturating_sub(now_ms).max(1),
+                })
+            }
+            _ => release(store),
+        }
+    }
+
+    /// Commands to run now with no reply needed (after a 401 dropped a
+    /// shared token: delete the entry while it still holds it).
+    pub fn store_commands(&mut self, key: TokenKey) -> Vec<StoreCommand> {
+        self.entries
+            .get_mut(key.0)
+            .and_then(|e| e.store.as_mut())
+            .map(|s| std::mem::take(&mut s.pending))
+            .unwrap_or_default()
+    }
+
+    /// The entry whose store is working on ticket `ticket`.
+    fn store_entry(&self, ticket: u64) -> Option<usize> {
+        self.entries.iter().position(|e| {
+            e.store
+                .as_ref()
+                .and_then(|s| s.fetch.as_ref())
+                .is_some_and(|f| f.ticket == ticket)
+        })
+    }
+
+    fn store_mut(&mut self, index: usize) -> Option<&mut StoreState> {
+        self.entries.get_mut(index)?.store.as_deref_mut()
+    }
+
+    /// Opens a shared entry; a token other than the local one, valid past
+    /// its refresh leeway, answers the ticket. `None`: keep going.
+    fn try_import(
+        &mut self,
+        index: usize,
+        ticket: u64,
+        sealed: Vec<u8>,
+        now_ms: u64,
+    ) -> Option<StoreStep> {
+        let entry = self.entries.get_mut(index)?;
+        let store = entry.store.as_ref()?;
+        let opened = store.seal.open(&store.keys.token, &sealed);
+        let text = match opened {
+            Ok(text) => text,
+            Err(rejected) => {
+                let mut event =
+                    LifecycleEvent::new(EventName::StoreEntryRejected, now_ms, &entry.key_id);
+                event.reason = Some(rejected.as_str());
+                self.events.push(event);
+                return None;
+            }
+        };
+        let text = std::str::from_utf8(&text).ok()?;
+        let Ok(token) = document::import(&entry.cache_key, text, now_ms) else {
+            let mut event =
+                LifecycleEvent::new(EventName::StoreEntryRejected, now_ms, &entry.key_id);
+            event.reason = Some(Rejected::Truncated.as_str());
+            self.events.push(event);
+            return None;
+        };
+        let print = fingerprint(token.value.expose_secret());
+        let held = entry
+            .token()
+            .is_some_and(|t| fingerprint(t.value.expose_secret()) == print);
+        let lifetime = token.expires_at_ms.saturating_sub(token.issued_at_ms);
+        let leeway = entry.config.refresh.leeway_ms(lifetime);
+        if held || now_ms >= token.expires_at_ms.saturating_sub(leeway) {
+            // The token this process has (someone must refresh it), or one
+            // about to need refreshing: take the lease instead.
+            return None;
+        }
+        if entry.flight_ticket() != Some(ticket) {
+            return Some(StoreStep::Done);
+        }
+        let origin = in_flight(entry);
+        let store = entry.store.as_mut()?;
+        store.current = Some((print, sealed));
+        let owns = store.fetch.as_ref().is_some_and(|f| f.owns_lease);
+        let _ = self.store(index, token, origin, EventName::StoreHit, now_ms);
+        let store = self.store_mut(index)?;
+        Some(if owns {
+            release(store)
+        } else {
+            store.fetch = None;
+            StoreStep::Done
+        })
+    }
+}
+
+fn set_phase(store: &mut StoreState, phase: Phase) {
+    if let Some(fetch) = store.fetch.as_mut() {
+        fetch.phase = phase;
+    }
+}
+
+/// Releases the lease if this fetch holds it, else ends.
+fn release(store: &mut StoreState) -> StoreStep {
+    match store.fetch.as_mut() {
+        Some(fetch) if fetch.owns_lease => {
+            fetch.owns_lease = false;
+            fetch.phase = Phase::Releasing;
+            StoreStep::Command(StoreCommand::DeleteIfEquals {
+                key: store.keys.lease.clone(),
+                value: store.owner.clone(),
+            })
+        }
+        _ => {
+            store.fetch = None;
+            StoreStep::Done
+        }
+    }
+}

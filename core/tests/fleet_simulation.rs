@@ -1,0 +1,349 @@
+//! Simulated fleets sharing one token through a simulated store: processes
+//! interleave at random, the store loses replies, goes down, has entries
+//! tampered with or planted by another client, and processes crash mid-fetch.
+//! Checked: no expired or foreign token is ever served, every store
+//! conversation ends, no event shows a secret or a token, and a fault-free
+//! fleet makes exactly one token request for a cold start.
+#![cfg(feature = "fleet")]
+
+use std::collections::{BTreeSet, HashMap};
+
+use ccauth::{
+    ClientConfig, HttpResponse, RetryPolicy, StoreCommand, StoreReply, StoreStep, TicketId,
+    TokenDecision, TokenKey, TokenManager,
+};
+use proptest::prelude::*;
+
+const T0: u64 = 1_700_000_000_000;
+const SECRET: &str = "fleet-sim-secret-value";
+
+fn config(secret: &str) -> ClientConfig {
+    ClientConfig::builder("https://as.example.com/token", "fleet-client")
+        .client_secret(secret)
+        .retry_policy(RetryPolicy {
+            attempt_timeout_ms: 3_000,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+#[derive(Default)]
+struct Store {
+    data: HashMap<String, (Vec<u8>, u64)>,
+    down: bool,
+}
+
+impl Store {
+    fn run(&mut self, command: &StoreCommand, now: u64, lose: bool) -> StoreReply {
+        if self.down {
+            return StoreReply::Failed;
+        }
+        self.data.retain(|_, (_, expires)| *expires > now);
+        let reply = match command {
+            StoreCommand::Get { key } => StoreReply::Value(self.data.get(key).map(|v| v.0.clone())),
+            StoreCommand::SetIfAbsent { key, value, ttl_ms } => {
+                let set = !self.data.contains_key(key);
+                if set {
+                    self.data.insert(key.clone(), (value.clone(), now + ttl_ms));
+                }
+                StoreReply::Done(set)
+            }
+            StoreCommand::Set { key, value, ttl_ms } => {
+                self.data.insert(key.clone(), (value.clone(), now + ttl_ms));
+                StoreReply::Done(true)
+            }
+            StoreCommand::DeleteIfEquals { key, value } => {
+                let holds = self.data.get(key).is_some_and(|v| v.0 == *value);
+                if holds {
+                    self.data.remove(key);
+                }
+                StoreReply::Done(holds)
+            }
+            other => panic!("unknown command {other:?}"),
+        };
+        // A lost reply: the command may have taken effect, the host cannot know.
+        if lose {
+            StoreReply::Failed
+        } else {
+            reply
+        }
+    }
+}
+
+enum Job {
+    Store(TicketId, StoreStep),
+    Http(TicketId, u64),
+}
+
+struct Proc {
+    manager: TokenManager,
+    key: TokenKey,
+    job: Option<Job>,
+}
+
+impl Proc {
+    fn new(seed: u64, secret: &str) -> Self {
+        let (mut manager, key) = TokenManager::with_config(config(secret), seed);
+        manager.seed_entropy([seed as u8; 32]);
+        manager.attach_store(key, None).unwrap();
+        Self {
+            manager,
+            key,
+            job: None,
+        }
+    }
+}
+
+struct Fleet {
+    procs: Vec<Proc>,
+    store: Store,
+    now: u64,
+    issued: BTreeSet<String>,
+    requests: u64,
+    ttl_s: u64,
+    /// Store conversations per process: steps taken since its job began.
+    steps: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Ask(usize),
+    Progress(usize),
+    Advance(u64),
+    Lose(usize),
+    Crash(usize),
+    StoreDown(bool),
+    Tamper,
+    PlantForeign,
+}
+
+impl Fleet {
+    fn new(n: usize, ttl_s: u64) -> Self {
+        Self {
+            procs: (0..n).map(|i| Proc::new(i as u64 + 1, SECRET)).collect(),
+            store: Store::default(),
+            now: T0,
+            issued: BTreeSet::new(),
+            requests: 0,
+            ttl_s,
+            steps: vec![0; n],
+        }
+    }
+
+    fn ask(&mut self, p: usize) -> Result<(), TestCaseError> {
+        let now = self.now;
+        let proc = &mut self.procs[p];
+        match proc.manager.poll(proc.key, now).unwrap() {
+            TokenDecision::Ready(token) => {
+                prop_assert!(!token.is_expired(now), "an expired token was served");
+                let value = token.value().expose_secret().to_owned();
+                prop_assert!(
+                    self.issued.contains(&value),
+                    "served a token the server never issued: {value}"
+                );
+            }
+            TokenDecision::Fetch(ticket) | TokenDecision::RefreshAhead(_, ticket) => {
+                let step = proc.manager.store_begin(ticket.id(), now);
+                proc.job = Some(Job::Store(ticket.id(), step));
+                self.steps[p] = 0;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn progress(&mut self, p: usize, lose: bool) -> Result<(), TestCaseError> {
+        let now = self.now;
+        let Some(job) = self.procs[p].job.take() else {
+            return Ok(());
+        };
+        self.steps[p] += 1;
+        prop_assert!(self.steps[p] < 400, "a store conversation does not end");
+        let next = match job {
+            Job::Store(ticket, StoreStep::Command(command)) => {
+                let reply = self.store.run(&command, now, lose);
+                Some(Job::Store(
+                    ticket,
+                    self.procs[p].manager.store_reply(ticket, reply, now),
+                ))
+            }
+            Job::Store(ticket, StoreStep::Sleep { until_ms }) => {
+                if now >= until_ms {
+                    Some(Job::Store(
+                        ticket,
+                        self.procs[p].manager.store_resume(ticket, now),
+                    ))
+                } else {
+                    Some(Job::Store(ticket, StoreStep::Sleep { until_ms }))
+                }
+            }
+            Job::Store(ticket, StoreStep::Fetch) => Some(Job::Http(ticket, now + 50)),
+            Job::Store(_, _) => None,
+            Job::Http(ticket, ready) if now >= ready => {
+                self.requests += 1;
+                let token = format!("fleet-token-{}", self.requests);
+                self.issued.insert(token.clone());
+                let body = format!(
+                    r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":{}}}"#,
+                    self.ttl_s
+                );
+                let response = HttpResponse::new(
+                    200,
+                    vec![("Content-Type".into(), "application/json".into())],
+                    body,
+                );
+                let manager = &mut self.procs[p].manager;
+                let _ = manager.handle_response(ticket, &response, now);
+                Some(Job::Store(ticket, manager.store_fetched(ticket, now)))
+            }
+            job @ Job::Http(..) => Some(job),
+        };
+        self.procs[p].job = next;
+        Ok(())
+    }
+
+    fn after(&mut self) -> Result<(), TestCaseError> {
+        for proc in &mut self.procs {
+            for command in proc.manager.store_commands(proc.key) {
+                let _ = self.store.run(&command, self.now, false);
+            }
+            for event in proc.manager.drain_events() {
+                let json = event.to_json();
+                prop_assert!(
+                    !json.contains(SECRET) && !json.contains("fleet-token-"),
+                    "event leaks: {json}"
+                );
+            }
+        }
+        for (_, (value, _)) in self.store.data.iter() {
+            prop_assert!(
+                !value.windows(12).any(|w| w == b"fleet-token-"),
+                "a token in clear in the store"
+            );
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, op: &Op) -> Result<(), TestCaseError> {
+        let n = self.procs.len();
+        match op {
+            Op::Ask(p) => self.ask(p % n)?,
+            Op::Progress(p) => self.progress(p % n, false)?,
+            Op::Lose(p) => self.progress(p % n, true)?,
+            Op::Advance(ms) => self.now += ms,
+            Op::Crash(p) => {
+                // Its lease stays in the store until it expires.
+                let seed = 1_000 + self.now;
+                self.procs[p % n] = Proc::new(seed, SECRET);
+            }
+            Op::StoreDown(down) => self.store.down = *down,
+            Op::Tamper => {
+                for (key, (value, _)) in self.store.data.iter_mut() {
+                    if key.ends_with(":token") {
+                        let last = value.len() - 1;
+                        value[last] ^= 0x40;
+                    }
+                }
+            }
+            Op::PlantForeign => {
+                // Another client (another secret) seals a token under our key's name.
+                let mut other = Proc::new(99, "another-secret-value");
+                let TokenDecision::Fetch(ticket) = other.manager.poll(other.key, self.now).unwrap()
+                else {
+                    return Ok(());
+                };
+                let body =
+                    r#"{"access_token":"foreign-token","token_type":"Bearer","expires_in":3600}"#;
+                let response = HttpResponse::new(
+                    200,
+                    vec![("Content-Type".into(), "application/json".into())],
+                    body,
+                );
+                let _ = other.manager.store_begin(ticket.id(), self.now);
+                let _ = other
+                    .manager
+                    .handle_response(ticket.id(), &response, self.now);
+                if let StoreStep::Command(command) =
+                    other.manager.store_fetched(ticket.id(), self.now)
+                {
+                    // Plant it even under another name: the entry names match (same cache key).
+                    let _ = self.store.run(&command, self.now, false);
+                }
+            }
+        }
+        self.after()
+    }
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0usize..8).prop_map(Op::Ask),
+        10 => (0usize..8).prop_map(Op::Progress),
+        1 => (0usize..8).prop_map(Op::Lose),
+        4 => prop_oneof![0u64..100, 0u64..2_000, 0u64..40_000].prop_map(Op::Advance),
+        1 => (0usize..8).prop_map(Op::Crash),
+        1 => any::<bool>().prop_map(Op::StoreDown),
+        1 => Just(Op::Tamper),
+        1 => Just(Op::PlantForeign),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    /// Whatever the faults: only the server's own, unexpired tokens are
+    /// served; every conversation ends; nothing leaks.
+    #[test]
+    fn faults_never_serve_a_bad_token(n in 2usize..7, ttl_s in 5u64..120, ops in proptest::collection::vec(op(), 1..200)) {
+        let mut fleet = Fleet::new(n, ttl_s);
+        for op in &ops {
+            fleet.step(op)?;
+        }
+        // Then the store comes back and every process drains its job: each ends.
+        fleet.store.down = false;
+        for _ in 0..2_000 {
+            fleet.now += 10;
+            for p in 0..n {
+                fleet.progress(p, false)?;
+            }
+            fleet.after()?;
+            if fleet.procs.iter().all(|p| p.job.is_none()) {
+                break;
+            }
+        }
+        prop_assert!(fleet.procs.iter().all(|p| p.job.is_none()), "a job never ended");
+    }
+
+    /// No faults: a cold fleet asking in any order makes one token request,
+    /// and every process ends up with that token.
+    #[test]
+    fn a_cold_fleet_makes_one_request(n in 2usize..9, order in proptest::collection::vec((0usize..9, 0u64..30, any::<bool>()), 1..300)) {
+        let mut fleet = Fleet::new(n, 3600);
+        for (p, advance, ask) in &order {
+            fleet.now += advance;
+            if *ask { fleet.ask(p % n)?; } else { fleet.progress(p % n, false)?; }
+            fleet.after()?;
+        }
+        for _ in 0..1_000 {
+            fleet.now += 10;
+            for p in 0..n {
+                if fleet.procs[p].job.is_none() {
+                    fleet.ask(p)?;
+                }
+                fleet.progress(p, false)?;
+            }
+            fleet.after()?;
+            let done = fleet.procs.iter_mut().all(|p| {
+                p.job.is_none() && p.manager.cached_token(p.key).is_some()
+            });
+            if done {
+                break;
+            }
+        }
+        prop_assert_eq!(fleet.requests, 1, "token requests for one cold start");
+        for p in &fleet.procs {
+            prop_assert!(p.manager.cached_token(p.key).is_some());
+        }
+    }
+}
