@@ -158,7 +158,15 @@ impl Fleet {
         let Some(job) = self.procs[p].job.take() else {
             return Ok(());
         };
-        self.steps[p] += 1;
+        // Steps that change something (not a sleep or a request still under way).
+        let idle = match &job {
+            Job::Store(_, StoreStep::Sleep { until_ms }) => now < *until_ms,
+            Job::Http(_, ready) => now < *ready,
+            Job::Store(..) => false,
+        };
+        if !idle {
+            self.steps[p] += 1;
+        }
         prop_assert!(self.steps[p] < 400, "a store conversation does not end");
         let next = match job {
             Job::Store(ticket, StoreStep::Command(command)) => {
