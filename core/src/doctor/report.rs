@@ -132,6 +132,15 @@ pub fn report(
 
     let mut outcome: Option<Outcome> = None;
     for (i, exchange) in exchanges.iter().enumerate() {
+        let request = at(exchange, "request");
+        if at(request, "method").as_str() == Some("GET") {
+            // Discovery (server metadata): where the endpoints came from.
+            let status = at(at(exchange, "response"), "status").as_u64();
+            let answer = status.map_or_else(|| "no response".to_owned(), |s| format!("HTTP {s}"));
+            let url = at(request, "url").as_str().unwrap_or("");
+            let _ = writeln!(out, "\nDiscovery\n  GET {} -> {answer}", one_line(url));
+            continue;
+        }
         let _ = writeln!(out, "\nRequest {}", i + 1);
         render_request(&mut out, at(exchange, "request"));
         outcome = Some(render_answer(&mut out, exchange, config.as_ref(), now_ms));
@@ -649,5 +658,16 @@ mod tests {
         let r = report(&options(), &[html], &[], NOW);
         assert!(r.text.contains("An HTML page came back"), "{}", r.text);
         assert_eq!(report(&options(), &[], &[], NOW).exit_code, 1);
+        let discovery = json!({"request": {"method": "GET", "url": "https://as.example.com/.well-known/openid-configuration", "headers": [], "body": ""},
+            "response": {"status": 200, "headers": [], "body": "{}"}});
+        let r = report(&options(), &[discovery], &[], NOW);
+        assert!(
+            r.text.contains(
+                "GET https://as.example.com/.well-known/openid-configuration -> HTTP 200"
+            ),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("no token request was made"), "{}", r.text);
     }
 }
