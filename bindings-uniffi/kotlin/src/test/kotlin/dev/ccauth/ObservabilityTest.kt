@@ -1,5 +1,6 @@
 package dev.ccauth
 
+import com.sun.net.httpserver.HttpServer
 import dev.ccauth.ffi.ClientAuth
 import dev.ccauth.ffi.ClientConfig
 import dev.ccauth.ffi.ClientOptions
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import java.io.File
+import java.net.InetAddress
+import java.net.InetSocketAddress
 import java.net.ServerSocket
 import java.net.URI
 import java.net.URLDecoder
@@ -276,6 +279,35 @@ class ObservabilityTest {
                 assertClean(es256.secrets + token.accessToken, texts(seen.all, client.stats()))
             }
         }
+
+    @Test
+    fun `each transport hands the server's request ids to the core - trace_ids of fetch_failed`() {
+        // A stub token endpoint (the local authorization server sends no request id): the headers' path only.
+        val server = HttpServer.create(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0)
+        server.createContext("/token") { exchange ->
+            exchange.requestBody.readAllBytes()
+            val body = """{"error":"invalid_client","trace_id":"trace-9"}""".toByteArray()
+            exchange.responseHeaders.add("Content-Type", "application/json")
+            exchange.responseHeaders.add("X-Request-Id", "req-7")
+            exchange.responseHeaders.add("CF-Ray", "ray-1")
+            exchange.sendResponseHeaders(400, body.size.toLong())
+            exchange.responseBody.use { it.write(body) }
+        }
+        server.start()
+        try {
+            for (transport in listOf(UrlConnectionTransport(), JdkHttpTransport())) {
+                val events = Events()
+                val endpoint = "http://127.0.0.1:${server.address.port}/token"
+                ClientCredentials(ClientOptions(endpoint, "client", ClientAuth.clientSecret("trace-secret-1")), transport, listener = events).use { client ->
+                    assertThrows<CcauthError.OAuth> { client.tokenBlocking() }
+                    val failed = events.all.single { it.event == "fetch_failed" }
+                    assertEquals(setOf("x-request-id=req-7", "cf-ray=ray-1", "trace_id=trace-9"), failed.traceIds.toSet(), transport.javaClass.simpleName)
+                }
+            }
+        } finally {
+            server.stop(0)
+        }
+    }
 
     @Test
     fun `a listener that throws never breaks the token path`() {
