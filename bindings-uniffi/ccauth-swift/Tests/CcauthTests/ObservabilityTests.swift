@@ -239,6 +239,40 @@ final class ObservabilityTests: XCTestCase {
         assertClean([secret, old.accessToken, fresh.accessToken, current.accessToken], texts(after + revoked + events.all, stats, client))
     }
 
+    /// A token endpoint behind a `URLProtocol` that answers `invalid_client`
+    /// with request ids in its headers and body (the local server sends none).
+    final class TraceIdStub: URLProtocol {
+        override class func canInit(with request: URLRequest) -> Bool { true }
+        override class func canonicalRequest(for request: URLRequest) -> URLRequest { request }
+        override func startLoading() {
+            let headers = ["Content-Type": "application/json", "X-Request-Id": "req-7", "CF-Ray": "ray-1"]
+            let response = HTTPURLResponse(url: request.url!, statusCode: 400, httpVersion: "HTTP/1.1", headerFields: headers)!
+            client?.urlProtocol(self, didReceive: response, cacheStoragePolicy: .notAllowed)
+            client?.urlProtocol(self, didLoad: Data(#"{"error":"invalid_client","trace_id":"trace-9"}"#.utf8))
+            client?.urlProtocolDidFinishLoading(self)
+        }
+        override func stopLoading() {}
+    }
+
+    func testTheResponsesRequestIdsReachTheEventsTraceIds() async throws {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.protocolClasses = [TraceIdStub.self]
+        let events = Events()
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: "https://as.example.test/token", clientId: "client",
+                auth: .clientSecretBasic(secret: ClientSecret(value: "trace-secret-1"), encoding: nil), listener: events.listener),
+            session: URLSession(configuration: configuration))
+        do {
+            _ = try await client.token()
+            XCTFail("the stub refuses the client")
+        } catch let error as Ccauth.CcauthError {
+            XCTAssertEqual(error.error, "invalid_client", "\(error)")
+        }
+        let failed = try XCTUnwrap(events.all.first { $0.event == "fetch_failed" })
+        XCTAssertEqual(Set(failed.traceIds), ["x-request-id=req-7", "cf-ray=ray-1", "trace_id=trace-9"])
+    }
+
     func testAListenerThatThrowsNeverBreaksTheTokenPath() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
         struct ListenerBug: Error {}
