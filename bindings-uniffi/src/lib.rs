@@ -23,6 +23,7 @@ uniffi::setup_scaffolding!();
 mod discovery;
 mod doctor;
 mod events;
+mod fleet;
 #[cfg(test)]
 mod host_signed_tests;
 mod lifecycle_api;
@@ -33,6 +34,7 @@ mod types;
 pub use discovery::{Discovery, DiscoveryStep};
 pub use doctor::{client_options, doctor_plan, doctor_report};
 pub use events::{LifecycleEvent, TokenStats};
+pub use fleet::{delete_if_equals_script, StoreCommand, StoreKeys, StoreReply, StoreStep};
 pub use lifecycle_api::{ApiHeaders, ApiVerdict, UnsignedDpopProof};
 pub use options::{
     BasicEncoding, BodyFormat, ClientAuth, ClientConfig, ClientSecret, PrivateKey, RefreshPolicy,
