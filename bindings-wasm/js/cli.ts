@@ -82,13 +82,12 @@ function failure(error: unknown): string {
 }
 
 /**
- * A `fetch` that records each token request (a POST) and its answer (a
- * clone of the response, read apart) for the report; discovery's GETs go out unrecorded.
+ * A `fetch` that records each request (discovery's GETs, token requests)
+ * and its answer (a clone of the response, read apart) for the report.
  */
 function recording(exchanges: Exchange[]): typeof fetch {
   return async (input, init) => {
     const method = (init?.method ?? "GET").toUpperCase();
-    if (method !== "POST") return fetch(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const exchange: Exchange = {
       request: { method, url, headers: [...new Headers(init?.headers)], body: bodyText(init?.body) },
@@ -153,20 +152,21 @@ async function doctor(args: readonly string[]): Promise<number> {
         ? new ClientCredentials(options as ClientCredentialsOptions)
         : await ClientCredentials.discover({ ...options, issuer: settings.issuer } as DiscoveryOptions);
   } catch (e) {
-    if (!isCcauthError(e) || e.code === "TRANSPORT_ERROR" || e.status !== undefined) {
-      // Discovery that failed on the way: the server's error, not the options'.
-      process.stderr.write(`ccauth doctor: ${(e as Error).message}\n`);
-      return 1;
+    if (exchanges.length === 0) {
+      process.stderr.write(`ccauth doctor: ${(e as Error).message}\n(ccauth doctor --help lists the options)\n`);
+      return 2;
     }
-    process.stderr.write(`ccauth doctor: ${e.message}\n(ccauth doctor --help lists the options)\n`);
-    return 2;
+    // Discovery failed on the way: the report shows its requests and answers.
+    process.stderr.write(`ccauth doctor: ${isCcauthError(e) ? e.message : "discovery failed"}\n`);
   }
-  try {
-    await client.getToken();
-  } catch {
-    // The report says what happened.
-  } finally {
-    client.close();
+  if (client !== undefined) {
+    try {
+      await client.getToken();
+    } catch {
+      // The report says what happened.
+    } finally {
+      client.close();
+    }
   }
   const report = JSON.parse(core.doctorReport(JSON.stringify(settings.document), JSON.stringify(exchanges), JSON.stringify(events), Date.now())) as {
     ok: boolean;

@@ -83,7 +83,14 @@ test("ccauth doctor with a config file (CCAUTH_CONFIG_FILE, snake_case) the flag
     assert.match(overridden.out, /client id +ccauth-post/);
     const discovered = ccauth(["doctor", "--issuer", issuer, "--client-id", "ccauth-post", "--auth-method", "client_secret_post"], { CCAUTH_CLIENT_SECRET: SECRET });
     assert.equal(discovered.status, 0, discovered.all);
+    assert.match(discovered.out, /Discovery\n {2}GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/\S+ -> HTTP 200/);
     assert.match(discovered.out, /Result: OK/);
+    // An issuer with no metadata: the report shows the discovery requests, exit 1.
+    const nowhere = ccauth(["doctor", "--issuer", `${issuer}/nowhere`, "--client-id", "ccauth-post"], { CCAUTH_CLIENT_SECRET: SECRET });
+    assert.equal(nowhere.status, 1, nowhere.all);
+    assert.match(nowhere.out, /GET \S+nowhere\S* -> HTTP 404/);
+    assert.match(nowhere.out, /Result: FAILED, no token request was made/);
+    assert.ok(!nowhere.all.includes(SECRET));
     const unreadable = ccauth(["doctor"], { CCAUTH_CONFIG_FILE: join(dir, "missing.json") });
     assert.equal(unreadable.status, 2);
     assert.match(unreadable.err, /cannot read the config file .*missing\.json \(ENOENT\)/);
