@@ -22,7 +22,7 @@
 //! deletes the shared entry only while it holds that token
 //! ([`store_commands`](TokenManager::store_commands)).
 
-use crate::error::Error;
+use crate::error::{Error, TokenDocumentError};
 use crate::fleet::{Rejected, SealKey, StoreCommand, StoreKeys, StoreReply};
 use crate::lifecycle::decision::{TicketId, TokenKey};
 use crate::lifecycle::document;
@@ -77,6 +77,8 @@ struct SharedFetch {
     backoff_ms: u64,
     owns_lease: bool,
     reported_busy: bool,
+    /// A rejected entry is reported once per fetch (it is read twice).
+    reported_rejected: bool,
 }
 
 /// An entry's store: keys, sealing key, this process's lease owner id.
@@ -172,6 +174,7 @@ impl TokenManager {
             backoff_ms: FIRST_BACKOFF_MS,
             owns_lease: false,
             reported_busy: false,
+            reported_rejected: false,
         });
         let command = StoreCommand::Get {
             key: store.keys.token.clone(),
@@ -421,25 +424,30 @@ impl TokenManager {
         now_ms: u64,
     ) -> Option<StoreStep> {
         let entry = self.entries.get_mut(index)?;
-        let store = entry.store.as_ref()?;
+        let store = entry.store.as_mut()?;
         let opened = store.seal.open(&store.keys.token, &sealed);
-        let text = match opened {
-            Ok(text) => text,
+        let imported = opened.map_err(Some).and_then(|text| {
+            let text = std::str::from_utf8(&text).map_err(|_| Some(Rejected::Truncated))?;
+            document::import(&entry.cache_key, text, now_ms).map_err(|e| match e {
+                // An expired entry is just old: not worth a report.
+                TokenDocumentError::Expired => None,
+                _ => Some(Rejected::Truncated),
+            })
+        });
+        let token = match imported {
+            Ok(token) => token,
             Err(rejected) => {
-                let mut event =
-                    LifecycleEvent::new(EventName::StoreEntryRejected, now_ms, &entry.key_id);
-                event.reason = Some(rejected.as_str());
-                self.events.push(event);
+                // Read twice in one fetch (before and after the lease): reported once.
+                let fetch = store.fetch.as_mut()?;
+                if let Some(rejected) = rejected.filter(|_| !fetch.reported_rejected) {
+                    fetch.reported_rejected = true;
+                    let mut event =
+                        LifecycleEvent::new(EventName::StoreEntryRejected, now_ms, &entry.key_id);
+                    event.reason = Some(rejected.as_str());
+                    self.events.push(event);
+                }
                 return None;
             }
-        };
-        let text = std::str::from_utf8(&text).ok()?;
-        let Ok(token) = document::import(&entry.cache_key, text, now_ms) else {
-            let mut event =
-                LifecycleEvent::new(EventName::StoreEntryRejected, now_ms, &entry.key_id);
-            event.reason = Some(Rejected::Truncated.as_str());
-            self.events.push(event);
-            return None;
         };
         let print = fingerprint(token.value.expose_secret());
         let held = entry

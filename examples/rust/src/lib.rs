@@ -7,8 +7,10 @@
 use std::io::Read;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod redis_store;
 mod shared;
 
+pub use redis_store::RedisStore;
 pub use shared::{Listener, SharedTokens};
 
 use ccauth::{

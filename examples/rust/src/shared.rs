@@ -5,11 +5,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use ccauth::{
-    AccessToken, ClientConfig, FetchTicket, LifecycleEvent, TokenDecision, TokenKey, TokenManager,
-    TransportErrorKind,
+    AccessToken, ClientConfig, FetchTicket, LifecycleEvent, StoreStep, TokenDecision, TokenKey,
+    TokenManager, TransportErrorKind,
 };
 
-use crate::{now_ms, send, DriverError};
+use crate::{now_ms, send, DriverError, RedisStore};
 
 struct Inner {
     manager: Mutex<TokenManager>,
@@ -19,6 +19,8 @@ struct Inner {
     max_body: usize,
     /// Gets every lifecycle event (fetches, retries, failures, drops).
     listener: Option<Listener>,
+    /// The fleet's store, when the token is shared with other processes.
+    store: Option<Mutex<RedisStore>>,
 }
 
 /// A lifecycle event listener.
@@ -40,6 +42,32 @@ impl SharedTokens {
         agent: ureq::Agent,
         listener: Option<Listener>,
     ) -> Self {
+        Self::build(config, agent, listener, None)
+    }
+
+    /// A token source that shares its token with every process using the
+    /// same config and `store` (sealed under the client's secret and
+    /// `store_key`): one token request per refresh for the whole fleet.
+    pub fn with_store(
+        config: ClientConfig,
+        agent: ureq::Agent,
+        listener: Option<Listener>,
+        store: RedisStore,
+        store_key: Option<&[u8]>,
+    ) -> Result<Self, DriverError> {
+        let this = Self::build(config, agent, listener, Some(Mutex::new(store)));
+        this.lock()
+            .attach_store(this.0.key, store_key)
+            .map_err(DriverError::Lifecycle)?;
+        Ok(this)
+    }
+
+    fn build(
+        config: ClientConfig,
+        agent: ureq::Agent,
+        listener: Option<Listener>,
+        store: Option<Mutex<RedisStore>>,
+    ) -> Self {
         // Jitter seed: the host's clock and process id are random enough for spreading refreshes.
         let seed = now_ms() ^ u64::from(std::process::id()).rotate_left(32);
         let max_body = config.max_response_bytes();
@@ -52,6 +80,7 @@ impl SharedTokens {
             agent,
             max_body,
             listener,
+            store,
         }))
     }
 
@@ -120,6 +149,13 @@ impl SharedTokens {
         let dropped =
             manager.invalidate(self.0.key, token.value().expose_secret(), www_authenticate);
         self.emit(&mut manager);
+        let commands = manager.store_commands(self.0.key);
+        drop(manager);
+        // The shared entry goes too, if it still holds that token.
+        if let Some(store) = &self.0.store {
+            let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+            commands.iter().for_each(|c| drop(store.run(c)));
+        }
         dropped
     }
 
@@ -143,8 +179,49 @@ impl SharedTokens {
         self.lock().remember_dpop_nonce(url, nonce)
     }
 
-    /// Sends one ticket's request and reports the outcome; wakes every waiter.
+    /// Runs one ticket: through the fleet's store when there is one (which
+    /// may answer it), else (or when the store says so) sends its request.
     fn run(&self, ticket: FetchTicket) {
+        let id = ticket.id();
+        let Some(store) = &self.0.store else {
+            return self.fetch(&ticket);
+        };
+        let mut step = self.lock().store_begin(id, now_ms());
+        loop {
+            step = match step {
+                StoreStep::Command(command) => {
+                    let reply = store
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .run(&command);
+                    self.step(|m| m.store_reply(id, reply, now_ms()))
+                }
+                StoreStep::Sleep { until_ms } => {
+                    std::thread::sleep(Duration::from_millis(until_ms.saturating_sub(now_ms())));
+                    self.step(|m| m.store_resume(id, now_ms()))
+                }
+                StoreStep::Fetch => {
+                    self.fetch(&ticket);
+                    self.step(|m| m.store_fetched(id, now_ms()))
+                }
+                _ => return,
+            };
+        }
+    }
+
+    /// One store step under the lock; its events go out and waiters wake
+    /// (a step may have answered the ticket from the store).
+    fn step(&self, next: impl FnOnce(&mut TokenManager) -> StoreStep) -> StoreStep {
+        let mut manager = self.lock();
+        let step = next(&mut manager);
+        self.emit(&mut manager);
+        drop(manager);
+        self.0.changed.notify_all();
+        step
+    }
+
+    /// Sends one ticket's request and reports the outcome; wakes every waiter.
+    fn fetch(&self, ticket: &FetchTicket) {
         let result = send(&self.0.agent, ticket.request(), self.0.max_body);
         let mut manager = self.lock();
         // Waiters read the outcome at their next poll.
