@@ -273,6 +273,58 @@ final class ObservabilityTests: XCTestCase {
         XCTAssertEqual(Set(failed.traceIds), ["x-request-id=req-7", "cf-ray=ray-1", "trace_id=trace-9"])
     }
 
+    /// A token endpoint behind a `URLProtocol`: a 429 with `Retry-After: 5`, then a token.
+    final class BackoffStub: URLProtocol {
+        nonisolated(unsafe) static var calls = 0
+        static let lock = NSLock()
+        override class func canInit(with request: URLRequest) -> Bool { true }
+        override class func canonicalRequest(for request: URLRequest) -> URLRequest { request }
+        override func startLoading() {
+            let first = Self.lock.withLock {
+                Self.calls += 1
+                return Self.calls == 1
+            }
+            var headers = ["Content-Type": "application/json"]
+            if first { headers["Retry-After"] = "5" }
+            let response = HTTPURLResponse(
+                url: request.url!, statusCode: first ? 429 : 200, httpVersion: "HTTP/1.1", headerFields: headers)!
+            let body =
+                first
+                ? #"{"error":"slow_down"}"# : #"{"access_token":"stub-token-0123456789","token_type":"Bearer","expires_in":3600}"#
+            client?.urlProtocol(self, didReceive: response, cacheStoragePolicy: .notAllowed)
+            client?.urlProtocol(self, didLoad: Data(body.utf8))
+            client?.urlProtocolDidFinishLoading(self)
+        }
+        override func stopLoading() {}
+    }
+
+    func testResetFailureWakesATaskWaitingOutARetrysBackoffAndItFetchesAtOnce() async throws {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.protocolClasses = [BackoffStub.self]
+        let events = Events()
+        let client = try ClientCredentials(
+            .init(
+                tokenEndpoint: "https://as.example.test/token", clientId: "client",
+                auth: .clientSecretBasic(secret: ClientSecret(value: "stub-secret-1"), encoding: nil), listener: events.listener),
+            session: URLSession(configuration: configuration))
+        let start = Date()
+        let waiter = Task { try await client.token() }
+        while !events.names.contains("retry_scheduled") {
+            XCTAssertLessThan(Date().timeIntervalSince(start), 5, "no retry scheduled")
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)  // the task is waiting out the backoff now
+        let reset = await client.resetFailure()
+        XCTAssertTrue(reset)
+        let token = try await waiter.value
+        XCTAssertLessThan(Date().timeIntervalSince(start), 4, "woken at once, not after the 5 s backoff")
+        XCTAssertEqual(token.accessToken, "stub-token-0123456789")
+        XCTAssertEqual(events.names, ["fetch_started", "retry_scheduled", "failure_reset", "fetch_started", "fetch_succeeded"])
+        XCTAssertEqual(BackoffStub.lock.withLock { BackoffStub.calls }, 2)
+        let stats = await client.stats()
+        assertClean(["stub-secret-1", token.accessToken], texts(events.all, stats))
+    }
+
     func testAListenerThatThrowsNeverBreaksTheTokenPath() async throws {
         try XCTSkipIf(tokenEndpoint.isEmpty, "run through scripts/with-auth-server.sh")
         struct ListenerBug: Error {}

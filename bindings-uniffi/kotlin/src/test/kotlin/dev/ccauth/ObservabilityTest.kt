@@ -7,7 +7,11 @@ import dev.ccauth.ffi.ClientOptions
 import dev.ccauth.ffi.LifecycleEvent
 import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RetryPolicy
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
@@ -30,6 +34,7 @@ import java.net.http.HttpResponse
 import java.time.Instant
 import java.util.Base64
 import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * Issue 16 against the real local server: lifecycle events to the listener
@@ -308,6 +313,45 @@ class ObservabilityTest {
             server.stop(0)
         }
     }
+
+    @Test
+    fun `resetFailure wakes a caller waiting out a retry's backoff, and it fetches at once`() =
+        runBlocking {
+            // A stub token endpoint: a 429 with Retry-After 5 s, then a token.
+            val calls = AtomicInteger()
+            val server = HttpServer.create(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0)
+            server.createContext("/token") { exchange ->
+                exchange.requestBody.readAllBytes()
+                val first = calls.incrementAndGet() == 1
+                val body =
+                    if (first) """{"error":"slow_down"}""" else """{"access_token":"stub-token-0123456789","token_type":"Bearer","expires_in":3600}"""
+                exchange.responseHeaders.add("Content-Type", "application/json")
+                if (first) exchange.responseHeaders.add("Retry-After", "5")
+                exchange.sendResponseHeaders(if (first) 429 else 200, body.length.toLong())
+                exchange.responseBody.use { it.write(body.toByteArray()) }
+            }
+            server.start()
+            try {
+                val events = Events()
+                val endpoint = "http://127.0.0.1:${server.address.port}/token"
+                ClientCredentials(ClientOptions(endpoint, "client", ClientAuth.clientSecret("stub-secret-1")), listener = events).use { client ->
+                    val t0 = System.nanoTime()
+                    val waiter = async(Dispatchers.IO) { client.token() }
+                    withTimeout(5_000) { while ("retry_scheduled" !in events.names()) delay(10) }
+                    delay(300) // the waiter is waiting out the backoff now
+                    assertTrue(client.resetFailure())
+                    val token = withTimeout(4_000) { waiter.await() }
+                    val ms = (System.nanoTime() - t0) / 1_000_000
+                    assertTrue(ms < 4_000, "woken at once, not after the 5 s backoff: $ms ms")
+                    assertEquals("stub-token-0123456789", token.accessToken)
+                    assertEquals(listOf("fetch_started", "retry_scheduled", "failure_reset", "fetch_started", "fetch_succeeded"), events.names())
+                    assertEquals(2, calls.get())
+                    assertClean(listOf("stub-secret-1", token.accessToken), texts(events.all, client.stats()))
+                }
+            } finally {
+                server.stop(0)
+            }
+        }
 
     @Test
     fun `a listener that throws never breaks the token path`() {
