@@ -2,9 +2,11 @@
 # The Python package: builds the wheel, installs *the wheel* into a fresh
 # virtualenv (not the source tree) and runs pytest there: every shared vector,
 # error and redaction checks, and integration against the local authorization
-# server; ruff and mypy --strict on the package before, `python -m ccauth
-# doctor` from the wheel alone in a fresh virtualenv and mypy --strict on the
-# example after.
+# server, and the fleet store against a real Redis (scripts/with-redis.sh:
+# processes sharing one token, a lease holder killed, Redis stopped and
+# started again; tests/test_fleet.py); ruff and mypy --strict on the package
+# before, `python -m ccauth doctor` from the wheel alone in a fresh
+# virtualenv and mypy --strict on the example after.
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/build-python.sh"
 py="$ROOT/bindings-uniffi/python"
@@ -15,9 +17,9 @@ say "python: import from the installed wheel alone"
 (cd /tmp && "$venv/bin/python" -c 'import ccauth, sys; assert "site-packages" in ccauth.__file__, ccauth.__file__')
 say "python: ruff check and mypy --strict on the package (src/ccauth; rules in pyproject.toml)"
 (cd "$py" && "$venv/bin/ruff" check --no-cache src/ccauth && "$venv/bin/mypy" --strict --no-incremental src/ccauth)
-say "python: pytest (vectors, errors, integration)"
+say "python: pytest (vectors, errors, integration, the fleet store on Redis)"
 cd "$py/tests"
-"$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+"$ROOT/scripts/with-redis.sh" "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
 say "python: python -m ccauth doctor from the wheel in a fresh virtualenv (nothing else installed)"
 doctor_venv="$ROOT/target/python/doctor-venv"
 rm -rf "$doctor_venv"

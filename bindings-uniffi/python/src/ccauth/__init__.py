@@ -41,6 +41,7 @@ from ._transport import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._events import LifecycleEvent, TokenStats
+    from ._fleet import AsyncRedisStore, AsyncStore, RedisStore, Store, delete_if_equals_script
     from ._introspection import Introspection
     from ._sansio import (
         ConfigDocument,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
         parse_token_response,
     )
 
+_FLEET = frozenset({"AsyncRedisStore", "AsyncStore", "RedisStore", "Store", "delete_if_equals_script"})
 _SANSIO = frozenset(
     {
         "ConfigDocument", "PreparedConfig", "TokenRequest", "build_token_request", "parse_introspection_response",
@@ -62,7 +64,7 @@ _SANSIO = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    # The sans-IO functions, Introspection and the event types are loaded
+    # The sans-IO functions, Introspection, the fleet store and the event types are loaded
     # when first used (the events module imports logging and dataclasses).
     if name == "Introspection":
         from ._introspection import Introspection
@@ -72,6 +74,10 @@ def __getattr__(name: str) -> Any:
         from . import _events
 
         value = getattr(_events, name)
+    elif name in _FLEET:
+        from . import _fleet
+
+        value = getattr(_fleet, name)
     elif name in _SANSIO:
         from . import _sansio
 
@@ -84,6 +90,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AccessToken",
+    "AsyncRedisStore",
+    "AsyncStore",
     "AsyncTransport",
     "BasicEncoding",
     "BodyFormat",
@@ -102,11 +110,13 @@ __all__ = [
     "OAuthError",
     "PreparedConfig",
     "PrivateKey",
+    "RedisStore",
     "RefreshPolicy",
     "RequestsTransport",
     "ResponseError",
     "RetryPolicy",
     "Signer",
+    "Store",
     "TokenDocumentError",
     "TokenRequest",
     "TokenStats",
@@ -115,6 +125,7 @@ __all__ = [
     "TransportFailure",
     "UrllibTransport",
     "build_token_request",
+    "delete_if_equals_script",
     "parse_introspection_response",
     "parse_metadata_response",
     "parse_revocation_response",

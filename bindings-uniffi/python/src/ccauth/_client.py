@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
     from ._events import LifecycleEvent, TokenStats
-    from ._ffi.ccauth_ffi import BodyFormat, ClientAuth, PrivateKey, RefreshPolicy, RetryPolicy
+    from ._ffi.ccauth_ffi import BodyFormat, ClientAuth, PrivateKey, RefreshPolicy, RetryPolicy, StoreKeys
+    from ._fleet import AsyncStore, Store
     from ._introspection import Introspection
 
 # asyncio, json and Introspection (dataclasses) are imported where they are
@@ -220,6 +221,8 @@ class ClientCredentials:
         async_transport: Optional[AsyncTransport] = None,
         timeout_ms: int = 10_000,
         on_event: Optional[Callable[[LifecycleEvent], Any]] = None,
+        store: Union[Store, AsyncStore, None] = None,
+        store_key: Union[bytes, str, None] = None,
         _discovered: Optional[Tuple[str, str]] = None,
     ) -> None:
         """
@@ -265,6 +268,16 @@ class ClientCredentials:
             succeeded, was retried or failed; a token was dropped; a failure was
             reset), on the thread that made the change, never for a call served
             from the cache; keep it fast. An exception it raises is logged and ignored.
+        :param store: a fleet store (:class:`RedisStore`, :class:`AsyncRedisStore`, or
+            any :class:`Store`/:class:`AsyncStore`): processes sharing it make one
+            token request per refresh between them. Read only when this client's
+            cache needs a token; entries sealed by the core; a failing store means
+            fetching alone, never an error. An :class:`AsyncStore` serves the
+            ``*_async`` methods (sync calls then fetch alone); a :class:`Store`
+            serves both (the asyncio side runs its commands in a worker thread).
+        :param store_key: an extra key (at least 16 bytes) mixed into the sealing key;
+            required when the client holds no secret (a host-signed key, an
+            external assertion, mTLS, a public client).
         """
         issuer, metadata = _discovered if _discovered is not None else (None, None)
         # Built before anything else, the secret dropped before an error
@@ -305,7 +318,18 @@ class ClientCredentials:
             raise error
         lifecycle = _ffi.TokenLifecycle.with_config(config, int.from_bytes(os.urandom(8), "big") >> 1)
         del config
+        keys: Optional[StoreKeys] = None
+        if store is not None:
+            try:
+                lifecycle.seed_entropy(os.urandom(32))  # the lease owner id and the seals' nonces
+                keys = lifecycle.attach_store(store_key.encode() if isinstance(store_key, str) else store_key)
+            except FFI_ERRORS as e:
+                error = from_ffi(e, CLIENT_OPTION_NAMES)
+            del store_key
+            if error is not None:
+                raise error
         self._start(lifecycle, signers, client_assertion, transport, async_transport, timeout_ms, proactive_refresh, on_event)
+        self._attach(store, keys)
 
     def _start(
         self,
@@ -352,11 +376,29 @@ class ClientCredentials:
         self._on_event = on_event
         self._emit_lock = threading.Lock()
         self._emit_wanted = False
+        # The fleet store (None: none attached), whether its commands are
+        # coroutines, and its keys.
+        self._store: Any = None
+        self._store_async = False
+        self._store_keys: Optional[StoreKeys] = None
         # Tokens served from the memo (the core counts the ones it serves): an
         # itertools.count, whose next() is one C call (no lost increments
         # between threads); stats() reads it by calling it, and takes its reads off.
         self._hit = itertools.count(1).__next__
         self._hit_reads = 0
+
+    def _attach(self, store: Any, keys: Optional[StoreKeys]) -> None:
+        if store is not None:
+            from ._fleet import is_async
+
+            self._store, self._store_async, self._store_keys = store, is_async(store), keys
+
+    @property
+    def store_keys(self) -> Optional[StoreKeys]:
+        """The fleet store's keys of this client (``.token``: the sealed entry,
+        ``.lease``: the fetch lease; ``ccauth:{<id>}:…``, the braces a Redis
+        Cluster hash tag), or ``None`` without a store."""
+        return self._store_keys
 
     def __repr__(self) -> str:
         lifecycle = getattr(self, "_lifecycle", None)  # absent while a bad config is rejected
@@ -415,11 +457,11 @@ class ClientCredentials:
             if decision.is_FETCH():
                 if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
                     self._emit()
-                self._run(decision.ticket)
+                self._fetch(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
                 if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
                     self._emit()
-                threading.Thread(target=self._run, args=(decision.ticket,), name="ccauth-refresh", daemon=True).start()
+                threading.Thread(target=self._fetch, args=(decision.ticket,), name="ccauth-refresh", daemon=True).start()
                 return AccessToken._from_ffi(decision.token, decision.info)
             elif decision.is_WAIT():
                 with self._cond:
@@ -427,6 +469,79 @@ class ClientCredentials:
                         self._cond.wait(decision.wait_ms / 1000)
             else:
                 raise self._failed(decision)
+
+    def _fetch(self, ticket: Any) -> None:
+        """A fetch ticket: through the fleet store when one is attached (a sync
+        one: an asyncio store cannot be driven from here, so sync calls fetch alone)."""
+        if self._store is None or self._store_async:
+            self._run(ticket)
+            return
+        from ._fleet import run_command
+
+        lifecycle, store, fetched = self._lifecycle, self._store, False
+        try:
+            step = lifecycle.store_begin(ticket.id, _now_ms())
+            while True:
+                if step.is_COMMAND():
+                    reply = run_command(store, step.command)
+                    step = lifecycle.store_reply(ticket.id, reply, _now_ms())
+                elif step.is_SLEEP():
+                    self._emit()  # lease_busy: this process waits on another's fetch
+                    time.sleep(max(0, step.until_ms - _now_ms()) / 1000)
+                    step = lifecycle.store_resume(ticket.id, _now_ms())
+                elif step.is_FETCH():
+                    fetched = True
+                    self._emit()  # the store's events so far (lease_acquired, store_unavailable) before a request that may hang
+                    self._run(ticket)  # reported (waiters woken with the token) before publishing
+                    step = lifecycle.store_fetched(ticket.id, _now_ms())
+                else:
+                    break
+        except BaseException:  # interrupted before the ticket was reported: report it
+            if not fetched:
+                self._report(ticket, None, TransportFailure("other", "interrupted"))
+            raise
+        self._shared_done(fetched)
+
+    def _shared_done(self, fetched: bool) -> None:
+        """After a store conversation: a store hit answered the ticket (wake
+        the waiters, who find the token in the core); deliver the store's events.
+        Always drained: a store_unavailable is a WARNING, and the Redis round
+        trips dwarf the drain."""
+        if not fetched:
+            self._wake()
+            self._arm()
+        self._emit()
+
+    def _drop_shared(self) -> None:
+        """After the core dropped a token: its store commands (delete the shared
+        entry while it still holds that token), replies ignored. An asyncio
+        store's run as a task on the running loop (none running: left to the
+        entry's expiry and the other processes' own 401s)."""
+        if self._store is None:
+            return
+        commands = self._lifecycle.store_commands()
+        if not commands:
+            return
+        from ._fleet import run_command, run_command_async
+
+        if not self._store_async:
+            for command in commands:
+                run_command(self._store, command)
+            return
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        async def run_all() -> None:
+            for command in commands:
+                await run_command_async(self._store, command)
+
+        task = loop.create_task(run_all())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _run(self, ticket: Any) -> None:
         """Sends one ticket's request and reports the outcome to the core.
@@ -485,11 +600,11 @@ class ClientCredentials:
             if decision.is_FETCH():
                 if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
                     self._emit()
-                await self._run_async(decision.ticket)
+                await self._fetch_async(decision.ticket)
             elif decision.is_REFRESH_AHEAD():
                 if decision.ticket.attempt > 1 or self._on_event is not None or _info_logged():
                     self._emit()
-                task = loop.create_task(self._run_async(decision.ticket))
+                task = loop.create_task(self._fetch_async(decision.ticket))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 return AccessToken._from_ffi(decision.token, decision.info)
@@ -504,6 +619,47 @@ class ClientCredentials:
                 timer.cancel()
             else:
                 raise self._failed(decision)
+
+    async def _fetch_async(self, ticket: Any) -> None:
+        """:meth:`_fetch` for asyncio: an :class:`AsyncStore` awaited on the
+        loop, a sync store's commands in a worker thread."""
+        if self._store is None:
+            await self._run_async(ticket)
+            return
+        import asyncio
+
+        from ._fleet import run_command, run_command_async
+
+        loop = asyncio.get_running_loop()
+        lifecycle, store, fetched = self._lifecycle, self._store, False
+        try:
+            step = lifecycle.store_begin(ticket.id, _now_ms())
+            while True:
+                if step.is_COMMAND():
+                    if self._store_async:
+                        reply = await run_command_async(store, step.command)
+                    else:
+                        reply = await loop.run_in_executor(None, run_command, store, step.command)
+                    step = lifecycle.store_reply(ticket.id, reply, _now_ms())
+                elif step.is_SLEEP():
+                    self._emit()
+                    await asyncio.sleep(max(0, step.until_ms - _now_ms()) / 1000)
+                    step = lifecycle.store_resume(ticket.id, _now_ms())
+                elif step.is_FETCH():
+                    fetched = True
+                    self._emit()
+                    await self._run_async(ticket)
+                    step = lifecycle.store_fetched(ticket.id, _now_ms())
+                else:
+                    break
+        except BaseException:  # asyncio.CancelledError before the ticket was reported: report it
+            if not fetched:
+                self._report(ticket, None, TransportFailure("other", "cancelled"), loop)
+            raise
+        if not fetched:
+            self._wake()
+            self._arm(loop)
+        self._emit()
 
     async def _run_async(self, ticket: Any) -> None:
         """:meth:`_run` for asyncio (a cancelled task still reports its ticket)."""
@@ -763,6 +919,7 @@ class ClientCredentials:
         verdict = self._lifecycle.api_response(token.access_token, url, status, www_authenticate, dpop_nonce, nonce_retried)
         if verdict == _ffi.ApiVerdict.RETRY_WITH_NEW_TOKEN:
             self._wake()
+            self._drop_shared()
             self._emit()
         return verdict
 
@@ -792,6 +949,7 @@ class ClientCredentials:
         dropped: bool = self._lifecycle.invalidate(token.access_token, www_authenticate)
         self._wake()
         if dropped:
+            self._drop_shared()
             self._emit()
         return dropped
 
@@ -864,6 +1022,7 @@ class ClientCredentials:
             error = e
         del value  # no token in a frame the traceback shows
         self._wake()  # the core dropped the cached token if it was that one
+        self._drop_shared()
         self._emit()
         if error is not None:
             raise error

@@ -26,8 +26,20 @@ LOGGER = logging.getLogger("ccauth")
 # configures logging, instead of Python's last-resort handler printing warnings.
 LOGGER.addHandler(logging.NullHandler())
 
-# The level of each event; the others are INFO.
-_LEVELS = {"retry_scheduled": logging.WARNING, "fetch_failed": logging.ERROR}
+# The level of each event; the others are INFO. Fleet store: a store that
+# fails or an entry that does not open is an operator's problem (WARNING);
+# store_hit (a process's refresh, the store's fetch_succeeded), store_published
+# and store_recovered come once per process or fleet and refresh (INFO);
+# lease_acquired is always followed by a fetch_started and lease_busy by a
+# store_hit, each process every refresh (DEBUG: detail, not news).
+_LEVELS = {
+    "retry_scheduled": logging.WARNING,
+    "fetch_failed": logging.ERROR,
+    "store_unavailable": logging.WARNING,
+    "store_entry_rejected": logging.WARNING,
+    "lease_acquired": logging.DEBUG,
+    "lease_busy": logging.DEBUG,
+}
 
 _OPTIONAL = (
     "ticket", "attempt", "reason", "duration_ms", "lifetime_ms", "expires_at_ms", "expiry_source", "token_id",
@@ -41,7 +53,9 @@ class LifecycleEvent:
 
     ``event`` is one of ``fetch_started``, ``fetch_succeeded``,
     ``retry_scheduled``, ``fetch_failed``, ``token_invalidated``,
-    ``failure_reset``; fields the kind of event does not carry are ``None``
+    ``failure_reset``, and with a fleet store ``store_hit``,
+    ``lease_acquired``, ``lease_busy``, ``store_published``,
+    ``store_unavailable``, ``store_recovered``, ``store_entry_rejected``; fields the kind of event does not carry are ``None``
     (``()`` for ``deviations`` and ``trace_ids``). Times are Unix
     milliseconds of the host's clock. :meth:`to_dict` gives the core's JSON
     form (absent fields left out), the same in every language.
@@ -59,7 +73,8 @@ class LifecycleEvent:
     """1 for a fetch's first attempt, 2 for the first retry, …"""
     reason: Optional[str] = None
     """Why a fetch started (``cold``, ``refresh_ahead``, ``proactive``, ``expired``,
-    ``invalidated``, ``retry``, ``dpop_nonce``) or a token was dropped (``api_401``, ``revoked``, ``user``)."""
+    ``invalidated``, ``retry``, ``dpop_nonce``), a token was dropped (``api_401``, ``revoked``, ``user``)
+    or a store entry was rejected (``truncated``, ``tampered_or_foreign``)."""
     duration_ms: Optional[int] = None
     """From the ticket's start to its report."""
     lifetime_ms: Optional[int] = None
