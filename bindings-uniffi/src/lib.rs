@@ -753,6 +753,13 @@ impl TokenLifecycle {
             .collect()
     }
 
+    /// Whether to record events (on by default). A host with no listener
+    /// and no logger that wants them turns this off: nothing is built.
+    pub fn record_events(&self, on: bool) {
+        let (manager, _) = &mut *self.lock();
+        manager.record_events(on);
+    }
+
     /// The entry's counters and state.
     pub fn stats(&self) -> TokenStats {
         let (manager, key) = &*self.lock();

@@ -146,6 +146,8 @@ export class ClientCredentials {
   #reportHeaders: readonly string[] = [];
   /** Option `onEvent`. */
   readonly #onEvent: LifecycleListener | undefined;
+  /** Whether the core records events: only while a listener or a channel subscriber wants them. */
+  #recording = true;
   /** Tokens handed out from the memo, without asking the core (added to its `tokensServed`). */
   #served = 0;
 
@@ -162,6 +164,11 @@ export class ClientCredentials {
       this.#keysReady = (assertion?.settled ?? true) && (dpop === undefined || (dpop.settled && dpop.publicJwk !== undefined));
       const document = configDocument(options, this.#keys, discovered);
       this.#lifecycle = new core.TokenLifecycle(document, randomSeed());
+      // No listener, no subscriber: the core builds no event (and hashes no token for one).
+      if (options.onEvent === undefined && lifecycleChannel()?.hasSubscribers !== true) {
+        this.#lifecycle.recordEvents(false);
+        this.#recording = false;
+      }
       // Signatures draw on host randomness: a config that signs, or may (a secret signs
       // after discovery when client_secret_jwt is negotiated). Others never sign.
       if (signs(options) || (discovered !== undefined && hasRandom())) this.#lifecycle.seedEntropy(randomBytes(32));
@@ -275,12 +282,14 @@ export class ClientCredentials {
    */
   #events(): void {
     const lifecycle = this.#lifecycle;
-    if (!lifecycle.hasEvents()) return;
     const channel = lifecycleChannel();
-    if (this.#onEvent === undefined && !channel?.hasSubscribers) {
-      lifecycle.clearEvents();
-      return;
+    // A subscriber that came or went: recording follows from the next change on.
+    const wanted = this.#onEvent !== undefined || channel?.hasSubscribers === true;
+    if (wanted !== this.#recording) {
+      lifecycle.recordEvents(wanted);
+      this.#recording = wanted;
     }
+    if (!wanted || !lifecycle.hasEvents()) return;
     dispatch(parseEvents(lifecycle.drainEvents()), this.#onEvent, channel);
   }
 

@@ -165,6 +165,12 @@ impl TokenLifecycle {
         let _dropped = self.manager.drain_events();
     }
 
+    /// Whether to record events at all (off: none is built; those waiting go).
+    #[wasm_bindgen(js_name = recordEvents)]
+    pub fn record_events(&mut self, on: bool) {
+        self.manager.record_events(on);
+    }
+
     /// Whether events wait to be drained.
     #[wasm_bindgen(js_name = hasEvents)]
     pub fn has_events(&self) -> bool {

@@ -90,21 +90,38 @@ pub fn report(
     let mut out = String::new();
     let text =
         |o: &Map<String, Value>, name: &str| o.get(name).and_then(Value::as_str).map(str::to_owned);
+    // The token endpoint: configured, or the one the token requests went to
+    // (after discovery), never a discovery URL.
     let endpoint = text(options, "token_endpoint").or_else(|| {
         exchanges
-            .last()
-            .and_then(|e| at(at(e, "request"), "url").as_str())
+            .iter()
+            .rev()
+            .map(|e| at(e, "request"))
+            .find(|r| at(r, "method").as_str() != Some("GET"))
+            .and_then(|r| at(r, "url").as_str())
             .map(str::to_owned)
     });
     let config = config_for(options, endpoint.as_deref());
-    let auth_method = config
-        .as_ref()
-        .map_or("client_secret_basic", |c| c.auth_method().as_str());
+    // What the options say, when they make no config of their own (the
+    // minimal config that reads answers has no method to speak of).
+    let auth_method = match (
+        ClientConfig::from_json(&Value::Object(options.clone()).to_string()),
+        &config,
+    ) {
+        (Ok(own), _) => own.auth_method().as_str().to_owned(),
+        _ => text(options, "auth_method").unwrap_or_else(|| "client_secret_basic (default)".into()),
+    };
+    let auth_method = auth_method.as_str();
     let _ = writeln!(out, "ccauth doctor");
     line(
         &mut out,
         "token endpoint",
-        endpoint.as_deref().unwrap_or("(not set)"),
+        &endpoint
+            .clone()
+            .unwrap_or_else(|| match text(options, "issuer") {
+                Some(issuer) => format!("(from the issuer {issuer}'s metadata)"),
+                None => "(not set)".to_owned(),
+            }),
     );
     line(
         &mut out,
@@ -669,5 +686,24 @@ mod tests {
             r.text
         );
         assert!(r.text.contains("no token request was made"), "{}", r.text);
+        let issuer_only = match json!({"issuer": "https://as.example.com", "client_id": "svc", "client_secret": SECRET})
+        {
+            Value::Object(o) => o,
+            _ => unreachable!(),
+        };
+        let failed = json!({"request": {"method": "GET", "url": "https://as.example.com/.well-known/openid-configuration"},
+            "response": {"status": 404, "headers": [], "body": ""}});
+        let r = report(&issuer_only, &[failed], &[], NOW);
+        assert!(
+            r.text
+                .contains("(from the issuer https://as.example.com's metadata)"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text.contains("client_secret_basic (default)"),
+            "{}",
+            r.text
+        );
     }
 }

@@ -249,21 +249,38 @@ impl LifecycleEvent {
 }
 
 /// The bounded queue of events not yet drained.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct EventLog {
     pending: VecDeque<LifecycleEvent>,
+    /// Whether events are recorded at all (a host with no listener turns
+    /// them off, and nothing is built).
+    pub(crate) enabled: bool,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        Self {
+            pending: VecDeque::new(),
+            enabled: true,
+        }
+    }
 }
 
 impl EventLog {
     pub(crate) fn push(&mut self, event: LifecycleEvent) {
+        if !self.enabled {
+            return;
+        }
         if self.pending.len() >= MAX_PENDING_EVENTS {
             self.pending.pop_front();
         }
         self.pending.push_back(event);
     }
 
+    /// The events, oldest first; the queue's memory goes with them (events
+    /// are rare, a manager per client is not).
     pub(crate) fn drain(&mut self) -> Vec<LifecycleEvent> {
-        self.pending.drain(..).collect()
+        std::mem::take(&mut self.pending).into()
     }
 
     pub(crate) fn is_empty(&self) -> bool {

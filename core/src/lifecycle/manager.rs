@@ -387,14 +387,16 @@ impl TokenManager {
             entry.dropped_for = None;
             entry.nonce_pending = false;
             entry.counters.fetches += 1;
-            let mut event = LifecycleEvent::new(EventName::FetchStarted, now_ms, &entry.key_id);
-            event.ticket = Some(id);
-            event.attempt = Some(ticket.attempt);
-            event.reason = Some(reason.as_str());
+            if self.events.enabled {
+                let mut event = LifecycleEvent::new(EventName::FetchStarted, now_ms, &entry.key_id);
+                event.ticket = Some(id);
+                event.attempt = Some(ticket.attempt);
+                event.reason = Some(reason.as_str());
+                self.events.push(event);
+            }
             if usable.is_some() {
                 entry.counters.tokens_served += 1;
             }
-            self.events.push(event);
             return Ok(match usable {
                 Some(token) => TokenDecision::RefreshAhead(token, ticket),
                 None => TokenDecision::Fetch(ticket),
@@ -703,20 +705,21 @@ impl TokenManager {
                     .max(token.issued_at_ms)
             }
         };
-        let mut event = LifecycleEvent::new(name, now_ms, &entry.key_id);
         entry.token_ticket = origin.map(|(ticket, ..)| ticket);
-        if let Some((ticket, started_ms, attempt)) = origin {
-            event.ticket = Some(ticket);
-            event.attempt = attempt;
-            event.duration_ms = Some(now_ms.saturating_sub(started_ms));
+        if self.events.enabled {
+            let mut event = LifecycleEvent::new(name, now_ms, &entry.key_id);
+            if let Some((ticket, started_ms, attempt)) = origin {
+                event.ticket = Some(ticket);
+                event.attempt = attempt;
+                event.duration_ms = Some(now_ms.saturating_sub(started_ms));
+            }
+            event.lifetime_ms = Some(lifetime);
+            event.expires_at_ms = Some(token.expires_at_ms);
+            event.expiry_source = Some(token.expiry_source.as_str());
+            event.deviations = token.deviations.iter().map(|d| d.code()).collect();
+            event.token_id = Some(short_id(token.value.expose_secret()));
+            self.events.push(event);
         }
-        event.lifetime_ms = Some(lifetime);
-        event.expires_at_ms = Some(token.expires_at_ms);
-        event.expiry_source = Some(token.expiry_source.as_str());
-        event.deviations = token.deviations.iter().map(|d| d.code()).collect();
-        let token_id = short_id(token.value.expose_secret());
-        event.token_id = Some(token_id);
-        self.events.push(event);
         if name == EventName::FetchSucceeded {
             entry.counters.fetch_successes += 1;
         }
@@ -883,6 +886,16 @@ impl TokenManager {
     /// Whether events wait to be drained (a cheap check for hosts).
     pub fn has_events(&self) -> bool {
         !self.events.is_empty()
+    }
+
+    /// Whether to record events (on by default). A host with no listener
+    /// and no logger that wants them turns this off: no event is built,
+    /// no token is hashed for its id. Turning it off drops those waiting.
+    pub fn record_events(&mut self, on: bool) {
+        self.events.enabled = on;
+        if !on {
+            let _ = self.events.drain();
+        }
     }
 
     /// The counters and state of `key`'s entry.
@@ -1508,5 +1521,19 @@ mod tests {
         assert_eq!(m.drain_events().len(), 1);
         let _ = m.poll(key, T0 + 10).unwrap();
         assert!(!m.has_events());
+    }
+
+    #[test]
+    fn with_events_off_nothing_is_recorded_and_on_again_they_come_back() {
+        let (mut m, key) = TokenManager::with_config(config(), 1);
+        m.record_events(false);
+        let ticket = fetch(m.poll(key, T0).unwrap());
+        let _ = m.handle_response(ticket.id(), &ok("tok-quiet-events", 60), T0);
+        assert!(!m.has_events());
+        m.record_events(true);
+        assert!(m.invalidate(key, "tok-quiet-events", None));
+        assert_eq!(m.drain_events().len(), 1);
+        // The counters count either way.
+        assert_eq!(m.stats(key).unwrap().fetches, 1);
     }
 }
