@@ -19,7 +19,7 @@ say "python: ruff check and mypy --strict on the package (src/ccauth; rules in p
 (cd "$py" && "$venv/bin/ruff" check --no-cache src/ccauth && "$venv/bin/mypy" --strict --no-incremental src/ccauth)
 say "python: pytest (vectors, errors, integration, the fleet store on Redis)"
 cd "$py/tests"
-"$ROOT/scripts/with-redis.sh" "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+bash "$ROOT/scripts/with-redis.sh" "$ROOT/scripts/with-auth-server.sh" "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
 say "python: python -m ccauth doctor from the wheel in a fresh virtualenv (nothing else installed)"
 doctor_venv="$ROOT/target/python/doctor-venv"
 rm -rf "$doctor_venv"
