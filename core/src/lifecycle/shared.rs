@@ -209,17 +209,7 @@ impl TokenManager {
                     &key_id,
                 ));
             }
-            store.unavailable_until = Some(now_ms.saturating_add(UNAVAILABLE_MS));
-            return match phase {
-                Phase::Publishing | Phase::Releasing => {
-                    store.fetch = None;
-                    StoreStep::Done
-                }
-                _ => {
-                    set_phase(store, Phase::Fetching);
-                    StoreStep::Fetch
-                }
-            };
+            return store_failed(store, phase, now_ms);
         }
         if store.unavailable_until.take().is_some() {
             self.events.push(LifecycleEvent::new(
@@ -305,22 +295,12 @@ impl TokenManager {
             }
             // A reply that does not fit the command: the store misbehaves.
             _ => {
-                store.unavailable_until = Some(now_ms.saturating_add(UNAVAILABLE_MS));
                 self.events.push(LifecycleEvent::new(
                     EventName::StoreUnavailable,
                     now_ms,
                     &key_id,
                 ));
-                match phase {
-                    Phase::Publishing | Phase::Releasing => {
-                        store.fetch = None;
-                        StoreStep::Done
-                    }
-                    _ => {
-                        set_phase(store, Phase::Fetching);
-                        StoreStep::Fetch
-                    }
-                }
+                store_failed(store, phase, now_ms)
             }
         }
     }
@@ -475,6 +455,22 @@ impl TokenManager {
             store.fetch = None;
             StoreStep::Done
         })
+    }
+}
+
+/// The store failed in `phase`: left alone for a while; the ticket is
+/// fetched alone (or, past its fetch, simply ends).
+fn store_failed(store: &mut StoreState, phase: Phase, now_ms: u64) -> StoreStep {
+    store.unavailable_until = Some(now_ms.saturating_add(UNAVAILABLE_MS));
+    match phase {
+        Phase::Publishing | Phase::Releasing => {
+            store.fetch = None;
+            StoreStep::Done
+        }
+        _ => {
+            set_phase(store, Phase::Fetching);
+            StoreStep::Fetch
+        }
     }
 }
 

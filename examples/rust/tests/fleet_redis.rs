@@ -90,23 +90,13 @@ impl Drop for Redis {
 }
 
 fn token_requests(client_id: &str) -> u64 {
-    let body = agent()
-        .get(&server().stats)
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
-    let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
-    stats["token_requests_by_client"][client_id]
-        .as_u64()
-        .unwrap_or(0)
+    server().token_requests(client_id)
 }
 
-fn config(client_id: &str, secret: &str) -> ClientConfig {
+fn config(client_id: &str, secret: &str, method: ClientAuthMethod) -> ClientConfig {
     ClientConfig::builder(&server().token_endpoint, client_id)
         .client_secret(secret)
-        .auth_method(ClientAuthMethod::ClientSecretBasic)
+        .auth_method(method)
         .scope("api.read")
         .retry_policy(RetryPolicy {
             attempt_timeout_ms: 2_000,
@@ -123,7 +113,7 @@ fn process(redis: &Redis, client_id: &str, secret: &str, seen: &Seen) -> SharedT
     let listener: Listener =
         Box::new(move |e: &LifecycleEvent| seen.lock().unwrap().push(e.clone()));
     SharedTokens::with_store(
-        config(client_id, secret),
+        config(client_id, secret, ClientAuthMethod::ClientSecretBasic),
         agent(),
         Some(listener),
         RedisStore::open(&redis.url()).unwrap(),
@@ -237,16 +227,7 @@ fn bad_entries_dead_holders_and_a_lost_redis_never_fail_a_caller() {
     let mut redis = Redis::start();
     let seen: Seen = Arc::default();
     let (client, secret) = ("ccauth-post", "post-secret-0123456789");
-    let config = ClientConfig::builder(&server().token_endpoint, client)
-        .client_secret(secret)
-        .auth_method(ClientAuthMethod::ClientSecretPost)
-        .scope("api.read")
-        .retry_policy(RetryPolicy {
-            attempt_timeout_ms: 2_000,
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let config = config(client, secret, ClientAuthMethod::ClientSecretPost);
     let url = redis.url();
     let make = |seen: &Seen| {
         let seen = Arc::clone(seen);

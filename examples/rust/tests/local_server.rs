@@ -135,17 +135,7 @@ fn an_invalid_token_is_refused_by_the_api_with_a_bearer_challenge() {
 
 /// The server's own count of token requests from `client_id`.
 fn token_requests(client_id: &str) -> u64 {
-    let body = agent()
-        .get(&server().stats)
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
-    let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
-    stats["token_requests_by_client"][client_id]
-        .as_u64()
-        .unwrap_or(0)
+    server().token_requests(client_id)
 }
 
 /// 200 threads ask at the same moment, then keep asking for 10 s while the

@@ -60,3 +60,20 @@ pub(crate) fn start(args: &[&str]) -> Server {
         _child: child,
     }
 }
+
+impl Server {
+    /// The server's own count of token requests from `client_id`.
+    pub(crate) fn token_requests(&self, client_id: &str) -> u64 {
+        let body = ccauth_example::agent()
+            .get(&self.stats)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        let stats: serde_json::Value = serde_json::from_str(&body).unwrap();
+        stats["token_requests_by_client"][client_id]
+            .as_u64()
+            .unwrap_or(0)
+    }
+}
