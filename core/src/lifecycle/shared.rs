@@ -350,8 +350,12 @@ impl TokenManager {
         match fresh {
             Some(token) if available => {
                 let document = document::export(&cache_key, &token);
+                // The nonce is drawn from this manager's randomness and the
+                // document itself: two hosts seeded alike (a fixed seed) still
+                // never seal two different documents under one nonce.
+                let drawn = crate::auth::jws::derive(&entropy, document.expose_secret().as_bytes());
                 let mut nonce = [0u8; 12];
-                nonce.copy_from_slice(entropy.get(..12).unwrap_or(&[0; 12]));
+                nonce.copy_from_slice(drawn.get(..12).unwrap_or(&[0; 12]));
                 let sealed = store.seal.seal(
                     &store.keys.token,
                     document.expose_secret().as_bytes(),
