@@ -62,6 +62,8 @@ def main() -> None:
         kw["transport"] = Hanging()
     asyncio_mode = options.get("asyncio", False)
     store: Any = ccauth.AsyncRedisStore.from_url(url) if asyncio_mode else ccauth.RedisStore.from_url(url)
+    if options.get("no_store"):  # the baseline: each process on its own
+        store = None
     client = ccauth.ClientCredentials(endpoint, options["client_id"], options["secret"], store=store, **kw)
     callers = options.get("callers", 50)
     start_at = options.get("start_at_ms", 0) / 1000

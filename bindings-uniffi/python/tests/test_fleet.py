@@ -193,6 +193,26 @@ def test_a_fleet_makes_one_token_request_at_cold_start_and_per_refresh(server: S
     assert published == 4 and hits == 4 * (PROCESSES - 1), (published, hits)
 
 
+def test_without_a_store_each_process_makes_its_own_requests(server: Server, r: Any, fleet: Fleet) -> None:
+    """The baseline of the test above: the same fleet, no store."""
+    server.reset_stats()
+    start_at = now_ms() + 2_500
+    procs = fleet.start(PROCESSES, client_id="ccauth-short", secret=SHORT_SECRET, callers=CALLERS, start_at_ms=start_at, no_store=True)
+    counts = []
+    for tokens in range(1, 5):
+        fleet.wait(f"{tokens} token(s) in every process", all_have(procs, tokens), 20)
+        counts.append(server.token_requests("ccauth-short"))
+    fleet.stop()
+    time.sleep(0.3)
+    total = server.token_requests("ccauth-short")
+    per_step = [counts[0]] + [b - a for a, b in zip(counts, counts[1:])]
+    print(f"[fleet/python no store] {PROCESSES} processes x {CALLERS} callers: token requests at cold start {per_step[0]}, "
+          f"per refresh {per_step[1:]}, total {total}")
+    assert_no_errors(procs)
+    assert total == 4 * PROCESSES
+    assert not list(r.scan_iter("*"))
+
+
 # -- kill -9 of the lease holder -------------------------------------------------------
 
 
