@@ -103,6 +103,8 @@ public actor ClientCredentials {
         clientAssertion = options.clientAssertion
         listener = options.listener
         eventLog = EventLog.make()
+        // Neither a listener nor a platform log: the core builds no event at all.
+        if listener == nil && eventLog == nil { lifecycle.recordEvents(on: false) }
         signers = HostSigners.shared.signers(of: options)
         if let session {
             self.session = session

@@ -170,6 +170,8 @@ class ClientCredentials
             TokenLifecycle.withConfig(config, SecureRandom().nextLong().toULong()).also {
                 // Randomness for signatures (jti, salts): the platform's CSPRNG.
                 it.seedEntropy(randomBytes(32))
+                // Neither a listener nor SLF4J: the core builds no event at all.
+                if (!events.active) it.recordEvents(false)
             }
 
         /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
