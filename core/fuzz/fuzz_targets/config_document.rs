@@ -48,7 +48,12 @@ fuzz_target!(|data: &[u8]| {
         // option name it suggests, an auth method it names: snake_case); such
         // a word is quoted only if the same document with that value replaced
         // by another word shows the replacement.
-        let word = value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        // (Spaces around it count for nothing: " client_secret_post" is the
+        // word a list of expected values shows after its comma.)
+        let word = value
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         assert!(word, "an error quoted a value: {shown}");
         let marker: String = (0..value.len()).map(|i| if i % 2 == 0 { 'z' } else { 'q' }).collect();
         // In the text where it is spelled plainly (the order of members kept),
