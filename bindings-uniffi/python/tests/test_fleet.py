@@ -163,6 +163,20 @@ def assert_no_errors(procs: Sequence[Proc]) -> None:
 # -- one token request per refresh ----------------------------------------------------
 
 
+def requests_per_refresh(fleet: Fleet, procs: Sequence[Proc], server: Server) -> Tuple[List[int], int]:
+    """Waits for the cold start and three refreshes of ccauth-short in every
+    process, then stops the fleet: the server's token requests at each of
+    the four steps, and in all."""
+    counts = []
+    for tokens in range(1, 5):
+        fleet.wait(f"{tokens} token(s) in every process", all_have(procs, tokens), 20)
+        counts.append(server.token_requests("ccauth-short"))
+    fleet.stop()
+    time.sleep(0.3)
+    total = server.token_requests("ccauth-short")
+    return [counts[0]] + [b - a for a, b in zip(counts, counts[1:])], total
+
+
 @pytest.mark.parametrize("mode", ["threads", "asyncio"])
 def test_a_fleet_makes_one_token_request_at_cold_start_and_per_refresh(server: Server, r: Any, fleet: Fleet, mode: str) -> None:
     """4 processes x 50 callers released at the same instant, no token
@@ -173,14 +187,7 @@ def test_a_fleet_makes_one_token_request_at_cold_start_and_per_refresh(server: S
     procs = fleet.start(
         PROCESSES, client_id="ccauth-short", secret=SHORT_SECRET, callers=CALLERS, start_at_ms=start_at, asyncio=mode == "asyncio"
     )
-    counts = []
-    for tokens in range(1, 5):
-        fleet.wait(f"{tokens} token(s) in every process", all_have(procs, tokens), 20)
-        counts.append(server.token_requests("ccauth-short"))
-    fleet.stop()
-    time.sleep(0.3)
-    total = server.token_requests("ccauth-short")
-    per_step = [counts[0]] + [b - a for a, b in zip(counts, counts[1:])]
+    per_step, total = requests_per_refresh(fleet, procs, server)
     print(f"[fleet/python {mode}] {PROCESSES} processes x {CALLERS} callers: token requests at cold start {per_step[0]}, "
           f"per refresh {per_step[1:]}, total {total}")
     assert_no_errors(procs)
@@ -198,14 +205,7 @@ def test_without_a_store_each_process_makes_its_own_requests(server: Server, r: 
     server.reset_stats()
     start_at = now_ms() + 2_500
     procs = fleet.start(PROCESSES, client_id="ccauth-short", secret=SHORT_SECRET, callers=CALLERS, start_at_ms=start_at, no_store=True)
-    counts = []
-    for tokens in range(1, 5):
-        fleet.wait(f"{tokens} token(s) in every process", all_have(procs, tokens), 20)
-        counts.append(server.token_requests("ccauth-short"))
-    fleet.stop()
-    time.sleep(0.3)
-    total = server.token_requests("ccauth-short")
-    per_step = [counts[0]] + [b - a for a, b in zip(counts, counts[1:])]
+    per_step, total = requests_per_refresh(fleet, procs, server)
     print(f"[fleet/python no store] {PROCESSES} processes x {CALLERS} callers: token requests at cold start {per_step[0]}, "
           f"per refresh {per_step[1:]}, total {total}")
     assert_no_errors(procs)
