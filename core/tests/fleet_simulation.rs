@@ -355,3 +355,40 @@ proptest! {
         }
     }
 }
+
+/// A lease holder stalled between taking the lease and fetching (a GC pause,
+/// a descheduled process) for nearly the lease's TTL: it gives the lease back
+/// and asks again instead of fetching on a lease about to expire under it,
+/// so a waiter that takes the expired lease does not fetch a second token.
+#[test]
+fn a_holder_stalled_before_fetching_asks_for_the_lease_again() {
+    let mut fleet = Fleet::new(2, 3600);
+    fleet.ask(0).unwrap();
+    fleet.progress(0, false).unwrap(); // GET: nothing
+    fleet.progress(0, false).unwrap(); // SET NX: the lease is p0's
+    fleet.now += 3_400; // p0 stalls; the lease (3 s + 0.5 s) has 100 ms left
+    fleet.ask(1).unwrap();
+    fleet.progress(1, false).unwrap(); // GET: nothing
+    fleet.progress(1, false).unwrap(); // SET NX: busy, p1 sleeps
+    fleet.progress(0, false).unwrap(); // p0's re-read: nothing yet
+    let Some(Job::Store(_, StoreStep::Command(StoreCommand::DeleteIfEquals { key, .. }))) =
+        &fleet.procs[0].job
+    else {
+        panic!("a stalled holder must give its lease back before fetching");
+    };
+    assert!(key.ends_with(":lease"));
+    for _ in 0..1_000 {
+        fleet.now += 10;
+        for p in 0..2 {
+            fleet.progress(p, false).unwrap();
+        }
+        fleet.after().unwrap();
+        if fleet.procs.iter().all(|p| p.job.is_none()) {
+            break;
+        }
+    }
+    assert_eq!(fleet.requests, 1, "one token request for the fleet");
+    for p in &mut fleet.procs {
+        assert!(p.manager.cached_token(p.key).is_some());
+    }
+}

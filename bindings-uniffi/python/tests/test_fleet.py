@@ -38,7 +38,8 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs a Redis: run throug
 WORKER = str(Path(__file__).with_name("fleet_worker.py"))
 PROCESSES = 4
 CALLERS = 50
-LEASE_TTL_MS = 2_000  # the attempt timeout of every fleet client
+ATTEMPT_TIMEOUT_MS = 2_000  # the attempt timeout of every fleet client
+LEASE_TTL_MS = ATTEMPT_TIMEOUT_MS + 500  # the core's lease: the attempt timeout plus half a second
 
 
 def now_ms() -> int:
@@ -222,7 +223,7 @@ def test_a_lease_holder_killed_mid_fetch_is_taken_over_within_the_lease_ttl_and_
     fetches once the lease expires and every caller gets that token."""
     server.reset_stats()
     t0 = now_ms() + 1_500
-    common = {"client_id": "ccauth-basic", "secret": BASIC_SECRET, "attempt_timeout_ms": LEASE_TTL_MS}
+    common = {"client_id": "ccauth-basic", "secret": BASIC_SECRET, "attempt_timeout_ms": ATTEMPT_TIMEOUT_MS}
     (holder,) = fleet.start(1, callers=1, start_at_ms=t0, hang=True, **common)
     others = fleet.start(2, callers=CALLERS, start_at_ms=t0 + 300, **common)
     fleet.wait("the holder's hanging request", lambda: any(m["kind"] == "hanging" for m in holder.lines), 10)

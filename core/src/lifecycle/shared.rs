@@ -8,13 +8,16 @@
 //!
 //! 1. read the shared entry: a token other than the one this process holds,
 //!    valid past its refresh leeway, answers the ticket (a `store_hit`);
-//! 2. else take the lease (`SET NX PX`, TTL the attempt timeout); the holder
-//!    reads again (someone may have just published), fetches, publishes the
-//!    sealed entry (expiring with the token) and releases the lease only if
-//!    it still owns it (compare-and-delete);
+//! 2. else take the lease (`SET NX PX`, TTL the attempt timeout plus half a
+//!    second); the holder reads again (someone may have just published),
+//!    fetches, publishes the sealed entry (expiring with the token) and
+//!    releases the lease only if it still owns it (compare-and-delete). A
+//!    holder that stalled more than half a second between asking for the
+//!    lease and fetching gives it back and asks again, so that a lease
+//!    always outlives the fetch made under it;
 //! 3. the others sleep and read again with a growing backoff, and take over
-//!    when the lease expires (its holder died); after the lease TTL and a
-//!    second they fetch alone.
+//!    when the lease expires (its holder died); once they have waited the
+//!    lease TTL and a second on busy leases, they fetch alone.
 //!
 //! The store is never a reason to fail a caller: a failed command means
 //! fetching alone at once, and the store is left alone for 5 s (reported as
@@ -36,6 +39,10 @@ const FIRST_BACKOFF_MS: u64 = 25;
 const MAX_BACKOFF_MS: u64 = 500;
 /// Beyond the lease TTL, how long a process waits before fetching alone.
 const WAIT_MARGIN_MS: u64 = 1_000;
+/// The lease lasts the attempt timeout plus this; a holder that took longer
+/// than this to start its fetch asks for the lease again, so the lease
+/// outlives any attempt made under it.
+const LEASE_MARGIN_MS: u64 = 500;
 
 /// What the host does next for a ticket shared through the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +69,8 @@ enum Phase {
     Reading,
     Leasing,
     Rechecking,
+    /// Giving back a lease held too long before fetching, to ask again.
+    Renewing,
     Waiting,
     Fetching,
     Publishing,
@@ -72,8 +81,11 @@ enum Phase {
 struct SharedFetch {
     ticket: u64,
     phase: Phase,
-    /// After this, stop waiting on another process and fetch alone.
-    wait_until_ms: u64,
+    /// After this, stop waiting on another process and fetch alone (set
+    /// when a lease is first found busy).
+    wait_until_ms: Option<u64>,
+    /// When the lease was last asked for: the holder's clock for its lease.
+    leased_at_ms: u64,
     backoff_ms: u64,
     owns_lease: bool,
     reported_busy: bool,
@@ -138,7 +150,11 @@ impl TokenManager {
             keys: keys.clone(),
             seal,
             owner,
-            lease_ttl_ms: entry.config.retry.attempt_timeout_ms,
+            lease_ttl_ms: entry
+                .config
+                .retry
+                .attempt_timeout_ms
+                .saturating_add(LEASE_MARGIN_MS),
             unavailable_until: None,
             current: None,
             pending: Vec::new(),
@@ -168,9 +184,8 @@ impl TokenManager {
         store.fetch = Some(SharedFetch {
             ticket,
             phase: Phase::Reading,
-            wait_until_ms: now_ms
-                .saturating_add(store.lease_ttl_ms)
-                .saturating_add(WAIT_MARGIN_MS),
+            wait_until_ms: None,
+            leased_at_ms: now_ms,
             backoff_ms: FIRST_BACKOFF_MS,
             owns_lease: false,
             reported_busy: false,
@@ -229,16 +244,27 @@ impl TokenManager {
                     return StoreStep::Done;
                 };
                 if phase == Phase::Rechecking {
+                    let held_ms = store
+                        .fetch
+                        .as_ref()
+                        .map_or(0, |f| now_ms.saturating_sub(f.leased_at_ms));
+                    if held_ms > LEASE_MARGIN_MS {
+                        // Too little of the lease is left to cover a whole attempt.
+                        if let Some(fetch) = store.fetch.as_mut() {
+                            fetch.owns_lease = false;
+                            fetch.phase = Phase::Renewing;
+                        }
+                        return StoreStep::Command(StoreCommand::DeleteIfEquals {
+                            key: store.keys.lease.clone(),
+                            value: store.owner.clone(),
+                        });
+                    }
                     set_phase(store, Phase::Fetching);
                     return StoreStep::Fetch;
                 }
-                set_phase(store, Phase::Leasing);
-                StoreStep::Command(StoreCommand::SetIfAbsent {
-                    key: store.keys.lease.clone(),
-                    value: store.owner.clone(),
-                    ttl_ms: store.lease_ttl_ms,
-                })
+                ask_lease(store, now_ms)
             }
+            (Phase::Renewing, StoreReply::Done(_)) => ask_lease(store, now_ms),
             (Phase::Leasing, StoreReply::Done(true)) => {
                 if let Some(fetch) = store.fetch.as_mut() {
                     fetch.owns_lease = true;
@@ -258,8 +284,13 @@ impl TokenManager {
                 let Some(fetch) = store.fetch.as_mut() else {
                     return StoreStep::Done;
                 };
-                if now_ms >= fetch.wait_until_ms {
-                    // The lease outlived its TTL and a margin: fetch alone.
+                let wait_until_ms = *fetch.wait_until_ms.get_or_insert(
+                    now_ms
+                        .saturating_add(store.lease_ttl_ms)
+                        .saturating_add(WAIT_MARGIN_MS),
+                );
+                if now_ms >= wait_until_ms {
+                    // Busy leases for longer than one lease's TTL and a margin: fetch alone.
                     fetch.phase = Phase::Fetching;
                     return StoreStep::Fetch;
                 }
@@ -273,7 +304,7 @@ impl TokenManager {
                     fetch.reported_busy = true;
                     let mut event = LifecycleEvent::new(EventName::LeaseBusy, now_ms, &key_id);
                     event.ticket = Some(ticket);
-                    event.until_ms = Some(fetch.wait_until_ms);
+                    event.until_ms = Some(wait_until_ms);
                     self.events.push(event);
                 }
                 if let Some(entry) = self.entries.get_mut(index) {
@@ -476,6 +507,19 @@ fn store_failed(store: &mut StoreState, phase: Phase, now_ms: u64) -> StoreStep 
             StoreStep::Fetch
         }
     }
+}
+
+/// Asks for the lease (`SET NX PX`).
+fn ask_lease(store: &mut StoreState, now_ms: u64) -> StoreStep {
+    if let Some(fetch) = store.fetch.as_mut() {
+        fetch.phase = Phase::Leasing;
+        fetch.leased_at_ms = now_ms;
+    }
+    StoreStep::Command(StoreCommand::SetIfAbsent {
+        key: store.keys.lease.clone(),
+        value: store.owner.clone(),
+        ttl_ms: store.lease_ttl_ms,
+    })
 }
 
 fn set_phase(store: &mut StoreState, phase: Phase) {
