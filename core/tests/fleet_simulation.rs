@@ -2,8 +2,10 @@
 //! interleave at random, the store loses replies, goes down, has entries
 //! tampered with or planted by another client, and processes crash mid-fetch.
 //! Checked: no expired or foreign token is ever served, every store
-//! conversation ends, no event shows a secret or a token, and a fault-free
-//! fleet makes exactly one token request for a cold start.
+//! conversation ends (once the store answers, within one lease TTL, a second,
+//! a backoff and a request: [`MAX_ANSWER_MS`]), no event shows a secret or a
+//! token, and a fault-free fleet makes exactly one token request for a cold
+//! start.
 #![cfg(feature = "fleet")]
 
 use std::collections::{BTreeSet, HashMap};
@@ -16,6 +18,11 @@ use proptest::prelude::*;
 
 const T0: u64 = 1_700_000_000_000;
 const SECRET: &str = "fleet-sim-secret-value";
+/// The longest a caller waits on the fleet once the store answers: busy
+/// leases for one lease TTL (attempt 3 s + 0.5 s) and a second, the longest
+/// backoff with its jitter (750 ms), then its own request (50 ms here), plus
+/// a few 10 ms scheduling steps.
+const MAX_ANSWER_MS: u64 = 3_500 + 1_000 + 750 + 50 + 100;
 
 fn config(secret: &str) -> ClientConfig {
     ClientConfig::builder("https://as.example.com/token", "fleet-client")
@@ -308,8 +315,10 @@ proptest! {
         for op in &ops {
             fleet.step(op)?;
         }
-        // Then the store comes back and every process drains its job: each ends.
+        // Then the store comes back and every process drains its job: each
+        // ends, within the longest a caller can be kept waiting.
         fleet.store.down = false;
+        let drain_start = fleet.now;
         for _ in 0..2_000 {
             fleet.now += 10;
             for p in 0..n {
@@ -321,6 +330,8 @@ proptest! {
             }
         }
         prop_assert!(fleet.procs.iter().all(|p| p.job.is_none()), "a job never ended");
+        let waited = fleet.now - drain_start;
+        prop_assert!(waited <= MAX_ANSWER_MS, "a caller waited {waited} ms");
     }
 
     /// No faults: a cold fleet asking in any order makes one token request,
