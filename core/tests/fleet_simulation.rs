@@ -5,7 +5,9 @@
 //! conversation ends (once the store answers, within one lease TTL, a second,
 //! a backoff and a request: [`MAX_ANSWER_MS`]), no event shows a secret or a
 //! token, and a fault-free fleet makes exactly one token request for a cold
-//! start.
+//! start. A process fetches under a lease only while the store still gives
+//! it that lease for a whole attempt (the property that found a holder
+//! stalled before its fetch).
 #![cfg(feature = "fleet")]
 
 use std::collections::{BTreeSet, HashMap};
@@ -92,7 +94,10 @@ struct Proc {
 impl Proc {
     fn new(seed: u64, secret: &str) -> Self {
         let (mut manager, key) = TokenManager::with_config(config(secret), seed);
-        manager.seed_entropy([seed as u8; 32]);
+        // Distinct seeds, distinct lease owner ids (as OS randomness gives).
+        let mut entropy = [7u8; 32];
+        entropy[..8].copy_from_slice(&seed.to_le_bytes());
+        manager.seed_entropy(entropy);
         manager.attach_store(key, None).unwrap();
         Self {
             manager,
@@ -111,6 +116,10 @@ struct Fleet {
     ttl_s: u64,
     /// Store conversations per process: steps taken since its job began.
     steps: Vec<u32>,
+    /// The lease each process was told it took (its owner id), until it
+    /// gives it back or its conversation ends.
+    leases: Vec<Option<Vec<u8>>>,
+    crashes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +144,8 @@ impl Fleet {
             requests: 0,
             ttl_s,
             steps: vec![0; n],
+            leases: vec![None; n],
+            crashes: 0,
         }
     }
 
@@ -154,6 +165,7 @@ impl Fleet {
                 let step = proc.manager.store_begin(ticket.id(), now);
                 proc.job = Some(Job::Store(ticket.id(), step));
                 self.steps[p] = 0;
+                self.leases[p] = None;
             }
             _ => {}
         }
@@ -178,10 +190,27 @@ impl Fleet {
         let next = match job {
             Job::Store(ticket, StoreStep::Command(command)) => {
                 let reply = self.store.run(&command, now, lose);
-                Some(Job::Store(
-                    ticket,
-                    self.procs[p].manager.store_reply(ticket, reply, now),
-                ))
+                match (&command, &reply) {
+                    (StoreCommand::SetIfAbsent { value, .. }, StoreReply::Done(true)) => {
+                        self.leases[p] = Some(value.clone());
+                    }
+                    (StoreCommand::DeleteIfEquals { key, .. }, _) if key.ends_with(":lease") => {
+                        self.leases[p] = None;
+                    }
+                    // A failed store: the process fetches alone, by design.
+                    (_, StoreReply::Failed) => self.leases[p] = None,
+                    _ => {}
+                }
+                let step = self.procs[p].manager.store_reply(ticket, reply, now);
+                if let (StoreStep::Fetch, Some(owner)) = (&step, &self.leases[p]) {
+                    // Fetching under a lease: the store still holds it, for long enough.
+                    let live = self.store.data.iter().find(|(k, _)| k.ends_with(":lease"));
+                    prop_assert!(
+                        live.is_some_and(|(_, (v, expires))| v == owner && *expires >= now + 3_000),
+                        "a fetch under a lease the store no longer gives this process for a whole attempt"
+                    );
+                }
+                Some(Job::Store(ticket, step))
             }
             Job::Store(ticket, StoreStep::Sleep { until_ms }) => {
                 if now >= until_ms {
@@ -249,8 +278,10 @@ impl Fleet {
             Op::Advance(ms) => self.now += ms,
             Op::Crash(p) => {
                 // Its lease stays in the store until it expires.
-                let seed = 1_000 + self.now;
+                self.crashes += 1;
+                let seed = 1_000 + self.crashes;
                 self.procs[p % n] = Proc::new(seed, SECRET);
+                self.leases[p % n] = None;
             }
             Op::StoreDown(down) => self.store.down = *down,
             Op::Tamper => {
