@@ -77,11 +77,13 @@ class Fleet:
         self.procs: List[Proc] = []
         self.changed = threading.Condition()
 
-    def start(self, n: int, **options: Any) -> List[Proc]:
+    def start(self, n: int, argv: Optional[Sequence[str]] = None, **options: Any) -> List[Proc]:
+        """Starts ``n`` workers: this Python's fleet_worker.py, or ``argv``
+        (another language's worker speaking the same lines)."""
         started = []
         for _ in range(n):
             popen = subprocess.Popen(
-                [sys.executable, WORKER, json.dumps(options)],
+                [*(argv or [sys.executable, WORKER]), json.dumps(options)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(WORKER),
             )
             proc = Proc(popen, len(self.procs))
@@ -223,7 +225,7 @@ def test_a_lease_holder_killed_mid_fetch_is_taken_over_within_the_lease_ttl_and_
     fetches once the lease expires and every caller gets that token."""
     server.reset_stats()
     t0 = now_ms() + 1_500
-    common = {"client_id": "ccauth-basic", "secret": BASIC_SECRET, "attempt_timeout_ms": ATTEMPT_TIMEOUT_MS}
+    common: Dict[str, Any] = {"client_id": "ccauth-basic", "secret": BASIC_SECRET, "attempt_timeout_ms": ATTEMPT_TIMEOUT_MS}
     (holder,) = fleet.start(1, callers=1, start_at_ms=t0, hang=True, **common)
     others = fleet.start(2, callers=CALLERS, start_at_ms=t0 + 300, **common)
     fleet.wait("the holder's hanging request", lambda: any(m["kind"] == "hanging" for m in holder.lines), 10)
