@@ -630,3 +630,20 @@ def test_store_options_are_checked(server: Server) -> None:
     assert client.store_keys is not None and client.store_keys.token.endswith("}:token")
     assert ccauth.ClientCredentials(server.token_endpoint, "ccauth-basic", BASIC_SECRET).store_keys is None
     assert "redis.call('GET', KEYS[1]) == ARGV[1]" in ccauth.delete_if_equals_script()
+
+
+def test_clients_from_env_share_through_a_store(server: Server, r: Any) -> None:
+    """``from_env(store=...)``: the clients the doctor's variables describe
+    share one token, and a short store key is refused there too."""
+    environ = {"CCAUTH_TOKEN_ENDPOINT": server.token_endpoint, "CCAUTH_CLIENT_ID": "ccauth-basic", "CCAUTH_CLIENT_SECRET": BASIC_SECRET}
+    store = ccauth.RedisStore(r)
+    seen: List[str] = []
+    server.reset_stats()
+    clients = [ccauth.ClientCredentials.from_env(environ=environ, store=store, on_event=lambda e: seen.append(e.event)) for _ in range(3)]
+    tokens = {c.get_token().access_token for c in clients}
+    assert len(tokens) == 1 and server.token_requests("ccauth-basic") == 1
+    assert seen.count("store_published") == 1 and seen.count("store_hit") == 2, seen
+    assert clients[0].store_keys is not None and r.get(clients[0].store_keys.token) is not None
+    with pytest.raises(ccauth.ConfigError) as short:
+        ccauth.ClientCredentials.from_env(environ=environ, store=store, store_key="too short")
+    assert short.value.field == "store_key"

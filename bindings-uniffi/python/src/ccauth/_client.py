@@ -318,16 +318,8 @@ class ClientCredentials:
             raise error
         lifecycle = _ffi.TokenLifecycle.with_config(config, int.from_bytes(os.urandom(8), "big") >> 1)
         del config
-        keys: Optional[StoreKeys] = None
-        if store is not None:
-            try:
-                lifecycle.seed_entropy(os.urandom(32))  # the lease owner id and the seals' nonces
-                keys = lifecycle.attach_store(store_key.encode() if isinstance(store_key, str) else store_key)
-            except FFI_ERRORS as e:
-                error = from_ffi(e, CLIENT_OPTION_NAMES)
-            del store_key
-            if error is not None:
-                raise error
+        keys = _attach_store(lifecycle, store, store_key)
+        del store_key
         self._start(lifecycle, signers, client_assertion, transport, async_transport, timeout_ms, proactive_refresh, on_event)
         self._attach(store, keys)
 
@@ -1138,6 +1130,8 @@ class ClientCredentials:
         timeout_ms: int = 10_000,
         on_event: Optional[Callable[[LifecycleEvent], Any]] = None,
         environ: Optional[Mapping[str, str]] = None,
+        store: Union[Store, AsyncStore, None] = None,
+        store_key: Union[bytes, str, None] = None,
     ) -> ClientCredentials:
         """A client from ``CCAUTH_*`` environment variables, as ``python -m
         ccauth doctor`` reads them (``--help`` lists them all):
@@ -1149,7 +1143,8 @@ class ClientCredentials:
         and ``CCAUTH_CONFIG_FILE``: a JSON config document (the sans-IO
         functions' document) that the variables override. The core reads
         them; a misspelt ``CCAUTH_`` name is a :class:`ConfigError` with the
-        right one. ``environ``: another mapping than ``os.environ``."""
+        right one. ``environ``: another mapping than ``os.environ``.
+        ``store``, ``store_key``: a fleet store, as in the constructor."""
         from ._doctor import load_options
 
         error: Optional[Error] = None
@@ -1162,7 +1157,7 @@ class ClientCredentials:
         client: Optional[ClientCredentials] = None
         if error is None:
             try:
-                client = cls._from_options(options, transport, async_transport, timeout_ms, on_event)
+                client = cls._from_options(options, transport, async_transport, timeout_ms, on_event, store, store_key)
             except Error as e:
                 error = e
         options = ""  # the secret: not in this frame when an error passes through
@@ -1179,6 +1174,8 @@ class ClientCredentials:
         async_transport: Optional[AsyncTransport],
         timeout_ms: int,
         on_event: Optional[Callable[[LifecycleEvent], Any]],
+        store: Union[Store, AsyncStore, None] = None,
+        store_key: Union[bytes, str, None] = None,
     ) -> ClientCredentials:
         """A client from the core's client options (a config document, JSON
         text): with an ``issuer`` and no ``server_metadata``, discovery first."""
@@ -1205,8 +1202,11 @@ class ClientCredentials:
         document, options = None, ""  # the secret: not in this frame when an error passes through
         if error is not None:
             raise error
+        keys = _attach_store(lifecycle, store, store_key)
+        del store_key
         client = object.__new__(cls)
         client._start(lifecycle, {}, None, transport, async_transport, timeout_ms, proactive, on_event)
+        client._attach(store, keys)
         return client
 
     def export_token(self) -> Optional[str]:
@@ -1247,6 +1247,24 @@ class ClientCredentials:
         except ModuleNotFoundError as e:
             _raise_missing_extra("requests", e)
         return RequestsAuth(self)
+
+
+def _attach_store(lifecycle: Any, store: object, store_key: Union[bytes, str, None]) -> Optional[StoreKeys]:
+    """Attaches a fleet store to a new lifecycle (its keys), or ``None`` without one.
+    A bad ``store_key`` (or a DPoP client) is a :class:`ConfigError`."""
+    if store is None:
+        return None
+    error: Optional[Error] = None
+    keys: Optional[StoreKeys] = None
+    try:
+        lifecycle.seed_entropy(os.urandom(32))  # the lease owner id and the seals' nonces
+        keys = lifecycle.attach_store(store_key.encode() if isinstance(store_key, str) else store_key)
+    except FFI_ERRORS as e:
+        error = from_ffi(e, CLIENT_OPTION_NAMES)
+    del store_key
+    if error is not None:
+        raise error
+    return keys
 
 
 def _pairs(headers: Sequence[Any]) -> List[Tuple[str, str]]:
