@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Swift package: generated bindings + the ClientCredentials actor, built
 # and tested (XCTest: every shared vector, integration against the local
-# authorization server) with Swift 6 in a Debian trixie root. Then a user's
+# authorization server; the fleet store against a real Redis) with Swift 6 in
+# a Debian trixie root. Then a user's
 # package (bindings-uniffi/ccauth-swift/Consumer) depends on the release tree
 # by URL and version, with the library installed as a user installs it (the
 # Linux tarball: lib/ + pkg-config file), and runs against the server.
@@ -15,9 +16,14 @@ bash "$ROOT/scripts/in-swift-root.sh" sh -c "cd '$ROOT' && /usr/libexec/swift/bi
   bindings-uniffi/ccauth-swift/Consumer/Sources bindings-uniffi/ccauth-swift/Consumer/Package.swift \
   bindings-uniffi/ccauth-swift/Bench/Sources bindings-uniffi/ccauth-swift/Bench/Package.swift \
   examples/swift/Sources examples/swift/Package.swift"
-say "swift: swift test (in the trixie root)"
-"$ROOT/scripts/with-auth-server.sh" bash "$ROOT/scripts/in-swift-root.sh" sh -c \
-  "cd '$ROOT/bindings-uniffi/ccauth-swift' && swift test --scratch-path '$ROOT/target/swift' $*"
+say "swift: swift test (in the trixie root, with a Redis for the fleet tests)"
+# The root shares the host's loopback: the tests reach the authorization
+# server and the Redis (scripts/with-redis.sh) on 127.0.0.1. The Redis port
+# is known only once it runs, so the command inside the root is built then.
+swift_test="cd '$ROOT/bindings-uniffi/ccauth-swift' && swift test --scratch-path '$ROOT/target/swift' $*"
+"$ROOT/scripts/with-redis.sh" "$ROOT/scripts/with-auth-server.sh" bash -c \
+  'exec bash "$1" sh -c "export CCAUTH_REDIS_URL=$CCAUTH_REDIS_URL CCAUTH_REDIS_PORT=$CCAUTH_REDIS_PORT && $2"' \
+  _ "$ROOT/scripts/in-swift-root.sh" "$swift_test"
 
 bash "$ROOT/scripts/dist-swift.sh" --linux
 say "swift: a consumer package depending on ccauth-swift by URL (in the trixie root)"

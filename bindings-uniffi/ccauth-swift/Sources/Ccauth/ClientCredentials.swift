@@ -87,6 +87,15 @@ public actor ClientCredentials {
     private let eventLog: EventLog?
     /// Tokens served from `memo` without asking the core (added to its `tokensServed` by `stats()`).
     private var memoHits: UInt64 = 0
+    /// The fleet store (`store` option), nil without one.
+    private let store: (any TokenStore)?
+    /// The store's keys of this client (`ccauth:{<id>}:token` and `…:lease`;
+    /// the braces a Redis Cluster hash tag), nil without a store.
+    public nonisolated let storeKeys: StoreKeys?
+    /// The commands run after a drop (deleting the shared entry while it
+    /// still holds the dropped token): the next shared fetch waits for them,
+    /// so it never reads the entry they delete.
+    private var dropping: Task<Void, Never>?
 
     /// Validates `options` at once (a `CcauthError` of kind `.config` names the bad one).
     /// The default session never follows redirects (they would resend the credentials).
@@ -97,9 +106,19 @@ public actor ClientCredentials {
     private init(_ options: ClientCredentialsOptions, session: URLSession?, discovered: (issuer: String, metadata: String)?) throws {
         let config = try options.config(issuer: discovered?.issuer, metadataJSON: discovered?.metadata)
         let lifecycle = TokenLifecycle.withConfig(config: config, seed: UInt64.random(in: 0...UInt64.max))
-        // Randomness for signatures (jti, salts): the system's CSPRNG.
+        // Randomness for signatures (jti, salts), the lease owner id and the
+        // seals' nonces: the system's CSPRNG.
         try translated { try lifecycle.seedEntropy(entropy: randomBytes(32)) }
         self.lifecycle = lifecycle
+        if let store = options.store {
+            // Refused here (`.config`, field `store` or `storeKey`): a DPoP
+            // client, no secret and no store key, a store key under 16 bytes.
+            storeKeys = try translated { try lifecycle.attachStore(storeKey: options.storeKey?.bytes) }
+            self.store = store
+        } else {
+            storeKeys = nil
+            self.store = nil
+        }
         clientAssertion = options.clientAssertion
         listener = options.listener
         eventLog = EventLog.make()
@@ -147,16 +166,72 @@ public actor ClientCredentials {
                 return m.token
             case .fetch(let ticket):
                 drain()  // fetch_started
-                await fetch(ticket)
+                await shared(ticket)
             case .refreshAhead(let token, let info, let ticket):
                 drain()
-                Task { await self.fetch(ticket) }
+                Task { await self.shared(ticket) }
                 return AccessToken(token, info: info)
             case .wait(_, let waitMs):
                 await wait(ms: waitMs)
             case .failed(let error, let cooldownUntilMs):
                 throw CcauthError(error, cooldownUntilMs: cooldownUntilMs)
             }
+        }
+    }
+
+    /// A fetch ticket, through the fleet store when one is attached: the core's
+    /// store steps (read, lease, back off, fetch, publish, release) until it
+    /// says done. A store hit answers the ticket without a request.
+    private func shared(_ ticket: FetchTicket) async {
+        guard let store else { return await fetch(ticket) }
+        await dropping?.value
+        var fetched = false
+        var step = lifecycle.storeBegin(ticketId: ticket.id, nowMs: nowMs())
+        loop: while true {
+            switch step {
+            case .command(let command):
+                let reply = await StoreRunner.run(command, on: store)
+                step = lifecycle.storeReply(ticketId: ticket.id, reply: reply, nowMs: nowMs())
+            case .sleep(let untilMs):
+                drain()  // lease_busy: another process fetches
+                let now = nowMs()
+                if untilMs > now { try? await Task.sleep(nanoseconds: (untilMs - now) * 1_000_000) }
+                if Task.isCancelled && !fetched {
+                    // The caller gave up: reported as a fetch that failed
+                    // unsent (as a cancelled request would be), the lease left alone.
+                    fetched = true
+                    changed(
+                        lifecycle.handleTransportError(
+                            ticketId: ticket.id, kind: .other, message: "cancelled while waiting for another process's fetch",
+                            cause: "cancelled", requestSent: false, nowMs: nowMs()))
+                    step = lifecycle.storeFetched(ticketId: ticket.id, nowMs: nowMs())
+                } else {
+                    step = lifecycle.storeResume(ticketId: ticket.id, nowMs: nowMs())
+                }
+            case .fetch:
+                fetched = true
+                drain()  // lease_acquired, store_unavailable: before a request that may take a while
+                await fetch(ticket)  // reported (waiters woken with the token) before publishing
+                step = lifecycle.storeFetched(ticketId: ticket.id, nowMs: nowMs())
+            case .done:
+                break loop
+            }
+        }
+        // A store hit answered the ticket: the waiters find the token in the core.
+        if fetched { drain() } else { changed() }
+    }
+
+    /// After the core dropped a token: its store commands (delete the shared
+    /// entry while it still holds that token), replies ignored, in a task the
+    /// next shared fetch waits for.
+    private func dropShared() {
+        guard let store else { return }
+        let commands = lifecycle.storeCommands()
+        guard !commands.isEmpty else { return }
+        let before = dropping
+        dropping = Task {
+            await before?.value
+            for command in commands { _ = await StoreRunner.run(command, on: store) }
         }
     }
 
@@ -334,7 +409,10 @@ public actor ClientCredentials {
     /// the core dropped it; an `insufficient_scope` challenge keeps it.
     @discardableResult
     public func invalidate(_ token: AccessToken, wwwAuthenticate: String? = nil) -> Bool {
-        defer { changed() }
+        defer {
+            dropShared()
+            changed()
+        }
         return lifecycle.invalidate(accessToken: token.accessToken, wwwAuthenticate: wwwAuthenticate)
     }
 
@@ -371,7 +449,10 @@ public actor ClientCredentials {
         let verdict = lifecycle.apiResponse(
             accessToken: token.accessToken, url: url, status: UInt16(clamping: status),
             wwwAuthenticate: wwwAuthenticate, dpopNonce: dpopNonce, nonceRetried: nonceRetried)
-        if verdict == .retryWithNewToken { changed() }
+        if verdict == .retryWithNewToken {
+            dropShared()
+            changed()
+        }
         return verdict
     }
 
@@ -388,6 +469,7 @@ public actor ClientCredentials {
         let value: String
         if let accessToken { value = accessToken } else { value = try await token().accessToken }
         let unsigned = try translated { try lifecycle.prepareRevocationRequest(token: value, hint: hint.ffi, nowMs: nowMs()) }
+        dropShared()
         changed()  // the core dropped the token if it was the cached one
         let (status, headers, body) = try await adminExchange(try await finished(unsigned))
         try translated { try lifecycle.handleRevocationResponse(status: status, headers: headers, body: body, nowMs: nowMs()) }

@@ -96,6 +96,16 @@ public struct ClientCredentialsOptions: Sendable {
     /// Gets every lifecycle event (fetches, retries, failures, drops, resets);
     /// see `LifecycleListener`. On Apple platforms they go to `os.Logger` too.
     public var listener: LifecycleListener?
+    /// A fleet store (`TokenStore`: Redis, Valkey): the processes sharing it
+    /// make one token request per refresh between them. Read only when this
+    /// client's cache needs a token; entries sealed by the core; a failing
+    /// or slow store means fetching alone, never an error (docs/FLEET.md).
+    public var store: (any TokenStore)?
+    /// An extra key (at least 16 bytes) mixed into the store's sealing key;
+    /// required when the core holds no secret (a host-signed key, an
+    /// external assertion, mTLS, a public client). Held like a secret:
+    /// printing the options never shows it.
+    public var storeKey: StoreKey?
 
     public init(
         tokenEndpoint: String, clientId: String, auth: ClientAuth, scopes: [String] = [],
@@ -107,7 +117,7 @@ public struct ClientCredentialsOptions: Sendable {
         revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil,
         proactiveRefresh: Bool = false, dangerAcceptInsecureHttp: Bool = false,
         timeoutMs: UInt64 = 10_000, clientAssertion: (@Sendable () async throws -> String)? = nil,
-        listener: LifecycleListener? = nil
+        listener: LifecycleListener? = nil, store: (any TokenStore)? = nil, storeKey: StoreKey? = nil
     ) {
         self.tokenEndpoint = tokenEndpoint
         self.clientId = clientId
@@ -133,6 +143,8 @@ public struct ClientCredentialsOptions: Sendable {
         self.timeoutMs = timeoutMs
         self.clientAssertion = clientAssertion
         self.listener = listener
+        self.store = store
+        self.storeKey = storeKey
     }
 
     /// The common case: a secret sent as `client_secret_basic`
@@ -169,6 +181,20 @@ public struct ClientCredentialsOptions: Sendable {
             return words.dropFirst().reduce(String(first)) { $0 + $1.prefix(1).uppercased() + $1.dropFirst() }
         }.joined(separator: ".")
     }
+}
+
+/// The `storeKey` option: bytes that print redacted (a secret: whoever has
+/// it and the client's credential can open the fleet's entries).
+public struct StoreKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    let bytes: Data
+
+    public init(_ bytes: Data) { self.bytes = bytes }
+    /// The UTF-8 bytes of `text`.
+    public init(_ text: String) { bytes = Data(text.utf8) }
+
+    public var description: String { "StoreKey([REDACTED])" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
 /// `n` bytes from the system's CSPRNG.
