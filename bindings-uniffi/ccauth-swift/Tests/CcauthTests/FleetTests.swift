@@ -237,7 +237,7 @@ final class FleetTests: XCTestCase {
         let before = try await tokenRequests("ccauth-basic")
         let fresh = try await b.token()
         let again = try await a.token()
-        XCTAssertEqual(again.accessToken, fresh.accessToken)
+        XCTAssertTrue(again.accessToken == fresh.accessToken, "a's token is b's, from the store")
         let requests = try await tokenRequests("ccauth-basic") - before
         XCTAssertEqual(requests, 1)
         // Another token's entry is left alone: c replaces the entry, then b drops its old token.
