@@ -17,6 +17,8 @@ import dev.ccauth.ffi.PrivateKey
 import dev.ccauth.ffi.RefreshPolicy
 import dev.ccauth.ffi.RetryPolicy
 import dev.ccauth.ffi.SigningPurpose
+import dev.ccauth.ffi.StoreKeys
+import dev.ccauth.ffi.StoreStep
 import dev.ccauth.ffi.TokenDecision
 import dev.ccauth.ffi.TokenLifecycle
 import dev.ccauth.ffi.TokenRequestParts
@@ -103,6 +105,9 @@ class ClientCredentials
         /** The signers of host-signed keys ([PrivateKey.jca], [PrivateKey.signedBy]): the client assertion's and the DPoP proofs'. */
         signers: Pair<HostSigner?, HostSigner?>,
         listener: LifecycleListener?,
+        /** The fleet store (null: none); attached with the store key in the init block. */
+        private val store: TokenStore?,
+        storeKey: ByteArray?,
     ) : AutoCloseable {
         /**
          * A client for a config built already (a refused one was the generated
@@ -121,7 +126,20 @@ class ClientCredentials
             clientAssertion: (() -> String)? = null,
             /** Gets every lifecycle event ([LifecycleListener]); SLF4J gets them too when it is on the classpath. */
             listener: LifecycleListener? = null,
-        ) : this(config, transport, timeoutMs, clientAssertion, null to null, listener)
+            /**
+             * A fleet store ([LettuceStore], or any [TokenStore]): the processes
+             * sharing it make one token request per refresh between them. Read
+             * only when the local cache needs a token; entries sealed by the
+             * core; a failing store means fetching alone, never an error.
+             */
+            store: TokenStore? = null,
+            /**
+             * An extra key (at least 16 bytes) mixed into the store's sealing key;
+             * required when the core holds no secret (a host-signed key, an
+             * external assertion, `tls_client_auth`, `none`).
+             */
+            storeKey: ByteArray? = null,
+        ) : this(config, transport, timeoutMs, clientAssertion, null to null, listener, store, storeKey)
 
         /**
          * A client for [options]: an option the core refuses is a
@@ -135,7 +153,9 @@ class ClientCredentials
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             clientAssertion: (() -> String)? = null,
             listener: LifecycleListener? = null,
-        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion, HostSigner.of(options), listener)
+            store: TokenStore? = null,
+            storeKey: ByteArray? = null,
+        ) : this(configured { ClientConfig(options) }, transport, timeoutMs, clientAssertion, HostSigner.of(options), listener, store, storeKey)
 
         /**
          * A client for the config [config] builds: an option the core refuses
@@ -148,8 +168,10 @@ class ClientCredentials
             timeoutMs: Long = DEFAULT_TIMEOUT_MS,
             clientAssertion: (() -> String)? = null,
             listener: LifecycleListener? = null,
+            store: TokenStore? = null,
+            storeKey: ByteArray? = null,
             config: () -> ClientConfig,
-        ) : this(configured(config), transport, timeoutMs, clientAssertion, null to null, listener)
+        ) : this(configured(config), transport, timeoutMs, clientAssertion, null to null, listener, store, storeKey)
 
         private val assertionSigner: HostSigner? = signers.first
         private val dpopSigner: HostSigner? = signers.second
@@ -172,6 +194,24 @@ class ClientCredentials
                 it.seedEntropy(randomBytes(32))
                 // Neither a listener nor SLF4J: the core builds no event at all.
                 if (!events.active) it.recordEvents(false)
+            }
+
+        /**
+         * The fleet store's keys of this client ([StoreKeys.token]: the sealed
+         * entry, [StoreKeys.lease]: the fetch lease; `ccauth:{<id>}:…`, the
+         * braces a Redis Cluster hash tag), or null without a store. A store
+         * the core refuses (a DPoP client: its tokens are bound to this
+         * process's key; no secret and no [storeKey]; a store key under 16
+         * bytes) is a [CcauthError.Config] naming `store` or `storeKey`.
+         */
+        val storeKeys: StoreKeys? =
+            store?.let {
+                try {
+                    configured { lifecycle.attachStore(storeKey) }
+                } catch (e: Throwable) {
+                    lifecycle.close()
+                    throw e
+                }
             }
 
         /** The largest reply body the core accepts (token, revocation, introspection): transports read one byte more at most. */
@@ -279,7 +319,10 @@ class ClientCredentials
             // the drop holds the old signal, so it cannot memoize the dropped token.
             val dropped = lifecycle.invalidate(token.accessToken, wwwAuthenticate)
             forget()
-            if (dropped) drain() // token_invalidated (user)
+            if (dropped) {
+                dropShared()
+                drain() // token_invalidated (user)
+            }
             return dropped
         }
 
@@ -401,6 +444,7 @@ class ClientCredentials
             val verdict = lifecycle.apiResponse(token.accessToken, url, answer.status.toUShort(), answer.wwwAuthenticate, answer.dpopNonce, nonceRetried)
             if (verdict == ApiVerdict.RETRY_WITH_NEW_TOKEN) {
                 forget()
+                dropShared()
                 drain() // token_invalidated (api_401)
             }
             return verdict
@@ -455,6 +499,7 @@ class ClientCredentials
             val value = accessToken ?: token().accessToken
             val unsigned = configured { lifecycle.prepareRevocationRequest(value, hint, nowMs()) }
             forget() // the core dropped the cached token if it is that one
+            dropShared()
             drain() // token_invalidated (revoked)
             val (status, headers, body) = exchange(finished(unsigned))
             translated { lifecycle.handleRevocationResponse(status, headers, body, nowMs()) }
@@ -576,8 +621,70 @@ class ClientCredentials
             arm()
         }
 
-        /** Sends one ticket's request and reports the outcome to the core; wakes the waiters. */
+        /**
+         * A fetch ticket: through the fleet store when one is attached (the
+         * core's steps: read, lease, back off, fetch, publish, release), else
+         * sent at once. A store hit answers the ticket without a request.
+         */
         private suspend fun fetch(ticket: FetchTicket) {
+            val store = store ?: return send(ticket)
+            var fetched = false
+            try {
+                var step = lifecycle.storeBegin(ticket.id, nowMs())
+                while (true) {
+                    step =
+                        when (step) {
+                            is StoreStep.Command -> {
+                                val command = step.command
+                                val reply = runInterruptible(Dispatchers.IO) { TokenStore.run(store, command) }
+                                lifecycle.storeReply(ticket.id, reply, nowMs())
+                            }
+
+                            is StoreStep.Sleep -> {
+                                drain() // lease_busy: another process is fetching
+                                val wait = step.untilMs.toLong() - System.currentTimeMillis()
+                                if (wait > 0) delay(wait)
+                                lifecycle.storeResume(ticket.id, nowMs())
+                            }
+
+                            is StoreStep.Fetch -> {
+                                fetched = true
+                                drain() // lease_acquired or store_unavailable, before a request that may hang
+                                send(ticket) // reported (waiters woken with the token) before publishing
+                                lifecycle.storeFetched(ticket.id, nowMs())
+                            }
+
+                            is StoreStep.Done -> {
+                                break
+                            }
+                        }
+                }
+            } catch (e: Throwable) {
+                // Cancelled (or worse) before the ticket was sent: report it, or
+                // every waiter would wait out the core's attempt timeout.
+                if (!fetched) {
+                    lifecycle.handleTransportError(ticket.id, TransportKind.OTHER, "cancelled", null, null, nowMs())
+                    reported(null, null)
+                    drain()
+                }
+                throw e
+            }
+            if (!fetched) reported(null, null) // a store hit: the waiters find the token in the core
+            drain() // store_hit, store_published, store_unavailable, …
+        }
+
+        /**
+         * After the core dropped a token: its store commands (delete the shared
+         * entry while it still holds that token), replies ignored; run here, on
+         * the caller's thread (one round trip, bounded by the store).
+         */
+        private fun dropShared() {
+            val store = store ?: return
+            for (command in lifecycle.storeCommands()) TokenStore.run(store, command)
+        }
+
+        /** Sends one ticket's request and reports the outcome to the core; wakes the waiters. */
+        private suspend fun send(ticket: FetchTicket) {
             var outcome: FetchOutcome? = null
             var signal: CompletableDeferred<Unit>? = null
             try {

@@ -7,7 +7,10 @@ import dev.ccauth.ffi.LifecycleEvent
  * core's record): `fetch_started` (reason `cold`, `refresh_ahead`,
  * `proactive`, `expired`, `invalidated`, `retry`, `dpop_nonce`),
  * `fetch_succeeded`, `retry_scheduled`, `fetch_failed`, `token_invalidated`
- * (reason `api_401`, `revoked`, `user`) and `failure_reset`. No event holds
+ * (reason `api_401`, `revoked`, `user`) and `failure_reset`; with a fleet
+ * store ([TokenStore]), `store_hit`, `lease_acquired`, `lease_busy`,
+ * `store_published`, `store_entry_rejected`, `store_unavailable` and
+ * `store_recovered`. No event holds
  * a secret or a token: tokens appear as `tokenId`, a SHA-256 prefix.
  *
  * Called on the thread that made the change (a fetch's, or the caller of
@@ -27,7 +30,9 @@ fun interface LifecycleListener {
 /**
  * Where a client's events go: the platform logger (SLF4J when it is on the
  * classpath, logger `dev.ccauth.ClientCredentials`: fetches INFO, retries
- * WARN (a DPoP nonce handshake INFO), failures ERROR) and the listener. Inactive (nothing drained) when
+ * WARN (a DPoP nonce handshake INFO), failures ERROR; a store that failed
+ * or an entry that did not open WARN, lease traffic DEBUG, other store
+ * events INFO) and the listener. Inactive (nothing drained) when
  * there is neither.
  */
 internal class EventSink(
@@ -120,6 +125,17 @@ internal class Slf4jLog {
 
             "fetch_failed" -> {
                 if (logger.isErrorEnabled) logger.error(EventSink.line(e))
+            }
+
+            // The fleet store failed (each process fetches alone for a while),
+            // or an entry did not open (tampered, foreign, truncated): worth a look.
+            "store_unavailable", "store_entry_rejected" -> {
+                if (logger.isWarnEnabled) logger.warn(EventSink.line(e))
+            }
+
+            // Every waiting process, at every refresh: noise at INFO.
+            "lease_acquired", "lease_busy" -> {
+                if (logger.isDebugEnabled) logger.debug(EventSink.line(e))
             }
 
             else -> {

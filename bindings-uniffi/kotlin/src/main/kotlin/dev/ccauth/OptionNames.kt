@@ -48,6 +48,8 @@ internal object OptionNames {
             "revocation_endpoint",
             "introspection_endpoint",
             "proactive_refresh",
+            "store",
+            "store_key",
         )
 
     private val segment = Regex("""^([A-Za-z0-9_]+)((?:\[\d+])*)$""")
