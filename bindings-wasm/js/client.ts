@@ -9,6 +9,7 @@ import { camelObject, dispatch, type LifecycleListener, lifecycleChannel, parseE
 import { checkOptions, type ClientAuthOptions, type ClientCredentialsOptions, type CommonOptions, configDocument, type Discovered, type Keys, resolveKeys } from "./options.js";
 import { invalidKey } from "./keys.js";
 import { accessToken, type AccessToken } from "./token.js";
+import { readStep, type Reply as StoreReply, runCommand, type Step, type Store, type StoreKeys } from "./fleet.js";
 import { exchange, limitOf, NoReply, type Reply } from "./transport.js";
 import { core, loadCore } from "./wasm.js";
 import type { ApiHeaders, ApiVerdict, CoreRequest, CoreToken, Decision, DiscoveryStep, IntrospectionFields, Outcome, PreparedRequest, SigningInput, Ticket } from "./wire.js";
@@ -150,6 +151,10 @@ export class ClientCredentials {
   #recording = true;
   /** Tokens handed out from the memo, without asking the core (added to its `tokensServed`). */
   #served = 0;
+  /** The fleet store (option `store`), its key names, and how long a command may take. */
+  readonly #store: Store | undefined;
+  readonly #storeKeys: StoreKeys | undefined;
+  readonly #storeTimeoutMs: number;
 
   /** Validates `options` at once; throws a CcauthError naming the bad option. */
   constructor(options: ClientCredentialsOptions) {
@@ -172,14 +177,42 @@ export class ClientCredentials {
       // Signatures draw on host randomness: a config that signs, or may (a secret signs
       // after discovery when client_secret_jwt is negotiated). Others never sign.
       if (signs(options) || (discovered !== undefined && hasRandom())) this.#lifecycle.seedEntropy(randomBytes(32));
+      this.#storeKeys = this.#attachStore(options);
     } catch (e) {
       rethrow(e);
     }
+    this.#store = options.store;
+    this.#storeTimeoutMs = options.storeTimeoutMs ?? 500;
     this.#clientAssertion = options.clientAssertion;
     this.#onEvent = options.onEvent;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#limit = limitOf(this.#lifecycle.maxResponseBytes());
+  }
+
+  /**
+   * Shares the token through `options.store`: the core derives the sealing
+   * key (and refuses a DPoP client, or one with no secret and no `storeKey`).
+   * Host randomness draws the lease owner id and the seals' nonces.
+   */
+  #attachStore(options: ClientCredentialsOptions): StoreKeys | undefined {
+    const { store, storeKey } = options;
+    if (store === undefined) {
+      if (storeKey !== undefined) throw ownError({ code: "INVALID_CONFIG_DOCUMENT", message: "INVALID_CONFIG_DOCUMENT: invalid `storeKey`: given without a `store`", retryable: false, field: "storeKey", reason: "given without a `store`" });
+      return undefined;
+    }
+    this.#lifecycle.seedEntropy(randomBytes(32));
+    const key = typeof storeKey === "string" ? ASCII.encode(storeKey) : storeKey;
+    const [token, lease] = this.#lifecycle.attachStore(key).split("\n") as [string, string];
+    return Object.freeze({ token, lease });
+  }
+
+  /**
+   * The fleet store's key names of this client (`token`: the sealed entry,
+   * `lease`: the fetch lease), or undefined without a store.
+   */
+  get storeKeys(): StoreKeys | undefined {
+    return this.#storeKeys;
   }
 
   /**
@@ -401,6 +434,67 @@ export class ClientCredentials {
     return (key as NonNullable<typeof key>).sign(ASCII.encode(input.input));
   }
 
+  /**
+   * A fetch ticket through the fleet store: the core's steps until it says
+   * fetch (this ticket's request, then publish) or done (a store hit
+   * answered it). Store commands never throw (a failed one is reported as
+   * such); the ticket is always reported, so no waiter waits in vain.
+   */
+  async #shared(ticket: Ticket): Promise<void> {
+    const lifecycle = this.#lifecycle;
+    const store = this.#store as Store;
+    let fetched = false;
+    try {
+      let step = readStep(lifecycle.storeBegin(ticket.id, Date.now()));
+      for (;;) {
+        if (step.kind === "done") break;
+        if (step.kind === "fetch") {
+          fetched = true;
+          this.#events(); // lease_acquired, store_unavailable: before a request that may take long
+          await this.#run(ticket); // reported (waiters woken with the token) before publishing
+          step = readStep(lifecycle.storeFetched(ticket.id, Date.now()));
+        } else if (step.kind === "sleep") {
+          this.#events(); // lease_busy: another process fetches
+          await new Promise((r) => setTimeout(r, Math.max(0, (step.untilMs ?? 0) - Date.now())));
+          step = readStep(lifecycle.storeResume(ticket.id, Date.now()));
+        } else {
+          step = this.#storeReply(ticket.id, await runCommand(store, step, this.#storeTimeoutMs));
+        }
+      }
+    } catch {
+      // Only a bug gets here: report the ticket rather than leave waiters to its timeout.
+      if (!fetched) this.#reported(lifecycle.handleTransportError(ticket.id, "other", "interrupted", Date.now()));
+      return;
+    }
+    // A store hit answered the ticket: wake the waiters (they find it in the core).
+    if (!fetched) this.#reported();
+    else this.#events();
+  }
+
+  /** Hands a command's reply to the core: its next step. */
+  #storeReply(ticket: number, reply: StoreReply): Step {
+    const lifecycle = this.#lifecycle;
+    const now = Date.now();
+    if (reply === "failed") return readStep(lifecycle.storeFailed(ticket, now));
+    if ("value" in reply) return readStep(lifecycle.storeValue(ticket, reply.value ?? undefined, now));
+    return readStep(lifecycle.storeDone(ticket, reply.applied, now));
+  }
+
+  /**
+   * After the core dropped a token (a 401, a revocation, `invalidate`): its
+   * store commands (delete the shared entry while it still holds that token),
+   * in the background, replies unread.
+   */
+  #dropShared(): void {
+    const store = this.#store;
+    if (store === undefined) return;
+    const commands = this.#lifecycle.storeCommands().map(readStep);
+    if (commands.length === 0) return;
+    void (async () => {
+      for (const command of commands) await runCommand(store, command, this.#storeTimeoutMs);
+    })();
+  }
+
   /** A valid token: cached, or fetched once for every concurrent caller. */
   getToken(): Promise<AccessToken> {
     const memo = this.#memo();
@@ -439,10 +533,10 @@ export class ClientCredentials {
           return token;
         }
         case "fetch":
-          await this.#run(decision.ticket);
+          await (this.#store === undefined ? this.#run(decision.ticket) : this.#shared(decision.ticket));
           break;
         case "refresh_ahead":
-          void this.#run(decision.ticket);
+          void (this.#store === undefined ? this.#run(decision.ticket) : this.#shared(decision.ticket));
           return accessToken(decision.token);
         case "wait": {
           // Until a report wakes us, or the core's wait (1 ms to 1 s) is over.
@@ -516,7 +610,10 @@ export class ClientCredentials {
     const verdict = this.#lifecycle.apiResponse(
       token.accessToken, url, response.status, h.get("www-authenticate") ?? undefined, h.get("dpop-nonce") ?? undefined, nonceRetried,
     ) as ApiVerdict;
-    if (verdict === "retry_with_new_token") this.#ready = undefined;
+    if (verdict === "retry_with_new_token") {
+      this.#ready = undefined;
+      this.#dropShared();
+    }
     this.#events();
     return verdict;
   }
@@ -618,6 +715,7 @@ export class ClientCredentials {
     } finally {
       pending?.free();
       this.#ready = undefined;
+      this.#dropShared();
       this.#events();
       this.#arm();
     }
@@ -648,6 +746,7 @@ export class ClientCredentials {
   invalidate(token: AccessToken, wwwAuthenticate?: string): boolean {
     this.#ready = undefined;
     const dropped = this.#lifecycle.invalidate(token.accessToken, wwwAuthenticate);
+    this.#dropShared();
     this.#events();
     this.#arm();
     return dropped;

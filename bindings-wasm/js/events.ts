@@ -12,11 +12,21 @@ export type LifecycleEventName =
   | "retry_scheduled"
   | "fetch_failed"
   | "token_invalidated"
-  | "failure_reset";
+  | "failure_reset"
+  | "store_hit"
+  | "lease_acquired"
+  | "lease_busy"
+  | "store_published"
+  | "store_entry_rejected"
+  | "store_unavailable"
+  | "store_recovered";
 
 /**
  * One lifecycle change of a client: a token request starts, succeeds, is
- * retried, fails for good; a token is dropped; a failure is reset. Never
+ * retried, fails for good; a token is dropped; a failure is reset; with a
+ * fleet store: a token read from it (`store_hit`), its lease taken or found
+ * busy, a token published, an entry rejected (`reason`: `truncated`,
+ * `tampered_or_foreign`), the store failing and answering again. Never
  * emitted for a call served from the cache. Fields an event does not carry
  * are absent. No event holds a secret, a token or a response body: tokens
  * and cache entries are named by SHA-256 prefixes.
@@ -33,8 +43,8 @@ export interface LifecycleEvent {
   readonly attempt?: number;
   /**
    * Why a fetch started (`cold`, `refresh_ahead`, `proactive`, `expired`,
-   * `invalidated`, `retry`, `dpop_nonce`) or a token was dropped (`api_401`,
-   * `revoked`, `user`).
+   * `invalidated`, `retry`, `dpop_nonce`), a token was dropped (`api_401`,
+   * `revoked`, `user`) or a store entry rejected (`truncated`, `tampered_or_foreign`).
    */
   readonly reason?: string;
   /** From the request's start to its answer (ms). */

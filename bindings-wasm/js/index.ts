@@ -9,6 +9,7 @@
  * ```
  */
 export { ClientCredentials, type DiscoveryOptions, type Introspection } from "./client.js";
+export { deleteIfEqualsScript, RedisStore, type Store, type StoreKeys } from "./fleet.js";
 export { LIFECYCLE_CHANNEL, type LifecycleEvent, type LifecycleEventName, type LifecycleListener, type TokenStats } from "./events.js";
 export {
   type BodyKind,

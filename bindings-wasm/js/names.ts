@@ -20,6 +20,9 @@ const NOT_SAME: Readonly<Partial<Record<OptionName, string | null>>> = {
   fetch: null,
   timeoutMs: null,
   onEvent: null,
+  store: null,
+  storeKey: null,
+  storeTimeoutMs: null,
 };
 
 const NAMES: readonly OptionName[] = [
@@ -27,9 +30,10 @@ const NAMES: readonly OptionName[] = [
   "clientAssertion", "scopes", "includeScope", "audience", "resources", "extraBodyParams", "extraQueryParams", "extraHeaders",
   "bodyFormat", "maxResponseBytes", "refresh", "retry", "assertionAudience", "assertionLifetimeMs", "dpop",
   "revocationEndpoint", "introspectionEndpoint", "proactiveRefresh", "dangerAcceptInsecureHttp", "fetch", "timeoutMs", "onEvent",
+  "store", "storeKey", "storeTimeoutMs",
 ];
 
-/** Each top-level option and the document member it becomes (`fetch`, `timeoutMs`, `onEvent`: npm only). */
+/** Each top-level option and the document member it becomes (`fetch`, `timeoutMs`, `onEvent`, the store's: npm only). */
 export const OPTIONS: Readonly<Record<OptionName, string | null>> = Object.fromEntries(
   NAMES.map((name) => [name, name in NOT_SAME ? (NOT_SAME[name] as string | null) : snake(name)]),
 ) as Record<OptionName, string | null>;

@@ -3,6 +3,7 @@ import { ownError } from "./errors.js";
 import type { CoreError, ServerMetadata } from "./wire.js";
 import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
 import type { LifecycleListener } from "./events.js";
+import { isStore, type Store } from "./fleet.js";
 import { generatedDpopKey, type HostKey, hostKey, isKeyInput, type KeyAlg, type KeyInput, placeholderJwk } from "./keys.js";
 
 export type { KeyAlg, KeyInput, Signer } from "./keys.js";
@@ -150,6 +151,23 @@ export interface CommonOptions {
    * events go to `node:diagnostics_channel`'s `ccauth:lifecycle` channel.
    */
   onEvent?: LifecycleListener;
+  /**
+   * A fleet store ({@link RedisStore}, or any {@link Store}): processes
+   * sharing it make one token request per refresh between them. Read only
+   * when this client's cache needs a token; entries sealed by the core
+   * (AES-256-GCM, under a key derived from the client's secret and
+   * `storeKey`). A failing or slow store means fetching alone, never an error.
+   * Not with `dpop` (a DPoP token is bound to one process's key).
+   */
+  store?: Store;
+  /**
+   * An extra key (at least 16 bytes; a string is taken as UTF-8) mixed into
+   * the sealing key; required when the client holds no secret (a private
+   * key, an external assertion, mTLS, a public client).
+   */
+  storeKey?: string | Uint8Array;
+  /** A store command slower than this (ms) counts as a failed store. Default 500. */
+  storeTimeoutMs?: number;
 }
 
 /** A client's options: the common ones and one client authentication. */
@@ -217,6 +235,9 @@ const CHECKS: Readonly<Record<OptionName, Check>> = {
   fetch: func,
   timeoutMs: positive,
   onEvent: func,
+  store: (v) => (isStore(v) ? undefined : "must be a store: an object with get, setIfAbsent, set and deleteIfEquals methods"),
+  storeKey: (v) => (isString(v) || v instanceof Uint8Array ? undefined : "must be a string or a Uint8Array"),
+  storeTimeoutMs: positive,
 };
 
 const NESTED_CHECKS: Readonly<Partial<Record<string, Check>>> = { leewayPercent: whole(0xff), maxAttempts: whole(0xffff_ffff) };

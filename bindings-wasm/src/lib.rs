@@ -27,6 +27,8 @@ use crate::wire::{
 mod discovery;
 mod doctor;
 pub use doctor::{client_options, doctor_plan, doctor_report};
+mod fleet;
+pub use fleet::{delete_if_equals_script, StoreStep};
 mod lifecycle_api;
 mod wire;
 
