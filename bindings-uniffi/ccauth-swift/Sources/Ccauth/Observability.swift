@@ -9,7 +9,10 @@ import Foundation
 /// (`reason`: `cold`, `refresh_ahead`, `proactive`, `expired`,
 /// `invalidated`, `retry`, `dpop_nonce`), `fetch_succeeded`,
 /// `retry_scheduled`, `fetch_failed`, `token_invalidated` (`reason`:
-/// `api_401`, `revoked`, `user`) or `failure_reset`; the fields an event does
+/// `api_401`, `revoked`, `user`) or `failure_reset`; with a fleet store
+/// (`store`), `store_hit`, `lease_acquired`, `lease_busy`, `store_published`,
+/// `store_entry_rejected` (`reason`: `truncated`, `tampered_or_foreign`),
+/// `store_unavailable` and `store_recovered`; the fields an event does
 /// not carry are nil (empty for `deviations` and `traceIds`). No event holds a
 /// secret or a token: a token appears as `tokenId`, a SHA-256 prefix.
 public typealias LifecycleEvent = CcauthFFI.LifecycleEvent
@@ -56,7 +59,8 @@ extension LifecycleEvent {
 
 /// The platform's log for lifecycle events: `os.Logger` (subsystem
 /// `dev.ccauth`, category `lifecycle`) on Apple platforms: fetches `info`,
-/// retries `warning` (a DPoP nonce handshake `info`), failures `error`, every field public (none is secret).
+/// retries, `store_unavailable` and `store_entry_rejected` `warning` (a DPoP
+/// nonce handshake `info`), failures `error`, every field public (none is secret).
 /// None on Linux (swift-log could not be resolved where this package is built).
 struct EventLog {
     #if canImport(os)
@@ -79,6 +83,8 @@ struct EventLog {
             // A DPoP nonce handshake is part of the protocol, not a failure.
             case "retry_scheduled" where event.reason != "dpop_nonce": logger.warning("\(line, privacy: .public)")
             case "fetch_failed": logger.error("\(line, privacy: .public)")
+            // The fleet store down, or an entry that fails to open: worth a look, not a failure.
+            case "store_unavailable", "store_entry_rejected": logger.warning("\(line, privacy: .public)")
             default: logger.info("\(line, privacy: .public)")
             }
         #endif
