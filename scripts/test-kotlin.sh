@@ -23,7 +23,8 @@ cat > "$ROOT/target/kotlin/fleet-worker.sh" <<'LAUNCHER'
 #   CCAUTH_REDIS_URL=redis://127.0.0.1:PORT/0 CCAUTH_TOKEN_ENDPOINT=http://127.0.0.1:PORT/token \
 #     target/kotlin/fleet-worker.sh '{"client_id": "ccauth-short", "secret": "short-secret-0123456789"}'
 # The packaged jar, the worker's classes (a jar of their own) and the jar's
-# runtime classpath (its dependencies and Lettuce; no SLF4J), from
+# runtime classpath (its dependencies, Lettuce and the SLF4J API Lettuce
+# needs; no SLF4J binding: SLF4J says so once on stderr), from
 # scripts/test-kotlin.sh's build. CCAUTH_FLEET_CLASSPATH replaces that
 # classpath (the test without Lettuce). exec: the worker's pid is the JVM's.
 set -euo pipefail
@@ -48,7 +49,7 @@ bash "$ROOT/scripts/with-redis.sh" "$ROOT/scripts/with-auth-server.sh" bash -c '
   python3 "$ROOT/scripts/check-kotlin-jar.py" "$ROOT/target/kotlin/maven/ccauth-0.1.0.jar" linux-x86-64 linux-aarch64
   # The jar without Lettuce (an optional dependency): the worker with no store
   # on a classpath without lettuce-core, netty or reactor gets its token.
-  deps=$(tr ":" "\n" < "$ROOT/target/kotlin/maven/fleet-worker.classpath" | grep -v -e lettuce -e netty -e reactor -e reactive-streams | paste -sd:)
+  deps=$(tr ":" "\n" < "$ROOT/target/kotlin/maven/fleet-worker.classpath" | grep -v -e lettuce -e netty -e reactor -e reactive-streams -e redis-authx | paste -sd:)
   out=$( (sleep 6) | CCAUTH_FLEET_CLASSPATH="$deps" "$ROOT/target/kotlin/fleet-worker.sh" \
     "{\"client_id\": \"ccauth-short\", \"secret\": \"short-secret-0123456789\", \"callers\": 4, \"no_store\": true}")
   grep -q "\"kind\":\"token\"" <<< "$out" && grep -q "\"errors\":0" <<< "$out" ||
