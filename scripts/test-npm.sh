@@ -5,7 +5,10 @@
 # lifecycle vectors through the wasm TokenLifecycle in Node), the
 # CommonJS check and TypeScript consumers there, then the integration tests
 # against the local authorization server in Node, Deno and Bun, and a sample
-# app bundled by esbuild and webpack (Node, run from another folder; browser).
+# app bundled by esbuild and webpack (Node, run from another folder; browser);
+# last, the fleet store against a real Redis (scripts/with-redis.sh): Node
+# processes sharing one token (test/fleet-worker.mjs, the Python worker's
+# protocol, left installed in target/npm/scratch for mixed-language fleets).
 source "$(dirname "$0")/lib.sh"
 bash "$ROOT/scripts/lint-npm.sh"
 bash "$ROOT/scripts/build-npm.sh"
@@ -14,8 +17,10 @@ rm -rf "$scratch" && mkdir -p "$scratch"
 cd "$scratch"
 printf '{ "private": true, "type": "module" }\n' > package.json
 # The bundlers a user would have and the types checker, pinned (npm's cache makes reruns quick).
+# node-redis for the fleet store's tests (a devDependency; the package never imports it).
 npm install --no-audit --no-fund --loglevel=error "$ROOT"/target/npm/ccauth-*.tgz playwright-core@1.65.1 \
-  esbuild@0.28.2 webpack@5.113.0 @arethetypeswrong/cli@0.18.5
+  esbuild@0.28.2 webpack@5.113.0 @arethetypeswrong/cli@0.18.5 \
+  redis@"$(node -p 'require(process.argv[1]).devDependencies.redis' "$ROOT/bindings-wasm/package.json")"
 cp -r "$ROOT"/bindings-wasm/test/*.mjs "$ROOT"/bindings-wasm/test/*.cjs "$ROOT"/bindings-wasm/test/types .
 bin=$(bash "$ROOT/scripts/js-runtimes.sh")
 export CCAUTH_VECTORS="$ROOT/tests/vectors"
@@ -77,3 +82,9 @@ CCAUTH_SERVER_ARGS="--short-ttl 4" bash "$ROOT/scripts/with-auth-server.sh" bash
 ' "$bin" "$node18"
 say "npm package bundled: esbuild (Node CommonJS and ESM, custom conditions), webpack and bun build, each run from another folder against the local authorization server; esbuild and webpack browser bundles in headless Chromium"
 BUN="$bin/bun" bash "$ROOT/scripts/with-auth-server.sh" node bundlers.mjs
+say "npm package: the fleet store on a real Redis and the local authorization server (5-second tokens): 4 Node processes x 50 callers, 1 token request at cold start and 1 per refresh (4 and 4 without a store); a lease holder killed -9 taken over; Redis stopped mid-run and restarted; tampered, foreign and truncated entries; nothing in clear; failing stores; a 401's compare-and-delete; option errors"
+CCAUTH_SERVER_ARGS="--short-ttl 5" bash "$ROOT/scripts/with-redis.sh" bash "$ROOT/scripts/with-auth-server.sh" bash -c '
+  set -euo pipefail
+  node --test --test-reporter=spec fleet.integration.test.mjs 2>&1 | grep -E "^✖|^\[fleet|(pass|fail) [0-9]"
+  test "${PIPESTATUS[0]}" -eq 0
+'
