@@ -434,3 +434,52 @@ fn a_holder_stalled_before_fetching_asks_for_the_lease_again() {
         assert!(p.manager.cached_token(p.key).is_some());
     }
 }
+
+/// A token an API rejected (401) whose shared entry could not be deleted
+/// (the store was down at that moment) is never imported again: the next
+/// fetch takes the lease and asks the server for a new token.
+#[test]
+fn a_rejected_token_is_not_read_back_from_the_store() {
+    let mut fleet = Fleet::new(2, 3600);
+    for _ in 0..20 {
+        fleet.now += 10;
+        for p in 0..2 {
+            if fleet.procs[p].job.is_none() {
+                fleet.ask(p).unwrap();
+            }
+            fleet.progress(p, false).unwrap();
+        }
+    }
+    assert_eq!(fleet.requests, 1);
+    let proc = &mut fleet.procs[0];
+    let rejected = proc.manager.cached_token(proc.key).unwrap();
+    let rejected = rejected.value().expose_secret().to_owned();
+    assert!(proc.manager.invalidate(proc.key, &rejected, None));
+    // The compare-and-delete is lost: the store is down when it runs.
+    fleet.store.down = true;
+    let lost = proc.manager.store_commands(proc.key);
+    assert!(matches!(
+        lost.as_slice(),
+        [StoreCommand::DeleteIfEquals { .. }]
+    ));
+    fleet.store.down = false;
+    for _ in 0..200 {
+        fleet.now += 10;
+        if fleet.procs[0].job.is_none() {
+            fleet.ask(0).unwrap(); // waits out the pause after a drop, then a fetch
+        }
+        fleet.progress(0, false).unwrap();
+        let proc = &fleet.procs[0];
+        if proc.job.is_none() && proc.manager.cached_token(proc.key).is_some() {
+            break;
+        }
+    }
+    let proc = &mut fleet.procs[0];
+    let served = proc.manager.cached_token(proc.key).unwrap();
+    assert_ne!(
+        served.value().expose_secret(),
+        rejected,
+        "the rejected token came back"
+    );
+    assert_eq!(fleet.requests, 2, "a new token was asked for");
+}

@@ -103,6 +103,9 @@ pub(super) struct StoreState {
     /// The current token as the store holds it (sealed): what a 401's
     /// compare-and-delete names.
     current: Option<(Fingerprint, Vec<u8>)>,
+    /// The last token an API rejected: never imported again, even when the
+    /// compare-and-delete of its entry did not happen (the store was down).
+    dropped: Option<Fingerprint>,
     /// Commands to run with no reply needed (a 401's delete).
     pending: Vec<StoreCommand>,
     fetch: Option<SharedFetch>,
@@ -111,6 +114,7 @@ pub(super) struct StoreState {
 impl StoreState {
     /// The cached token was dropped: delete the shared entry if it still holds it.
     pub(super) fn token_dropped(&mut self, print: &Fingerprint) {
+        self.dropped = Some(*print);
         if let Some((held, sealed)) = self.current.take() {
             if held == *print {
                 self.pending.push(StoreCommand::DeleteIfEquals {
@@ -157,6 +161,7 @@ impl TokenManager {
                 .saturating_add(LEASE_MARGIN_MS),
             unavailable_until: None,
             current: None,
+            dropped: None,
             pending: Vec::new(),
             fetch: None,
         }));
@@ -467,12 +472,17 @@ impl TokenManager {
         let print = fingerprint(token.value.expose_secret());
         let held = entry
             .token()
-            .is_some_and(|t| fingerprint(t.value.expose_secret()) == print);
+            .is_some_and(|t| fingerprint(t.value.expose_secret()) == print)
+            || entry
+                .store
+                .as_ref()
+                .is_some_and(|s| s.dropped.as_ref() == Some(&print));
         let lifetime = token.expires_at_ms.saturating_sub(token.issued_at_ms);
         let leeway = entry.config.refresh.leeway_ms(lifetime);
         if held || now_ms >= token.expires_at_ms.saturating_sub(leeway) {
-            // The token this process has (someone must refresh it), or one
-            // about to need refreshing: take the lease instead.
+            // The token this process has (someone must refresh it) or one an
+            // API rejected here, or one about to need refreshing: take the
+            // lease instead.
             return None;
         }
         if entry.flight_ticket() != Some(ticket) {
