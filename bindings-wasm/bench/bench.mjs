@@ -13,7 +13,8 @@
 //    checked, config parsed and validated by the core, randomness).
 // 2. the cached-token hot path: what each library (or its documented usage)
 //    does on every API call once a token is held; ccauth also with an
-//    `onEvent` listener (events are drained off the hot path: it should cost nothing).
+//    `onEvent` listener (events are drained off the hot path: it should cost
+//    nothing), and with a fleet store attached (in memory: it is never read here).
 // 3. signing: a private_key_jwt (ES256) exchange (pool as in 1), an API call
 //    with a DPoP proof, and a Bearer API call with the token held (ccauth
 //    also with an `onEvent` listener).
@@ -145,6 +146,17 @@ for (const [i, v] of versions.entries()) hot.push(await measure(v.label, () => h
 const listened = new ClientCredentials({ ...ccauthOptions(versions[0]), onEvent: () => {} });
 await listened.getToken();
 hot.push(await measure("ccauth (onEvent listener)", () => listened.authorizationHeader()));
+// A fleet store is read only when the cache needs a token: never on this path.
+const memory = new Map();
+const memoryStore = {
+  get: async (key) => memory.get(key) ?? null,
+  setIfAbsent: async (key, value) => !memory.has(key) && Boolean(memory.set(key, value)),
+  set: async (key, value) => memory.set(key, value),
+  deleteIfEquals: async (key) => memory.delete(key),
+};
+const shared = new ClientCredentials({ ...ccauthOptions(versions[0]), store: memoryStore });
+await shared.getToken();
+hot.push(await measure("ccauth (fleet store attached)", () => shared.authorizationHeader()));
 hot.push(
   await measure("simple-oauth2", async () => {
     // its documented pattern: check expired(leeway) on every use

@@ -60,6 +60,16 @@ type BufferLike = Uint8Array & { toString(encoding?: string): string };
 type BufferClass = { from(data: ArrayBufferLike, offset?: number, length?: number): BufferLike; isBuffer(v: unknown): boolean };
 
 /**
+ * Node's Buffer (node-redis sends and reads bytes as Buffers): the global,
+ * else `node:buffer` through `process.getBuiltinModule` (Deno), never imported.
+ */
+function bufferClass(): BufferClass | undefined {
+  const g = globalThis as { Buffer?: BufferClass; process?: { getBuiltinModule?: (name: string) => unknown } };
+  if (g.Buffer !== undefined) return g.Buffer;
+  return (g.process?.getBuiltinModule?.("node:buffer") as { Buffer?: BufferClass } | undefined)?.Buffer;
+}
+
+/**
  * The fleet store on a node-redis client (`createClient` of the `redis`
  * package, v4 to v6), connected by you:
  *
@@ -83,7 +93,7 @@ export class RedisStore implements Store {
   constructor(client: unknown) {
     const c = client as NodeRedisClient | null;
     if (typeof c?.sendCommand !== "function") throw new TypeError("RedisStore needs a node-redis client (createClient() of the `redis` package)");
-    const buffer = (globalThis as { Buffer?: BufferClass }).Buffer;
+    const buffer = bufferClass();
     if (buffer === undefined) throw new TypeError("RedisStore needs Buffer (node-redis runs in Node, Deno and Bun)");
     if (typeof c.listenerCount === "function" && typeof c.on === "function" && c.listenerCount("error") === 0) c.on("error", () => {});
     this.#client = c;
