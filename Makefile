@@ -1,6 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. CI runs `make test`.
 # Every target calls a script in scripts/, so CI and local runs are the same.
-.PHONY: demo test dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint lint-npm fmt fuzz fuzz-smoke bench-npm size-npm bench-python bench-kotlin-swift
+.PHONY: demo test test-fleet dist dist-python test-python-platforms test-rust test-python test-kotlin test-swift bench lint lint-npm fmt fuzz fuzz-smoke bench-npm size-npm bench-python bench-kotlin-swift
 
 demo:            ## the examples against a local authorization server
 	bash scripts/demo.sh
@@ -16,6 +16,9 @@ dist-python:     ## the Python wheels for every platform and the sdist, checked
 
 test-python-platforms: ## lone extras; the wheels in Debian 11 (old glibc) and arm64 under qemu
 	bash scripts/test-python-platforms.sh
+
+test-fleet:      ## 3 Python + 3 Node + 2 Kotlin processes sharing one token on Redis (after the three test scripts)
+	bash scripts/test-fleet.sh
 
 test-rust:       ## the Rust core, vectors, properties and integration only
 	bash scripts/test-rust.sh

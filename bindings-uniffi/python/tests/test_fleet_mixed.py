@@ -11,6 +11,7 @@ argument), from their packed artifacts. Without it the test is skipped,
 unless ``CCAUTH_FLEET_REQUIRE=1`` (the script sets it) makes that a failure.
 """
 
+# ruff: noqa: F811 (the fixtures imported from test_fleet are the test's parameters)
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ from typing import Any, Dict, List, Sequence
 import pytest
 from conftest import Server
 from server_clients import SHORT_SECRET
-from test_fleet import CALLERS, WORKER, Fleet, Proc, assert_no_errors, now_ms, requests_per_refresh
+from test_fleet import CALLERS, WORKER, Fleet, Proc, assert_no_errors, fleet, now_ms, r, requests_per_refresh  # noqa: F401 (test_fleet's fixtures, used here by name)
 
 pytest.importorskip("redis")
 
