@@ -130,11 +130,6 @@ export class RedisStore implements Store {
   }
 }
 
-/** Whether `store` has the four methods. @internal */
-export const isStore = (store: unknown): store is Store =>
-  typeof store === "object" && store !== null &&
-  ["get", "setIfAbsent", "set", "deleteIfEquals"].every((m) => typeof (store as Record<string, unknown>)[m] === "function");
-
 /** A step of the core, read into plain data (and freed). @internal */
 export interface Step {
   kind: "get" | "set_if_absent" | "set" | "delete_if_equals" | "sleep" | "fetch" | "done";

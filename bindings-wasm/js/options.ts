@@ -3,7 +3,7 @@ import { ownError } from "./errors.js";
 import type { CoreError, ServerMetadata } from "./wire.js";
 import { closest, NESTED, OPTIONS, snakeKeys } from "./names.js";
 import type { LifecycleListener } from "./events.js";
-import { isStore, type Store } from "./fleet.js";
+import type { Store } from "./fleet.js";
 import { generatedDpopKey, type HostKey, hostKey, isKeyInput, type KeyAlg, type KeyInput, placeholderJwk } from "./keys.js";
 
 export type { KeyAlg, KeyInput, Signer } from "./keys.js";
@@ -202,6 +202,9 @@ const namePairs: Check = (v) =>
 const key: Check = (v) => (isKeyInput(v) ? undefined : "must be a CryptoKey, a CryptoKeyPair, a JWK object, a PEM string or a signer");
 const dpop: Check = (v) => (typeof v === "boolean" || !key(v) ? undefined : "must be true, false, or a key (a CryptoKeyPair, a JWK object, a PEM string or a signer)");
 
+/** What a fleet store does (js/fleet.ts `Store`). */
+const STORE_METHODS = ["get", "setIfAbsent", "set", "deleteIfEquals"] as const;
+
 /** The type each option must have (values are the core's to judge). */
 const CHECKS: Readonly<Record<OptionName, Check>> = {
   tokenEndpoint: string,
@@ -235,7 +238,8 @@ const CHECKS: Readonly<Record<OptionName, Check>> = {
   fetch: func,
   timeoutMs: positive,
   onEvent: func,
-  store: (v) => (isStore(v) ? undefined : "must be a store: an object with get, setIfAbsent, set and deleteIfEquals methods"),
+  store: (v) =>
+    isObject(v) && STORE_METHODS.every((m) => typeof v[m] === "function") ? undefined : `must be a store: an object with ${STORE_METHODS.join(", ")} methods`,
   storeKey: (v) => (isString(v) || v instanceof Uint8Array ? undefined : "must be a string or a Uint8Array"),
   storeTimeoutMs: positive,
 };

@@ -6,12 +6,14 @@
 //
 // It runs from the PACKED package: scripts/test-npm.sh installs the tarball
 // (and node-redis) into target/npm/scratch and copies this file there. After
-// scripts/test-npm.sh has run, from the repository root:
+// scripts/test-npm.sh has run, from the repository root, with a Redis and the
+// local authorization server (the wrappers export CCAUTH_REDIS_URL and
+// CCAUTH_TOKEN_ENDPOINT; give your own to join a running fleet):
 //
-//   CCAUTH_REDIS_URL=redis://127.0.0.1:6379/0 CCAUTH_TOKEN_ENDPOINT=http://127.0.0.1:PORT/token \
+//   bash scripts/with-redis.sh bash scripts/with-auth-server.sh \
 //     node target/npm/scratch/fleet-worker.mjs '{"client_id": "ccauth-short", "secret": "short-secret-0123456789"}'
 //
-// (or under scripts/with-redis.sh scripts/with-auth-server.sh, which export both).
+// Closing its stdin (Ctrl-D here; the test closes the pipe) ends it with a "done" line.
 //
 // argv[2], JSON: client_id, secret, callers (50), attempt_timeout_ms (2000),
 // start_at_ms (Unix ms to start at, for a fleet released at one instant),
@@ -70,7 +72,7 @@ const client = new ClientCredentials({
   clientId: options.client_id,
   clientSecret: options.secret,
   retry: { attemptTimeoutMs: options.attempt_timeout_ms ?? 2_000 },
-  timeoutMs: 5_000,
+  timeoutMs: options.hang ? 2 ** 31 - 1 : 5_000, // hang: blocked for good, as the Python worker's transport
   onEvent,
   ...(options.hang ? { fetch: hanging } : {}),
   ...(redis ? { store: new RedisStore(redis) } : {}),
