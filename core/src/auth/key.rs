@@ -353,19 +353,19 @@ impl PrivateKey {
     pub(crate) fn secret_digest(&self) -> Option<[u8; 32]> {
         use sha2::Digest as _;
         let bytes: zeroize::Zeroizing<Vec<u8>> = match &self.key {
-            KeyMaterial::Host { .. } => return None,
+            KeyMaterial::Host { .. } => None,
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(key) => {
                 use rsa::traits::PrivateKeyParts as _;
-                zeroize::Zeroizing::new(key.d().to_bytes_be())
+                Some(zeroize::Zeroizing::new(key.d().to_bytes_be()))
             }
             #[cfg(feature = "es256")]
-            KeyMaterial::P256(key) => zeroize::Zeroizing::new(key.to_bytes().to_vec()),
+            KeyMaterial::P256(key) => Some(zeroize::Zeroizing::new(key.to_bytes().to_vec())),
             #[cfg(feature = "es384")]
-            KeyMaterial::P384(key) => zeroize::Zeroizing::new(key.to_bytes().to_vec()),
+            KeyMaterial::P384(key) => Some(zeroize::Zeroizing::new(key.to_bytes().to_vec())),
             #[cfg(feature = "eddsa")]
-            KeyMaterial::Ed25519(key) => zeroize::Zeroizing::new(key.to_bytes().to_vec()),
-        };
+            KeyMaterial::Ed25519(key) => Some(zeroize::Zeroizing::new(key.to_bytes().to_vec())),
+        }?;
         Some(sha2::Sha256::digest(bytes.as_slice()).into())
     }
 
