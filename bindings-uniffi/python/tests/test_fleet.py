@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -647,3 +648,76 @@ def test_clients_from_env_share_through_a_store(server: Server, r: Any) -> None:
     with pytest.raises(ccauth.ConfigError) as short:
         ccauth.ClientCredentials.from_env(environ=environ, store=store, store_key="too short")
     assert short.value.field == "store_key"
+
+
+# -- Redis Cluster ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def cluster() -> Iterator[Any]:
+    """A real 3-node Redis Cluster on loopback ports (the test Redis's
+    binary, cluster mode, no replicas), as a redis-py ``RedisCluster``."""
+    from redis.cluster import ClusterNode, RedisCluster
+
+    binary = os.environ.get("CCAUTH_REDIS_SERVER", "redis-server")
+    ports: List[int] = []
+    for _ in range(3):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    work = tempfile.mkdtemp(prefix="ccauth-cluster-")
+    nodes = []
+    for port in ports:
+        nodes.append(subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes", "--save", "", "--appendonly", "no",
+             "--cluster-config-file", f"{work}/nodes-{port}.conf", "--dir", work, "--daemonize", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+    try:
+        plain = [redis.Redis(port=port, socket_timeout=2) for port in ports]
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if all(c.ping() for c in plain):
+                    break
+            except redis.exceptions.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the cluster's nodes did not start"
+            time.sleep(0.05)
+        # Slots split in three, the nodes introduced to each other.
+        for i, c in enumerate(plain):
+            c.execute_command("CLUSTER", "ADDSLOTSRANGE", i * 5462, min(16383, i * 5462 + 5461))
+            c.execute_command("CLUSTER", "MEET", "127.0.0.1", ports[0])
+        while not all(c.execute_command("CLUSTER", "INFO").decode().startswith("cluster_state:ok") for c in plain):
+            assert time.monotonic() < deadline + 20, "the cluster did not form"
+            time.sleep(0.1)
+        client = RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", ports[0])], socket_timeout=2)  # type: ignore[no-untyped-call]
+        yield client
+        client.close()
+    finally:
+        for node in nodes:
+            node.terminate()
+            node.wait(10)
+
+
+def test_a_redis_cluster_shares_one_token(server: Server, cluster: Any) -> None:
+    """On a real Redis Cluster (redis-py's RedisCluster): both keys of a
+    client in one slot (the hash tag), every command accepted (GET, SET NX
+    PX, SET PX, EVAL with one key, routed to the slot's node): 3 clients,
+    1 token request; a 401's compare-and-delete removes the entry."""
+    store = ccauth.RedisStore(cluster)
+    seen: List[str] = []
+    server.reset_stats()
+    clients = [ccauth.ClientCredentials(server.token_endpoint, "ccauth-basic", BASIC_SECRET, store=store,
+                                        on_event=lambda e: seen.append(e.event)) for _ in range(3)]
+    got = [c.get_token() for c in clients]
+    assert len({t.access_token for t in got}) == 1 and server.token_requests("ccauth-basic") == 1, seen
+    assert seen.count("store_published") == 1 and seen.count("store_hit") == 2 and "store_unavailable" not in seen, seen
+    keys = clients[0].store_keys
+    assert keys is not None and cluster.keyslot(keys.token) == cluster.keyslot(keys.lease)
+    assert cluster.get(keys.token) is not None and cluster.get(keys.lease) is None, "published, lease released"
+    assert clients[0].invalidate(got[0])  # the API said 401
+    deadline = time.monotonic() + 5
+    while cluster.get(keys.token) is not None:
+        assert time.monotonic() < deadline, "the compare-and-delete did not run on the cluster"
+        time.sleep(0.05)
