@@ -39,7 +39,8 @@ export function randomBytes(n: number): Uint8Array {
   if (!crypto?.getRandomValues) {
     throw ownError({
       code: "NO_RANDOM_SOURCE",
-      message: "NO_RANDOM_SOURCE: signing needs globalThis.crypto (Node 18: --experimental-global-webcrypto)",
+      message:
+        "NO_RANDOM_SOURCE: signing and a fleet store need globalThis.crypto (Node 18: --experimental-global-webcrypto)",
       retryable: false,
     });
   }
