@@ -6,7 +6,6 @@ import io.lettuce.core.api.StatefulRedisConnection
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
-import kotlinx.serialization.json.int
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import kotlinx.serialization.json.long
@@ -22,10 +21,6 @@ import org.junit.jupiter.api.Order
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestMethodOrder
 import java.io.File
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest
-import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.util.concurrent.TimeUnit
 
@@ -47,7 +42,6 @@ class FleetIT {
     private val worker = System.getProperty("ccauth.fleetWorker") ?: ""
     private val redisUrl = env["CCAUTH_REDIS_URL"] ?: ""
     private val stats = env["CCAUTH_STATS_URL"] ?: ""
-    private val http = HttpClient.newHttpClient()
     private val fleet = Fleet()
     private lateinit var redisClient: RedisClient
     private lateinit var redis: StatefulRedisConnection<String, ByteArray>
@@ -72,19 +66,11 @@ class FleetIT {
 
     // -- the server's counters ------------------------------------------------
 
-    private fun tokenRequests(clientId: String): Int {
-        val body = http.send(HttpRequest.newBuilder(URI.create(stats)).build(), HttpResponse.BodyHandlers.ofString()).body()
-        return Json
-            .parseToJsonElement(body)
-            .jsonObject["token_requests_by_client"]!!
-            .jsonObject[clientId]
-            ?.jsonPrimitive
-            ?.int ?: 0
-    }
+    private val serverStats = ServerStats(stats)
 
-    private fun resetStats() {
-        http.send(HttpRequest.newBuilder(URI.create("$stats/reset")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding())
-    }
+    private fun tokenRequests(clientId: String): Int = serverStats.tokenRequests(clientId)
+
+    private fun resetStats() = serverStats.reset()
 
     // -- a fleet of processes -------------------------------------------------
 

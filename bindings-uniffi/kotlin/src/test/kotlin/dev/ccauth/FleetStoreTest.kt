@@ -12,10 +12,6 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.int
-import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -27,10 +23,6 @@ import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest
-import java.net.http.HttpResponse
 import java.util.Collections
 
 /**
@@ -46,7 +38,6 @@ class FleetStoreTest {
     private val redisUrl = env["CCAUTH_REDIS_URL"] ?: ""
     private val tokenEndpoint = env["CCAUTH_TOKEN_ENDPOINT"] ?: ""
     private val stats = env["CCAUTH_STATS_URL"] ?: ""
-    private val http = HttpClient.newHttpClient()
     private lateinit var redisClient: RedisClient
     private lateinit var redis: StatefulRedisConnection<String, ByteArray>
     private val stores = ArrayList<LettuceStore>()
@@ -71,15 +62,9 @@ class FleetStoreTest {
         }
     }
 
-    private fun tokenRequests(clientId: String): Int {
-        val body = http.send(HttpRequest.newBuilder(URI.create(stats)).build(), HttpResponse.BodyHandlers.ofString()).body()
-        return Json
-            .parseToJsonElement(body)
-            .jsonObject["token_requests_by_client"]!!
-            .jsonObject[clientId]
-            ?.jsonPrimitive
-            ?.int ?: 0
-    }
+    private val serverStats = ServerStats(stats)
+
+    private fun tokenRequests(clientId: String): Int = serverStats.tokenRequests(clientId)
 
     private fun store(): LettuceStore = LettuceStore.fromUrl(redisUrl).also { stores += it }
 

@@ -9,10 +9,6 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.int
-import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotEquals
@@ -35,15 +31,9 @@ class IntegrationTest {
     private val keys = java.io.File(System.getProperty("ccauth.vectors"), "keys")
     private val http = HttpClient.newHttpClient()
 
-    private fun tokenRequests(clientId: String): Int {
-        val body = http.send(HttpRequest.newBuilder(URI.create(stats)).build(), HttpResponse.BodyHandlers.ofString()).body()
-        return Json
-            .parseToJsonElement(body)
-            .jsonObject["token_requests_by_client"]!!
-            .jsonObject[clientId]
-            ?.jsonPrimitive
-            ?.int ?: 0
-    }
+    private val serverStats = ServerStats(stats)
+
+    private fun tokenRequests(clientId: String): Int = serverStats.tokenRequests(clientId)
 
     private fun post(secret: String) = ClientAuth.ClientSecretPost(ClientSecret(secret))
 
