@@ -119,6 +119,10 @@ struct Fleet {
     /// The lease each process was told it took (its owner id), until it
     /// gives it back or its conversation ends.
     leases: Vec<Option<Vec<u8>>>,
+    /// Whether the process gave its lease back before fetching (a stall)
+    /// in its current conversation; and whether it fetched in it.
+    renewed: Vec<bool>,
+    fetched: Vec<bool>,
     crashes: u64,
 }
 
@@ -145,6 +149,8 @@ impl Fleet {
             ttl_s,
             steps: vec![0; n],
             leases: vec![None; n],
+            renewed: vec![false; n],
+            fetched: vec![false; n],
             crashes: 0,
         }
     }
@@ -166,6 +172,8 @@ impl Fleet {
                 proc.job = Some(Job::Store(ticket.id(), step));
                 self.steps[p] = 0;
                 self.leases[p] = None;
+                self.renewed[p] = false;
+                self.fetched[p] = false;
             }
             _ => {}
         }
@@ -196,14 +204,21 @@ impl Fleet {
                     }
                     (StoreCommand::DeleteIfEquals { key, .. }, _) if key.ends_with(":lease") => {
                         self.leases[p] = None;
+                        self.renewed[p] |= !self.fetched[p];
                     }
                     // A failed store: the process fetches alone, by design.
                     (_, StoreReply::Failed) => self.leases[p] = None,
                     _ => {}
                 }
                 let step = self.procs[p].manager.store_reply(ticket, reply, now);
-                if let (StoreStep::Fetch, Some(owner)) = (&step, &self.leases[p]) {
-                    // Fetching under a lease: the store still holds it, for long enough.
+                self.fetched[p] |= step == StoreStep::Fetch;
+                if let (StoreStep::Fetch, Some(owner), false) =
+                    (&step, &self.leases[p], self.renewed[p])
+                {
+                    // Fetching under a lease: the store still holds it, for
+                    // long enough. (Once given back after a stall, the next
+                    // lease is fetched under whatever is left: a process that
+                    // slow still gets its token.)
                     let live = self.store.data.iter().find(|(k, _)| k.ends_with(":lease"));
                     prop_assert!(
                         live.is_some_and(|(_, (v, expires))| v == owner && *expires >= now + 3_000),
@@ -482,4 +497,32 @@ fn a_rejected_token_is_not_read_back_from_the_store() {
         "the rejected token came back"
     );
     assert_eq!(fleet.requests, 2, "a new token was asked for");
+}
+
+/// A store whose every round trip takes 300 ms (the lease's check after
+/// "SET NX" and "GET" always finds it held more than 500 ms): the holder
+/// gives the lease back once, then fetches; the conversation ends, with one
+/// token request.
+#[test]
+fn a_slow_store_is_given_the_lease_back_once_then_the_holder_fetches() {
+    let mut fleet = Fleet::new(1, 3600);
+    fleet.ask(0).unwrap();
+    let mut renewals = 0;
+    for _ in 0..100 {
+        if let Some(Job::Store(_, StoreStep::Command(StoreCommand::DeleteIfEquals { key, .. }))) =
+            &fleet.procs[0].job
+        {
+            renewals += u32::from(key.ends_with(":lease") && fleet.requests == 0);
+        }
+        fleet.now += 300;
+        fleet.progress(0, false).unwrap();
+        if fleet.procs[0].job.is_none() {
+            break;
+        }
+    }
+    assert!(fleet.procs[0].job.is_none(), "the conversation never ended");
+    assert_eq!(renewals, 1, "the lease is given back once, not again");
+    assert_eq!(fleet.requests, 1);
+    let proc = &fleet.procs[0];
+    assert!(proc.manager.cached_token(proc.key).is_some());
 }

@@ -13,8 +13,9 @@
 //!    fetches, publishes the sealed entry (expiring with the token) and
 //!    releases the lease only if it still owns it (compare-and-delete). A
 //!    holder that stalled more than half a second between asking for the
-//!    lease and fetching gives it back and asks again, so that a lease
-//!    always outlives the fetch made under it;
+//!    lease and fetching gives it back and asks again (once per fetch: a
+//!    store that slow is not waited on twice), so that a lease outlives the
+//!    fetch made under it;
 //! 3. the others sleep and read again with a growing backoff, and take over
 //!    when the lease expires (its holder died); once they have waited the
 //!    lease TTL and a second on busy leases, they fetch alone.
@@ -86,6 +87,9 @@ struct SharedFetch {
     wait_until_ms: Option<u64>,
     /// When the lease was last asked for: the holder's clock for its lease.
     leased_at_ms: u64,
+    /// The lease was given back once already: a store that slow (round
+    /// trips of a quarter second) is not waited on again, the fetch goes on.
+    renewed: bool,
     backoff_ms: u64,
     owns_lease: bool,
     reported_busy: bool,
@@ -191,6 +195,7 @@ impl TokenManager {
             phase: Phase::Reading,
             wait_until_ms: None,
             leased_at_ms: now_ms,
+            renewed: false,
             backoff_ms: FIRST_BACKOFF_MS,
             owns_lease: false,
             reported_busy: false,
@@ -249,14 +254,14 @@ impl TokenManager {
                     return StoreStep::Done;
                 };
                 if phase == Phase::Rechecking {
-                    let held_ms = store
-                        .fetch
-                        .as_ref()
-                        .map_or(0, |f| now_ms.saturating_sub(f.leased_at_ms));
-                    if held_ms > LEASE_MARGIN_MS {
+                    let stale = store.fetch.as_ref().is_some_and(|f| {
+                        !f.renewed && now_ms.saturating_sub(f.leased_at_ms) > LEASE_MARGIN_MS
+                    });
+                    if stale {
                         // Too little of the lease is left to cover a whole attempt.
                         if let Some(fetch) = store.fetch.as_mut() {
                             fetch.owns_lease = false;
+                            fetch.renewed = true;
                             fetch.phase = Phase::Renewing;
                         }
                         return StoreStep::Command(StoreCommand::DeleteIfEquals {
