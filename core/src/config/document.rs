@@ -180,7 +180,15 @@ fn document_error(document: &Map<String, Value>, error: &serde_json::Error) -> C
                     .and_then(Value::as_object)
                     .is_some_and(|o| o.contains_key(name))
         });
-        let full = parent.map_or_else(|| name.to_owned(), |p| format!("{p}.{name}"));
+        // An unknown name is echoed only when it reads as an option name and
+        // holds none of the document's values: a key merged with its value by
+        // a typo (`"client_secret=…"`) is not shown.
+        let shown = if is_shown_name(name, document) {
+            name
+        } else {
+            HIDDEN_NAME
+        };
+        let full = parent.map_or_else(|| shown.to_owned(), |p| format!("{p}.{shown}"));
         let reason = match closest(name, known) {
             Some(near) => format!("unknown option; did you mean `{near}`?"),
             None => "unknown option".to_owned(),
@@ -256,6 +264,28 @@ fn sanitize_name(name: &str) -> String {
 }
 
 /// The known name nearest to `name` (edit distance ≤ 2, or one contains the other).
+/// The field of an unknown option whose name is not shown.
+const HIDDEN_NAME: &str = "(unknown option, name not shown)";
+
+/// Whether an unknown option's name may be echoed: letters, digits, `_`,
+/// `-` and `.`, at most 64 of them (or none), and none of the document's string values
+/// (of 6 characters or more) inside it.
+fn is_shown_name(name: &str, document: &Map<String, Value>) -> bool {
+    fn holds_value(name: &str, value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.len() >= 6 && name.contains(s.as_str()),
+            Value::Array(items) => items.iter().any(|v| holds_value(name, v)),
+            Value::Object(map) => map.values().any(|v| holds_value(name, v)),
+            _ => false,
+        }
+    }
+    name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !document.values().any(|v| holds_value(name, v))
+}
+
 fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
@@ -501,6 +531,16 @@ mod tests {
         );
         assert_eq!(field, "retry.max_atempts");
         assert_eq!(reason, "unknown option; did you mean `max_attempts`?");
+        // A key merged with a value by a typo is not echoed; the near option is named.
+        let (_, field, reason) = error_of(
+            r#"{"token_endpoint":"https://a/t","client_id":"c","client_secret=s3cr3t-value":1}"#,
+        );
+        assert_eq!(field, "(unknown option, name not shown)");
+        assert_eq!(reason, "unknown option; did you mean `client_secret`?");
+        let (_, field, _) = error_of(
+            r#"{"token_endpoint":"https://a/t","client_id":"c","client_secretabcdef":1,"x":"abcdef"}"#,
+        );
+        assert_eq!(field, "(unknown option, name not shown)");
         let (_, field, reason) =
             error_of(r#"{"token_endpoint":"https://a/t","client_id":"c","scopes":["a",7]}"#);
         assert_eq!(
