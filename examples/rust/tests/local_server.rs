@@ -210,22 +210,25 @@ fn two_hundred_threads_share_one_fetch_per_refresh() {
 }
 
 /// 200 threads released at once on a client with no usable token, 20 times
-/// over: the server must count exactly one token request each time.
+/// over: the server must count exactly one token request each time. (A
+/// client no other test here uses: tests run in parallel, and the server's
+/// count is per client.)
 #[test]
 fn two_hundred_threads_at_once_make_exactly_one_request_every_time() {
     const THREADS: usize = 200;
     const REPETITIONS: usize = 20;
+    const CLIENT: &str = "ccauth-secret-jwt";
     let mut counts = Vec::new();
     for _ in 0..REPETITIONS {
         let config = config(
-            "ccauth-post",
-            "post-secret-0123456789",
-            ClientAuthMethod::ClientSecretPost,
+            CLIENT,
+            "jwt-secret-0123456789-0123456789-abcdef",
+            ClientAuthMethod::ClientSecretJwt,
         )
         .build()
         .unwrap();
         let tokens = SharedTokens::new(config, agent());
-        let before = token_requests("ccauth-post");
+        let before = token_requests(CLIENT);
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
         let handles: Vec<_> = (0..THREADS)
             .map(|_| {
@@ -240,7 +243,7 @@ fn two_hundred_threads_at_once_make_exactly_one_request_every_time() {
         let values: std::collections::BTreeSet<String> =
             handles.into_iter().map(|h| h.join().unwrap()).collect();
         assert_eq!(values.len(), 1, "every thread got the same token");
-        counts.push(token_requests("ccauth-post") - before);
+        counts.push(token_requests(CLIENT) - before);
     }
     eprintln!("[single-flight] {THREADS} threads x {REPETITIONS}: token requests per repetition {counts:?}");
     assert!(
