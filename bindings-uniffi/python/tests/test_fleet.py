@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -653,6 +654,32 @@ def test_clients_from_env_share_through_a_store(server: Server, r: Any) -> None:
 # -- Redis Cluster ---------------------------------------------------------------------------
 
 
+def _cluster_ports(count: int) -> List[int]:
+    """Free loopback ports a cluster node can use: Redis refuses a port above
+    55535 in cluster mode (its bus listens on port + 10000), and the kernel's
+    ephemeral range reaches 60999, so bind(0) is not enough. A port is taken
+    only when it and its bus port are both free."""
+    rng = random.Random()
+    ports: List[int] = []
+    while len(ports) < count:
+        port = rng.randint(20000, 55535)
+        if port in ports:
+            continue
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+        except OSError:
+            continue
+        ports.append(port)
+    return ports
+
+
+def _cluster_logs(work: str) -> str:
+    return "\n".join(open(os.path.join(work, name), errors="replace").read()[-400:]
+                     for name in sorted(os.listdir(work)) if name.startswith("log-"))
+
+
 @pytest.fixture()
 def cluster() -> Iterator[Any]:
     """A real 3-node Redis Cluster on loopback ports (the test Redis's
@@ -660,19 +687,16 @@ def cluster() -> Iterator[Any]:
     from redis.cluster import ClusterNode, RedisCluster
 
     binary = os.environ.get("CCAUTH_REDIS_SERVER", "redis-server")
-    ports: List[int] = []
-    for _ in range(3):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
+    ports = _cluster_ports(3)
     work = tempfile.mkdtemp(prefix="ccauth-cluster-")
     nodes = []
     for port in ports:
-        nodes.append(subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes", "--save", "", "--appendonly", "no",
-             "--cluster-config-file", f"{work}/nodes-{port}.conf", "--dir", work, "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
+        with open(f"{work}/log-{port}", "wb") as log:
+            nodes.append(subprocess.Popen(
+                [binary, "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes", "--save", "", "--appendonly", "no",
+                 "--cluster-config-file", f"{work}/nodes-{port}.conf", "--dir", work, "--daemonize", "no", "--loglevel", "warning"],
+                stdout=log, stderr=subprocess.STDOUT,
+            ))
     try:
         plain = [redis.Redis(port=port, socket_timeout=2) for port in ports]
         deadline = time.monotonic() + 10
@@ -682,7 +706,7 @@ def cluster() -> Iterator[Any]:
                     break
             except redis.exceptions.ConnectionError:
                 pass
-            assert time.monotonic() < deadline, "the cluster's nodes did not start"
+            assert time.monotonic() < deadline, "the cluster's nodes did not start: " + _cluster_logs(work)
             time.sleep(0.05)
         # Slots split in three, the nodes introduced to each other.
         for i, c in enumerate(plain):
