@@ -149,6 +149,18 @@ public struct CcauthError: Error, CustomStringConvertible, CustomDebugStringConv
         }
     }
 
+    /// A `.config` error (`INVALID_PARAMETER`) for an option the driver
+    /// itself refuses, named as in the config document; `reason` holds no value of it.
+    static func badOption(_ name: String, reason: String) -> CcauthError {
+        let code = "INVALID_PARAMETER"
+        let info = ErrorInfo(
+            kind: .config, code: code, message: configMessage(code: code, field: name, index: nil, reason: reason),
+            retryable: false, status: nil, error: nil, errorDescription: nil, errorUri: nil, retryAfterMs: nil,
+            bodyKind: nil, excerpt: nil, wwwAuthenticate: [], field: name, reason: reason, index: nil, contentType: nil,
+            bodyLen: nil, extrasJson: "{}", dpopNonce: nil, transportKind: nil, cause: nil, requestSent: nil)
+        return CcauthError(info, optionNames: false)
+    }
+
     /// `CODE: invalid `field` (item N): reason`, the core's template, with the option's own name.
     static func configMessage(code: String, field: String, index: Int?, reason: String?) -> String {
         var s = "\(code): invalid `\(field)`"

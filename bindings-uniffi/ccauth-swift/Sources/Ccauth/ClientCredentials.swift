@@ -104,7 +104,12 @@ public actor ClientCredentials {
     }
 
     private init(_ options: ClientCredentialsOptions, session: URLSession?, discovered: (issuer: String, metadata: String)?) throws {
-        let config = try options.config(issuer: discovered?.issuer, metadataJSON: discovered?.metadata)
+        try self.init(config: try options.config(issuer: discovered?.issuer, metadataJSON: discovered?.metadata), options, session: session)
+    }
+
+    /// A client for `config`, validated already; `options` give the driver's
+    /// parts only (session timeout, assertion source, listener, store, signers).
+    init(config: ClientConfig, _ options: ClientCredentialsOptions, session: URLSession?) throws {
         let lifecycle = TokenLifecycle.withConfig(config: config, seed: UInt64.random(in: 0...UInt64.max))
         // Randomness for signatures (jti, salts), the lease owner id and the
         // seals' nonces: the system's CSPRNG.
@@ -546,8 +551,16 @@ public actor ClientCredentials {
     /// endpoint (when `options.tokenEndpoint` is empty), the revocation and
     /// introspection endpoints, the auth method and the signing algorithm.
     public static func discover(issuer: String, _ options: ClientCredentialsOptions) async throws -> ClientCredentials {
-        let timeout = TimeInterval(options.timeoutMs) / 1000
-        let discovery = Discovery(issuer: issuer, dangerAcceptInsecureHttp: options.dangerAcceptInsecureHttp)
+        let metadata = try await discovered(
+            issuer: issuer, dangerAcceptInsecureHttp: options.dangerAcceptInsecureHttp, timeoutMs: options.timeoutMs)
+        return try ClientCredentials(options, session: nil, discovered: (issuer, metadata))
+    }
+
+    /// The metadata JSON of `issuer` (the core's discovery, its requests sent
+    /// here on a session of their own), or the core's error.
+    static func discovered(issuer: String, dangerAcceptInsecureHttp: Bool, timeoutMs: UInt64) async throws -> String {
+        let timeout = TimeInterval(timeoutMs) / 1000
+        let discovery = Discovery(issuer: issuer, dangerAcceptInsecureHttp: dangerAcceptInsecureHttp)
         let reader = ReplyReader()
         let session = URLSession(configuration: .ephemeral, delegate: reader, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
@@ -564,7 +577,7 @@ public actor ClientCredentials {
                     step = discovery.handleTransportError(kind: f.ffiKind, message: f.message, cause: f.cause, requestSent: f.requestSent)
                 }
             case .done(let metadata):
-                return try ClientCredentials(options, session: nil, discovered: (issuer, metadata))
+                return metadata
             case .failed(let error):
                 throw CcauthError(error)
             }
