@@ -899,5 +899,59 @@ class ClientCredentials
                         is DiscoveryStep.Send -> error("unreachable")
                     }
                 }
+
+            /**
+             * A client from `CCAUTH_*` environment variables, the names every
+             * ccauth package reads (`python -m ccauth doctor --help` lists them):
+             * `CCAUTH_TOKEN_ENDPOINT` (or `CCAUTH_ISSUER`, then discovery),
+             * `CCAUTH_CLIENT_ID`, `CCAUTH_CLIENT_SECRET`, `CCAUTH_AUTH_METHOD`,
+             * `CCAUTH_SCOPE` (space-separated), `CCAUTH_AUDIENCE`,
+             * `CCAUTH_RESOURCE`, `CCAUTH_PRIVATE_KEY` (a PEM or JWK; or
+             * `CCAUTH_PRIVATE_KEY_FILE`), `CCAUTH_KEY_ID`,
+             * `CCAUTH_CLIENT_ASSERTION_ALG`, `CCAUTH_BODY_FORMAT`, and
+             * `CCAUTH_CONFIG_FILE`: a JSON config document (the sans-IO
+             * functions' document, snake_case, docs/OPTIONS.md) that the
+             * variables override. The core reads them; a misspelt `CCAUTH_`
+             * name is a [CcauthError.Config] (`field` `environment`) naming
+             * the right one, an unreadable file one naming `configFile` or
+             * `privateKeyFile` (and its path); no secret is ever in a message.
+             *
+             * With an `issuer` and no `server_metadata` the issuer's metadata
+             * is fetched first ([discover]; plain http beyond loopback only with
+             * `danger_accept_insecure_http` in the file). `proactive_refresh`
+             * in the file arms the refresh timer as [ClientOptions.proactiveRefresh]
+             * does. A document naming `external_client_assertion`,
+             * `host_signed_key` or `host_signed_dpop_key` is a
+             * [CcauthError.Config]: those need code (an assertion source, a
+             * signer), so build the client from [ClientOptions] instead.
+             *
+             * The other parameters are the constructor's; [env] replaces the
+             * process environment (e.g. in tests).
+             */
+            @JvmStatic
+            @JvmOverloads
+            suspend fun fromEnv(
+                transport: HttpTransport = UrlConnectionTransport(),
+                timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+                listener: LifecycleListener? = null,
+                store: TokenStore? = null,
+                storeKey: ByteArray? = null,
+                env: Map<String, String> = System.getenv(),
+            ): ClientCredentials {
+                val config = FromEnv.config(FromEnv.options(env), transport, timeoutMs)
+                return ClientCredentials(config, transport, timeoutMs, null, listener, store, storeKey)
+            }
+
+            /** [fromEnv] for blocking callers (Java, or code outside coroutines): the thread waits for discovery, if any. */
+            @JvmStatic
+            @JvmOverloads
+            fun fromEnvBlocking(
+                transport: HttpTransport = UrlConnectionTransport(),
+                timeoutMs: Long = DEFAULT_TIMEOUT_MS,
+                listener: LifecycleListener? = null,
+                store: TokenStore? = null,
+                storeKey: ByteArray? = null,
+                env: Map<String, String> = System.getenv(),
+            ): ClientCredentials = runBlocking { fromEnv(transport, timeoutMs, listener, store, storeKey, env) }
         }
     }
