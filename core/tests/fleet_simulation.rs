@@ -526,3 +526,57 @@ fn a_slow_store_is_given_the_lease_back_once_then_the_holder_fetches() {
     let proc = &fleet.procs[0];
     assert!(proc.manager.cached_token(proc.key).is_some());
 }
+
+/// A holder that spent most of an attempt timeout on the store (a stall
+/// after the lease, the lease given back and taken again) still has a whole
+/// attempt for its token request once it fetches: a local caller polling
+/// 2.5 s into that request waits for it rather than getting a second ticket
+/// (the CI seed where a process replaced its own fetch and the fleet made
+/// two requests).
+#[test]
+fn a_fetch_after_a_long_store_conversation_keeps_a_whole_attempt() {
+    let mut fleet = Fleet::new(1, 3600);
+    fleet.ask(0).unwrap(); // t = 0: GET
+    fleet.now += 100;
+    fleet.progress(0, false).unwrap(); // GET: nothing; SET NX
+    fleet.progress(0, false).unwrap(); // SET NX: the lease is p0's; GET
+    fleet.now += 700; // a stall: the lease is stale
+    fleet.progress(0, false).unwrap(); // GET: nothing; the lease given back
+    fleet.progress(0, false).unwrap(); // DELETE IF EQUALS; SET NX
+    fleet.now += 100;
+    fleet.progress(0, false).unwrap(); // SET NX: p0's again; GET
+    fleet.progress(0, false).unwrap(); // GET: nothing; fetch
+    assert!(
+        matches!(fleet.procs[0].job, Some(Job::Store(_, StoreStep::Fetch))),
+        "the holder fetches"
+    );
+    let fetched_at = fleet.now;
+    // 2.5 s into the request (3.4 s after the ticket was handed out).
+    fleet.now += 2_500;
+    let proc = &mut fleet.procs[0];
+    let decision = proc.manager.poll(proc.key, fleet.now).unwrap();
+    assert!(
+        matches!(decision, TokenDecision::Wait { until_ms } if until_ms >= fetched_at + 3_000),
+        "the fetch in flight is waited for (a whole attempt), got {decision:?}"
+    );
+    let events: Vec<String> = proc
+        .manager
+        .drain_events()
+        .iter()
+        .map(|e| e.to_json())
+        .collect();
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.contains("fetch_failed") || e.contains("retry_scheduled")),
+        "the request in flight was presumed lost: {events:?}"
+    );
+    for _ in 0..100 {
+        fleet.now += 10;
+        fleet.progress(0, false).unwrap();
+        fleet.after().unwrap();
+    }
+    assert_eq!(fleet.requests, 1);
+    let proc = &mut fleet.procs[0];
+    assert!(proc.manager.cached_token(proc.key).is_some());
+}

@@ -210,7 +210,31 @@ impl TokenManager {
 
     /// Reports the reply to the last [`StoreStep::Command`] of `ticket`.
     pub fn store_reply(&mut self, ticket: TicketId, reply: StoreReply, now_ms: u64) -> StoreStep {
-        let ticket = ticket.get();
+        let step = self.store_reply_step(ticket.get(), reply, now_ms);
+        self.keep_step_alive(ticket.get(), &step, now_ms);
+        step
+    }
+
+    /// Every step pushes the ticket's deadline past what it asks of the
+    /// host: a fetch that spent seconds on the fleet's leases still has a
+    /// whole attempt for its request, so a caller polling meanwhile waits
+    /// for it instead of being handed a second ticket (a second request).
+    fn keep_step_alive(&mut self, ticket: u64, step: &StoreStep, now_ms: u64) {
+        let from_ms = match step {
+            StoreStep::Command(_) | StoreStep::Fetch => now_ms,
+            StoreStep::Sleep { until_ms } => (*until_ms).max(now_ms),
+            _ => return,
+        };
+        let Some(index) = self.entry_in_flight(ticket) else {
+            return;
+        };
+        if let Some(entry) = self.entries.get_mut(index) {
+            let timeout = entry.config.retry.attempt_timeout_ms;
+            entry.keep_alive(ticket, from_ms.saturating_add(timeout));
+        }
+    }
+
+    fn store_reply_step(&mut self, ticket: u64, reply: StoreReply, now_ms: u64) -> StoreStep {
         let Some(index) = self.store_entry(ticket) else {
             return StoreStep::Done;
         };
@@ -219,7 +243,6 @@ impl TokenManager {
             return StoreStep::Done;
         };
         let key_id = entry.key_id.clone();
-        let timeout = entry.config.retry.attempt_timeout_ms;
         let Some(store) = entry.store.as_mut() else {
             return StoreStep::Done;
         };
@@ -317,9 +340,6 @@ impl TokenManager {
                     event.until_ms = Some(wait_until_ms);
                     self.events.push(event);
                 }
-                if let Some(entry) = self.entries.get_mut(index) {
-                    entry.keep_alive(ticket, until_ms.saturating_add(timeout));
-                }
                 StoreStep::Sleep { until_ms }
             }
             (Phase::Publishing, _) => {
@@ -355,16 +375,17 @@ impl TokenManager {
         let Some(store) = self.store_mut(index) else {
             return StoreStep::Done;
         };
-        match store.fetch.as_ref().map(|f| f.phase) {
+        let step = match store.fetch.as_ref().map(|f| f.phase) {
             Some(Phase::Waiting) => {
                 set_phase(store, Phase::Reading);
-                let _ = now_ms;
                 StoreStep::Command(StoreCommand::Get {
                     key: store.keys.token.clone(),
                 })
             }
             _ => StoreStep::Done,
-        }
+        };
+        self.keep_step_alive(ticket, &step, now_ms);
+        step
     }
 
     /// After the host reported ticket `ticket`'s outcome: publish the new
