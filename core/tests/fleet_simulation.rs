@@ -221,8 +221,8 @@ impl Fleet {
                     // slow still gets its token.)
                     let live = self.store.data.iter().find(|(k, _)| k.ends_with(":lease"));
                     prop_assert!(
-                        live.is_some_and(|(_, (v, expires))| v == owner && *expires >= now + 3_000),
-                        "a fetch under a lease the store no longer gives this process for a whole attempt"
+                        live.is_some_and(|(_, (v, expires))| v == owner && *expires >= now + 3_250),
+                        "a fetch under a lease the store no longer gives this process for a whole attempt and its publish"
                     );
                 }
                 Some(Job::Store(ticket, step))
@@ -381,13 +381,23 @@ proptest! {
     }
 
     /// No faults: a cold fleet asking in any order makes one token request,
-    /// and every process ends up with that token.
+    /// and every process ends up with that token. Processes are slow at
+    /// random between store steps before they fetch (pauses of seconds: the
+    /// core gives a stale lease back); once a process fetches, it sends,
+    /// reports and publishes without pausing (a pause there longer than the
+    /// lease's margin is a fault: `faults_never_serve_a_bad_token` and
+    /// docs/FLEET.md).
     #[test]
     fn a_cold_fleet_makes_one_request(n in 2usize..9, order in proptest::collection::vec((0usize..9, 0u64..30, any::<bool>()), 1..300)) {
         let mut fleet = Fleet::new(n, 3600);
         for (p, advance, ask) in &order {
             fleet.now += advance;
             if *ask { fleet.ask(p % n)?; } else { fleet.progress(p % n, false)?; }
+            for q in 0..n {
+                if fleet.fetched[q] && fleet.procs[q].job.is_some() {
+                    fleet.progress(q, false)?;
+                }
+            }
             fleet.after()?;
         }
         for _ in 0..1_000 {
@@ -579,4 +589,50 @@ fn a_fetch_after_a_long_store_conversation_keeps_a_whole_attempt() {
     assert_eq!(fleet.requests, 1);
     let proc = &mut fleet.procs[0];
     assert!(proc.manager.cached_token(proc.key).is_some());
+}
+
+/// A holder slow to start its fetch (480 ms after asking for the lease)
+/// whose token request then takes a whole attempt (2.99 s) still publishes
+/// under its own lease: it gave the stale lease back and took a fresh one,
+/// so no waiter could have taken the lease over while the token was on its
+/// way (with the lease given back only past the whole margin, the publish
+/// landed as the lease expired).
+#[test]
+fn a_slow_start_and_a_whole_attempt_still_publish_under_the_lease() {
+    let mut fleet = Fleet::new(1, 3600);
+    fleet.ask(0).unwrap();
+    fleet.progress(0, false).unwrap(); // GET: nothing; SET NX
+    fleet.progress(0, false).unwrap(); // SET NX at t = 0: the lease is p0's; GET
+    fleet.now += 480;
+    for _ in 0..4 {
+        if matches!(fleet.procs[0].job, Some(Job::Store(_, StoreStep::Fetch))) {
+            break;
+        }
+        fleet.progress(0, false).unwrap();
+    }
+    let Some(Job::Store(ticket, StoreStep::Fetch)) = fleet.procs[0].job else {
+        panic!("the holder fetches");
+    };
+    // The token endpoint answers just inside the attempt timeout.
+    fleet.procs[0].job = Some(Job::Http(ticket, fleet.now + 2_990));
+    fleet.now += 2_990;
+    fleet.progress(0, false).unwrap(); // the response; publish
+    assert!(
+        matches!(&fleet.procs[0].job, Some(Job::Store(_, StoreStep::Command(StoreCommand::Set { key, .. }))) if key.ends_with(":token")),
+        "the holder publishes"
+    );
+    fleet.now += 30; // the publish's round trip
+    let owner = fleet.leases[0].clone().expect("the holder holds a lease");
+    let now = fleet.now;
+    let held = fleet
+        .store
+        .data
+        .iter()
+        .any(|(k, (v, expires))| k.ends_with(":lease") && *v == owner && *expires > now);
+    assert!(
+        held,
+        "the publish lands while the holder still holds its lease"
+    );
+    fleet.progress(0, false).unwrap();
+    assert_eq!(fleet.requests, 1);
 }

@@ -40,10 +40,13 @@ const FIRST_BACKOFF_MS: u64 = 25;
 const MAX_BACKOFF_MS: u64 = 500;
 /// Beyond the lease TTL, how long a process waits before fetching alone.
 const WAIT_MARGIN_MS: u64 = 1_000;
-/// The lease lasts the attempt timeout plus this; a holder that took longer
-/// than this to start its fetch asks for the lease again, so the lease
-/// outlives any attempt made under it.
+/// The lease lasts the attempt timeout plus this.
 const LEASE_MARGIN_MS: u64 = 500;
+/// A holder that took longer than this (from asking for the lease) to start
+/// its fetch asks for the lease again, once: a whole attempt and the publish
+/// after it (the rest of [`LEASE_MARGIN_MS`]) then fit in the lease, so no
+/// waiter takes it over while the token is on its way to the store.
+const RENEW_AFTER_MS: u64 = LEASE_MARGIN_MS / 2;
 
 /// What the host does next for a ticket shared through the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +281,7 @@ impl TokenManager {
                 };
                 if phase == Phase::Rechecking {
                     let stale = store.fetch.as_ref().is_some_and(|f| {
-                        !f.renewed && now_ms.saturating_sub(f.leased_at_ms) > LEASE_MARGIN_MS
+                        !f.renewed && now_ms.saturating_sub(f.leased_at_ms) > RENEW_AFTER_MS
                     });
                     if stale {
                         // Too little of the lease is left to cover a whole attempt.
